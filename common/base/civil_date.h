@@ -1,0 +1,27 @@
+// Civil dates (YYYY-MM-DD, Asia/Shanghai) as text, as proto and as absl::CivilDay. Pure functions; thread-safe.
+#pragma once
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/civil_time.h"
+#include "jinguo/common/v1/types.pb.h"
+
+namespace jinguo {
+
+// Parses "YYYY-MM-DD"; rejects anything else, and dates that do not exist (2023-02-31).
+absl::StatusOr<absl::CivilDay> ParseCivilDate(absl::string_view text);
+
+// A proto date that names a real day, or INVALID_ARGUMENT.
+absl::StatusOr<absl::CivilDay> FromProto(const common::v1::CivilDate& date);
+
+common::v1::CivilDate ToProto(absl::CivilDay day);
+
+// "YYYY-MM-DD".
+std::string FormatCivilDate(absl::CivilDay day);
+
+// Whole years of age on `on` for someone born on `born` (a 29 February birthday counts on 1 March).
+int AgeInYears(absl::CivilDay born, absl::CivilDay on);
+
+}  // namespace jinguo

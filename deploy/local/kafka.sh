@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# One Apache Kafka 3.9.1 broker+controller (KRaft) on 127.0.0.1, for local runs and tests.
+#
+#   kafka.sh fetch                      resolve the jars from Maven Central into the cache (once)
+#   kafka.sh start  PORT DIR            format DIR if new, start the broker on PORT, wait until it answers
+#   kafka.sh stop   DIR                 stop the broker started in DIR (SIGTERM, then SIGKILL after 30 s)
+#   kafka.sh status DIR                 exit 0 and print the port when the broker in DIR answers metadata
+#   kafka.sh classpath                  print the classpath (for the kafka-tools performance tools)
+#
+# DIR holds everything of one broker: server.properties, data/, kafka.pid, kafka.log. Tests pass their own
+# temporary DIR and a free PORT; the controller listens on a second free port chosen here.
+# Environment: JINGUO_CACHE (default ~/.cache/jinguo) for the jars; KAFKA_HEAP (default 512m).
+set -euo pipefail
+
+KAFKA_VERSION=3.9.1
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+CACHE=${JINGUO_CACHE:-$HOME/.cache/jinguo}
+LIBS=$CACHE/kafka-$KAFKA_VERSION/libs
+
+die() { echo "kafka.sh: $*" >&2; exit 1; }
+
+fetch() {
+  if [ -f "$LIBS/.complete" ]; then return 0; fi
+  command -v mvn >/dev/null || die "mvn is needed to fetch the Kafka jars (apt-get install maven)"
+  echo "kafka.sh: fetching Apache Kafka $KAFKA_VERSION jars from Maven Central into $LIBS" >&2
+  mkdir -p "$LIBS"
+  mvn -B -q -f "$HERE/kafka-pom.xml" dependency:copy-dependencies \
+    -DoutputDirectory="$LIBS" -DincludeScope=runtime >&2 || die "mvn could not resolve the Kafka jars"
+  ls "$LIBS"/kafka_2.13-$KAFKA_VERSION.jar >/dev/null || die "kafka_2.13-$KAFKA_VERSION.jar missing after fetch"
+  touch "$LIBS/.complete"
+}
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+answers() {  # answers PORT: the broker returns metadata within 3 s
+  kcat -b "127.0.0.1:$1" -L -m 3 >/dev/null 2>&1
+}
+
+java_run() {
+  java -Xms128m -Xmx"${KAFKA_HEAP:-512m}" -XX:+UseG1GC -Djava.awt.headless=true \
+    -Dlog4j.configuration="file:$DIR/log4j.properties" -cp "$LIBS/*" "$@"
+}
+
+start() {
+  PORT=${1:?usage: kafka.sh start PORT DIR}
+  DIR=${2:?usage: kafka.sh start PORT DIR}
+  fetch
+  mkdir -p "$DIR/data"
+  DIR=$(cd "$DIR" && pwd)
+  if [ -f "$DIR/kafka.pid" ] && kill -0 "$(cat "$DIR/kafka.pid")" 2>/dev/null; then
+    die "a broker is already running from $DIR (pid $(cat "$DIR/kafka.pid"))"
+  fi
+  if [ ! -f "$DIR/data/meta.properties" ]; then
+    CPORT=$(free_port)
+    cat >"$DIR/server.properties" <<EOF
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:$CPORT
+listeners=PLAINTEXT://127.0.0.1:$PORT,CONTROLLER://127.0.0.1:$CPORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$PORT
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+log.dirs=$DIR/data
+num.partitions=1
+auto.create.topics.enable=false
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=4
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+group.initial.rebalance.delay.ms=0
+log.retention.ms=-1
+EOF
+    cat >"$DIR/log4j.properties" <<EOF
+log4j.rootLogger=WARN, file
+log4j.appender.file=org.apache.log4j.FileAppender
+log4j.appender.file.File=$DIR/kafka.log
+log4j.appender.file.layout=org.apache.log4j.PatternLayout
+log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n
+log4j.logger.kafka.server.KafkaServer=INFO
+log4j.logger.kafka.server.BrokerServer=INFO
+EOF
+    CLUSTER_ID=$(java_run kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n 1)
+    java_run kafka.tools.StorageTool format -t "$CLUSTER_ID" -c "$DIR/server.properties" >"$DIR/format.log" 2>&1 \
+      || { cat "$DIR/format.log" >&2; die "formatting $DIR failed"; }
+  else
+    grep -q "^listeners=PLAINTEXT://127.0.0.1:$PORT," "$DIR/server.properties" \
+      || die "$DIR was formatted for another port; use that port or a fresh directory"
+  fi
+  # setsid: the broker gets its own session, so a Ctrl-C meant for a test runner does not reach it first.
+  setsid bash -c 'exec "$@"' _ java -Xms128m -Xmx"${KAFKA_HEAP:-512m}" -XX:+UseG1GC -Djava.awt.headless=true \
+    -Dlog4j.configuration="file:$DIR/log4j.properties" -cp "$LIBS/*" kafka.Kafka "$DIR/server.properties" \
+    >>"$DIR/kafka.out" 2>&1 </dev/null &
+  echo $! >"$DIR/kafka.pid"
+  for _ in $(seq 1 120); do
+    if answers "$PORT"; then echo "kafka.sh: broker up on 127.0.0.1:$PORT (state in $DIR)" >&2; return 0; fi
+    kill -0 "$(cat "$DIR/kafka.pid")" 2>/dev/null || { tail -n 30 "$DIR/kafka.out" "$DIR/kafka.log" >&2 || true; die "broker exited during start"; }
+    sleep 0.5
+  done
+  die "broker on port $PORT did not answer within 60 s (see $DIR/kafka.log)"
+}
+
+stop() {
+  DIR=${1:?usage: kafka.sh stop DIR}
+  [ -f "$DIR/kafka.pid" ] || return 0
+  PID=$(cat "$DIR/kafka.pid")
+  if kill -0 "$PID" 2>/dev/null; then
+    kill -TERM "$PID"
+    for _ in $(seq 1 60); do kill -0 "$PID" 2>/dev/null || break; sleep 0.5; done
+    if kill -0 "$PID" 2>/dev/null; then echo "kafka.sh: broker $PID did not stop in 30 s; killing" >&2; kill -KILL "$PID" || true; fi
+  fi
+  rm -f "$DIR/kafka.pid"
+}
+
+status() {
+  DIR=${1:?usage: kafka.sh status DIR}
+  [ -f "$DIR/server.properties" ] || { echo "no broker formatted in $DIR"; return 1; }
+  PORT=$(sed -n 's/^listeners=PLAINTEXT:\/\/127.0.0.1:\([0-9]*\),.*/\1/p' "$DIR/server.properties")
+  if answers "$PORT"; then echo "up 127.0.0.1:$PORT"; else echo "down 127.0.0.1:$PORT"; return 1; fi
+}
+
+case "${1:-}" in
+  fetch) fetch ;;
+  start) shift; start "$@" ;;
+  stop) shift; stop "$@" ;;
+  status) shift; status "$@" ;;
+  classpath) fetch; echo "$LIBS/*" ;;
+  *) die "usage: kafka.sh fetch | start PORT DIR | stop DIR | status DIR | classpath" ;;
+esac
