@@ -1,0 +1,252 @@
+#include "common/projection/projection.h"
+
+#include <map>
+#include <unordered_map>
+
+#include "absl/strings/str_cat.h"
+#include "common/base/status.h"
+#include "common/store/keys.h"
+#include "spdlog/spdlog.h"
+
+namespace jinguo::projection {
+
+std::vector<std::string> ProjectionFamilies() { return {kOffsetsFamily, kVersionsFamily}; }
+
+namespace {
+
+std::string OffsetKey(const std::string& name, const std::string& topic, int32_t partition) {
+  return store::KeyBuilder().Str(name).Str(topic).U32(static_cast<uint32_t>(partition)).key();
+}
+
+std::string VersionKey(const std::string& name, const std::string& aggregate_id) {
+  return store::KeyBuilder().Str(name).Str(aggregate_id).key();
+}
+
+bool DeadLetterCode(absl::StatusCode code) {
+  return code == absl::StatusCode::kInvalidArgument || code == absl::StatusCode::kFailedPrecondition ||
+         code == absl::StatusCode::kDataLoss;
+}
+
+}  // namespace
+
+class Projection::Rebalancer final : public RdKafka::RebalanceCb {
+ public:
+  explicit Rebalancer(Projection* p) : p_(p) {}
+  void rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode err,
+                    std::vector<RdKafka::TopicPartition*>& partitions) override {
+    if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
+      for (RdKafka::TopicPartition* tp : partitions) {
+        auto stored = p_->StoredOffset(tp->topic(), tp->partition());
+        tp->set_offset(stored.ok() && *stored >= 0 ? *stored : RdKafka::Topic::OFFSET_BEGINNING);
+      }
+      consumer->assign(partitions);
+      spdlog::info("projection {}: assigned {} partitions, resuming at stored offsets", p_->options_.name,
+                   partitions.size());
+    } else {
+      consumer->unassign();
+    }
+  }
+
+ private:
+  Projection* p_;
+};
+
+Projection::Projection(store::Store* store, bus::KafkaOptions kafka, ProjectionHandler* handler,
+                       prometheus::Registry* metrics, ProjectionOptions options)
+    : store_(store),
+      kafka_(std::move(kafka)),
+      handler_(handler),
+      options_(std::move(options)),
+      offsets_(store->Family(kOffsetsFamily)),
+      versions_(store->Family(kVersionsFamily)) {
+  auto& events = prometheus::BuildCounter()
+                     .Name("jinguo_projection_events_total")
+                     .Help("Events seen by a projection, by outcome")
+                     .Register(*metrics);
+  applied_total_ = &events.Add({{"projection", options_.name}, {"outcome", "applied"}});
+  skipped_total_ = &events.Add({{"projection", options_.name}, {"outcome", "skipped_duplicate"}});
+  dead_lettered_total_ = &events.Add({{"projection", options_.name}, {"outcome", "dead_lettered"}});
+  batch_failures_total_ = &prometheus::BuildCounter()
+                               .Name("jinguo_projection_batch_failures_total")
+                               .Help("Batches discarded and retried after an error")
+                               .Register(*metrics)
+                               .Add({{"projection", options_.name}});
+}
+
+Projection::~Projection() { Stop(); }
+
+absl::StatusOr<int64_t> Projection::StoredOffset(const std::string& topic, int32_t partition) const {
+  ASSIGN_OR_RETURN(auto value, store_->Get(offsets_, OffsetKey(options_.name, topic, partition)));
+  uint64_t offset = 0;
+  if (!value || !store::DecodeU64(*value, &offset)) return -1;
+  return static_cast<int64_t>(offset);
+}
+
+absl::Status Projection::ResetPosition() {
+  rocksdb::WriteBatch batch;
+  std::string prefix = store::KeyBuilder().Str(options_.name).key();
+  std::string end = store::PrefixSuccessor(prefix);
+  batch.DeleteRange(offsets_, prefix, end);
+  batch.DeleteRange(versions_, prefix, end);
+  return store_->Write(&batch);
+}
+
+absl::Status Projection::Start() {
+  rebalancer_ = std::make_unique<Rebalancer>(this);
+  auto conf = bus::MakeConf(kafka_, {{"group.id", options_.name},
+                                     {"enable.auto.commit", "false"},
+                                     {"enable.auto.offset.store", "false"},
+                                     {"auto.offset.reset", "earliest"},
+                                     {"fetch.wait.max.ms", "20"},
+                                     {"queued.min.messages", "200000"}});
+  if (!conf.ok()) return conf.status();
+  std::string err;
+  if ((*conf)->set("rebalance_cb", rebalancer_.get(), err) != RdKafka::Conf::CONF_OK) {
+    return absl::InternalError(err);
+  }
+  consumer_.reset(RdKafka::KafkaConsumer::create(conf->get(), err));
+  if (!consumer_) return absl::InternalError(absl::StrCat("kafka consumer: ", err));
+  RdKafka::ErrorCode e = consumer_->subscribe(options_.topics);
+  if (e != RdKafka::ERR_NO_ERROR) return absl::InternalError(absl::StrCat("subscribe: ", RdKafka::err2str(e)));
+  auto dlq = bus::Producer::Create(kafka_, [this](uint64_t, RdKafka::ErrorCode e, int32_t, int64_t) {
+    if (e != RdKafka::ERR_NO_ERROR) ++dead_letter_failures_;
+  });
+  if (!dlq.ok()) return dlq.status();
+  dead_letters_ = *std::move(dlq);
+  stopping_ = false;
+  thread_ = std::thread([this] { Run(); });
+  return absl::OkStatus();
+}
+
+void Projection::Stop() {
+  stopping_ = true;
+  if (thread_.joinable()) thread_.join();
+  if (consumer_) {
+    consumer_->close();
+    consumer_.reset();
+  }
+  dead_letters_.reset();
+}
+
+void Projection::Rewind() {
+  std::vector<RdKafka::TopicPartition*> parts;
+  if (consumer_->assignment(parts) != RdKafka::ERR_NO_ERROR) return;
+  for (RdKafka::TopicPartition* tp : parts) {
+    auto stored = StoredOffset(tp->topic(), tp->partition());
+    tp->set_offset(stored.ok() && *stored >= 0 ? *stored : RdKafka::Topic::OFFSET_BEGINNING);
+    consumer_->seek(*tp, 5000);
+  }
+  RdKafka::TopicPartition::destroy(parts);
+}
+
+void Projection::Run() {
+  std::vector<std::unique_ptr<RdKafka::Message>> messages;
+  while (!stopping_) {
+    messages.clear();
+    int timeout_ms = static_cast<int>(absl::ToInt64Milliseconds(options_.poll_timeout));
+    while (static_cast<int>(messages.size()) < options_.max_batch) {
+      std::unique_ptr<RdKafka::Message> m(consumer_->consume(messages.empty() ? timeout_ms : 0));
+      if (m->err() == RdKafka::ERR__TIMED_OUT || m->err() == RdKafka::ERR__PARTITION_EOF) break;
+      if (m->err() != RdKafka::ERR_NO_ERROR) {
+        spdlog::warn("projection {}: {}", options_.name, m->errstr());
+        break;
+      }
+      messages.push_back(std::move(m));
+    }
+    if (messages.empty()) continue;
+    absl::Status s = ProcessBatch(messages);
+    if (!s.ok()) {
+      batch_failures_total_->Increment();
+      spdlog::error("projection {}: batch not applied, retrying: {}", options_.name, std::string(s.message()));
+      absl::SleepFor(options_.retry_backoff);
+      Rewind();
+    } else {
+      handler_->Committed();
+    }
+  }
+}
+
+absl::Status Projection::ProcessBatch(std::vector<std::unique_ptr<RdKafka::Message>>& messages) {
+  rocksdb::WriteBatchWithIndex batch(rocksdb::BytewiseComparator(), 0, /*overwrite_key=*/true);
+  ProjectionTx tx(store_, &batch);
+  std::map<std::pair<std::string, int32_t>, int64_t> next_offsets;
+  std::unordered_map<std::string, int64_t> versions;  // aggregate → last applied, this batch
+  int64_t applied = 0, skipped = 0;
+  int dead = 0;
+  common::v1::EventEnvelope event;
+
+  auto dead_letter = [&](const RdKafka::Message& m, absl::string_view reason) -> absl::Status {
+    common::v1::DeadLetter letter;
+    letter.set_source_topic(m.topic_name());
+    letter.set_source_partition(m.partition());
+    letter.set_source_offset(m.offset());
+    letter.set_consumer(options_.name);
+    letter.set_reason(std::string(reason));
+    if (m.key()) letter.set_key(*m.key());
+    letter.set_value(static_cast<const char*>(m.payload()), m.len());
+    int64_t now_ms = absl::ToUnixMillis(absl::Now());
+    letter.mutable_dead_lettered_at()->set_seconds(now_ms / 1000);
+    letter.mutable_dead_lettered_at()->set_nanos(static_cast<int32_t>(now_ms % 1000) * 1000000);
+    spdlog::warn("projection {}: {}[{}]@{} dead-lettered: {}", options_.name, m.topic_name(), m.partition(),
+                 m.offset(), std::string(reason));
+    ++dead;
+    return dead_letters_->Produce(bus::kDeadLetterTopic, m.key() ? *m.key() : "", letter.SerializeAsString(), 0);
+  };
+
+  for (const auto& m : messages) {
+    next_offsets[{m->topic_name(), m->partition()}] = m->offset() + 1;
+    if (!event.ParseFromArray(m->payload(), static_cast<int>(m->len()))) {
+      RETURN_IF_ERROR(dead_letter(*m, "not a jinguo.common.v1.EventEnvelope"));
+      continue;
+    }
+    if (event.aggregate_id().empty() || event.aggregate_version() <= 0 || event.event_type().empty()) {
+      RETURN_IF_ERROR(dead_letter(*m, "envelope lacks aggregate_id, a positive aggregate_version or event_type"));
+      continue;
+    }
+    auto cached = versions.find(event.aggregate_id());
+    int64_t last = 0;
+    if (cached != versions.end()) {
+      last = cached->second;
+    } else {
+      ASSIGN_OR_RETURN(auto stored, store_->Get(versions_, VersionKey(options_.name, event.aggregate_id())));
+      uint64_t v = 0;
+      if (stored && store::DecodeU64(*stored, &v)) last = static_cast<int64_t>(v);
+    }
+    if (event.aggregate_version() <= last) {
+      ++skipped;
+      versions[event.aggregate_id()] = last;
+      continue;
+    }
+    absl::Status s = handler_->Apply(event, tx);
+    if (!s.ok()) {
+      if (!DeadLetterCode(s.code())) return s;
+      RETURN_IF_ERROR(dead_letter(*m, s.message()));
+      continue;
+    }
+    versions[event.aggregate_id()] = event.aggregate_version();
+    ++applied;
+  }
+  if (dead > 0) {
+    // The dead letters must be on their topic before the offsets move past them.
+    int failures_before = dead_letter_failures_.load();
+    RETURN_IF_ERROR(dead_letters_->Flush(absl::Seconds(30)));
+    if (dead_letter_failures_.load() != failures_before) return absl::UnavailableError("dead-letter delivery failed");
+  }
+  for (const auto& [aggregate, version] : versions) {
+    batch.Put(versions_, VersionKey(options_.name, aggregate), store::EncodeU64(static_cast<uint64_t>(version)));
+  }
+  for (const auto& [tp, offset] : next_offsets) {
+    batch.Put(offsets_, OffsetKey(options_.name, tp.first, tp.second), store::EncodeU64(static_cast<uint64_t>(offset)));
+  }
+  // Not synced: a crash may lose the last batches, and their offsets with them, so they are consumed again.
+  RETURN_IF_ERROR(store_->Write(batch.GetWriteBatch(), /*sync=*/false));
+  applied_ += applied;
+  skipped_ += skipped;
+  dead_lettered_ += dead;
+  applied_total_->Increment(static_cast<double>(applied));
+  skipped_total_->Increment(static_cast<double>(skipped));
+  dead_lettered_total_->Increment(dead);
+  return absl::OkStatus();
+}
+
+}  // namespace jinguo::projection

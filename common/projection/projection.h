@@ -1,0 +1,121 @@
+// A projection: consumes event topics and applies each event to read models in RocksDB. The partition offsets and
+// each aggregate's last applied version are written in the same write batch as the read models, so after a crash
+// the projection resumes exactly where its state ends: an event is applied once, whatever Kafka redelivers.
+//
+//  - On partition assignment it seeks to the offsets stored in its own RocksDB (from the beginning when none).
+//  - An event whose aggregate version is not above the last applied one is skipped (a relay that republished).
+//  - A message that cannot be decoded, or that the handler rejects as invalid, goes to jinguo.dlq.v1 with the
+//    reason, and the projection goes on with the next.
+//
+// Thread-safety: Start/Stop from one controlling thread; the handler is called only on the projection's thread.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/base/clock.h"
+#include "common/bus/kafka.h"
+#include "common/store/store.h"
+#include "jinguo/common/v1/event.pb.h"
+#include "prometheus/counter.h"
+#include "prometheus/registry.h"
+#include "rocksdb/utilities/write_batch_with_index.h"
+
+namespace jinguo::projection {
+
+// Column families a store must be opened with to host projections.
+inline constexpr char kOffsetsFamily[] = "projection_offsets";
+inline constexpr char kVersionsFamily[] = "projection_versions";
+std::vector<std::string> ProjectionFamilies();
+
+// The write batch one group of events is applied in; reads see the batch's own writes.
+class ProjectionTx {
+ public:
+  ProjectionTx(store::Store* store, rocksdb::WriteBatchWithIndex* batch) : store_(store), batch_(batch) {}
+  absl::StatusOr<std::optional<std::string>> Get(rocksdb::ColumnFamilyHandle* cf, absl::string_view key) {
+    return store_->GetThrough(batch_, cf, key);
+  }
+  void Put(rocksdb::ColumnFamilyHandle* cf, absl::string_view key, absl::string_view value) {
+    batch_->Put(cf, rocksdb::Slice(key.data(), key.size()), rocksdb::Slice(value.data(), value.size()));
+  }
+  void Delete(rocksdb::ColumnFamilyHandle* cf, absl::string_view key) {
+    batch_->Delete(cf, rocksdb::Slice(key.data(), key.size()));
+  }
+  store::Store& store() { return *store_; }
+
+ private:
+  store::Store* store_;
+  rocksdb::WriteBatchWithIndex* batch_;
+};
+
+class ProjectionHandler {
+ public:
+  virtual ~ProjectionHandler() = default;
+  // Applies one event inside `tx`. INVALID_ARGUMENT, FAILED_PRECONDITION or DATA_LOSS: the event is dead-lettered
+  // with that reason and the projection goes on. Any other error: the whole batch is discarded and retried after a
+  // back-off (e.g. a disk error).
+  virtual absl::Status Apply(const common::v1::EventEnvelope& event, ProjectionTx& tx) = 0;
+  // Called after a batch has been written (e.g. to notify watchers). Default: nothing.
+  virtual void Committed() {}
+};
+
+struct ProjectionOptions {
+  // Consumer group id and metric label; also namespaces the stored offsets and versions.
+  std::string name;
+  std::vector<std::string> topics;
+  int max_batch = 5000;
+  absl::Duration poll_timeout = absl::Milliseconds(100);
+  absl::Duration retry_backoff = absl::Seconds(1);
+};
+
+class Projection {
+ public:
+  Projection(store::Store* store, bus::KafkaOptions kafka, ProjectionHandler* handler, prometheus::Registry* metrics,
+             ProjectionOptions options);
+  ~Projection();
+
+  // Subscribes and starts the consuming thread. Fails when the consumer cannot be created.
+  [[nodiscard]] absl::Status Start();
+  // Stops after the batch in progress; everything applied so far is stored.
+  void Stop();
+
+  int64_t applied() const { return applied_.load(); }
+  int64_t skipped() const { return skipped_.load(); }
+  int64_t dead_lettered() const { return dead_lettered_.load(); }
+
+  // Deletes this projection's stored offsets and versions (for a rebuild; call before Start).
+  [[nodiscard]] absl::Status ResetPosition();
+
+ private:
+  class Rebalancer;
+  void Run();
+  absl::Status ProcessBatch(std::vector<std::unique_ptr<RdKafka::Message>>& messages);
+  void Rewind();
+  absl::StatusOr<int64_t> StoredOffset(const std::string& topic, int32_t partition) const;
+
+  store::Store* store_;
+  bus::KafkaOptions kafka_;
+  ProjectionHandler* handler_;
+  ProjectionOptions options_;
+  rocksdb::ColumnFamilyHandle* offsets_;
+  rocksdb::ColumnFamilyHandle* versions_;
+
+  std::unique_ptr<Rebalancer> rebalancer_;
+  std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
+  std::unique_ptr<bus::Producer> dead_letters_;
+  std::atomic<int> dead_letter_failures_{0};
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;
+
+  std::atomic<int64_t> applied_{0}, skipped_{0}, dead_lettered_{0};
+  prometheus::Counter* applied_total_;
+  prometheus::Counter* skipped_total_;
+  prometheus::Counter* dead_lettered_total_;
+  prometheus::Counter* batch_failures_total_;
+};
+
+}  // namespace jinguo::projection

@@ -1,0 +1,64 @@
+// A service's RocksDB: one database with named column families, writes through write batches with sync=true, and
+// a bounded block cache. Thread-safe: every method may be called from any thread (RocksDB's own guarantees).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "rocksdb/db.h"
+#include "rocksdb/utilities/write_batch_with_index.h"
+#include "rocksdb/write_batch.h"
+
+namespace jinguo::store {
+
+struct StoreOptions {
+  std::string path;
+  // Column families besides "default". Every library that keeps state names its own (outbox, offsets, …).
+  std::vector<std::string> column_families;
+  // Bound on the shared LRU block cache.
+  size_t block_cache_bytes = 64 << 20;
+};
+
+// Converts a RocksDB status; `what` says what was being done ("open /var/jinguo/db").
+absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what);
+
+class Store {
+ public:
+  static absl::StatusOr<std::unique_ptr<Store>> Open(StoreOptions options);
+  ~Store();
+
+  // The handle of a column family named at Open; aborts on a name not declared (a programming error).
+  rocksdb::ColumnFamilyHandle* Family(absl::string_view name) const;
+
+  // Writes `batch` atomically. sync=true (the default) returns only once it is on disk.
+  [[nodiscard]] absl::Status Write(rocksdb::WriteBatch* batch, bool sync = true);
+
+  // The value under `key`, or nullopt.
+  absl::StatusOr<std::optional<std::string>> Get(rocksdb::ColumnFamilyHandle* cf, absl::string_view key) const;
+
+  // Like Get, but sees `batch`'s uncommitted writes first.
+  absl::StatusOr<std::optional<std::string>> GetThrough(rocksdb::WriteBatchWithIndex* batch,
+                                                        rocksdb::ColumnFamilyHandle* cf,
+                                                        absl::string_view key) const;
+
+  // An iterator over `cf` limited to keys starting with `prefix` (all keys when empty). Position it with Seek.
+  std::unique_ptr<rocksdb::Iterator> Scan(rocksdb::ColumnFamilyHandle* cf, absl::string_view prefix) const;
+
+  rocksdb::DB* db() const { return db_.get(); }
+  const std::string& path() const { return path_; }
+
+ private:
+  Store() = default;
+  std::string path_;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::map<std::string, rocksdb::ColumnFamilyHandle*, std::less<>> families_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  // Upper bounds live as long as their iterators; kept per iterator via the wrapper in store.cc.
+};
+
+}  // namespace jinguo::store

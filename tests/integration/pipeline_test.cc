@@ -1,0 +1,257 @@
+// The foundation's pipeline against a real Kafka broker: outbox → relay → Kafka → projection.
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <atomic>
+#include <fstream>
+#include <set>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "common/outbox/outbox.h"
+#include "common/projection/projection.h"
+#include "gtest/gtest.h"
+#include "tests/integration/event_log.h"
+#include "tests/integration/harness.h"
+
+extern char** environ;
+
+namespace jinguo::testing {
+namespace {
+
+constexpr char kTopic[] = "jinguo.test.events.v1";
+
+class PipelineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    broker_ = KafkaBroker::Start();
+    ASSERT_NE(broker_, nullptr) << "the Kafka broker did not start (see deploy/local/kafka.sh)";
+    kafka_.brokers = broker_->brokers();
+    kafka_.partitions = 3;
+    ASSERT_TRUE(bus::EnsureTopics(kafka_, {{kTopic}, {std::string(bus::kDeadLetterTopic), 1}}, absl::Seconds(30)).ok());
+  }
+
+  // A projection with its own store, consuming kTopic.
+  void StartProjection(RecordingHandler* handler) {
+    std::vector<std::string> families = projection::ProjectionFamilies();
+    auto store = store::Store::Open({projection_dir_.path(), families, 16 << 20});
+    ASSERT_TRUE(store.ok()) << store.status();
+    projection_store_ = *std::move(store);
+    projection_ = std::make_unique<projection::Projection>(projection_store_.get(), kafka_, handler, &metrics_,
+                                                           projection::ProjectionOptions{"pipeline-test", {kTopic}});
+    ASSERT_TRUE(projection_->Start().ok());
+  }
+
+  void TearDown() override {
+    if (projection_) projection_->Stop();
+  }
+
+  std::unique_ptr<KafkaBroker> broker_;
+  bus::KafkaOptions kafka_;
+  prometheus::Registry metrics_;
+  TempDir projection_dir_;
+  std::unique_ptr<store::Store> projection_store_;
+  std::unique_ptr<projection::Projection> projection_;
+};
+
+// (a) 100,000 events: every one arrives once, and each aggregate's events arrive in version order.
+TEST_F(PipelineTest, HundredThousandEventsArriveExactlyOnceInAggregateOrder) {
+  TempDir dir;
+  auto store = store::Store::Open({dir.path(), {outbox::kOutboxFamily}, 16 << 20});
+  ASSERT_TRUE(store.ok());
+  auto box = outbox::Outbox::Open(store->get());
+  ASSERT_TRUE(box.ok());
+  outbox::OutboxRelay relay(box->get(), kafka_, &metrics_, SystemClock::Get());
+  relay.Start();
+  RecordingHandler handler;
+  StartProjection(&handler);
+
+  constexpr int kAggregates = 1000, kVersions = 100, kPerCommit = 100;
+  UuidV7Generator ids(SystemClock::Get());
+  for (int v = 1; v <= kVersions; ++v) {
+    for (int a = 0; a < kAggregates; a += kPerCommit) {
+      std::vector<common::v1::OutboxRecord> records;
+      for (int i = a; i < a + kPerCommit; ++i) {
+        records.push_back(TestEvent(kTopic, absl::StrCat("agg-", i), v, ids, SystemClock::Get()));
+      }
+      rocksdb::WriteBatch batch;
+      ASSERT_TRUE((*box)->Commit(&batch, records).ok());
+    }
+  }
+  ASSERT_TRUE(WaitFor([&] { return handler.applications() >= kAggregates * kVersions; }, absl::Seconds(120)))
+      << "applied " << handler.applications();
+  absl::SleepFor(absl::Milliseconds(500));  // anything extra would show up now
+  EXPECT_EQ(handler.applications(), kAggregates * kVersions);
+  EXPECT_EQ(handler.order_violations(), 0);
+  auto counts = handler.counts();
+  EXPECT_EQ(counts.size(), static_cast<size_t>(kAggregates * kVersions));
+  for (const auto& [event, n] : counts) ASSERT_EQ(n, 1) << event.first << " v" << event.second;
+  for (const auto& [aggregate, last] : handler.last_versions()) EXPECT_EQ(last, kVersions) << aggregate;
+  EXPECT_TRUE(WaitFor([&] { return (*box)->depth() == 0; }, absl::Seconds(10)));
+  EXPECT_TRUE(relay.Stop(absl::Seconds(10)).ok());
+}
+
+pid_t SpawnWriter(const std::vector<std::string>& args) {
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  if (posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ) != 0) return -1;
+  return pid;
+}
+
+std::vector<std::pair<std::string, int64_t>> ReadAcks(const std::string& path) {
+  std::vector<std::pair<std::string, int64_t>> out;
+  std::ifstream in(path);
+  std::string aggregate;
+  int64_t version;
+  while (in >> aggregate >> version) out.emplace_back(aggregate, version);
+  return out;
+}
+
+// (b) The producing process is killed with SIGKILL mid-stream and restarted: every acknowledged event reaches the
+// projection exactly once, and none is missing.
+TEST_F(PipelineTest, SigkilledProducerLosesAndDoublesNothing) {
+  RecordingHandler handler;
+  StartProjection(&handler);
+  TempDir dir;
+  const std::string acks = dir.path() + "/acks.txt";
+  constexpr int kAggregates = 200, kVersions = 100;
+  std::vector<std::string> args = {OUTBOX_WRITER_PATH, dir.path() + "/db", kafka_.brokers, kTopic,
+                                   std::to_string(kAggregates), std::to_string(kVersions), acks};
+  pid_t first = SpawnWriter(args);
+  ASSERT_GT(first, 0);
+  ASSERT_TRUE(WaitFor([&] { return ReadAcks(acks).size() >= 4000; }, absl::Seconds(60)));
+  ASSERT_EQ(kill(first, SIGKILL), 0);
+  int status = 0;
+  waitpid(first, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status));
+  size_t acked_before_kill = ReadAcks(acks).size();
+  ASSERT_LT(acked_before_kill, static_cast<size_t>(kAggregates * kVersions)) << "killed too late to test anything";
+
+  pid_t second = SpawnWriter(args);
+  ASSERT_GT(second, 0);
+  absl::Time deadline = absl::Now() + absl::Seconds(120);
+  while (waitpid(second, &status, WNOHANG) == 0 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(50));
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "restarted writer failed";
+
+  auto acked = ReadAcks(acks);
+  EXPECT_EQ(acked.size(), static_cast<size_t>(kAggregates * kVersions));
+  ASSERT_TRUE(WaitFor([&] { return handler.applications() >= kAggregates * kVersions; }, absl::Seconds(60)))
+      << "applied " << handler.applications();
+  absl::SleepFor(absl::Seconds(1));
+  auto counts = handler.counts();
+  for (const auto& event : acked) {
+    auto it = counts.find(event);
+    ASSERT_NE(it, counts.end()) << "acknowledged and lost: " << event.first << " v" << event.second;
+    ASSERT_EQ(it->second, 1) << event.first << " v" << event.second;
+  }
+  EXPECT_EQ(handler.applications(), kAggregates * kVersions);
+  EXPECT_EQ(handler.order_violations(), 0);
+}
+
+// (c) The broker is stopped for 20 s while writes go on: writes keep succeeding, the outbox grows, and it drains
+// after the broker returns with nothing lost or doubled.
+TEST_F(PipelineTest, BrokerOutageGrowsTheOutboxAndItDrainsAfterwards) {
+  TempDir dir;
+  auto store = store::Store::Open({dir.path(), {outbox::kOutboxFamily}, 16 << 20});
+  ASSERT_TRUE(store.ok());
+  auto box = outbox::Outbox::Open(store->get());
+  ASSERT_TRUE(box.ok());
+  outbox::OutboxRelay relay(box->get(), kafka_, &metrics_, SystemClock::Get());
+  relay.Start();
+  RecordingHandler handler;
+  StartProjection(&handler);
+
+  std::atomic<bool> writing{true};
+  std::atomic<int64_t> written{0}, failed{0};
+  std::thread writer([&] {
+    UuidV7Generator ids(SystemClock::Get());
+    int64_t n = 0;
+    while (writing) {
+      std::vector<common::v1::OutboxRecord> records;
+      for (int i = 0; i < 5; ++i, ++n) {
+        records.push_back(TestEvent(kTopic, absl::StrCat("agg-", n % 50), n / 50 + 1, ids, SystemClock::Get()));
+      }
+      rocksdb::WriteBatch batch;
+      if ((*box)->Commit(&batch, records).ok()) {
+        written += 5;
+      } else {
+        ++failed;
+      }
+      absl::SleepFor(absl::Milliseconds(5));
+    }
+  });
+  absl::SleepFor(absl::Seconds(3));
+  ASSERT_TRUE(broker_->Stop());
+  int64_t written_at_stop = written.load();
+  absl::SleepFor(absl::Seconds(20));
+  int64_t written_during_outage = written.load() - written_at_stop;
+  int64_t depth_during_outage = (*box)->depth();
+  ASSERT_TRUE(broker_->Restart());
+  absl::SleepFor(absl::Seconds(3));
+  writing = false;
+  writer.join();
+
+  EXPECT_EQ(failed.load(), 0) << "writes failed while Kafka was down";
+  EXPECT_GT(written_during_outage, 1000) << "writes did not go on during the outage";
+  EXPECT_GE(depth_during_outage, written_during_outage) << "the outbox did not hold the events written meanwhile";
+  ASSERT_TRUE(WaitFor([&] { return (*box)->depth() == 0; }, absl::Seconds(90))) << "outbox did not drain";
+  ASSERT_TRUE(WaitFor([&] { return handler.applications() >= written.load(); }, absl::Seconds(60)))
+      << "applied " << handler.applications() << " of " << written.load();
+  absl::SleepFor(absl::Seconds(1));
+  EXPECT_EQ(handler.applications(), written.load());
+  auto counts = handler.counts();
+  EXPECT_EQ(counts.size(), static_cast<size_t>(written.load()));
+  for (const auto& [event, n] : counts) ASSERT_EQ(n, 1) << event.first << " v" << event.second;
+  EXPECT_EQ(handler.order_violations(), 0);
+  EXPECT_TRUE(relay.Stop(absl::Seconds(10)).ok());
+}
+
+// (d) An undecodable message lands in jinguo.dlq.v1 with the reason, and the projection goes on with the next.
+TEST_F(PipelineTest, UndecodableMessageIsDeadLetteredAndTheNextIsApplied) {
+  RecordingHandler handler;
+  StartProjection(&handler);
+  std::atomic<int> delivered{0};
+  auto producer = bus::Producer::Create(kafka_, [&](uint64_t, RdKafka::ErrorCode e, int32_t, int64_t) {
+    if (e == RdKafka::ERR_NO_ERROR) ++delivered;
+  });
+  ASSERT_TRUE(producer.ok());
+  UuidV7Generator ids(SystemClock::Get());
+  // Same key, so both land in one partition: garbage first, then a good event.
+  ASSERT_TRUE((*producer)->Produce(kTopic, "agg-x", "\xff\xfe this is not a protobuf", 1).ok());
+  ASSERT_TRUE((*producer)
+                  ->Produce(kTopic, "agg-x", TestEvent(kTopic, "agg-x", 1, ids, SystemClock::Get()).envelope()
+                                                 .SerializeAsString(), 2)
+                  .ok());
+  ASSERT_TRUE((*producer)->Flush(absl::Seconds(10)).ok());
+  ASSERT_EQ(delivered.load(), 2);
+
+  ASSERT_TRUE(WaitFor([&] { return handler.applications() == 1; }, absl::Seconds(30)));
+  EXPECT_EQ(projection_->dead_lettered(), 1);
+
+  // Read the dead letter back from its topic.
+  auto conf = bus::MakeConf(kafka_, {{"group.id", "dlq-reader"}, {"auto.offset.reset", "earliest"}});
+  ASSERT_TRUE(conf.ok());
+  std::string err;
+  std::unique_ptr<RdKafka::KafkaConsumer> reader(RdKafka::KafkaConsumer::create(conf->get(), err));
+  ASSERT_NE(reader, nullptr) << err;
+  reader->subscribe({std::string(bus::kDeadLetterTopic)});
+  common::v1::DeadLetter letter;
+  bool found = WaitFor(
+      [&] {
+        std::unique_ptr<RdKafka::Message> m(reader->consume(200));
+        return m->err() == RdKafka::ERR_NO_ERROR && letter.ParseFromArray(m->payload(), static_cast<int>(m->len()));
+      },
+      absl::Seconds(30));
+  reader->close();
+  ASSERT_TRUE(found) << "nothing on " << bus::kDeadLetterTopic;
+  EXPECT_EQ(letter.source_topic(), kTopic);
+  EXPECT_EQ(letter.consumer(), "pipeline-test");
+  EXPECT_NE(letter.reason().find("not a jinguo.common.v1.EventEnvelope"), std::string::npos) << letter.reason();
+  EXPECT_EQ(letter.value(), "\xff\xfe this is not a protobuf");
+}
+
+}  // namespace
+}  // namespace jinguo::testing
