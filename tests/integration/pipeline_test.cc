@@ -137,7 +137,11 @@ TEST_F(PipelineTest, SigkilledProducerLosesAndDoublesNothing) {
   ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "restarted writer failed";
 
   auto acked = ReadAcks(acks);
-  EXPECT_EQ(acked.size(), static_cast<size_t>(kAggregates * kVersions));
+  // The kill may fall between a commit and its line in the ack file: at most one commit (10 events) is written
+  // but not acknowledged. Those are published too; the acknowledged ones must all be there.
+  EXPECT_GE(acked.size(), static_cast<size_t>(kAggregates * kVersions - 10));
+  std::set<std::pair<std::string, int64_t>> distinct(acked.begin(), acked.end());
+  EXPECT_EQ(distinct.size(), acked.size()) << "an event was acknowledged twice";
   ASSERT_TRUE(WaitFor([&] { return handler.applications() >= kAggregates * kVersions; }, absl::Seconds(60)))
       << "applied " << handler.applications();
   absl::SleepFor(absl::Seconds(1));
@@ -209,6 +213,9 @@ TEST_F(PipelineTest, BrokerOutageGrowsTheOutboxAndItDrainsAfterwards) {
   EXPECT_TRUE(relay.Stop(absl::Seconds(10)).ok());
 }
 
+// Field 1 declared 127 bytes long with only a few following: no protobuf parser accepts it.
+const std::string kGarbage = std::string("\x0a\x7f", 2) + "this is not an event";
+
 // (d) An undecodable message lands in jinguo.dlq.v1 with the reason, and the projection goes on with the next.
 TEST_F(PipelineTest, UndecodableMessageIsDeadLetteredAndTheNextIsApplied) {
   RecordingHandler handler;
@@ -220,7 +227,7 @@ TEST_F(PipelineTest, UndecodableMessageIsDeadLetteredAndTheNextIsApplied) {
   ASSERT_TRUE(producer.ok());
   UuidV7Generator ids(SystemClock::Get());
   // Same key, so both land in one partition: garbage first, then a good event.
-  ASSERT_TRUE((*producer)->Produce(kTopic, "agg-x", "\xff\xfe this is not a protobuf", 1).ok());
+  ASSERT_TRUE((*producer)->Produce(kTopic, "agg-x", kGarbage, 1).ok());
   ASSERT_TRUE((*producer)
                   ->Produce(kTopic, "agg-x", TestEvent(kTopic, "agg-x", 1, ids, SystemClock::Get()).envelope()
                                                  .SerializeAsString(), 2)
@@ -228,8 +235,9 @@ TEST_F(PipelineTest, UndecodableMessageIsDeadLetteredAndTheNextIsApplied) {
   ASSERT_TRUE((*producer)->Flush(absl::Seconds(10)).ok());
   ASSERT_EQ(delivered.load(), 2);
 
-  ASSERT_TRUE(WaitFor([&] { return handler.applications() == 1; }, absl::Seconds(30)));
-  EXPECT_EQ(projection_->dead_lettered(), 1);
+  ASSERT_TRUE(WaitFor([&] { return handler.applications() == 1 && projection_->dead_lettered() == 1; },
+                      absl::Seconds(30)))
+      << "applied " << handler.applications() << ", dead-lettered " << projection_->dead_lettered();
 
   // Read the dead letter back from its topic.
   auto conf = bus::MakeConf(kafka_, {{"group.id", "dlq-reader"}, {"auto.offset.reset", "earliest"}});
@@ -250,7 +258,7 @@ TEST_F(PipelineTest, UndecodableMessageIsDeadLetteredAndTheNextIsApplied) {
   EXPECT_EQ(letter.source_topic(), kTopic);
   EXPECT_EQ(letter.consumer(), "pipeline-test");
   EXPECT_NE(letter.reason().find("not a jinguo.common.v1.EventEnvelope"), std::string::npos) << letter.reason();
-  EXPECT_EQ(letter.value(), "\xff\xfe this is not a protobuf");
+  EXPECT_EQ(letter.value(), kGarbage);
 }
 
 }  // namespace
