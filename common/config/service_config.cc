@@ -1,0 +1,97 @@
+#include "common/config/service_config.h"
+
+#include <filesystem>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "common/validate/field_violations.h"
+
+namespace jinguo::config {
+
+ServiceFlags::ServiceFlags(std::string service) : service_(std::move(service)), data_dir_("var/" + service_) {}
+
+void ServiceFlags::Register(CLI::App& app) {
+  app.add_option("--grpc-listen", grpc_listen_, "gRPC listen address host:port (port 0 picks one)")
+      ->envname("JINGUO_GRPC_LISTEN")->capture_default_str();
+  app.add_option("--http-listen", http_listen_, "HTTP listen address for /metrics and /healthz")
+      ->envname("JINGUO_HTTP_LISTEN")->capture_default_str();
+  app.add_option("--data-dir", data_dir_, "directory of this service's RocksDB")
+      ->envname("JINGUO_DATA_DIR")->capture_default_str();
+  app.add_option("--kafka-brokers", kafka_brokers_, "Kafka bootstrap servers")
+      ->envname("JINGUO_KAFKA_BROKERS")->capture_default_str();
+  app.add_option("--topic-partitions", topic_partitions_, "partitions of topics this service creates")
+      ->envname("JINGUO_TOPIC_PARTITIONS")->capture_default_str();
+  app.add_option("--topic-replication", topic_replication_, "replication factor of topics this service creates")
+      ->envname("JINGUO_TOPIC_REPLICATION")->capture_default_str();
+  app.add_option("--block-cache-mb", block_cache_mb_, "RocksDB block cache bound in MiB")
+      ->envname("JINGUO_BLOCK_CACHE_MB")->capture_default_str();
+  app.add_option("--tokens-file", tokens_file_, "bearer tokens file (SHA-256 hashes → principals)")
+      ->envname("JINGUO_TOKENS_FILE");
+  app.add_option("--regions-dir", regions_dir_, "region-code table directory")
+      ->envname("JINGUO_REGIONS_DIR")->capture_default_str();
+  app.add_option("--tls-cert", tls_cert_, "server certificate (PEM); TLS when set")->envname("JINGUO_TLS_CERT");
+  app.add_option("--tls-key", tls_key_, "server private key (PEM)")->envname("JINGUO_TLS_KEY");
+  app.add_option("--tls-client-ca", tls_client_ca_, "CA for client certificates; mutual TLS when set")
+      ->envname("JINGUO_TLS_CLIENT_CA");
+  app.add_option("--log-level", log_level_, "debug, info, warn or error")
+      ->envname("JINGUO_LOG_LEVEL")->capture_default_str();
+  app.add_option("--max-message-mb", max_message_mb_, "largest gRPC message in MiB")
+      ->envname("JINGUO_MAX_MESSAGE_MB")->capture_default_str();
+}
+
+namespace {
+
+bool SplitHostPort(const std::string& address, std::string* host, int* port) {
+  size_t colon = address.rfind(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  *host = address.substr(0, colon);
+  return absl::SimpleAtoi(address.substr(colon + 1), port) && *port >= 0 && *port <= 65535;
+}
+
+}  // namespace
+
+absl::StatusOr<ServiceConfig> ServiceFlags::Build() const {
+  validate::FieldViolations v;
+  ServiceConfig c;
+  c.service = service_;
+  std::string host;
+  int port = 0;
+  if (!SplitHostPort(grpc_listen_, &host, &port)) v.Add("--grpc-listen", "must be host:port");
+  c.grpc_listen = grpc_listen_;
+  if (!SplitHostPort(http_listen_, &c.http_host, &c.http_port)) v.Add("--http-listen", "must be host:port");
+  if (data_dir_.empty()) v.Add("--data-dir", "is required");
+  c.data_dir = data_dir_;
+  if (kafka_brokers_.empty()) v.Add("--kafka-brokers", "is required");
+  c.kafka_brokers = kafka_brokers_;
+  if (topic_partitions_ < 1) v.Add("--topic-partitions", "must be at least 1");
+  c.topic_partitions = topic_partitions_;
+  if (topic_replication_ < 1) v.Add("--topic-replication", "must be at least 1");
+  c.topic_replication = topic_replication_;
+  if (block_cache_mb_ < 1 || block_cache_mb_ > 65536) v.Add("--block-cache-mb", "must be 1-65536");
+  c.block_cache_bytes = static_cast<size_t>(block_cache_mb_) << 20;
+  if (tokens_file_.empty()) {
+    v.Add("--tokens-file", "is required (see deploy/local/tokens.txt for the format)");
+  } else if (!std::filesystem::exists(tokens_file_)) {
+    v.Add("--tokens-file", absl::StrCat(tokens_file_, " does not exist"));
+  }
+  c.tokens_file = tokens_file_;
+  if (!std::filesystem::exists(regions_dir_ + "/streets.csv")) {
+    v.Add("--regions-dir", absl::StrCat(regions_dir_, " holds no region table (streets.csv)"));
+  }
+  c.regions_dir = regions_dir_;
+  if (tls_cert_.empty() != tls_key_.empty()) v.Add("--tls-cert", "--tls-cert and --tls-key go together");
+  if (!tls_client_ca_.empty() && tls_cert_.empty()) v.Add("--tls-client-ca", "needs --tls-cert and --tls-key");
+  c.tls_cert_file = tls_cert_;
+  c.tls_key_file = tls_key_;
+  c.tls_client_ca_file = tls_client_ca_;
+  if (log_level_ != "debug" && log_level_ != "info" && log_level_ != "warn" && log_level_ != "error") {
+    v.Add("--log-level", "must be debug, info, warn or error");
+  }
+  c.log_level = log_level_;
+  if (max_message_mb_ < 1 || max_message_mb_ > 1024) v.Add("--max-message-mb", "must be 1-1024");
+  c.max_message_bytes = max_message_mb_ << 20;
+  if (!v.empty()) return v.ToStatus();
+  return c;
+}
+
+}  // namespace jinguo::config

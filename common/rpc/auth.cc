@@ -1,0 +1,109 @@
+#include "common/rpc/auth.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "openssl/evp.h"
+
+namespace jinguo::rpc {
+
+absl::string_view RoleName(Role role) {
+  switch (role) {
+    case Role::kViewer: return "viewer";
+    case Role::kOperator: return "operator";
+    case Role::kAdmin: return "admin";
+    case Role::kService: return "service";
+  }
+  return "unknown";
+}
+
+bool Principal::Covers(absl::string_view region) const { return absl::StartsWith(region, region_scope); }
+
+std::string HashToken(absl::string_view token) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(token.data(), token.size(), digest, &len, EVP_sha256(), nullptr);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < len; ++i) {
+    out.push_back(kHex[digest[i] >> 4]);
+    out.push_back(kHex[digest[i] & 0xf]);
+  }
+  return out;
+}
+
+absl::StatusOr<Authenticator> Authenticator::Load(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("tokens file ", path, " cannot be read"));
+  std::map<std::string, Principal> by_hash;
+  std::string line;
+  int line_no = 0;
+  while (std::getline(in, line)) {
+    ++line_no;
+    absl::string_view trimmed = absl::StripAsciiWhitespace(line);
+    if (trimmed.empty() || trimmed[0] == '#') continue;
+    std::istringstream fields{std::string(trimmed)};
+    std::string hash, name, role, scope;
+    auto where = [&] { return absl::StrCat("tokens file ", path, ":", line_no, ": "); };
+    if (!(fields >> hash >> name >> role >> scope)) {
+      return absl::InvalidArgumentError(absl::StrCat(where(), "expected: sha256-hex name role region-scope"));
+    }
+    if (hash.size() != 64 || hash.find_first_not_of("0123456789abcdef") != std::string::npos) {
+      return absl::InvalidArgumentError(absl::StrCat(where(), "the first field must be a lower-case hex SHA-256"));
+    }
+    Principal p;
+    p.name = name;
+    if (role == "viewer") p.role = Role::kViewer;
+    else if (role == "operator") p.role = Role::kOperator;
+    else if (role == "admin") p.role = Role::kAdmin;
+    else if (role == "service") p.role = Role::kService;
+    else return absl::InvalidArgumentError(absl::StrCat(where(), "role must be viewer, operator, admin or service"));
+    if (scope != "*") {
+      if (scope.find_first_not_of("0123456789") != std::string::npos) {
+        return absl::InvalidArgumentError(absl::StrCat(where(), "region scope must be digits or *"));
+      }
+      p.region_scope = scope;
+    }
+    by_hash[hash] = std::move(p);
+  }
+  return Authenticator(std::move(by_hash));
+}
+
+absl::StatusOr<Principal> Authenticator::AuthenticateToken(absl::string_view token) const {
+  auto it = by_hash_.find(HashToken(token));
+  if (it == by_hash_.end()) return absl::UnauthenticatedError("unknown bearer token");
+  return it->second;
+}
+
+absl::StatusOr<Principal> Authenticator::Authenticate(const grpc::ServerContext& context) const {
+  const auto& metadata = context.client_metadata();
+  auto it = metadata.find("authorization");
+  if (it == metadata.end()) {
+    return absl::UnauthenticatedError("missing bearer token (metadata \"authorization: Bearer <token>\")");
+  }
+  absl::string_view value(it->second.data(), it->second.size());
+  if (!absl::ConsumePrefix(&value, "Bearer ") && !absl::ConsumePrefix(&value, "bearer ")) {
+    return absl::UnauthenticatedError("authorization metadata must be \"Bearer <token>\"");
+  }
+  return AuthenticateToken(absl::StripAsciiWhitespace(value));
+}
+
+absl::Status Authorize(const Principal& principal, Role minimum, absl::string_view region) {
+  int have = principal.role == Role::kService ? static_cast<int>(Role::kOperator) : static_cast<int>(principal.role);
+  if (have < static_cast<int>(minimum)) {
+    return absl::PermissionDeniedError(absl::StrCat(principal.name, " is a ", RoleName(principal.role),
+                                                    "; this needs ", RoleName(minimum)));
+  }
+  if (!principal.Covers(region)) {
+    return absl::PermissionDeniedError(absl::StrCat(principal.name, " may act only within region ",
+                                                    principal.region_scope, ", not ",
+                                                    region.empty() ? "the whole country" : region));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace jinguo::rpc

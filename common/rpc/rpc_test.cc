@@ -1,0 +1,137 @@
+#include <filesystem>
+#include <fstream>
+
+#include "common/rpc/auth.h"
+#include "common/rpc/request_log.h"
+#include "common/rpc/server.h"
+#include "common/rpc/status.h"
+#include "common/validate/field_violations.h"
+#include "google/rpc/status.pb.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "grpcpp/create_channel.h"
+#include "gtest/gtest.h"
+#include "jinguo/common/v1/types.pb.h"
+
+namespace jinguo::rpc {
+namespace {
+
+std::string TempDir() {
+  std::string tmpl = (std::filesystem::temp_directory_path() / "jinguo-rpc-XXXXXX").string();
+  return mkdtemp(tmpl.data());
+}
+
+TEST(Auth, TokensFileMapsHashedTokensToPrincipals) {
+  std::string dir = TempDir();
+  std::ofstream(dir + "/tokens") << "# hash name role scope\n"
+                                 << HashToken("s3cret-op") << " alice operator 1302\n"
+                                 << HashToken("s3cret-view") << " bob viewer *\n";
+  auto auth = Authenticator::Load(dir + "/tokens");
+  ASSERT_TRUE(auth.ok()) << auth.status();
+  auto alice = auth->AuthenticateToken("s3cret-op");
+  ASSERT_TRUE(alice.ok());
+  EXPECT_EQ(alice->name, "alice");
+  EXPECT_EQ(alice->role, Role::kOperator);
+  EXPECT_EQ(alice->region_scope, "1302");
+  EXPECT_EQ(auth->AuthenticateToken("guess").status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(auth->AuthenticateToken("s3cret-view")->region_scope, "");
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Auth, BadTokensFileLinesAreNamed) {
+  std::string dir = TempDir();
+  std::ofstream(dir + "/tokens") << HashToken("x") << " alice chief 1302\n";
+  auto auth = Authenticator::Load(dir + "/tokens");
+  ASSERT_FALSE(auth.ok());
+  EXPECT_NE(auth.status().message().find(":1: role must be"), std::string::npos) << auth.status();
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Auth, RoleAndRegionScopeDecide) {
+  Principal op{"alice", Role::kOperator, "1302"};
+  Principal viewer{"bob", Role::kViewer, ""};
+  EXPECT_TRUE(Authorize(op, Role::kOperator, "130207104201").ok());
+  EXPECT_EQ(Authorize(op, Role::kOperator, "130107104201").code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(Authorize(op, Role::kOperator, "").code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(Authorize(viewer, Role::kOperator, "1302").code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_TRUE(Authorize(viewer, Role::kViewer, "").ok());
+  EXPECT_FALSE(viewer.SeesIdentifiers());
+  EXPECT_TRUE(op.SeesIdentifiers());
+}
+
+TEST(Status, FieldViolationsTravelAsBadRequestDetails) {
+  validate::FieldViolations v;
+  v.Add("beneficiary.id_number", "must be 18 characters, got 17");
+  grpc::Status s = ToGrpcStatus(v.ToStatus());
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  google::rpc::Status details;
+  ASSERT_TRUE(details.ParseFromString(s.error_details()));
+  ASSERT_EQ(details.details_size(), 1);
+  google::rpc::BadRequest br;
+  ASSERT_TRUE(details.details(0).UnpackTo(&br));
+  EXPECT_EQ(br.field_violations(0).field(), "beneficiary.id_number");
+}
+
+TEST(Status, MessagesAreMasked) {
+  grpc::Status s = ToGrpcStatus(absl::NotFoundError("no beneficiary with 11010519491231002X"));
+  EXPECT_EQ(s.error_message(), "no beneficiary with 110***********002X");
+}
+
+TEST(RequestLog, ReplaysTheFirstAnswerAndRefusesAReusedId) {
+  std::string dir = TempDir();
+  {
+    auto store = store::Store::Open({dir, {kRequestsFamily}, 8 << 20});
+    ASSERT_TRUE(store.ok());
+    RequestLog log(store->get());
+    common::v1::RequestId request;
+    request.set_value("req-1");
+    common::v1::CivilDate response;
+    auto lock = log.Lock("Register", "req-1");
+    EXPECT_FALSE(*log.Find("Register", "req-1", request, &response));
+    response.set_year(2026);
+    rocksdb::WriteBatch batch;
+    log.Record(&batch, "Register", "req-1", request, response);
+    ASSERT_TRUE((*store)->Write(&batch).ok());
+  }
+  auto store = store::Store::Open({dir, {kRequestsFamily}, 8 << 20});
+  ASSERT_TRUE(store.ok());
+  RequestLog log(store->get());
+  common::v1::RequestId same;
+  same.set_value("req-1");
+  common::v1::CivilDate replay;
+  ASSERT_TRUE(*log.Find("Register", "req-1", same, &replay));
+  EXPECT_EQ(replay.year(), 2026);
+  common::v1::RequestId different;
+  different.set_value("req-1-but-changed");
+  EXPECT_EQ(log.Find("Register", "req-1", different, &replay).status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_FALSE(*log.Find("Other", "req-1", same, &replay));
+  std::filesystem::remove_all(dir);
+}
+
+TEST(RequestLog, RequestIdsAreChecked) {
+  EXPECT_TRUE(CheckRequestId("0190a6f0-7c3e-7abc-8def-0123456789ab").ok());
+  EXPECT_FALSE(CheckRequestId("").ok());
+  EXPECT_FALSE(CheckRequestId("has space").ok());
+  EXPECT_FALSE(CheckRequestId(std::string(129, 'a')).ok());
+}
+
+TEST(RpcServer, HealthIsNotServingUntilReady) {
+  RpcServer server({}, std::make_shared<prometheus::Registry>());
+  auto port = server.Start();
+  ASSERT_TRUE(port.ok()) << port.status();
+  auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(*port), grpc::InsecureChannelCredentials());
+  auto stub = grpc::health::v1::Health::NewStub(channel);
+  auto check = [&] {
+    grpc::ClientContext ctx;
+    grpc::health::v1::HealthCheckRequest req;
+    grpc::health::v1::HealthCheckResponse resp;
+    grpc::Status s = stub->Check(&ctx, req, &resp);
+    return s.ok() ? resp.status() : grpc::health::v1::HealthCheckResponse::UNKNOWN;
+  };
+  EXPECT_EQ(check(), grpc::health::v1::HealthCheckResponse::NOT_SERVING);
+  server.SetServing(true);
+  EXPECT_EQ(check(), grpc::health::v1::HealthCheckResponse::SERVING);
+  server.Shutdown(absl::Seconds(1));
+}
+
+}  // namespace
+}  // namespace jinguo::rpc
