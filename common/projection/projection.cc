@@ -14,13 +14,24 @@ std::vector<std::string> ProjectionFamilies() { return {kOffsetsFamily, kVersion
 
 namespace {
 
+// Keys start with an 8-byte hash of the projection's name rather than the name: version keys are written for
+// every event, and short common prefixes keep RocksDB's comparisons cheap.
+uint64_t NameHash(const std::string& name) {
+  uint64_t h = 1469598103934665603ull;  // FNV-1a
+  for (unsigned char c : name) h = (h ^ c) * 1099511628211ull;
+  return h;
+}
+
 std::string OffsetKey(const std::string& name, const std::string& topic, int32_t partition) {
-  return store::KeyBuilder().Str(name).Str(topic).U32(static_cast<uint32_t>(partition)).key();
+  return store::KeyBuilder().U64(NameHash(name)).Str(topic).U32(static_cast<uint32_t>(partition)).key();
 }
 
 std::string VersionKey(const std::string& name, const std::string& aggregate_id) {
-  return store::KeyBuilder().Str(name).Str(aggregate_id).key();
+  return store::KeyBuilder().U64(NameHash(name)).Str(aggregate_id).key();
 }
+
+// Bound on the in-memory copy of last applied versions; past it the copy is dropped and refilled from RocksDB.
+constexpr size_t kVersionCacheLimit = 2'000'000;
 
 bool DeadLetterCode(absl::StatusCode code) {
   return code == absl::StatusCode::kInvalidArgument || code == absl::StatusCode::kFailedPrecondition ||
@@ -84,7 +95,8 @@ absl::StatusOr<int64_t> Projection::StoredOffset(const std::string& topic, int32
 
 absl::Status Projection::ResetPosition() {
   rocksdb::WriteBatch batch;
-  std::string prefix = store::KeyBuilder().Str(options_.name).key();
+  version_cache_.clear();
+  std::string prefix = store::KeyBuilder().U64(NameHash(options_.name)).key();
   std::string end = store::PrefixSuccessor(prefix);
   batch.DeleteRange(offsets_, prefix, end);
   batch.DeleteRange(versions_, prefix, end);
@@ -204,9 +216,12 @@ absl::Status Projection::ProcessBatch(std::vector<std::unique_ptr<RdKafka::Messa
       continue;
     }
     auto cached = versions.find(event.aggregate_id());
+    auto remembered = version_cache_.find(event.aggregate_id());
     int64_t last = 0;
     if (cached != versions.end()) {
       last = cached->second;
+    } else if (remembered != version_cache_.end()) {
+      last = remembered->second;
     } else {
       ASSIGN_OR_RETURN(auto stored, store_->Get(versions_, VersionKey(options_.name, event.aggregate_id())));
       uint64_t v = 0;
@@ -232,14 +247,19 @@ absl::Status Projection::ProcessBatch(std::vector<std::unique_ptr<RdKafka::Messa
     RETURN_IF_ERROR(dead_letters_->Flush(absl::Seconds(30)));
     if (dead_letter_failures_.load() != failures_before) return absl::UnavailableError("dead-letter delivery failed");
   }
+  // Versions and offsets are never read back within the batch: they go straight into the underlying write batch,
+  // past the index.
+  rocksdb::WriteBatch* raw = batch.GetWriteBatch();
   for (const auto& [aggregate, version] : versions) {
-    batch.Put(versions_, VersionKey(options_.name, aggregate), store::EncodeU64(static_cast<uint64_t>(version)));
+    raw->Put(versions_, VersionKey(options_.name, aggregate), store::EncodeU64(static_cast<uint64_t>(version)));
   }
   for (const auto& [tp, offset] : next_offsets) {
-    batch.Put(offsets_, OffsetKey(options_.name, tp.first, tp.second), store::EncodeU64(static_cast<uint64_t>(offset)));
+    raw->Put(offsets_, OffsetKey(options_.name, tp.first, tp.second), store::EncodeU64(static_cast<uint64_t>(offset)));
   }
   // Not synced: a crash may lose the last batches, and their offsets with them, so they are consumed again.
-  RETURN_IF_ERROR(store_->Write(batch.GetWriteBatch(), /*sync=*/false));
+  RETURN_IF_ERROR(store_->Write(raw, /*sync=*/false));
+  if (version_cache_.size() + versions.size() > kVersionCacheLimit) version_cache_.clear();
+  for (auto& [aggregate, version] : versions) version_cache_[aggregate] = version;
   applied_ += applied;
   skipped_ += skipped;
   dead_lettered_ += dead;

@@ -14,6 +14,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -111,6 +112,9 @@ class Projection {
   std::atomic<bool> stopping_{false};
   std::thread thread_;
 
+  // Last applied version per aggregate as stored; only touched on the projection's thread (and by ResetPosition
+  // before Start).
+  std::unordered_map<std::string, int64_t> version_cache_;
   std::atomic<int64_t> applied_{0}, skipped_{0}, dead_lettered_{0};
   prometheus::Counter* applied_total_;
   prometheus::Counter* skipped_total_;

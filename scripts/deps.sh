@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Installs what Jinguo needs and skips what is already there.
+#   scripts/deps.sh core    Debian packages for building and testing, and the Kafka jars (make build / make test)
+#   scripts/deps.sh tools   Go tools used by make bench, make lint and the e2e clients (grpcurl, ghz, buf,
+#                           kubeconform) and Chromium for the dashboard test
+#   scripts/deps.sh all     both
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DEBIAN_PACKAGES=(
+  cmake ninja-build g++ pkg-config ccache python3 maven default-jre-headless
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler librdkafka-dev librocksdb-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libabsl-dev libspdlog-dev libcli11-dev libcpp-httplib-dev
+  nlohmann-json3-dev libssl-dev kcat prometheus-cpp-dev
+)
+TOOL_PACKAGES=(chromium clang-format)
+
+# Go tools, pinned: name, then module@version.
+GO_TOOLS=(
+  "grpcurl github.com/fullstorydev/grpcurl/cmd/grpcurl@v1.9.4"
+  "ghz github.com/bojand/ghz/cmd/ghz@v0.120.0"
+  "buf github.com/bufbuild/buf/cmd/buf@v1.75.0"
+  "kubeconform github.com/yannh/kubeconform/cmd/kubeconform@v0.6.7"
+)
+
+apt_install() {
+  local missing=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "deps: installing Debian packages: ${missing[*]}"
+  local sudo=""
+  [ "$(id -u)" = 0 ] || sudo=sudo
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+# Java: the machine may already have a JDK that apt does not know of; only install one when there is no java.
+core() {
+  local pkgs=("${DEBIAN_PACKAGES[@]}")
+  if command -v java >/dev/null; then pkgs=("${pkgs[@]/default-jre-headless}"); fi
+  if command -v mvn >/dev/null; then pkgs=("${pkgs[@]/maven}"); fi
+  local list=()
+  for p in "${pkgs[@]}"; do [ -n "$p" ] && list+=("$p"); done
+  apt_install "${list[@]}"
+  deploy/local/kafka.sh fetch
+}
+
+tools() {
+  apt_install "${TOOL_PACKAGES[@]}"
+  command -v go >/dev/null || apt_install golang-go
+  local gobin
+  gobin=$(go env GOBIN)
+  [ -n "$gobin" ] || gobin="$(go env GOPATH)/bin"
+  for entry in "${GO_TOOLS[@]}"; do
+    local name=${entry%% *} module=${entry#* }
+    if [ -x "$gobin/$name" ] || command -v "$name" >/dev/null; then continue; fi
+    echo "deps: go install $module"
+    (cd /tmp && go install "$module")
+  done
+}
+
+case "${1:-all}" in
+  core) core ;;
+  tools) tools ;;
+  all) core; tools ;;
+  *) echo "usage: scripts/deps.sh core|tools|all" >&2; exit 2 ;;
+esac
