@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DEBIAN_PACKAGES=(
-  cmake ninja-build g++ pkg-config ccache python3 maven default-jre-headless
+  cmake ninja-build g++ pkg-config ccache python3 curl maven default-jre-headless
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler librdkafka-dev librocksdb-dev
   libgtest-dev libgmock-dev libbenchmark-dev libabsl-dev libspdlog-dev libcli11-dev libcpp-httplib-dev
   nlohmann-json3-dev libssl-dev kcat prometheus-cpp-dev

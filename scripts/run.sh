@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# make run: starts Kafka and every service in deploy/local/services.txt with state under var/ and logs under
+# var/log/, loads the demo data, prints where to look, and stops everything cleanly on Ctrl-C (or SIGTERM).
+#   JINGUO_KAFKA_PORT   broker port (default 9092)
+set -euo pipefail
+BUILD=${1:-build}
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+KAFKA_PORT=${JINGUO_KAFKA_PORT:-9092}
+mkdir -p var/log
+PIDS=()
+
+stop_all() {
+  trap - INT TERM EXIT
+  echo
+  echo "run: stopping services"
+  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  echo "run: stopping Kafka"
+  deploy/local/kafka.sh stop var/kafka || true
+  echo "run: stopped; state kept in var/ (rm -rf var to start afresh)"
+}
+trap stop_all INT TERM EXIT
+
+if deploy/local/kafka.sh status var/kafka >/dev/null 2>&1; then
+  echo "run: Kafka already up on 127.0.0.1:$KAFKA_PORT"
+else
+  deploy/local/kafka.sh start "$KAFKA_PORT" var/kafka
+fi
+BROKERS=127.0.0.1:$KAFKA_PORT
+
+declare -A GRPC_PORT HTTP_PORT
+while read -r name grpc http; do
+  [[ -z "$name" || "$name" == \#* ]] && continue
+  GRPC_PORT[$name]=$grpc
+  HTTP_PORT[$name]=$http
+  bin=$BUILD/services/$name/jinguo-$name
+  [ -x "$bin" ] || { echo "run: $bin is missing; run make build" >&2; exit 1; }
+  "$bin" --grpc-listen "127.0.0.1:$grpc" --http-listen "127.0.0.1:$http" --data-dir "var/$name" \
+    --kafka-brokers "$BROKERS" --tokens-file deploy/local/tokens.txt --regions-dir data/regions \
+    >>"var/log/$name.log" 2>&1 &
+  PIDS+=($!)
+  echo "run: started $name (pid $!, gRPC 127.0.0.1:$grpc, HTTP 127.0.0.1:$http, log var/log/$name.log)"
+done < deploy/local/services.txt
+
+for name in "${!HTTP_PORT[@]}"; do
+  for _ in $(seq 1 120); do
+    curl -fsS "http://127.0.0.1:${HTTP_PORT[$name]}/healthz" >/dev/null 2>&1 && break
+    sleep 0.5
+  done
+  curl -fsS "http://127.0.0.1:${HTTP_PORT[$name]}/healthz" >/dev/null 2>&1 \
+    || { echo "run: $name did not become ready; see var/log/$name.log" >&2; tail -n 20 "var/log/$name.log" >&2; exit 1; }
+done
+
+if [ -x scripts/demo.sh ] && [ ${#GRPC_PORT[@]} -gt 0 ]; then scripts/demo.sh "$BUILD"; fi
+
+echo
+echo "Jinguo is running."
+echo "  Kafka       127.0.0.1:$KAFKA_PORT (state var/kafka)"
+for name in "${!GRPC_PORT[@]}"; do
+  echo "  $name  gRPC 127.0.0.1:${GRPC_PORT[$name]}  metrics http://127.0.0.1:${HTTP_PORT[$name]}/metrics"
+done
+echo "  tokens      dev-admin (admin), dev-tangshan (operator, 唐山市 1302), dev-viewer (viewer)"
+echo "Press Ctrl-C to stop."
+while true; do sleep 3600 & wait $! || true; done
