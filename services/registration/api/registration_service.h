@@ -1,0 +1,104 @@
+// The registration service's gRPC adapter: proto in, authentication and validation, domain decision, one write
+// batch (state, indexes, idempotency record, outbox events) committed with sync=true, proto out.
+//
+// Thread-safety: handlers run on gRPC's threads. Read-decide-commit sequences are serialized by one mutex, so
+// every decision sees the state the previous one committed; reads (Get/List) run concurrently.
+#pragma once
+
+#include <mutex>
+
+#include "common/base/clock.h"
+#include "common/base/uuid.h"
+#include "common/outbox/event_factory.h"
+#include "common/outbox/outbox.h"
+#include "common/regions/region_table.h"
+#include "common/rpc/auth.h"
+#include "common/rpc/request_log.h"
+#include "jinguo/registration/v1/registration.grpc.pb.h"
+#include "prometheus/counter.h"
+#include "prometheus/registry.h"
+#include "services/registration/store/registry_store.h"
+
+namespace jinguo::registration::api {
+
+namespace v1 = ::jinguo::registration::v1;
+
+struct Dependencies {
+  store::RegistryStore* registry;
+  outbox::Outbox* outbox;
+  rpc::RequestLog* requests;
+  const rpc::Authenticator* auth;
+  const regions::RegionTable* regions;
+  const Clock* clock;
+  UuidV7Generator* ids;
+  prometheus::Registry* metrics;
+};
+
+class RegistrationService final : public v1::RegistrationService::Service {
+ public:
+  explicit RegistrationService(Dependencies deps);
+
+  grpc::Status RegisterHousehold(grpc::ServerContext* ctx, const v1::RegisterHouseholdRequest* req,
+                                 v1::RegisterHouseholdResponse* resp) override;
+  grpc::Status UpdateHousehold(grpc::ServerContext* ctx, const v1::UpdateHouseholdRequest* req,
+                               v1::UpdateHouseholdResponse* resp) override;
+  grpc::Status RegisterBeneficiary(grpc::ServerContext* ctx, const v1::RegisterBeneficiaryRequest* req,
+                                   v1::RegisterBeneficiaryResponse* resp) override;
+  grpc::Status UpdateBeneficiary(grpc::ServerContext* ctx, const v1::UpdateBeneficiaryRequest* req,
+                                 v1::UpdateBeneficiaryResponse* resp) override;
+  grpc::Status GetBeneficiary(grpc::ServerContext* ctx, const v1::GetBeneficiaryRequest* req,
+                              v1::GetBeneficiaryResponse* resp) override;
+  grpc::Status ListBeneficiaries(grpc::ServerContext* ctx, const v1::ListBeneficiariesRequest* req,
+                                 v1::ListBeneficiariesResponse* resp) override;
+  grpc::Status ChangeMonitoringStatus(grpc::ServerContext* ctx, const v1::ChangeMonitoringStatusRequest* req,
+                                      v1::ChangeMonitoringStatusResponse* resp) override;
+  grpc::Status RegisterCadre(grpc::ServerContext* ctx, const v1::RegisterCadreRequest* req,
+                             v1::RegisterCadreResponse* resp) override;
+  grpc::Status PairCadre(grpc::ServerContext* ctx, const v1::PairCadreRequest* req,
+                         v1::PairCadreResponse* resp) override;
+  grpc::Status UnpairCadre(grpc::ServerContext* ctx, const v1::UnpairCadreRequest* req,
+                           v1::UnpairCadreResponse* resp) override;
+  grpc::Status RecordVisit(grpc::ServerContext* ctx, const v1::RecordVisitRequest* req,
+                           v1::RecordVisitResponse* resp) override;
+  grpc::Status ListDuplicateCandidates(grpc::ServerContext* ctx, const v1::ListDuplicateCandidatesRequest* req,
+                                       v1::ListDuplicateCandidatesResponse* resp) override;
+  grpc::Status ResolveDuplicateCandidate(grpc::ServerContext* ctx, const v1::ResolveDuplicateCandidateRequest* req,
+                                         v1::ResolveDuplicateCandidateResponse* resp) override;
+  grpc::Status ImportBeneficiaries(grpc::ServerContext* ctx,
+                                   grpc::ServerReader<v1::ImportBeneficiariesRequest>* reader,
+                                   v1::ImportBeneficiariesResponse* resp) override;
+
+ private:
+  // What one mutating call writes: state and indexes into `batch`, events into `events`.
+  struct Tx {
+    rocksdb::WriteBatch batch;
+    std::vector<common::v1::OutboxRecord> events;
+  };
+  using Decide = std::function<absl::Status(const rpc::Principal&, Tx&)>;
+
+  // The shape of every mutating call: authenticate; check the request id; under the write lock, return the
+  // recorded answer of a retry, or decide, record the answer and commit state + events in one batch.
+  grpc::Status Mutate(grpc::ServerContext* ctx, const char* method, const std::string& request_id,
+                      const google::protobuf::Message& request, google::protobuf::Message* response,
+                      const Decide& decide);
+
+  absl::StatusOr<v1::Beneficiary> LoadBeneficiary(const std::string& id, const char* field) const;
+  absl::CivilDay Today() const;
+
+  struct RowOutcome;
+  // Registers one beneficiary inside `tx` (used by RegisterBeneficiary and each import row). `pending` holds
+  // the ID numbers and duplicate keys already taken by earlier rows of the same batch.
+  struct PendingRows;
+  absl::Status RegisterInto(const rpc::Principal& who, const v1::BeneficiaryInput& in, const std::string& prefix,
+                            const std::string& correlation, Tx& tx, PendingRows* pending,
+                            v1::RegisterBeneficiaryResponse* resp);
+
+  Dependencies d_;
+  outbox::EventFactory events_;
+  std::mutex write_mu_;
+  prometheus::Counter* replays_total_;
+  prometheus::Counter* duplicates_flagged_total_;
+  prometheus::Family<prometheus::Counter>* import_rows_;
+};
+
+}  // namespace jinguo::registration::api
