@@ -1,6 +1,7 @@
 #include "common/validate/id_number.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 
 namespace jinguo::validate {
 
@@ -10,6 +11,13 @@ char IdNumberCheckCharacter(absl::string_view first17) {
   int sum = 0;
   for (int i = 0; i < 17; ++i) sum += (first17[i] - '0') * kWeights[i];
   return kCheck[sum % 11];
+}
+
+std::string ComposeIdNumber(absl::string_view address_code, absl::CivilDay birth_date, int sequence) {
+  std::string out = absl::StrFormat("%s%04d%02d%02d%03d", std::string(address_code.substr(0, 6)), birth_date.year(),
+                                    birth_date.month(), birth_date.day(), sequence % 1000);
+  out.push_back(IdNumberCheckCharacter(out));
+  return out;
 }
 
 absl::StatusOr<IdNumber> ParseIdNumber(absl::string_view text, absl::CivilDay today) {

@@ -25,4 +25,8 @@ absl::StatusOr<IdNumber> ParseIdNumber(absl::string_view text, absl::CivilDay to
 // The check character for the first 17 digits (which must be digits).
 char IdNumberCheckCharacter(absl::string_view first17);
 
+// A well-formed ID number for a 6-digit address code, a birth date and a 3-digit sequence (odd for men, even for
+// women), with its check character. For synthetic data (demo registries, tests, benchmarks).
+std::string ComposeIdNumber(absl::string_view address_code, absl::CivilDay birth_date, int sequence);
+
 }  // namespace jinguo::validate

@@ -69,6 +69,17 @@ TEST(IdNumber, CheckCharacterMatchesTheStandardExamples) {
   EXPECT_EQ(IdNumberCheckCharacter("36042619910101007"), '1');
 }
 
+TEST(IdNumber, ComposedNumbersParseBack) {
+  std::string woman = ComposeIdNumber("130207", absl::CivilDay(1980, 5, 1), 122);
+  auto parsed = ParseIdNumber(woman, kToday);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->sex, Sex::kFemale);
+  EXPECT_EQ(parsed->birth_date, absl::CivilDay(1980, 5, 1));
+  EXPECT_EQ(ParseIdNumber(ComposeIdNumber("110105", absl::CivilDay(1949, 12, 31), 2), kToday)->normalized,
+            "11010519491231002X");
+  EXPECT_EQ(ParseIdNumber(ComposeIdNumber("130207", absl::CivilDay(2015, 1, 1), 7), kToday)->sex, Sex::kMale);
+}
+
 TEST(Mobile, AcceptsMainlandNumbersInCommonForms) {
   EXPECT_EQ(*ParseMobile("13812345678"), "13812345678");
   EXPECT_EQ(*ParseMobile("+86 138-1234-5678"), "13812345678");

@@ -73,3 +73,104 @@ bool WaitFor(const std::function<bool()>& condition, absl::Duration timeout) {
 }
 
 }  // namespace jinguo::testing
+
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <iostream>
+
+#include "absl/strings/str_cat.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "grpcpp/create_channel.h"
+
+extern char** environ;
+
+namespace jinguo::testing {
+
+std::unique_ptr<ServiceProcess> ServiceProcess::Start(const std::string& binary, const std::vector<std::string>& args,
+                                                      int grpc_port, const std::string& log_path,
+                                                      absl::Duration timeout) {
+  std::unique_ptr<ServiceProcess> p(new ServiceProcess());
+  std::vector<std::string> all = {binary};
+  all.insert(all.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : all) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 2, log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_addopen(&actions, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  int rc = posix_spawn(&p->pid_, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) return nullptr;
+  p->channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", grpc_port), grpc::InsecureChannelCredentials());
+  auto health = grpc::health::v1::Health::NewStub(p->channel_);
+  bool serving = WaitFor(
+      [&] {
+        grpc::ClientContext ctx;
+        ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(500));
+        grpc::health::v1::HealthCheckRequest req;
+        grpc::health::v1::HealthCheckResponse resp;
+        return health->Check(&ctx, req, &resp).ok() && resp.status() == grpc::health::v1::HealthCheckResponse::SERVING;
+      },
+      timeout);
+  if (!serving) {
+    std::cerr << "service " << binary << " did not become SERVING; log " << log_path << ":\n";
+    Shell("tail -n 30 " + log_path + " >&2");
+    return nullptr;
+  }
+  return p;
+}
+
+ServiceProcess::~ServiceProcess() { Stop(); }
+
+int ServiceProcess::Stop() {
+  if (pid_ <= 0) return -1;
+  kill(pid_, SIGTERM);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+EventTap::EventTap(const std::string& brokers, const std::string& topic) {
+  bus::KafkaOptions options;
+  options.brokers = brokers;
+  auto conf = bus::MakeConf(options, {{"group.id", absl::StrCat("tap-", absl::ToUnixNanos(absl::Now()))},
+                                      {"auto.offset.reset", "earliest"},
+                                      {"enable.auto.commit", "false"}});
+  std::string err;
+  consumer_.reset(RdKafka::KafkaConsumer::create(conf->get(), err));
+  consumer_->subscribe({topic});
+}
+
+EventTap::~EventTap() {
+  if (consumer_) consumer_->close();
+}
+
+bool EventTap::ReadOne(int timeout_ms) {
+  std::unique_ptr<RdKafka::Message> m(consumer_->consume(timeout_ms));
+  if (m->err() != RdKafka::ERR_NO_ERROR) return false;
+  common::v1::EventEnvelope e;
+  e.ParseFromArray(m->payload(), static_cast<int>(m->len()));
+  raw_.append(static_cast<const char*>(m->payload()), m->len());
+  events_.push_back(std::move(e));
+  return true;
+}
+
+const std::vector<common::v1::EventEnvelope>& EventTap::WaitForCount(size_t count, absl::Duration timeout) {
+  absl::Time deadline = absl::Now() + timeout;
+  while (events_.size() < count && absl::Now() < deadline) ReadOne(100);
+  return events_;
+}
+
+const std::vector<common::v1::EventEnvelope>& EventTap::Settle(absl::Duration quiet) {
+  absl::Time last = absl::Now();
+  while (absl::Now() - last < quiet) {
+    if (ReadOne(100)) last = absl::Now();
+  }
+  return events_;
+}
+
+}  // namespace jinguo::testing

@@ -2,6 +2,8 @@
 // port in a temporary directory, temporary directories, waiting for a condition. Not thread-safe.
 #pragma once
 
+#include <fcntl.h>
+
 #include <functional>
 #include <memory>
 #include <string>
@@ -50,5 +52,55 @@ class KafkaBroker {
 
 // Polls `condition` every 50 ms until it holds or `timeout` passes; returns whether it held.
 bool WaitFor(const std::function<bool()>& condition, absl::Duration timeout);
+
+}  // namespace jinguo::testing
+
+// ---- Processes and topics, for service tests ----
+#include <sys/types.h>
+
+#include <vector>
+
+#include "common/bus/kafka.h"
+#include "grpcpp/channel.h"
+#include "jinguo/common/v1/event.pb.h"
+
+namespace jinguo::testing {
+
+// A service binary run as a child process, as an operator would run it. Stopped with SIGTERM by the destructor.
+class ServiceProcess {
+ public:
+  // Starts `binary` with `args` and waits until its gRPC health check on `grpc_port` says SERVING.
+  // Returns nullptr (and prints the log) when it does not within `timeout`.
+  static std::unique_ptr<ServiceProcess> Start(const std::string& binary, const std::vector<std::string>& args,
+                                               int grpc_port, const std::string& log_path,
+                                               absl::Duration timeout = absl::Seconds(60));
+  ~ServiceProcess();
+  // SIGTERM, then waits; returns the exit status (or -1 if killed by a signal).
+  int Stop();
+  std::shared_ptr<grpc::Channel> channel() const { return channel_; }
+
+ private:
+  pid_t pid_ = -1;
+  std::shared_ptr<grpc::Channel> channel_;
+};
+
+// Every event on a topic from its beginning, decoded, as a test reads them. Not thread-safe.
+class EventTap {
+ public:
+  EventTap(const std::string& brokers, const std::string& topic);
+  ~EventTap();
+  // Reads until at least `count` events have arrived in all (or `timeout`); returns every event so far.
+  const std::vector<common::v1::EventEnvelope>& WaitForCount(size_t count, absl::Duration timeout);
+  // Reads until nothing new arrives for `quiet`.
+  const std::vector<common::v1::EventEnvelope>& Settle(absl::Duration quiet = absl::Milliseconds(1500));
+  // The raw bytes of every message read so far, concatenated (to search for what must not be there).
+  const std::string& raw() const { return raw_; }
+
+ private:
+  bool ReadOne(int timeout_ms);
+  std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
+  std::vector<common::v1::EventEnvelope> events_;
+  std::string raw_;
+};
 
 }  // namespace jinguo::testing

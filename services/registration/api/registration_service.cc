@@ -43,7 +43,11 @@ absl::StatusOr<absl::CivilDay> DateOrToday(const common::v1::CivilDate& date, bo
 }
 
 absl::Status CheckExpectedVersion(int64_t expected, int64_t actual, const char* what) {
-  if (expected == 0) return absl::InvalidArgumentError("expected_version: is required (the version you read)");
+  if (expected <= 0) {
+    FieldViolations v;
+    v.Add("expected_version", "is required (the version you read)");
+    return v.ToStatus();
+  }
   if (expected != actual) {
     return absl::AbortedError(absl::StrCat(what, " was changed by someone else (version ", actual,
                                            ", you sent ", expected, "); read it again and retry"));
@@ -55,7 +59,7 @@ absl::Status CheckExpectedVersion(int64_t expected, int64_t actual, const char* 
 absl::StatusOr<std::string> DecodePageToken(const std::string& token) {
   if (token.empty()) return std::string();
   std::string out = absl::HexStringToBytes(token);
-  if (absl::BytesToHexString(out) != token) return absl::InvalidArgumentError("page.page_token: is not a token this service issued");
+  if (absl::BytesToHexString(out) != token) return absl::InvalidArgumentError("is not a token this service issued");
   return out;
 }
 

@@ -1,6 +1,7 @@
 #include "services/registration/domain/registry_rules.h"
 
 #include "common/base/civil_date.h"
+#include "common/validate/id_number.h"
 #include "gtest/gtest.h"
 
 namespace jinguo::registration::domain {
@@ -9,16 +10,8 @@ namespace {
 const absl::CivilDay kToday(2026, 11, 22);
 
 // A valid ID number for a person born on `birth`, female when `female`.
-std::string IdNumber(absl::CivilDay birth, bool female, int sequence = 1) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "130207%04d%02d%02d%02d%d", static_cast<int>(birth.year()), birth.month(),
-                birth.day(), sequence % 100, female ? 2 : 1);
-  std::string first17(buf);
-  int weights[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
-  const char* check = "10X98765432";
-  int sum = 0;
-  for (int i = 0; i < 17; ++i) sum += (first17[i] - '0') * weights[i];
-  return first17 + check[sum % 11];
+std::string IdNumber(absl::CivilDay birth, bool female, int sequence = 10) {
+  return validate::ComposeIdNumber("130207", birth, sequence * 2 + (female ? 0 : 1));
 }
 
 v1::Household TheHousehold() {
