@@ -2,6 +2,7 @@
 # make bench: micro-benchmarks (Google Benchmark), then the pipeline against Kafka's own tools on one broker:
 #   outbox relay throughput  / ProducerPerformance (same record size, acks=all)   target >= 0.8
 #   projection apply rate    / ConsumerPerformance (same topic, same events)      target >= 0.5
+# then the services' own benchmarks (scripts/bench_<service>.sh).
 # JINGUO_BENCH_RECORDS sets the event count (default 500000).
 set -euo pipefail
 BUILD=${1:-build}
@@ -48,3 +49,6 @@ print()
 print(f"outbox relay      {relay:>12,.0f} rec/s   ProducerPerformance {kprod:>12,.0f} rec/s   ratio {relay/kprod:.2f} (target >= 0.8)")
 print(f"projection apply  {proj:>12,.0f} rec/s   ConsumerPerformance {kcons:>12,.0f} rec/s   ratio {proj/kcons:.2f} (target >= 0.5)")
 PY
+
+echo
+scripts/bench_registration.sh "$BUILD" "$WORK" "$BROKERS"

@@ -2,10 +2,42 @@
 
 #include "absl/strings/str_cat.h"
 #include "librdkafka/rdkafka.h"
+#include "spdlog/spdlog.h"
 
 namespace jinguo::bus {
 
 std::string EventTopic(absl::string_view service) { return absl::StrCat("jinguo.", service, ".events.v1"); }
+
+namespace {
+
+// Sends librdkafka's own log lines and errors through spdlog, so they are JSON and masked like every other line.
+class KafkaLog final : public RdKafka::EventCb {
+ public:
+  void event_cb(RdKafka::Event& event) override {
+    switch (event.type()) {
+      case RdKafka::Event::EVENT_LOG: {
+        auto level = event.severity() <= RdKafka::Event::EVENT_SEVERITY_ERROR     ? spdlog::level::err
+                     : event.severity() <= RdKafka::Event::EVENT_SEVERITY_WARNING ? spdlog::level::warn
+                                                                                  : spdlog::level::debug;
+        spdlog::log(level, "kafka: {} {}", event.fac(), event.str());
+        break;
+      }
+      case RdKafka::Event::EVENT_ERROR:
+        spdlog::log(event.fatal() ? spdlog::level::err : spdlog::level::warn, "kafka: {}: {}",
+                    RdKafka::err2str(event.err()), event.str());
+        break;
+      default:
+        break;
+    }
+  }
+};
+
+KafkaLog* TheKafkaLog() {
+  static KafkaLog* log = new KafkaLog();
+  return log;
+}
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<RdKafka::Conf>> MakeConf(const KafkaOptions& options,
                                                         const std::map<std::string, std::string>& overrides) {
@@ -19,6 +51,9 @@ absl::StatusOr<std::unique_ptr<RdKafka::Conf>> MakeConf(const KafkaOptions& opti
   };
   absl::Status s = set("bootstrap.servers", options.brokers);
   if (s.ok()) s = set("log.connection.close", "false");
+  if (s.ok() && conf->set("event_cb", TheKafkaLog(), err) != RdKafka::Conf::CONF_OK) {
+    s = absl::InternalError(absl::StrCat("kafka event_cb: ", err));
+  }
   for (const auto& [k, v] : options.properties) {
     if (s.ok()) s = set(k, v);
   }

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The registration service's benchmarks, called by scripts/bench.sh with a running broker:
+#   RegisterBeneficiary under ghz (concurrency 50, unique valid ID numbers) against grpc.health.v1.Health/Check on
+#   the same server with the same settings: throughput ratio (target >= 0.5), p50/p99 latency;
+#   ImportBeneficiaries of JINGUO_BENCH_IMPORT_ROWS rows (default 1,000,000): rows/s (target >= 20,000), peak RSS.
+# usage: bench_registration.sh BUILD WORK BROKERS
+set -euo pipefail
+BUILD=$1 WORK=$2 BROKERS=$3
+cd "$(dirname "$0")/.."
+GOBIN=$(go env GOPATH)/bin
+N=${JINGUO_BENCH_REQUESTS:-20000}
+ROWS=${JINGUO_BENCH_IMPORT_ROWS:-1000000}
+TOKEN=bench-admin
+echo "$(printf %s "$TOKEN" | sha256sum | cut -d' ' -f1) bench admin *" >"$WORK/tokens"
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$BUILD"/services/registration/jinguo-registration --grpc-listen "127.0.0.1:$PORT" --data-dir "$WORK/registration" \
+  --kafka-brokers "$BROKERS" --tokens-file "$WORK/tokens" --regions-dir data/regions --log-level warn \
+  >"$WORK/registration.log" 2>&1 &
+SVC=$!
+trap 'kill -TERM $SVC 2>/dev/null; wait $SVC 2>/dev/null || true' RETURN EXIT
+for _ in $(seq 1 60); do
+  "$GOBIN"/grpcurl -plaintext "127.0.0.1:$PORT" grpc.health.v1.Health/Check 2>/dev/null | grep -q SERVING && break
+  sleep 0.5
+done
+"$BUILD"/tests/perf/registration_load households "127.0.0.1:$PORT" "$TOKEN" 1000 "$WORK/households.txt"
+"$BUILD"/tests/perf/registration_load ghz-data 130207 "$WORK/households.txt" "$N" "$WORK/register-requests.json"
+
+ghz_run() {  # ghz_run NAME CALL [extra args]: prints rps p50_ms p99_ms
+  local name=$1 call=$2
+  shift 2
+  "$GOBIN"/ghz --insecure -c 50 -n "$N" --connections 4 --import-paths protos --call "$call" "$@" -O json \
+    "127.0.0.1:$PORT" >"$WORK/$name.json"
+  python3 - "$WORK/$name.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+lat = {d["percentage"]: d["latency"] / 1e6 for d in r.get("latencyDistribution") or []}
+codes = r.get("statusCodeDistribution", {})
+print(f'{r["rps"]:.0f} {lat.get(50, 0):.2f} {lat.get(99, 0):.2f} ' + ','.join(f'{k}:{v}' for k, v in codes.items())[:200])
+PY
+}
+echo "== RegisterBeneficiary vs Health/Check (ghz, concurrency 50, $N requests each)"
+read -r HRPS HP50 HP99 HCODES < <(ghz_run health grpc.health.v1.Health/Check --proto grpc/health/v1/health.proto -d '{"service":""}')
+read -r RRPS RP50 RP99 RCODES < <(ghz_run register jinguo.registration.v1.RegistrationService/RegisterBeneficiary \
+  --proto jinguo/registration/v1/registration.proto --data-file "$WORK/register-requests.json" -m "{\"authorization\":\"Bearer $TOKEN\"}")
+echo "Health/Check         $HRPS req/s  p50 ${HP50} ms  p99 ${HP99} ms  $HCODES"
+echo "RegisterBeneficiary  $RRPS req/s  p50 ${RP50} ms  p99 ${RP99} ms  $RCODES"
+python3 -c "print(f'RegisterBeneficiary / Health/Check throughput ratio {$RRPS/$HRPS:.2f} (target >= 0.5)')"
+
+echo "== ImportBeneficiaries of $ROWS rows"
+"$BUILD"/tests/perf/registration_load import "127.0.0.1:$PORT" "$TOKEN" "$WORK/households.txt" "$ROWS" | tee "$WORK/import.txt"
+RSS=$(awk '/VmHWM/ { print $2 }' /proc/$SVC/status)
+python3 -c "print(f'import: {float(open(\"$WORK/import.txt\").read().split(\"rows_per_sec=\")[1]):,.0f} rows/s (target >= 20,000); registration peak RSS {$RSS/1024:.0f} MiB')"

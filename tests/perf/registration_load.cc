@@ -1,0 +1,126 @@
+// Load for the registration service's benchmarks (scripts/bench.sh):
+//
+//   registration_load ghz-data REGION_PREFIX6 HOUSEHOLD_IDS_FILE COUNT OUT.json
+//       writes COUNT RegisterBeneficiary requests (valid, unique ID numbers, spread over the households listed one
+//       per line) as a JSON array for ghz --data-file
+//   registration_load households ADDRESS TOKEN COUNT OUT
+//       registers COUNT households in 丰南区 黄各庄镇 villages and writes their ids, one per line
+//   registration_load import ADDRESS TOKEN HOUSEHOLD_IDS_FILE COUNT
+//       streams COUNT rows to ImportBeneficiaries and prints rows, seconds and rows_per_sec
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "common/validate/id_number.h"
+#include "google/protobuf/util/json_util.h"
+#include "grpcpp/create_channel.h"
+#include "jinguo/registration/v1/registration.grpc.pb.h"
+
+namespace rv1 = jinguo::registration::v1;
+
+namespace {
+
+std::vector<std::string> ReadLines(const std::string& path) {
+  std::vector<std::string> out;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) out.push_back(line);
+  }
+  return out;
+}
+
+// The i-th synthetic woman: ID numbers are unique for i below 100 × 36500 × 500.
+rv1::BeneficiaryInput Row(int64_t i, const std::vector<std::string>& households) {
+  rv1::BeneficiaryInput in;
+  absl::CivilDay birth = absl::CivilDay(1960, 1, 1) + (i / 500) % 14600;  // born 1960-1999
+  int address = 130200 + static_cast<int>((i / (500 * 14600)) % 100);
+  in.set_id_number(jinguo::validate::ComposeIdNumber(absl::StrCat(address), birth, static_cast<int>(i % 500) * 2));
+  in.set_name(absl::StrCat("女", i));
+  in.set_household_id(households[i % households.size()]);
+  in.add_poverty_causes(rv1::POVERTY_CAUSE_ILLNESS);
+  return in;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string mode = argc > 1 ? argv[1] : "";
+  if (mode == "ghz-data" && argc == 6) {
+    auto households = ReadLines(argv[3]);
+    int64_t count = std::atoll(argv[4]);
+    std::ofstream out(argv[5]);
+    out << "[";
+    std::string run = absl::StrCat(absl::ToUnixMillis(absl::Now()));
+    for (int64_t i = 0; i < count; ++i) {
+      rv1::RegisterBeneficiaryRequest r;
+      r.set_request_id(absl::StrCat("ghz-", run, "-", i));
+      *r.mutable_beneficiary() = Row(i, households);
+      std::string json;
+      google::protobuf::util::MessageToJsonString(r, &json);
+      out << (i ? "," : "") << json;
+    }
+    out << "]";
+    return 0;
+  }
+  if (mode == "households" && argc == 6) {
+    auto stub = rv1::RegistrationService::NewStub(grpc::CreateChannel(argv[2], grpc::InsecureChannelCredentials()));
+    std::ofstream out(argv[5]);
+    int64_t count = std::atoll(argv[4]);
+    std::string run = absl::StrCat(absl::ToUnixMillis(absl::Now()));
+    for (int64_t i = 0; i < count; ++i) {
+      grpc::ClientContext ctx;
+      ctx.AddMetadata("authorization", absl::StrCat("Bearer ", argv[3]));
+      rv1::RegisterHouseholdRequest r;
+      r.set_request_id(absl::StrCat("hh-", run, "-", i));
+      r.set_region_code(absl::StrFormat("130207104%03d", 200 + i % 100));
+      r.set_attribute(rv1::HOUSEHOLD_ATTRIBUTE_GENERAL);
+      r.set_head_name(absl::StrCat("户主", i));
+      rv1::RegisterHouseholdResponse resp;
+      grpc::Status s = stub->RegisterHousehold(&ctx, r, &resp);
+      if (!s.ok()) {
+        std::fprintf(stderr, "household: %s\n", s.error_message().c_str());
+        return 1;
+      }
+      out << resp.household().id() << "\n";
+    }
+    return 0;
+  }
+  if (mode == "import" && argc == 6) {
+    auto households = ReadLines(argv[4]);
+    int64_t count = std::atoll(argv[5]);
+    grpc::ChannelArguments args;
+    args.SetMaxReceiveMessageSize(256 << 20);
+    auto stub = rv1::RegistrationService::NewStub(
+        grpc::CreateCustomChannel(argv[2], grpc::InsecureChannelCredentials(), args));
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", absl::StrCat("Bearer ", argv[3]));
+    rv1::ImportBeneficiariesResponse summary;
+    absl::Time start = absl::Now();
+    auto writer = stub->ImportBeneficiaries(&ctx, &summary);
+    std::string run = absl::StrCat(absl::ToUnixMillis(start));
+    for (int64_t i = 0; i < count; ++i) {
+      rv1::ImportBeneficiariesRequest row;
+      row.set_row_number(i + 1);
+      row.set_request_id(absl::StrCat("imp-", run, "-", i));
+      *row.mutable_beneficiary() = Row(1000000000 + i, households);
+      if (!writer->Write(row)) break;
+      if ((i + 1) % 100000 == 0) std::fprintf(stderr, "import: %lld rows sent\n", static_cast<long long>(i + 1));
+    }
+    writer->WritesDone();
+    grpc::Status s = writer->Finish();
+    double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+    if (!s.ok()) {
+      std::fprintf(stderr, "import failed: %s\n", s.error_message().c_str());
+      return 1;
+    }
+    std::printf("rows=%lld\naccepted=%lld\nrejected=%d\nseconds=%.2f\nrows_per_sec=%.0f\n",
+                static_cast<long long>(summary.rows()), static_cast<long long>(summary.accepted()),
+                summary.rejected_size(), seconds, summary.rows() / seconds);
+    return summary.accepted() == count ? 0 : 1;
+  }
+  std::fprintf(stderr, "usage: registration_load ghz-data REGION HOUSEHOLDS COUNT OUT | import ADDR TOKEN HOUSEHOLDS COUNT\n");
+  return 2;
+}
