@@ -23,21 +23,33 @@ absl::StatusOr<std::unique_ptr<Outbox>> Outbox::Open(store::Store* store) {
 }
 
 absl::Status Outbox::Commit(rocksdb::WriteBatch* batch, const std::vector<common::v1::OutboxRecord>& records) {
+  uint64_t first;
   {
     std::lock_guard<std::mutex> lock(commit_mu_);
-    uint64_t seq = next_sequence_;
-    for (const auto& r : records) batch->Put(family_, store::EncodeU64(seq++), r.SerializeAsString());
-    absl::Status s = store_->Write(batch, /*sync=*/true);
-    if (!s.ok()) return s;
-    next_sequence_ = seq;
-    depth_ += static_cast<int64_t>(records.size());
+    first = next_sequence_;
+    next_sequence_ += records.size();
+    if (!records.empty()) being_written_.insert(first);
   }
-  if (!records.empty()) {
+  uint64_t seq = first;
+  for (const auto& r : records) batch->Put(family_, store::EncodeU64(seq++), r.SerializeAsString());
+  absl::Status s = store_->Write(batch, /*sync=*/true);
+  if (records.empty()) return s;
+  {
+    std::lock_guard<std::mutex> lock(commit_mu_);
+    being_written_.erase(being_written_.find(first));
+    if (s.ok()) depth_ += static_cast<int64_t>(records.size());
+  }
+  if (s.ok()) {
     std::lock_guard<std::mutex> lock(wake_mu_);
     ++commits_;
     wake_.notify_one();
   }
-  return absl::OkStatus();
+  return s;
+}
+
+uint64_t Outbox::VisibleBelow() {
+  std::lock_guard<std::mutex> lock(commit_mu_);
+  return being_written_.empty() ? next_sequence_ : *being_written_.begin();
 }
 
 void Outbox::WaitForRecords(absl::Duration timeout) {
@@ -122,11 +134,15 @@ absl::Status OutboxRelay::ResetProducer() {
 void OutboxRelay::FillWindow() {
   int room = options_.max_in_flight - static_cast<int>(in_flight_.size());
   if (room <= 0) return;
+  // Taken before the iterator: every record below it that will ever exist is already visible to the iterator.
+  uint64_t limit = outbox_->VisibleBelow();
+  if (cursor_ >= limit) return;
   auto it = outbox_->store_->Scan(outbox_->family_, "");
   common::v1::OutboxRecord record;
   for (it->Seek(store::EncodeU64(cursor_)); it->Valid() && room > 0; it->Next(), --room) {
     uint64_t seq = 0;
     store::DecodeU64(absl::string_view(it->key().data(), it->key().size()), &seq);
+    if (seq >= limit) break;
     if (!record.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
       // Written by this process's own Commit; unreadable means disk corruption. Skip it rather than block.
       spdlog::error("outbox: record {} is unreadable; dropped", seq);

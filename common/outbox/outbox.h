@@ -2,9 +2,10 @@
 // state they describe, and a relay thread publishes them to Kafka afterwards. An acknowledged write is on disk
 // with its events; Kafka being down only makes the outbox grow.
 //
-// Records live in the column family "outbox" under an 8-byte big-endian sequence number. Commit() assigns the
-// numbers and writes under one lock, so sequence order is commit order and the relay never sees a gap fill in
-// behind it.
+// Records live in the column family "outbox" under an 8-byte big-endian sequence number. Commit() reserves its
+// numbers under a lock and writes outside it, so concurrent commits reach RocksDB together and share one fsync
+// (RocksDB's write group). A reserved number may become visible after a higher one; the relay therefore reads only
+// below the lowest number still being written (VisibleBelow), and never skips a record that is about to appear.
 //
 // Thread-safety: Outbox::Commit may be called from any thread. OutboxRelay owns one thread; Start/Stop are called
 // from one controlling thread.
@@ -44,8 +45,11 @@ class Outbox {
   // Records written and not yet delivered.
   int64_t depth() const { return depth_.load(); }
 
-  // Wakes the relay; called by Commit.
+  // Waits until a commit adds records or `timeout` passes.
   void WaitForRecords(absl::Duration timeout);
+
+  // Every record with a lower sequence number is either on disk or will never be (its write failed).
+  uint64_t VisibleBelow();
 
  private:
   friend class OutboxRelay;
@@ -53,7 +57,8 @@ class Outbox {
   store::Store* store_;
   rocksdb::ColumnFamilyHandle* family_;
   std::mutex commit_mu_;
-  uint64_t next_sequence_ = 1;  // guarded by commit_mu_
+  uint64_t next_sequence_ = 1;              // guarded by commit_mu_
+  std::multiset<uint64_t> being_written_;   // guarded by commit_mu_: first sequence of each commit in progress
   std::atomic<int64_t> depth_{0};
   std::mutex wake_mu_;
   std::condition_variable wake_;

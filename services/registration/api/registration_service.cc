@@ -107,9 +107,27 @@ RegistrationService::RegistrationService(Dependencies deps)
 
 absl::CivilDay RegistrationService::Today() const { return ChinaDay(d_.clock->Now()); }
 
+std::string RegistrationService::BeneficiaryKey(const std::string& id) const {
+  auto resolved = d_.registry->ResolveBeneficiaryId(id);
+  return absl::StrCat("ben:", resolved.ok() && resolved->has_value() ? **resolved : id);
+}
+
+namespace {
+
+std::vector<std::string> NoKeys() { return {}; }
+
+// Keys of a registration: her ID number, and her name (a duplicate candidate shares it).
+std::vector<std::string> RegistrationKeys(const v1::BeneficiaryInput& in) {
+  std::string id_number = in.id_number();
+  if (!id_number.empty() && id_number.back() == 'x') id_number.back() = 'X';
+  return {absl::StrCat("idn:", id_number), absl::StrCat("name:", in.name())};
+}
+
+}  // namespace
+
 grpc::Status RegistrationService::Mutate(grpc::ServerContext* ctx, const char* method, const std::string& request_id,
                                          const google::protobuf::Message& request, google::protobuf::Message* response,
-                                         const Decide& decide) {
+                                         Scope scope, const LockKeys& keys, const Decide& decide) {
   auto who = d_.auth->Authenticate(*ctx);
   if (!who.ok()) return rpc::ToGrpcStatus(who.status());
   if (absl::Status s = rpc::Authorize(*who, Role::kOperator, who->region_scope); !s.ok()) {
@@ -119,7 +137,17 @@ grpc::Status RegistrationService::Mutate(grpc::ServerContext* ctx, const char* m
   v.Check("request_id", rpc::CheckRequestId(request_id));
   if (!v.empty()) return rpc::ToGrpcStatus(v.ToStatus());
 
-  std::lock_guard<std::mutex> lock(write_mu_);
+  std::shared_lock<std::shared_mutex> shared(registry_mu_, std::defer_lock);
+  std::unique_lock<std::shared_mutex> exclusive(registry_mu_, std::defer_lock);
+  std::vector<std::unique_lock<std::mutex>> key_locks;
+  if (scope == Scope::kExclusive) {
+    exclusive.lock();
+  } else {
+    shared.lock();
+    std::vector<std::string> all = keys();
+    all.push_back(absl::StrCat("req:", method, "/", request_id));
+    key_locks = key_locks_.LockAll(all);
+  }
   auto earlier = d_.requests->Find(method, request_id, request, response);
   if (!earlier.ok()) return rpc::ToGrpcStatus(earlier.status());
   if (*earlier) {
@@ -151,7 +179,7 @@ absl::StatusOr<v1::Beneficiary> RegistrationService::LoadBeneficiary(const std::
 
 grpc::Status RegistrationService::RegisterHousehold(grpc::ServerContext* ctx, const v1::RegisterHouseholdRequest* req,
                                                     v1::RegisterHouseholdResponse* resp) {
-  return Mutate(ctx, "RegisterHousehold", req->request_id(), *req, resp, [&](const rpc::Principal& who, Tx& tx) {
+  return Mutate(ctx, "RegisterHousehold", req->request_id(), *req, resp, Scope::kKeys, NoKeys, [&](const rpc::Principal& who, Tx& tx) {
     FieldViolations v;
     v.Check("region_code", validate::CheckRegionCode(*d_.regions, req->region_code()));
     if (req->attribute() == v1::HOUSEHOLD_ATTRIBUTE_UNSPECIFIED || !v1::HouseholdAttribute_IsValid(req->attribute())) {
@@ -183,7 +211,7 @@ grpc::Status RegistrationService::RegisterHousehold(grpc::ServerContext* ctx, co
 
 grpc::Status RegistrationService::UpdateHousehold(grpc::ServerContext* ctx, const v1::UpdateHouseholdRequest* req,
                                                   v1::UpdateHouseholdResponse* resp) {
-  return Mutate(ctx, "UpdateHousehold", req->request_id(), *req, resp, [&](const rpc::Principal& who, Tx& tx) {
+  return Mutate(ctx, "UpdateHousehold", req->request_id(), *req, resp, Scope::kExclusive, NoKeys, [&](const rpc::Principal& who, Tx& tx) {
     FieldViolations v;
     if (req->household_id().empty()) v.Add("household_id", "is required");
     v.Check("region_code", validate::CheckRegionCode(*d_.regions, req->region_code()));
@@ -245,7 +273,7 @@ absl::Status RegistrationService::RegisterInto(const rpc::Principal& who, const 
     if (pending && cached != pending->households.end()) {
       household = &cached->second;
     } else {
-      ASSIGN_OR_RETURN(loaded, d_.registry->GetHousehold(in.household_id()));
+      ASSIGN_OR_RETURN(loaded, d_.registry->GetHouseholdRecord(in.household_id()));
       if (loaded) {
         household = pending ? &(pending->households[in.household_id()] = *loaded) : &*loaded;
       }
@@ -304,19 +332,26 @@ absl::Status RegistrationService::RegisterInto(const rpc::Principal& who, const 
 grpc::Status RegistrationService::RegisterBeneficiary(grpc::ServerContext* ctx,
                                                       const v1::RegisterBeneficiaryRequest* req,
                                                       v1::RegisterBeneficiaryResponse* resp) {
-  return Mutate(ctx, "RegisterBeneficiary", req->request_id(), *req, resp, [&](const rpc::Principal& who, Tx& tx) {
+  return Mutate(ctx, "RegisterBeneficiary", req->request_id(), *req, resp, Scope::kKeys,
+                [&] { return RegistrationKeys(req->beneficiary()); }, [&](const rpc::Principal& who, Tx& tx) {
     return RegisterInto(who, req->beneficiary(), "beneficiary.", req->request_id(), tx, nullptr, resp);
   });
 }
 
 grpc::Status RegistrationService::UpdateBeneficiary(grpc::ServerContext* ctx, const v1::UpdateBeneficiaryRequest* req,
                                                     v1::UpdateBeneficiaryResponse* resp) {
-  return Mutate(ctx, "UpdateBeneficiary", req->request_id(), *req, resp, [&](const rpc::Principal& who, Tx& tx) {
+  return Mutate(ctx, "UpdateBeneficiary", req->request_id(), *req, resp, Scope::kKeys,
+                [&] {
+                  auto keys = RegistrationKeys(req->beneficiary());
+                  keys.push_back(BeneficiaryKey(req->beneficiary_id()));
+                  return keys;
+                },
+                [&](const rpc::Principal& who, Tx& tx) {
     ASSIGN_OR_RETURN(v1::Beneficiary current, LoadBeneficiary(req->beneficiary_id(), "beneficiary_id"));
     RETURN_IF_ERROR(rpc::Authorize(who, Role::kOperator, current.region_code()));
     std::optional<v1::Household> household;
     if (!req->beneficiary().household_id().empty()) {
-      ASSIGN_OR_RETURN(household, d_.registry->GetHousehold(req->beneficiary().household_id()));
+      ASSIGN_OR_RETURN(household, d_.registry->GetHouseholdRecord(req->beneficiary().household_id()));
     }
     FieldViolations v;
     domain::DerivedFacts facts = domain::CheckUpdate(req->beneficiary(), current, household ? &*household : nullptr,
@@ -379,7 +414,8 @@ grpc::Status RegistrationService::ListBeneficiaries(grpc::ServerContext* ctx, co
 grpc::Status RegistrationService::ChangeMonitoringStatus(grpc::ServerContext* ctx,
                                                          const v1::ChangeMonitoringStatusRequest* req,
                                                          v1::ChangeMonitoringStatusResponse* resp) {
-  return Mutate(ctx, "ChangeMonitoringStatus", req->request_id(), *req, resp, [&](const rpc::Principal& who, Tx& tx) {
+  return Mutate(ctx, "ChangeMonitoringStatus", req->request_id(), *req, resp, Scope::kKeys,
+                [&] { return std::vector<std::string>{BeneficiaryKey(req->beneficiary_id())}; }, [&](const rpc::Principal& who, Tx& tx) {
     FieldViolations v;
     if (req->beneficiary_id().empty()) v.Add("beneficiary_id", "is required");
     if (req->status() == v1::MONITORING_STATUS_UNSPECIFIED || !v1::MonitoringStatus_IsValid(req->status())) {
@@ -417,7 +453,7 @@ grpc::Status RegistrationService::ChangeMonitoringStatus(grpc::ServerContext* ct
 
 grpc::Status RegistrationService::RegisterCadre(grpc::ServerContext* ctx, const v1::RegisterCadreRequest* req,
                                                 v1::RegisterCadreResponse* resp) {
-  return Mutate(ctx, "RegisterCadre", req->request_id(), *req, resp, [&](const rpc::Principal& who, Tx& tx) {
+  return Mutate(ctx, "RegisterCadre", req->request_id(), *req, resp, Scope::kKeys, NoKeys, [&](const rpc::Principal& who, Tx& tx) {
     FieldViolations v;
     CheckName(req->name(), "name", v);
     std::string mobile;
@@ -459,7 +495,8 @@ std::string PairingAggregate(const std::string& cadre_id, const std::string& ben
 
 grpc::Status RegistrationService::PairCadre(grpc::ServerContext* ctx, const v1::PairCadreRequest* req,
                                             v1::PairCadreResponse* resp) {
-  return Mutate(ctx, "PairCadre", req->request_id(), *req, resp, [&](const rpc::Principal& who, Tx& tx) {
+  return Mutate(ctx, "PairCadre", req->request_id(), *req, resp, Scope::kKeys,
+                [&] { return std::vector<std::string>{BeneficiaryKey(req->beneficiary_id())}; }, [&](const rpc::Principal& who, Tx& tx) {
     FieldViolations v;
     if (req->cadre_id().empty()) v.Add("cadre_id", "is required");
     if (req->beneficiary_id().empty()) v.Add("beneficiary_id", "is required");
@@ -495,7 +532,8 @@ grpc::Status RegistrationService::PairCadre(grpc::ServerContext* ctx, const v1::
 
 grpc::Status RegistrationService::UnpairCadre(grpc::ServerContext* ctx, const v1::UnpairCadreRequest* req,
                                               v1::UnpairCadreResponse* resp) {
-  return Mutate(ctx, "UnpairCadre", req->request_id(), *req, resp, [&](const rpc::Principal& who, Tx& tx) {
+  return Mutate(ctx, "UnpairCadre", req->request_id(), *req, resp, Scope::kKeys,
+                [&] { return std::vector<std::string>{BeneficiaryKey(req->beneficiary_id())}; }, [&](const rpc::Principal& who, Tx& tx) {
     FieldViolations v;
     if (req->cadre_id().empty()) v.Add("cadre_id", "is required");
     if (req->beneficiary_id().empty()) v.Add("beneficiary_id", "is required");
@@ -527,7 +565,8 @@ grpc::Status RegistrationService::UnpairCadre(grpc::ServerContext* ctx, const v1
 
 grpc::Status RegistrationService::RecordVisit(grpc::ServerContext* ctx, const v1::RecordVisitRequest* req,
                                               v1::RecordVisitResponse* resp) {
-  return Mutate(ctx, "RecordVisit", req->request_id(), *req, resp, [&](const rpc::Principal& who, Tx& tx) {
+  return Mutate(ctx, "RecordVisit", req->request_id(), *req, resp, Scope::kKeys,
+                [&] { return std::vector<std::string>{BeneficiaryKey(req->beneficiary_id())}; }, [&](const rpc::Principal& who, Tx& tx) {
     FieldViolations v;
     if (req->cadre_id().empty()) v.Add("cadre_id", "is required");
     if (req->beneficiary_id().empty()) v.Add("beneficiary_id", "is required");
@@ -593,7 +632,7 @@ grpc::Status RegistrationService::ListDuplicateCandidates(grpc::ServerContext* c
 grpc::Status RegistrationService::ResolveDuplicateCandidate(grpc::ServerContext* ctx,
                                                             const v1::ResolveDuplicateCandidateRequest* req,
                                                             v1::ResolveDuplicateCandidateResponse* resp) {
-  return Mutate(ctx, "ResolveDuplicateCandidate", req->request_id(), *req, resp, [&](const rpc::Principal& who,
+  return Mutate(ctx, "ResolveDuplicateCandidate", req->request_id(), *req, resp, Scope::kExclusive, NoKeys, [&](const rpc::Principal& who,
                                                                                       Tx& tx) {
     FieldViolations v;
     if (req->candidate_id().empty()) v.Add("candidate_id", "is required");
@@ -703,7 +742,7 @@ grpc::Status RegistrationService::ImportBeneficiaries(grpc::ServerContext* ctx,
   int64_t arrival = 0;
   auto flush = [&]() -> absl::Status {
     if (chunk.empty()) return absl::OkStatus();
-    std::lock_guard<std::mutex> lock(write_mu_);
+    std::unique_lock<std::shared_mutex> lock(registry_mu_);
     Tx tx;
     PendingRows pending;
     for (auto& row : chunk) {

@@ -1,13 +1,18 @@
 // The registration service's gRPC adapter: proto in, authentication and validation, domain decision, one write
 // batch (state, indexes, idempotency record, outbox events) committed with sync=true, proto out.
 //
-// Thread-safety: handlers run on gRPC's threads. Read-decide-commit sequences are serialized by one mutex, so
-// every decision sees the state the previous one committed; reads (Get/List) run concurrently.
+// Thread-safety: handlers run on gRPC's threads. A mutating call holds, from its first read to its commit, the
+// locks of the keys its decision depends on (the beneficiary, the ID number, the name a duplicate would share, the
+// request id), so calls on different people run and commit concurrently (their fsyncs are shared). Calls that touch
+// many entities at once (household moves, merges, import batches) hold the registry exclusively. Reads (Get/List)
+// take no lock.
 #pragma once
 
 #include <mutex>
+#include <shared_mutex>
 
 #include "common/base/clock.h"
+#include "common/base/keyed_mutex.h"
 #include "common/base/uuid.h"
 #include "common/outbox/event_factory.h"
 #include "common/outbox/outbox.h"
@@ -75,12 +80,18 @@ class RegistrationService final : public v1::RegistrationService::Service {
     std::vector<common::v1::OutboxRecord> events;
   };
   using Decide = std::function<absl::Status(const rpc::Principal&, Tx&)>;
+  // The keys a decision depends on; may read the store (e.g. to resolve a merged id).
+  using LockKeys = std::function<std::vector<std::string>()>;
+  enum class Scope { kKeys, kExclusive };
 
-  // The shape of every mutating call: authenticate; check the request id; under the write lock, return the
-  // recorded answer of a retry, or decide, record the answer and commit state + events in one batch.
+  // The shape of every mutating call: authenticate; check the request id; take the locks; return the recorded
+  // answer of a retry, or decide, record the answer and commit state + events in one batch.
   grpc::Status Mutate(grpc::ServerContext* ctx, const char* method, const std::string& request_id,
-                      const google::protobuf::Message& request, google::protobuf::Message* response,
-                      const Decide& decide);
+                      const google::protobuf::Message& request, google::protobuf::Message* response, Scope scope,
+                      const LockKeys& keys, const Decide& decide);
+
+  // The lock key of a beneficiary, after resolving a merged id to the survivor.
+  std::string BeneficiaryKey(const std::string& id) const;
 
   absl::StatusOr<v1::Beneficiary> LoadBeneficiary(const std::string& id, const char* field) const;
   absl::CivilDay Today() const;
@@ -95,7 +106,8 @@ class RegistrationService final : public v1::RegistrationService::Service {
 
   Dependencies d_;
   outbox::EventFactory events_;
-  std::mutex write_mu_;
+  std::shared_mutex registry_mu_;
+  KeyedMutex key_locks_;
   prometheus::Counter* replays_total_;
   prometheus::Counter* duplicates_flagged_total_;
   prometheus::Family<prometheus::Counter>* import_rows_;

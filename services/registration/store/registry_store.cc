@@ -87,8 +87,12 @@ absl::StatusOr<std::optional<std::string>> RegistryStore::BeneficiaryIdForNumber
   return db_->Get(id_numbers_, id_number);
 }
 
+absl::StatusOr<std::optional<v1::Household>> RegistryStore::GetHouseholdRecord(const std::string& id) const {
+  return GetMessage<v1::Household>(*db_, households_, id);
+}
+
 absl::StatusOr<std::optional<v1::Household>> RegistryStore::GetHousehold(const std::string& id) const {
-  ASSIGN_OR_RETURN(auto h, GetMessage<v1::Household>(*db_, households_, id));
+  ASSIGN_OR_RETURN(auto h, GetHouseholdRecord(id));
   if (!h) return h;
   ASSIGN_OR_RETURN(auto members, HouseholdMembers(id));
   for (auto& m : members) h->add_member_ids(std::move(m));

@@ -48,7 +48,10 @@ class RegistryStore {
   // The id itself, or the survivor's id when it was merged; nullopt when unknown.
   absl::StatusOr<std::optional<std::string>> ResolveBeneficiaryId(const std::string& id) const;
   absl::StatusOr<std::optional<std::string>> BeneficiaryIdForNumber(const std::string& id_number) const;
+  // The household with its member ids.
   absl::StatusOr<std::optional<v1::Household>> GetHousehold(const std::string& id) const;
+  // The household record alone (member_ids empty): for decisions that need only its region and attribute.
+  absl::StatusOr<std::optional<v1::Household>> GetHouseholdRecord(const std::string& id) const;
   absl::StatusOr<std::vector<std::string>> HouseholdMembers(const std::string& household_id) const;
   absl::StatusOr<std::optional<v1::Cadre>> GetCadre(const std::string& id) const;
   absl::StatusOr<PairingState> GetPairing(const std::string& beneficiary_id, const std::string& cadre_id) const;
