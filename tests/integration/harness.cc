@@ -143,6 +143,25 @@ EventTap::EventTap(const std::string& brokers, const std::string& topic) {
   std::string err;
   consumer_.reset(RdKafka::KafkaConsumer::create(conf->get(), err));
   consumer_->subscribe({topic});
+  absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (absl::Now() < deadline) {
+    ReadOne(100);
+    std::vector<RdKafka::TopicPartition*> parts;
+    consumer_->assignment(parts);
+    bool assigned = !parts.empty();
+    RdKafka::TopicPartition::destroy(parts);
+    if (assigned) break;
+  }
+}
+
+void EventTap::WaitForAggregate(const std::string& aggregate, size_t count, absl::Duration timeout) {
+  absl::Time deadline = absl::Now() + timeout;
+  auto seen = [&] {
+    size_t n = 0;
+    for (const auto& e : events_) n += e.aggregate_id() == aggregate;
+    return n;
+  };
+  while (seen() < count && absl::Now() < deadline) ReadOne(100);
 }
 
 EventTap::~EventTap() {

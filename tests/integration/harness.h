@@ -87,10 +87,13 @@ class ServiceProcess {
 // Every event on a topic from its beginning, decoded, as a test reads them. Not thread-safe.
 class EventTap {
  public:
+  // Subscribes and waits until the topic's partitions are assigned, so nothing published afterwards is missed.
   EventTap(const std::string& brokers, const std::string& topic);
   ~EventTap();
   // Reads until at least `count` events have arrived in all (or `timeout`); returns every event so far.
   const std::vector<common::v1::EventEnvelope>& WaitForCount(size_t count, absl::Duration timeout);
+  // Reads until at least `count` events of `aggregate` have arrived (or `timeout`).
+  void WaitForAggregate(const std::string& aggregate, size_t count, absl::Duration timeout = absl::Seconds(30));
   // Reads until nothing new arrives for `quiet`.
   const std::vector<common::v1::EventEnvelope>& Settle(absl::Duration quiet = absl::Milliseconds(1500));
   // The raw bytes of every message read so far, concatenated (to search for what must not be there).

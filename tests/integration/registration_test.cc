@@ -71,8 +71,9 @@ class RegistrationTest : public ::testing::Test {
     return resp.beneficiary();
   }
 
-  // Events whose aggregate is `aggregate`, in topic order, after the tap has settled.
-  static std::vector<common::v1::EventEnvelope> EventsOf(const std::string& aggregate) {
+  // Events whose aggregate is `aggregate`, in topic order: waits for at least `expected`, then for quiet.
+  static std::vector<common::v1::EventEnvelope> EventsOf(const std::string& aggregate, size_t expected = 1) {
+    tap_->WaitForAggregate(aggregate, expected);
     std::vector<common::v1::EventEnvelope> out;
     for (const auto& e : tap_->Settle()) {
       if (e.aggregate_id() == aggregate) out.push_back(e);
@@ -203,7 +204,7 @@ TEST_F(RegistrationTest, DuplicateCandidateIsFlaggedAndConfirmedIntoOneBeneficia
   EXPECT_EQ(got.beneficiary().poverty_causes_size(), 2);
   EXPECT_EQ(got.beneficiary().merged_ids(0), second.beneficiary().id());
 
-  auto merged = EventsOf(first.id());
+  auto merged = EventsOf(first.id(), 2);
   ASSERT_EQ(merged.size(), 2u);
   EXPECT_EQ(merged[1].event_type(), "BeneficiariesMerged");
   EXPECT_EQ(merged[1].aggregate_version(), 2);
@@ -276,7 +277,7 @@ TEST_F(RegistrationTest, CadresPairVisitAndOnlyPairedCadresRecordVisits) {
   rv1::UnpairCadreResponse unpaired;
   ASSERT_TRUE(stub_->UnpairCadre(Authorized(kAdmin).get(), unpair, &unpaired).ok());
   EXPECT_EQ(unpaired.beneficiary().cadre_ids_size(), 0);
-  pairing_events = EventsOf(township.id() + "/" + b.id());
+  pairing_events = EventsOf(township.id() + "/" + b.id(), 2);
   ASSERT_EQ(pairing_events.size(), 2u);
   EXPECT_EQ(pairing_events[1].event_type(), "CadreUnpaired");
   EXPECT_EQ(pairing_events[1].aggregate_version(), 2);
@@ -306,7 +307,7 @@ TEST_F(RegistrationTest, MonitoringStatusMovesOnlyAlongAllowedPathsWithVersions)
   change.set_status(rv1::MONITORING_STATUS_UNSTABLE);
   EXPECT_EQ(stub_->ChangeMonitoringStatus(Authorized(kAdmin).get(), change, &changed).error_code(),
             grpc::StatusCode::ABORTED);
-  auto events = EventsOf(b.id());
+  auto events = EventsOf(b.id(), 2);
   ASSERT_EQ(events.size(), 2u);
   EXPECT_EQ(events[1].event_type(), "MonitoringStatusChanged");
   rv1::MonitoringStatusChanged payload;
@@ -328,7 +329,7 @@ TEST_F(RegistrationTest, MovingAHouseholdMovesItsMembersWithThePreviousRegion) {
   rv1::UpdateHouseholdResponse moved;
   ASSERT_TRUE(stub_->UpdateHousehold(Authorized(kAdmin).get(), move, &moved).ok());
   EXPECT_EQ(moved.household().member_ids_size(), 1);
-  auto events = EventsOf(b.id());
+  auto events = EventsOf(b.id(), 2);
   ASSERT_EQ(events.size(), 2u);
   EXPECT_EQ(events[1].event_type(), "BeneficiaryUpdated");
   EXPECT_EQ(events[1].region_code(), kOtherCounty);
@@ -426,6 +427,7 @@ TEST_F(RegistrationTest, ImportAcceptsGoodRowsReportsBadOnesAndIgnoresARepeat) {
   EXPECT_EQ(summary.rejected(1).field(), "beneficiary.poverty_causes");
   EXPECT_EQ(summary.rejected(2).row_number(), 13);
   EXPECT_EQ(summary.rejected(2).field(), "beneficiary.id_number");
+  tap_->WaitForCount(events_before + 17, absl::Seconds(30));
   size_t events_after = tap_->Settle().size();
   EXPECT_EQ(events_after - events_before, 17u);
 
@@ -454,6 +456,7 @@ TEST_F(RegistrationTest, BadInputIsRefusedNamingTheFieldAndWritesNothing) {
   cr.set_region_code("130207");
   rv1::RegisterCadreResponse cadre;
   ASSERT_TRUE(stub_->RegisterCadre(Authorized(kAdmin).get(), cr, &cadre).ok());
+  tap_->WaitForAggregate(cadre.cadre().id(), 1);
   size_t events_before = tap_->Settle().size();
   rv1::ListBeneficiariesRequest count_req;
   count_req.set_region_prefix("130207104205");

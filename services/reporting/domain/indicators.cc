@@ -1,0 +1,142 @@
+#include "services/reporting/domain/indicators.h"
+
+#include "absl/strings/str_cat.h"
+#include "jinguo/registration/v1/types.pb.h"
+
+namespace jinguo::reporting::domain {
+
+namespace reg = ::jinguo::registration::v1;
+
+const std::vector<IndicatorDef>& Indicators() {
+  static const auto* defs = new std::vector<IndicatorDef>{
+      {"women_registered", "登记妇女"},
+      {"children_registered", "登记儿童"},
+      {"beneficiaries_registered", "登记妇女儿童"},
+      {"households", "登记户数"},
+      {"households_general", "一般贫困户"},
+      {"households_low_income", "低保贫困户"},
+      {"households_destitute", "特困供养户"},
+      {"status_not_lifted", "未脱贫"},
+      {"status_lifted", "已脱贫"},
+      {"status_unstable", "脱贫不稳定户"},
+      {"status_marginal", "边缘易致贫户"},
+      {"status_sudden_hardship", "突发严重困难户"},
+      {"status_risk_eliminated", "风险已消除"},
+      {"paired", "已结对帮扶"},
+      {kVisitsIndicator, "近90天走访"},
+      {"duplicates_open", "待核疑似重复"},
+      {"households_publicity_reached", "宣传入户"},
+      {"households_home_cleaned", "家政清洁完成户"},
+      {"eligible_women", "两癌保险适龄妇女"},
+      {"two_cancer_insured", "两癌保险已参保"},
+      {"school_age_students", "在校学生"},
+      {"students_aided", "已资助学生"},
+  };
+  return *defs;
+}
+
+std::string DailyVisitsCounter(const std::string& yyyy_mm_dd) { return absl::StrCat("visits@", yyyy_mm_dd); }
+
+const std::vector<CoverageDef>& Coverage() {
+  static const auto* defs = new std::vector<CoverageDef>{
+      {"publicity_reached", "宣传到户", "households_publicity_reached", "households"},
+      {"paired", "结对帮扶", "paired", "beneficiaries_registered"},
+      {"home_cleaning", "家政清洁", "households_home_cleaned", "households"},
+      {"two_cancer_insured", "两癌保险", "two_cancer_insured", "eligible_women"},
+      {"students_aided", "学生资助", "students_aided", "school_age_students"},
+  };
+  return *defs;
+}
+
+namespace {
+
+const char* StatusIndicator(int status) {
+  switch (status) {
+    case reg::MONITORING_STATUS_NOT_LIFTED: return "status_not_lifted";
+    case reg::MONITORING_STATUS_LIFTED: return "status_lifted";
+    case reg::MONITORING_STATUS_UNSTABLE: return "status_unstable";
+    case reg::MONITORING_STATUS_MARGINAL: return "status_marginal";
+    case reg::MONITORING_STATUS_SUDDEN_HARDSHIP: return "status_sudden_hardship";
+    case reg::MONITORING_STATUS_RISK_ELIMINATED: return "status_risk_eliminated";
+    default: return nullptr;
+  }
+}
+
+}  // namespace
+
+Contributions BeneficiaryContributions(const v1::ProfileState& p, int current_year, const Settings& settings) {
+  Contributions c;
+  if (!p.registered() || !p.merged_into().empty()) return c;
+  c["beneficiaries_registered"] = 1;
+  bool woman = p.category() == reg::CATEGORY_WOMAN;
+  c[woman ? "women_registered" : "children_registered"] = 1;
+  if (const char* status = StatusIndicator(p.monitoring_status())) c[status] = 1;
+  if (p.cadre_ids_size() > 0) c["paired"] = 1;
+  int age = current_year - p.birth_year();
+  if (woman && age >= settings.insured_min_age && age <= settings.insured_max_age) {
+    c["eligible_women"] = 1;
+    if (p.two_cancer_insured()) c["two_cancer_insured"] = 1;
+  }
+  if (!woman && p.student()) {
+    c["school_age_students"] = 1;
+    if (p.student_aided()) c["students_aided"] = 1;
+  }
+  return c;
+}
+
+Contributions HouseholdContributions(const v1::HouseholdState& h) {
+  Contributions c;
+  if (h.region_code().empty()) return c;
+  c["households"] = 1;
+  switch (h.attribute()) {
+    case reg::HOUSEHOLD_ATTRIBUTE_GENERAL: c["households_general"] = 1; break;
+    case reg::HOUSEHOLD_ATTRIBUTE_LOW_INCOME: c["households_low_income"] = 1; break;
+    case reg::HOUSEHOLD_ATTRIBUTE_DESTITUTE: c["households_destitute"] = 1; break;
+    default: break;
+  }
+  if (h.publicity_reached()) c["households_publicity_reached"] = 1;
+  if (h.home_cleaning_done()) c["households_home_cleaned"] = 1;
+  return c;
+}
+
+std::vector<std::string> NodesOf(const std::string& region_code) {
+  std::vector<std::string> nodes{""};
+  for (size_t len : {2u, 4u, 6u, 9u, 12u}) {
+    if (region_code.size() >= len) nodes.push_back(region_code.substr(0, len));
+  }
+  return nodes;
+}
+
+void Diff(const std::string& old_region, const Contributions& before, const std::string& new_region,
+          const Contributions& after,
+          const std::function<void(const std::string&, const std::string&, int64_t)>& apply) {
+  if (old_region == new_region) {
+    std::map<std::string, int64_t> delta;
+    for (const auto& [k, v] : before) delta[k] -= v;
+    for (const auto& [k, v] : after) delta[k] += v;
+    for (const auto& [indicator, d] : delta) {
+      if (d == 0) continue;
+      for (const auto& node : NodesOf(new_region)) apply(node, indicator, d);
+    }
+    return;
+  }
+  // Moving: take everything out of the old region's nodes, put the new values in the new one's. Nodes both share
+  // (the country, maybe the province…) receive both changes, which net out.
+  if (!old_region.empty() || !before.empty()) {
+    for (const auto& [indicator, v] : before) {
+      if (v == 0) continue;
+      for (const auto& node : NodesOf(old_region)) apply(node, indicator, -v);
+    }
+  }
+  for (const auto& [indicator, v] : after) {
+    if (v == 0) continue;
+    for (const auto& node : NodesOf(new_region)) apply(node, indicator, v);
+  }
+}
+
+int64_t BasisPoints(int64_t numerator, int64_t denominator) {
+  if (denominator <= 0) return 0;
+  return numerator * 10000 / denominator;
+}
+
+}  // namespace jinguo::reporting::domain
