@@ -1,0 +1,260 @@
+#include "services/reporting/store/event_projector.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "common/base/civil_date.h"
+#include "common/base/clock.h"
+#include "common/base/status.h"
+#include "jinguo/registration/v1/events.pb.h"
+
+namespace jinguo::reporting::store {
+
+namespace reg = ::jinguo::registration::v1;
+
+namespace {
+
+constexpr int kTimelineLimit = 200;
+
+absl::Time OccurredAt(const common::v1::EventEnvelope& e) {
+  return absl::FromUnixSeconds(e.occurred_at().seconds()) + absl::Nanoseconds(e.occurred_at().nanos());
+}
+
+absl::CivilDay EventDay(const common::v1::EventEnvelope& e) { return ChinaDay(OccurredAt(e)); }
+
+void AddTimeline(v1::ProfileState& p, const common::v1::EventEnvelope& e, const std::string& summary) {
+  auto* t = p.add_timeline();
+  *t->mutable_occurred_at() = e.occurred_at();
+  t->set_producer(e.producer());
+  t->set_event_type(e.event_type());
+  t->set_summary(summary);
+  if (p.timeline_size() > kTimelineLimit) p.mutable_timeline()->DeleteSubrange(0, p.timeline_size() - kTimelineLimit);
+}
+
+void TakeFacts(v1::ProfileState& p, const reg::BeneficiaryFacts& f) {
+  p.set_name(f.name());
+  p.set_id_number_masked(f.id_number_masked());
+  p.set_region_code(f.region_code());
+  p.set_category(f.category());
+  p.set_sex(f.sex());
+  p.set_birth_year(f.birth_date().year());
+  p.set_student(f.student());
+  p.set_monitoring_status(f.monitoring_status());
+  p.set_household_id(f.household_id());
+}
+
+template <typename Payload>
+absl::StatusOr<Payload> Unpack(const common::v1::EventEnvelope& e) {
+  Payload p;
+  if (!e.payload().UnpackTo(&p)) {
+    return absl::InvalidArgumentError(absl::StrCat(e.event_type(), ": payload is not a ", Payload().GetTypeName()));
+  }
+  return p;
+}
+
+}  // namespace
+
+void ChangeFeed::Publish(const std::set<std::string>& nodes) {
+  if (nodes.empty()) return;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++generation_;
+    for (const auto& n : nodes) changed_at_[n] = generation_;
+  }
+  cv_.notify_all();
+}
+
+bool ChangeFeed::WaitForChange(const std::string& node, uint64_t* generation, absl::Duration timeout) {
+  std::unique_lock<std::mutex> lock(mu_);
+  auto changed = [&] {
+    auto it = changed_at_.find(node);
+    return it != changed_at_.end() && it->second > *generation;
+  };
+  bool did = cv_.wait_for(lock, absl::ToChronoMilliseconds(timeout), changed);
+  *generation = generation_;
+  return did;
+}
+
+uint64_t ChangeFeed::generation() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return generation_;
+}
+
+EventProjector::EventProjector(ReadModel* model, domain::Settings settings, ChangeFeed* feed)
+    : model_(model), settings_(settings), feed_(feed) {}
+
+void EventProjector::Committed() {
+  feed_->Publish(changed_nodes_);
+  changed_nodes_.clear();
+}
+
+absl::Status EventProjector::Move(projection::ProjectionTx& tx, const common::v1::EventEnvelope& event,
+                                  const std::string& old_region, const domain::Contributions& before,
+                                  const std::string& new_region, const domain::Contributions& after) {
+  absl::Status status;
+  absl::CivilDay day = EventDay(event);
+  domain::Diff(old_region, before, new_region, after,
+               [&](const std::string& node, const std::string& indicator, int64_t delta) {
+                 if (!status.ok()) return;
+                 status = model_->AddToCounter(tx, node, indicator, delta, day);
+                 changed_nodes_.insert(node);
+               });
+  return status;
+}
+
+absl::Status EventProjector::AddEverywhere(projection::ProjectionTx& tx, const common::v1::EventEnvelope& event,
+                                           const std::string& region, const std::string& indicator, int64_t delta) {
+  for (const auto& node : domain::NodesOf(region)) {
+    RETURN_IF_ERROR(model_->AddToCounter(tx, node, indicator, delta, EventDay(event)));
+    changed_nodes_.insert(node);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status EventProjector::UpdateProfile(projection::ProjectionTx& tx, const common::v1::EventEnvelope& event,
+                                           const std::string& beneficiary_id,
+                                           const std::function<void(v1::ProfileState&)>& change) {
+  ASSIGN_OR_RETURN(auto loaded, model_->Profile(tx, beneficiary_id));
+  v1::ProfileState p;
+  if (loaded) {
+    p = *std::move(loaded);
+  } else {
+    p.set_beneficiary_id(beneficiary_id);
+    p.set_region_code(event.region_code());
+  }
+  std::string old_region = p.region_code();
+  domain::Contributions before(p.contributions().begin(), p.contributions().end());
+  change(p);
+  int year = static_cast<int>(EventDay(event).year());
+  domain::Contributions after = domain::BeneficiaryContributions(p, year, settings_);
+  RETURN_IF_ERROR(Move(tx, event, old_region, before, p.region_code(), after));
+  p.clear_contributions();
+  for (const auto& [k, v] : after) (*p.mutable_contributions())[k] = v;
+  model_->PutProfile(tx, p);
+  return absl::OkStatus();
+}
+
+absl::Status EventProjector::UpdateHousehold(projection::ProjectionTx& tx, const common::v1::EventEnvelope& event,
+                                             const std::string& household_id,
+                                             const std::function<void(v1::HouseholdState&)>& change) {
+  ASSIGN_OR_RETURN(auto loaded, model_->Household(tx, household_id));
+  v1::HouseholdState h;
+  if (loaded) {
+    h = *std::move(loaded);
+  } else {
+    h.set_household_id(household_id);
+  }
+  std::string old_region = h.region_code();
+  domain::Contributions before(h.contributions().begin(), h.contributions().end());
+  change(h);
+  domain::Contributions after = domain::HouseholdContributions(h);
+  RETURN_IF_ERROR(Move(tx, event, old_region, before, h.region_code(), after));
+  h.clear_contributions();
+  for (const auto& [k, v] : after) (*h.mutable_contributions())[k] = v;
+  model_->PutHousehold(tx, h);
+  return absl::OkStatus();
+}
+
+absl::Status EventProjector::Apply(const common::v1::EventEnvelope& e, projection::ProjectionTx& tx) {
+  const std::string& type = e.event_type();
+  if (type == "BeneficiaryRegistered" || type == "BeneficiaryUpdated") {
+    reg::BeneficiaryFacts facts;
+    if (type == "BeneficiaryRegistered") {
+      ASSIGN_OR_RETURN(auto p, Unpack<reg::BeneficiaryRegistered>(e));
+      facts = p.beneficiary();
+    } else {
+      ASSIGN_OR_RETURN(auto p, Unpack<reg::BeneficiaryUpdated>(e));
+      facts = p.beneficiary();
+    }
+    return UpdateProfile(tx, e, facts.beneficiary_id(), [&](v1::ProfileState& p) {
+      bool moved = p.registered() && p.region_code() != facts.region_code();
+      TakeFacts(p, facts);
+      p.set_registered(true);
+      AddTimeline(p, e, moved ? absl::StrCat("region now ", facts.region_code()) : "");
+    });
+  }
+  if (type == "MonitoringStatusChanged") {
+    ASSIGN_OR_RETURN(auto c, Unpack<reg::MonitoringStatusChanged>(e));
+    return UpdateProfile(tx, e, c.beneficiary_id(), [&](v1::ProfileState& p) {
+      p.set_monitoring_status(c.status());
+      AddTimeline(p, e, absl::StrCat(reg::MonitoringStatus_Name(c.previous_status()), " → ",
+                                     reg::MonitoringStatus_Name(c.status()), ": ", c.reason()));
+    });
+  }
+  if (type == "CadrePaired" || type == "CadreUnpaired") {
+    bool paired = type == "CadrePaired";
+    std::string cadre, beneficiary;
+    if (paired) {
+      ASSIGN_OR_RETURN(auto c, Unpack<reg::CadrePaired>(e));
+      cadre = c.cadre_id();
+      beneficiary = c.beneficiary_id();
+    } else {
+      ASSIGN_OR_RETURN(auto c, Unpack<reg::CadreUnpaired>(e));
+      cadre = c.cadre_id();
+      beneficiary = c.beneficiary_id();
+    }
+    // A pairing of someone merged since counts for the survivor.
+    ASSIGN_OR_RETURN(auto target, model_->Profile(tx, beneficiary));
+    if (target && !target->merged_into().empty()) beneficiary = target->merged_into();
+    return UpdateProfile(tx, e, beneficiary, [&](v1::ProfileState& p) {
+      auto* ids = p.mutable_cadre_ids();
+      auto it = std::find(ids->begin(), ids->end(), cadre);
+      if (paired && it == ids->end()) p.add_cadre_ids(cadre);
+      if (!paired && it != ids->end()) ids->erase(it);
+      AddTimeline(p, e, absl::StrCat("cadre ", cadre));
+    });
+  }
+  if (type == "VisitRecorded") {
+    ASSIGN_OR_RETURN(auto v, Unpack<reg::VisitRecorded>(e));
+    auto day = FromProto(v.visited_on());
+    if (!day.ok()) return absl::InvalidArgumentError("VisitRecorded: visited_on is not a date");
+    for (const auto& node : domain::NodesOf(e.region_code())) {
+      RETURN_IF_ERROR(model_->AddVisits(tx, node, *day, 1));
+      changed_nodes_.insert(node);
+    }
+    return UpdateProfile(tx, e, v.beneficiary_id(), [&](v1::ProfileState& p) {
+      AddTimeline(p, e, absl::StrCat("visited on ", FormatCivilDate(*day), " by cadre ", v.cadre_id()));
+    });
+  }
+  if (type == "DuplicateCandidateFlagged") return AddEverywhere(tx, e, e.region_code(), "duplicates_open", 1);
+  if (type == "DuplicateCandidateResolved") return AddEverywhere(tx, e, e.region_code(), "duplicates_open", -1);
+  if (type == "BeneficiariesMerged") {
+    ASSIGN_OR_RETURN(auto m, Unpack<reg::BeneficiariesMerged>(e));
+    std::vector<std::string> merged_cadres;
+    RETURN_IF_ERROR(UpdateProfile(tx, e, m.merged_id(), [&](v1::ProfileState& p) {
+      if (p.region_code().empty()) p.set_region_code(m.merged_region_code());
+      merged_cadres.assign(p.cadre_ids().begin(), p.cadre_ids().end());
+      p.set_merged_into(m.survivor_id());
+      AddTimeline(p, e, absl::StrCat("merged into ", m.survivor_id()));
+    }));
+    return UpdateProfile(tx, e, m.survivor_id(), [&](v1::ProfileState& p) {
+      TakeFacts(p, m.survivor());
+      p.set_registered(true);
+      for (const auto& c : merged_cadres) {
+        if (std::find(p.cadre_ids().begin(), p.cadre_ids().end(), c) == p.cadre_ids().end()) p.add_cadre_ids(c);
+      }
+      AddTimeline(p, e, absl::StrCat("absorbed duplicate ", m.merged_id()));
+    });
+  }
+  if (type == "HouseholdRegistered") {
+    ASSIGN_OR_RETURN(auto h, Unpack<reg::HouseholdRegistered>(e));
+    return UpdateHousehold(tx, e, h.household_id(), [&](v1::HouseholdState& s) {
+      s.set_region_code(h.region_code());
+      s.set_attribute(h.attribute());
+    });
+  }
+  if (type == "HouseholdUpdated") {
+    ASSIGN_OR_RETURN(auto h, Unpack<reg::HouseholdUpdated>(e));
+    return UpdateHousehold(tx, e, h.household_id(), [&](v1::HouseholdState& s) {
+      s.set_region_code(h.region_code());
+      s.set_attribute(h.attribute());
+    });
+  }
+  // Any other event about a beneficiary (from any service) joins her timeline.
+  if (!e.beneficiary_id().empty() && type != "CadreRegistered") {
+    return UpdateProfile(tx, e, e.beneficiary_id(), [&](v1::ProfileState& p) { AddTimeline(p, e, ""); });
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace jinguo::reporting::store

@@ -1,0 +1,67 @@
+// Applies every service's events to the reporting read models: keeps each beneficiary's and household's state,
+// recomputes what she contributes to each indicator (domain/indicators.h) and moves exactly the difference on the
+// counters of every region node she counts in. A region move, a status change, a merge or a repeated event (which
+// the projection runtime skips by version) therefore moves or keeps the counts exactly.
+//
+// Events may arrive out of order across aggregates (a pairing before the registration it refers to): state is
+// created from the envelope's beneficiary id and region when first seen, and counts start once she is registered.
+//
+// Thread-safety: Apply runs on the projection's thread; ChangeFeed may be read from any thread.
+#pragma once
+
+#include <condition_variable>
+#include <mutex>
+#include <set>
+#include <string>
+
+#include "common/projection/projection.h"
+#include "services/reporting/domain/indicators.h"
+#include "services/reporting/store/read_model.h"
+
+namespace jinguo::reporting::store {
+
+// Which region nodes changed, for WatchRegion and the dashboard. Thread-safe.
+class ChangeFeed {
+ public:
+  // Records the nodes changed by a committed batch and wakes the waiters.
+  void Publish(const std::set<std::string>& nodes);
+  // Waits until a batch after `*generation` changed `node`, or `timeout`; returns whether it did and updates
+  // `*generation`.
+  bool WaitForChange(const std::string& node, uint64_t* generation, absl::Duration timeout);
+  uint64_t generation();
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  uint64_t generation_ = 0;
+  std::map<std::string, uint64_t> changed_at_;  // node → generation of its last change
+};
+
+class EventProjector final : public projection::ProjectionHandler {
+ public:
+  EventProjector(ReadModel* model, domain::Settings settings, ChangeFeed* feed);
+
+  absl::Status Apply(const common::v1::EventEnvelope& event, projection::ProjectionTx& tx) override;
+  void Committed() override;
+
+ private:
+  // Loads (or starts) her state, lets `change` edit it, and moves her contributions.
+  absl::Status UpdateProfile(projection::ProjectionTx& tx, const common::v1::EventEnvelope& event,
+                             const std::string& beneficiary_id,
+                             const std::function<void(v1::ProfileState&)>& change);
+  absl::Status UpdateHousehold(projection::ProjectionTx& tx, const common::v1::EventEnvelope& event,
+                               const std::string& household_id,
+                               const std::function<void(v1::HouseholdState&)>& change);
+  absl::Status Move(projection::ProjectionTx& tx, const common::v1::EventEnvelope& event,
+                    const std::string& old_region, const domain::Contributions& before,
+                    const std::string& new_region, const domain::Contributions& after);
+  absl::Status AddEverywhere(projection::ProjectionTx& tx, const common::v1::EventEnvelope& event,
+                             const std::string& region, const std::string& indicator, int64_t delta);
+
+  ReadModel* model_;
+  domain::Settings settings_;
+  ChangeFeed* feed_;
+  std::set<std::string> changed_nodes_;  // in the batch being applied
+};
+
+}  // namespace jinguo::reporting::store

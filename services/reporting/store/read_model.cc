@@ -1,0 +1,170 @@
+#include "services/reporting/store/read_model.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/base/status.h"
+#include "common/store/keys.h"
+
+namespace jinguo::reporting::store {
+
+using jinguo::store::KeyBuilder;
+using jinguo::store::KeyReader;
+
+uint32_t DayNumber(absl::CivilDay day) { return static_cast<uint32_t>(day - absl::CivilDay(1970, 1, 1)); }
+
+namespace {
+
+std::string EncodeI64(int64_t v) { return jinguo::store::EncodeU64(static_cast<uint64_t>(v)); }
+
+int64_t DecodeI64(absl::string_view bytes) {
+  uint64_t v = 0;
+  jinguo::store::DecodeU64(bytes, &v);
+  return static_cast<int64_t>(v);
+}
+
+template <typename Message>
+absl::StatusOr<std::optional<Message>> Parse(const absl::StatusOr<std::optional<std::string>>& value,
+                                             const std::string& what) {
+  if (!value.ok()) return value.status();
+  if (!value->has_value()) return std::optional<Message>();
+  Message m;
+  if (!m.ParseFromString(**value)) return absl::DataLossError(absl::StrCat("unreadable ", what));
+  return std::optional<Message>(std::move(m));
+}
+
+}  // namespace
+
+std::vector<std::string> ReadModel::Families() {
+  std::vector<std::string> f = {"counters", "history", "daily_visits", "profiles", "households", "meta"};
+  for (auto& p : projection::ProjectionFamilies()) f.push_back(p);
+  return f;
+}
+
+ReadModel::ReadModel(jinguo::store::Store* db)
+    : db_(db),
+      counters_(db->Family("counters")),
+      history_(db->Family("history")),
+      daily_visits_(db->Family("daily_visits")),
+      profiles_(db->Family("profiles")),
+      households_(db->Family("households")),
+      meta_(db->Family("meta")) {}
+
+absl::StatusOr<std::map<std::string, int64_t>> ReadModel::Counters(const std::string& node) const {
+  std::map<std::string, int64_t> out;
+  std::string prefix = KeyBuilder().Str(node).key();
+  auto it = db_->Scan(counters_, prefix);
+  for (it->Seek(prefix); it->Valid(); it->Next()) {
+    KeyReader r(absl::string_view(it->key().data(), it->key().size()));
+    std::string n, indicator;
+    if (!r.Str(&n) || !r.Str(&indicator)) continue;
+    out[indicator] = DecodeI64(absl::string_view(it->value().data(), it->value().size()));
+  }
+  if (!it->status().ok()) return jinguo::store::FromRocks(it->status(), "scan counters");
+  return out;
+}
+
+absl::StatusOr<std::map<std::string, int64_t>> ReadModel::CountersAsOf(const std::string& node,
+                                                                       const std::vector<std::string>& indicators,
+                                                                       absl::CivilDay day) const {
+  std::map<std::string, int64_t> out;
+  for (const std::string& indicator : indicators) {
+    std::string prefix = KeyBuilder().Str(node).Str(indicator).key();
+    auto it = db_->Scan(history_, prefix);
+    it->SeekForPrev(KeyBuilder().Str(node).Str(indicator).U32(DayNumber(day)).key());
+    if (it->Valid() && it->key().starts_with(prefix)) {
+      out[indicator] = DecodeI64(absl::string_view(it->value().data(), it->value().size()));
+    }
+    if (!it->status().ok()) return jinguo::store::FromRocks(it->status(), "scan history");
+  }
+  return out;
+}
+
+absl::StatusOr<int64_t> ReadModel::VisitsInWindow(const std::string& node, absl::CivilDay last, int days) const {
+  std::string prefix = KeyBuilder().Str(node).key();
+  auto it = db_->Scan(daily_visits_, prefix);
+  uint32_t first_day = DayNumber(last - (days - 1)), last_day = DayNumber(last);
+  int64_t total = 0;
+  for (it->Seek(KeyBuilder().Str(node).U32(first_day).key()); it->Valid(); it->Next()) {
+    KeyReader r(absl::string_view(it->key().data(), it->key().size()));
+    std::string n;
+    uint32_t d = 0;
+    if (!r.Str(&n) || !r.U32(&d) || d > last_day) break;
+    total += DecodeI64(absl::string_view(it->value().data(), it->value().size()));
+  }
+  if (!it->status().ok()) return jinguo::store::FromRocks(it->status(), "scan visits");
+  return total;
+}
+
+absl::StatusOr<std::vector<std::string>> ReadModel::VillagesUnder(const std::string& township) const {
+  std::vector<std::string> out;
+  auto it = db_->Scan(counters_, township);
+  for (it->Seek(township); it->Valid();) {
+    KeyReader r(absl::string_view(it->key().data(), it->key().size()));
+    std::string node;
+    if (!r.Str(&node)) break;
+    if (node.size() == 12) out.push_back(node);
+    it->Seek(jinguo::store::PrefixSuccessor(KeyBuilder().Str(node).key()));  // next node
+  }
+  if (!it->status().ok()) return jinguo::store::FromRocks(it->status(), "scan villages");
+  return out;
+}
+
+absl::StatusOr<std::optional<v1::ProfileState>> ReadModel::Profile(const std::string& id) const {
+  return Parse<v1::ProfileState>(db_->Get(profiles_, id), "profile");
+}
+
+absl::StatusOr<std::optional<v1::ProfileState>> ReadModel::Profile(projection::ProjectionTx& tx,
+                                                                   const std::string& id) const {
+  return Parse<v1::ProfileState>(tx.Get(profiles_, id), "profile");
+}
+
+void ReadModel::PutProfile(projection::ProjectionTx& tx, const v1::ProfileState& p) const {
+  tx.Put(profiles_, p.beneficiary_id(), p.SerializeAsString());
+}
+
+absl::StatusOr<std::optional<v1::HouseholdState>> ReadModel::Household(projection::ProjectionTx& tx,
+                                                                       const std::string& id) const {
+  return Parse<v1::HouseholdState>(tx.Get(households_, id), "household");
+}
+
+void ReadModel::PutHousehold(projection::ProjectionTx& tx, const v1::HouseholdState& h) const {
+  tx.Put(households_, h.household_id(), h.SerializeAsString());
+}
+
+absl::Status ReadModel::AddToCounter(projection::ProjectionTx& tx, const std::string& node,
+                                     const std::string& indicator, int64_t delta, absl::CivilDay day) const {
+  std::string key = KeyBuilder().Str(node).Str(indicator).key();
+  ASSIGN_OR_RETURN(auto current, tx.Get(counters_, key));
+  int64_t value = (current ? DecodeI64(*current) : 0) + delta;
+  tx.Put(counters_, key, EncodeI64(value));
+  tx.Put(history_, KeyBuilder().Str(node).Str(indicator).U32(DayNumber(day)).key(), EncodeI64(value));
+  return absl::OkStatus();
+}
+
+absl::Status ReadModel::AddVisits(projection::ProjectionTx& tx, const std::string& node, absl::CivilDay day,
+                                  int64_t delta) const {
+  std::string key = KeyBuilder().Str(node).U32(DayNumber(day)).key();
+  ASSIGN_OR_RETURN(auto current, tx.Get(daily_visits_, key));
+  tx.Put(daily_visits_, key, EncodeI64((current ? DecodeI64(*current) : 0) + delta));
+  return absl::OkStatus();
+}
+
+absl::Status ReadModel::Clear() const {
+  rocksdb::WriteBatch batch;
+  for (auto* cf : {counters_, history_, daily_visits_, profiles_, households_}) {
+    batch.DeleteRange(cf, "", std::string(1, '\xff') + std::string(64, '\xff'));
+  }
+  return db_->Write(&batch);
+}
+
+absl::StatusOr<std::string> ReadModel::Meta(const std::string& name) const {
+  ASSIGN_OR_RETURN(auto v, db_->Get(meta_, name));
+  return v ? *v : std::string();
+}
+
+absl::Status ReadModel::PutMeta(const std::string& name, const std::string& value) const {
+  rocksdb::WriteBatch batch;
+  batch.Put(meta_, name, value);
+  return db_->Write(&batch);
+}
+
+}  // namespace jinguo::reporting::store

@@ -1,0 +1,74 @@
+// The reporting service's RocksDB schema and the reads and writes over it.
+//
+//   counters      node \0 indicator \0             → int64 (8 bytes, big-endian two's complement)
+//   history       node \0 indicator \0 day (u32)   → int64: the counter's value at the end of that day
+//   daily_visits  node \0 day (u32)                → int64 visits recorded on that day
+//   profiles      beneficiary id                   → ProfileState
+//   households    household id                     → HouseholdState
+//   meta          name                             → value (e.g. the consumer group id)
+// plus the projection runtime's offsets and versions. A node is a region-code prefix: "" (country), 2, 4, 6, 9
+// or 12 digits. Days are days since 1970-01-01 in Asia/Shanghai.
+//
+// Thread-safety: reads are thread-safe; writes go through the projection's single thread.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/civil_time.h"
+#include "common/projection/projection.h"
+#include "common/store/store.h"
+#include "jinguo/reporting/v1/state.pb.h"
+
+namespace jinguo::reporting::store {
+
+namespace v1 = ::jinguo::reporting::v1;
+
+// Days since 1970-01-01.
+uint32_t DayNumber(absl::CivilDay day);
+
+class ReadModel {
+ public:
+  static std::vector<std::string> Families();
+  explicit ReadModel(jinguo::store::Store* db);
+
+  // Current counters of a node (indicators never touched are absent, i.e. 0).
+  absl::StatusOr<std::map<std::string, int64_t>> Counters(const std::string& node) const;
+  // Counters as they stood at the end of `day`.
+  absl::StatusOr<std::map<std::string, int64_t>> CountersAsOf(const std::string& node,
+                                                              const std::vector<std::string>& indicators,
+                                                              absl::CivilDay day) const;
+  // Visits recorded at the node on the `days` days ending with `last`.
+  absl::StatusOr<int64_t> VisitsInWindow(const std::string& node, absl::CivilDay last, int days) const;
+  // 12-digit village nodes under a township that have any counter.
+  absl::StatusOr<std::vector<std::string>> VillagesUnder(const std::string& township) const;
+
+  absl::StatusOr<std::optional<v1::ProfileState>> Profile(const std::string& id) const;
+
+  // --- writes, inside a projection batch ---
+  absl::StatusOr<std::optional<v1::ProfileState>> Profile(projection::ProjectionTx& tx, const std::string& id) const;
+  void PutProfile(projection::ProjectionTx& tx, const v1::ProfileState& p) const;
+  absl::StatusOr<std::optional<v1::HouseholdState>> Household(projection::ProjectionTx& tx,
+                                                              const std::string& id) const;
+  void PutHousehold(projection::ProjectionTx& tx, const v1::HouseholdState& h) const;
+  // counter += delta, and the day's history entry follows it.
+  absl::Status AddToCounter(projection::ProjectionTx& tx, const std::string& node, const std::string& indicator,
+                            int64_t delta, absl::CivilDay day) const;
+  absl::Status AddVisits(projection::ProjectionTx& tx, const std::string& node, absl::CivilDay day,
+                         int64_t delta) const;
+
+  // Deletes every read model (for --rebuild); the projection's own position is reset separately.
+  [[nodiscard]] absl::Status Clear() const;
+
+  absl::StatusOr<std::string> Meta(const std::string& name) const;
+  [[nodiscard]] absl::Status PutMeta(const std::string& name, const std::string& value) const;
+
+ private:
+  jinguo::store::Store* db_;
+  rocksdb::ColumnFamilyHandle *counters_, *history_, *daily_visits_, *profiles_, *households_, *meta_;
+};
+
+}  // namespace jinguo::reporting::store
