@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what Jinguo needs and skips what is already there.
-#   scripts/deps.sh core    Debian packages for building and testing, and the Kafka jars (make build / make test)
+#   scripts/deps.sh core    Debian packages for building and testing (Chromium for the dashboard test), and the
+#                           Kafka jars (make build / make test)
 #   scripts/deps.sh tools   Go tools used by make bench, make lint and the e2e clients (grpcurl, ghz, buf,
-#                           kubeconform) and Chromium for the dashboard test
+#                           kubeconform) and clang-format
 #   scripts/deps.sh all     both
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,9 +12,9 @@ DEBIAN_PACKAGES=(
   cmake ninja-build g++ pkg-config ccache python3 curl maven default-jre-headless
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler librdkafka-dev librocksdb-dev
   libgtest-dev libgmock-dev libbenchmark-dev libabsl-dev libspdlog-dev libcli11-dev libcpp-httplib-dev
-  nlohmann-json3-dev libssl-dev kcat prometheus-cpp-dev
+  nlohmann-json3-dev libssl-dev kcat prometheus-cpp-dev chromium fonts-wqy-microhei
 )
-TOOL_PACKAGES=(chromium clang-format)
+TOOL_PACKAGES=(clang-format)
 
 # Go tools, pinned: name, then module@version.
 GO_TOOLS=(

@@ -1,0 +1,88 @@
+#include "tools/jinguoctl/demo_registry.h"
+
+#include <random>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "common/validate/id_number.h"
+
+namespace jinguo::tools {
+namespace {
+
+const char* const kSurnames[] = {"王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "马", "朱", "胡", "郭"};
+const char* const kGiven[] = {"秀英", "桂英", "秀兰", "玉兰", "桂兰", "秀珍", "凤英", "玉珍", "玉英", "兰英",
+                              "丽", "静", "敏", "艳", "娟", "霞", "芳", "燕", "红", "梅", "雪", "婷", "欣", "悦"};
+
+}  // namespace
+
+DemoRegistry BuildDemoRegistry(const regions::RegionTable& table, const std::string& city, int women, int children,
+                               absl::CivilDay today, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<uint64_t>(n)); };
+  std::vector<std::string> townships;
+  for (const auto& county : table.Children(city)) {
+    for (const auto& township : table.Children(county)) townships.push_back(township);
+  }
+  DemoRegistry out;
+  if (townships.empty()) return out;
+  int total = women + children;
+  int serial = 0;
+  auto person = [&](bool child) {
+    DemoPerson p;
+    p.child = child;
+    int age = child ? pick(16) : 16 + pick(60);
+    absl::CivilDay birth = absl::CivilDay(today.year() - age, 1 + pick(12), 1 + pick(28));
+    if (birth > today - 1) birth = today - 1;
+    if (child && absl::CivilDay(birth.year() + 16, birth.month(), birth.day()) <= today) {
+      birth = absl::CivilDay(today.year() - 15, 12, 31);  // keep children under 16
+      if (birth > today - 1) birth = today - 1;
+    }
+    if (!child && absl::CivilDay(birth.year() + 16, birth.month(), birth.day()) > today) {
+      birth = absl::CivilDay(birth.year() - 1, birth.month(), birth.day());
+    }
+    // Each person gets her own address code and sequence, so ID numbers never collide.
+    std::string address = absl::StrCat(city, absl::StrFormat("%02d", serial / 500 % 100));
+    p.id_number = validate::ComposeIdNumber(address, birth, (serial % 500) * 2 + (child && pick(2) ? 1 : 0));
+    ++serial;
+    p.name = absl::StrCat(kSurnames[pick(16)], kGiven[pick(24)]);
+    if (child && age >= 6) {
+      p.student = pick(10) < 8;
+      p.school_stage = age < 12 ? 2 : 3;  // primary, junior secondary
+    }
+    p.poverty_cause = 1 + pick(13);
+    return p;
+  };
+  int made_women = 0, made_children = 0, household_no = 0;
+  while (made_women + made_children < total) {
+    DemoHousehold h;
+    const std::string& township = townships[pick(static_cast<int>(townships.size()))];
+    h.key = absl::StrCat(household_no++);
+    h.region_code = absl::StrCat(township, absl::StrFormat("%03d", 201 + pick(20)));
+    h.attribute = 1 + pick(10) / 6;  // mostly general, some low-income
+    if (pick(20) == 0) h.attribute = 3;
+    h.head_name = absl::StrCat(kSurnames[pick(16)], "某");
+    int adults = 1 + (pick(3) == 0 ? 1 : 0);
+    int kids = pick(3);
+    for (int i = 0; i < adults && made_women < women; ++i, ++made_women) h.members.push_back(person(false));
+    for (int i = 0; i < kids && made_children < children; ++i, ++made_children) h.members.push_back(person(true));
+    // Near the end, fill whichever count is left.
+    if (h.members.empty()) {
+      if (made_women < women) {
+        h.members.push_back(person(false));
+        ++made_women;
+      } else {
+        h.members.push_back(person(true));
+        ++made_children;
+      }
+    }
+    out.households.push_back(std::move(h));
+  }
+  for (const auto& township : townships) {
+    out.cadres.push_back({township, absl::StrCat(table.Name(township), "妇联干部"), township});
+  }
+  out.women = made_women;
+  out.children = made_children;
+  return out;
+}
+
+}  // namespace jinguo::tools

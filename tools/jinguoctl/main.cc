@@ -1,0 +1,233 @@
+// jinguoctl: the operators' command line.
+//   jinguoctl demo       load the deterministic Tangshan demo registry, wait for reporting, print the table
+//   jinguoctl coverage   print the five-100% table for a region's children
+//   jinguoctl hash-token print the SHA-256 line of a token for a tokens file
+#include <atomic>
+#include <cstdio>
+#include <mutex>
+#include <thread>
+
+#include "CLI/CLI.hpp"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "common/base/clock.h"
+#include "common/regions/region_table.h"
+#include "common/rpc/auth.h"
+#include "grpcpp/create_channel.h"
+#include "jinguo/registration/v1/registration.grpc.pb.h"
+#include "jinguo/reporting/v1/reporting.grpc.pb.h"
+#include "tools/jinguoctl/demo_registry.h"
+
+using namespace jinguo;
+using jinguo::tools::DemoPerson;
+using jinguo::tools::DemoRegistry;
+namespace rv1 = ::jinguo::registration::v1;
+namespace pv1 = ::jinguo::reporting::v1;
+
+namespace {
+
+std::unique_ptr<grpc::ClientContext> Context(const std::string& token) {
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  ctx->AddMetadata("authorization", "Bearer " + token);
+  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  return ctx;
+}
+
+// Runs `work(i)` for i in [0, n) on `threads` threads, printing progress as "label done/n".
+bool Parallel(const char* label, size_t n, int threads, const std::function<bool(size_t)>& work) {
+  std::atomic<size_t> next{0}, done{0};
+  std::atomic<bool> ok{true};
+  std::mutex print_mu;
+  size_t step = std::max<size_t>(1, n / 10);
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&] {
+      for (size_t i; ok && (i = next++) < n;) {
+        if (!work(i)) ok = false;
+        size_t d = ++done;
+        if (d % step == 0 || d == n) {
+          std::lock_guard<std::mutex> lock(print_mu);
+          std::printf("demo: %-13s %6zu / %zu\n", label, d, n);
+          std::fflush(stdout);
+        }
+      }
+    });
+  }
+  for (auto& t : pool) t.join();
+  return ok;
+}
+
+std::string Percent(const pv1::CoverageItem& c) {
+  return absl::StrFormat("%d/%d %3d.%02d%%", c.numerator(), c.denominator(), c.basis_points() / 100,
+                         c.basis_points() % 100);
+}
+
+int PrintCoverage(pv1::ReportingService::Stub& reports, const std::string& token, const std::string& region) {
+  pv1::ListChildSummariesRequest req;
+  req.set_region_code(region);
+  pv1::ListChildSummariesResponse resp;
+  grpc::Status s = reports.ListChildSummaries(Context(token).get(), req, &resp);
+  if (!s.ok()) {
+    std::fprintf(stderr, "jinguoctl: %s\n", s.error_message().c_str());
+    return 1;
+  }
+  std::printf("\n五个100%% — %s (%s)\n", resp.parent().name().c_str(), region.c_str());
+  std::printf("%-28s", "region");
+  for (const auto& c : resp.parent().coverage()) std::printf(" %-22s", c.label().c_str());
+  std::printf("\n");
+  auto row = [&](const pv1::RegionSummary& s) {
+    if (s.coverage_size() < 2 || s.coverage(1).denominator() == 0) return;  // nobody registered there
+    std::string name = s.name().substr(s.name().rfind(' ') == std::string::npos ? 0 : s.name().rfind(' ') + 1);
+    std::printf("%-8s %-20s", s.region_code().c_str(), name.c_str());
+    for (const auto& c : s.coverage()) std::printf(" %-20s", Percent(c).c_str());
+    std::printf("\n");
+  };
+  for (const auto& child : resp.children()) row(child);
+  row(resp.parent());
+  return 0;
+}
+
+int Demo(const std::string& registration_addr, const std::string& reporting_addr, const std::string& token,
+         const std::string& city, const std::string& regions_dir, const std::string& dashboard) {
+  auto table = regions::RegionTable::LoadFromDirectory(regions_dir);
+  if (!table.ok()) {
+    std::fprintf(stderr, "jinguoctl: %s\n", std::string(table.status().message()).c_str());
+    return 1;
+  }
+  DemoRegistry demo = tools::BuildDemoRegistry(**table, city, 3468, 1269, ChinaDay(absl::Now()));
+  std::printf("demo: %d women and %d children in %zu households, %zu township cadres, 唐山市 %s\n", demo.women,
+              demo.children, demo.households.size(), demo.cadres.size(), city.c_str());
+  auto registry = rv1::RegistrationService::NewStub(grpc::CreateChannel(registration_addr,
+                                                                        grpc::InsecureChannelCredentials()));
+  auto reports = pv1::ReportingService::NewStub(grpc::CreateChannel(reporting_addr, grpc::InsecureChannelCredentials()));
+  std::mutex err_mu;
+  auto fail = [&](const std::string& what, const grpc::Status& s) {
+    std::lock_guard<std::mutex> lock(err_mu);
+    std::fprintf(stderr, "demo: %s: %s\n", what.c_str(), s.error_message().c_str());
+    return false;
+  };
+  constexpr int kThreads = 16;
+
+  std::map<std::string, std::string> cadre_ids;  // township → cadre id
+  std::mutex ids_mu;
+  if (!Parallel("cadres", demo.cadres.size(), kThreads, [&](size_t i) {
+        const auto& c = demo.cadres[i];
+        rv1::RegisterCadreRequest req;
+        req.set_request_id(absl::StrCat("demo-cadre-", c.key));
+        req.set_name(c.name);
+        req.set_region_code(c.region_code);
+        rv1::RegisterCadreResponse resp;
+        grpc::Status s = registry->RegisterCadre(Context(token).get(), req, &resp);
+        if (!s.ok()) return fail("cadre", s);
+        std::lock_guard<std::mutex> lock(ids_mu);
+        cadre_ids[c.region_code] = resp.cadre().id();
+        return true;
+      })) {
+    return 1;
+  }
+  std::vector<std::string> household_ids(demo.households.size());
+  if (!Parallel("households", demo.households.size(), kThreads, [&](size_t i) {
+        const auto& h = demo.households[i];
+        rv1::RegisterHouseholdRequest req;
+        req.set_request_id(absl::StrCat("demo-household-", h.key));
+        req.set_region_code(h.region_code);
+        req.set_attribute(static_cast<rv1::HouseholdAttribute>(h.attribute));
+        req.set_head_name(h.head_name);
+        rv1::RegisterHouseholdResponse resp;
+        grpc::Status s = registry->RegisterHousehold(Context(token).get(), req, &resp);
+        if (!s.ok()) return fail("household", s);
+        household_ids[i] = resp.household().id();
+        return true;
+      })) {
+    return 1;
+  }
+  struct Member {
+    size_t household;
+    const DemoPerson* person;
+  };
+  std::vector<Member> members;
+  for (size_t i = 0; i < demo.households.size(); ++i) {
+    for (const auto& p : demo.households[i].members) members.push_back({i, &p});
+  }
+  if (!Parallel("beneficiaries", members.size(), kThreads, [&](size_t i) {
+        const Member& m = members[i];
+        rv1::RegisterBeneficiaryRequest req;
+        req.set_request_id(absl::StrCat("demo-person-", m.person->id_number));
+        auto* b = req.mutable_beneficiary();
+        b->set_id_number(m.person->id_number);
+        b->set_name(m.person->name);
+        b->set_household_id(household_ids[m.household]);
+        b->add_poverty_causes(static_cast<rv1::PovertyCause>(m.person->poverty_cause));
+        b->set_student(m.person->student);
+        if (m.person->student) b->set_school_stage(static_cast<rv1::SchoolStage>(m.person->school_stage));
+        rv1::RegisterBeneficiaryResponse resp;
+        grpc::Status s = registry->RegisterBeneficiary(Context(token).get(), req, &resp);
+        if (!s.ok()) return fail("beneficiary", s);
+        rv1::PairCadreRequest pair;
+        pair.set_request_id(absl::StrCat("demo-pair-", m.person->id_number));
+        pair.set_cadre_id(cadre_ids[demo.households[m.household].region_code.substr(0, 9)]);
+        pair.set_beneficiary_id(resp.beneficiary().id());
+        rv1::PairCadreResponse paired;
+        s = registry->PairCadre(Context(token).get(), pair, &paired);
+        if (!s.ok() && s.error_code() != grpc::StatusCode::ALREADY_EXISTS) return fail("pairing", s);
+        return true;
+      })) {
+    return 1;
+  }
+  // Wait until reporting has projected every registration and pairing.
+  int64_t expected = demo.women + demo.children;
+  absl::Time deadline = absl::Now() + absl::Seconds(120);
+  int64_t paired = 0, registered = 0;
+  while (absl::Now() < deadline) {
+    pv1::GetCoverageRequest req;
+    req.set_region_code(city);
+    pv1::GetCoverageResponse resp;
+    if (reports->GetCoverage(Context(token).get(), req, &resp).ok() && resp.items_size() > 1) {
+      paired = resp.items(1).numerator();
+      registered = resp.items(1).denominator();
+      if (paired >= expected && registered >= expected) break;
+    }
+    absl::SleepFor(absl::Milliseconds(500));
+  }
+  std::printf("demo: reporting shows %lld registered, %lld paired\n", static_cast<long long>(registered),
+              static_cast<long long>(paired));
+  int rc = PrintCoverage(*reports, token, city);
+  if (!dashboard.empty()) std::printf("\nDashboard: %s#token=%s&region=%s\n", dashboard.c_str(), token.c_str(), city.c_str());
+  return rc;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"jinguoctl: Jinguo operators' command line"};
+  app.require_subcommand(1);
+  std::string registration = "127.0.0.1:50051", reporting = "127.0.0.1:50052", token, region = "1302";
+  std::string regions_dir = "data/regions", dashboard;
+  auto* demo = app.add_subcommand("demo", "load the deterministic Tangshan demo registry and print its coverage");
+  demo->add_option("--registration", registration, "registration gRPC address")->capture_default_str();
+  demo->add_option("--reporting", reporting, "reporting gRPC address")->capture_default_str();
+  demo->add_option("--token", token, "bearer token (admin or an operator of the city)")->required()
+      ->envname("JINGUO_TOKEN");
+  demo->add_option("--city", region, "4-digit city code")->capture_default_str();
+  demo->add_option("--regions-dir", regions_dir, "region table")->capture_default_str();
+  demo->add_option("--dashboard", dashboard, "dashboard address to print");
+  auto* coverage = app.add_subcommand("coverage", "print the five-100% table for a region's children");
+  coverage->add_option("--reporting", reporting, "reporting gRPC address")->capture_default_str();
+  coverage->add_option("--token", token, "bearer token")->required()->envname("JINGUO_TOKEN");
+  coverage->add_option("--region", region, "region code prefix")->capture_default_str();
+  std::string to_hash, name = "someone", role = "viewer", scope = "*";
+  auto* hash = app.add_subcommand("hash-token", "print a tokens-file line for a token");
+  hash->add_option("token", to_hash, "the token")->required();
+  hash->add_option("--name", name)->capture_default_str();
+  hash->add_option("--role", role)->capture_default_str();
+  hash->add_option("--scope", scope)->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+  if (*demo) return Demo(registration, reporting, token, region, regions_dir, dashboard);
+  if (*coverage) {
+    auto reports = pv1::ReportingService::NewStub(grpc::CreateChannel(reporting, grpc::InsecureChannelCredentials()));
+    return PrintCoverage(*reports, token, region);
+  }
+  std::printf("%s %s %s %s\n", rpc::HashToken(to_hash).c_str(), name.c_str(), role.c_str(), scope.c_str());
+  return 0;
+}
