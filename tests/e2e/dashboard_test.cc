@@ -1,0 +1,131 @@
+// The dashboard as a person sees it: headless Chromium (Debian's) opens the page served by the reporting service,
+// the figures it renders are checked against GetCoverage, and a screenshot is saved beside the test binary
+// (dashboard.png).
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <regex>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "common/rpc/auth.h"
+#include "gtest/gtest.h"
+#include "jinguo/reporting/v1/reporting.grpc.pb.h"
+#include "tests/integration/harness.h"
+#include "tests/integration/registration_client.h"
+
+namespace jinguo::testing {
+namespace {
+
+namespace pv1 = ::jinguo::reporting::v1;
+constexpr char kToken[] = "dashboard-token";
+
+std::string Chromium(const std::string& args) {
+  std::string cmd = absl::StrCat(
+      "timeout 90 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
+      "--disable-background-networking --disable-component-update --disable-sync --user-data-dir=$(mktemp -d) "
+      "--virtual-time-budget=8000 ",
+      args, " 2>/dev/null");
+  std::string out;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return out;
+  std::array<char, 65536> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
+  pclose(p);
+  return out;
+}
+
+TEST(Dashboard, ShowsTheSameFiguresAsGetCoverage) {
+  ASSERT_EQ(Shell("command -v chromium >/dev/null"), 0) << "Debian's chromium is not installed (make deps)";
+  auto broker = KafkaBroker::Start();
+  ASSERT_NE(broker, nullptr);
+  TempDir dir;
+  std::ofstream(dir.path() + "/tokens") << rpc::HashToken(kToken) << " dashboard admin *\n";
+  auto args = [&](const std::string& name, int port, int http) {
+    return std::vector<std::string>{"--grpc-listen", absl::StrCat("127.0.0.1:", port), "--http-listen",
+                                    absl::StrCat("127.0.0.1:", http), "--data-dir", dir.path() + "/" + name,
+                                    "--kafka-brokers", broker->brokers(), "--tokens-file", dir.path() + "/tokens",
+                                    "--regions-dir", SourceDir() + "/data/regions", "--log-level", "warn"};
+  };
+  int reg_port = FreePort(), rep_port = FreePort(), http_port = FreePort();
+  auto registration = ServiceProcess::Start(REGISTRATION_BINARY, args("registration", reg_port, 0), reg_port,
+                                            dir.path() + "/registration.log");
+  ASSERT_NE(registration, nullptr);
+  auto reporting_args = args("reporting", rep_port, http_port);
+  reporting_args.push_back("--dashboard-dir");
+  reporting_args.push_back(SourceDir() + "/services/reporting/dashboard");
+  auto reporting = ServiceProcess::Start(REPORTING_BINARY, reporting_args, rep_port, dir.path() + "/reporting.log");
+  ASSERT_NE(reporting, nullptr);
+
+  // Two households in 丰南区, three people, one of them paired.
+  auto registry = rv1::RegistrationService::NewStub(registration->channel());
+  std::string first_id;
+  int serial = 0;
+  for (auto [village, people] : {std::pair<const char*, int>{"130207104201", 2}, {"130207105201", 1}}) {
+    rv1::RegisterHouseholdResponse h;
+    ASSERT_TRUE(registry->RegisterHousehold(Authorized(kToken).get(), HouseholdRequest(village), &h).ok());
+    for (int i = 0; i < people; ++i) {
+      ++serial;
+      auto req = BeneficiaryRequest(h.household().id(), TestIdNumber(absl::CivilDay(1978, 3, 3), serial),
+                                    absl::StrCat("测试", serial));
+      rv1::RegisterBeneficiaryResponse b;
+      ASSERT_TRUE(registry->RegisterBeneficiary(Authorized(kToken).get(), req, &b).ok());
+      if (first_id.empty()) first_id = b.beneficiary().id();
+    }
+  }
+  rv1::RegisterCadreRequest cr;
+  cr.set_request_id(NewRequestId());
+  cr.set_name("干部");
+  cr.set_region_code("130207");
+  rv1::RegisterCadreResponse cadre;
+  ASSERT_TRUE(registry->RegisterCadre(Authorized(kToken).get(), cr, &cadre).ok());
+  rv1::PairCadreRequest pair;
+  pair.set_request_id(NewRequestId());
+  pair.set_cadre_id(cadre.cadre().id());
+  pair.set_beneficiary_id(first_id);
+  rv1::PairCadreResponse paired;
+  ASSERT_TRUE(registry->PairCadre(Authorized(kToken).get(), pair, &paired).ok());
+
+  auto reports = pv1::ReportingService::NewStub(reporting->channel());
+  pv1::GetCoverageResponse coverage;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        pv1::GetCoverageRequest req;
+        req.set_region_code("130207");
+        coverage.Clear();
+        return reports->GetCoverage(Authorized(kToken).get(), req, &coverage).ok() && coverage.items_size() == 5 &&
+               coverage.items(1).numerator() == 1 && coverage.items(1).denominator() == 3;
+      },
+      absl::Seconds(30)))
+      << coverage.DebugString();
+
+  std::string url = absl::StrCat("http://127.0.0.1:", http_port, "/#token=", kToken, "&region=130207");
+  std::string dom = Chromium("--dump-dom '" + url + "'");
+  ASSERT_NE(dom.find("data-loaded=\"130207\""), std::string::npos) << "the page did not load its figures:\n" << dom;
+
+  // The first region block is 丰南区 itself: each coverage row shows "numerator / denominator  percent%".
+  size_t current = dom.find("id=\"current\"");
+  size_t children = dom.find("id=\"children\"");
+  ASSERT_NE(current, std::string::npos);
+  std::string block = dom.substr(current, children - current);
+  for (const auto& item : coverage.items()) {
+    std::regex row("data-item=\"" + item.name() + "\".*?<span class=\"num\">([^<]*)</span>");
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(block, m, row)) << item.name();
+    std::string expected = absl::StrFormat("%d / %d  %d.%02d%%", item.numerator(), item.denominator(),
+                                           item.basis_points() / 100, item.basis_points() % 100);
+    EXPECT_EQ(m[1].str(), expected) << item.name();
+  }
+  // Drill-down: both townships with people appear as children, each clickable.
+  EXPECT_NE(dom.find("data-region=\"130207104\""), std::string::npos);
+  EXPECT_NE(dom.find("data-region=\"130207105\""), std::string::npos);
+
+  std::string png = absl::StrCat(SCREENSHOT_DIR, "/dashboard.png");
+  Chromium("--window-size=1000,900 --screenshot=" + png + " '" + url + "'");
+  std::ifstream shot(png, std::ios::binary | std::ios::ate);
+  EXPECT_GT(static_cast<long>(shot.tellg()), 10000) << "no screenshot at " << png;
+}
+
+}  // namespace
+}  // namespace jinguo::testing
