@@ -2,7 +2,7 @@
 # make bench: micro-benchmarks (Google Benchmark), then the pipeline against Kafka's own tools on one broker:
 #   outbox relay throughput  / ProducerPerformance (same record size, acks=all)   target >= 0.8
 #   projection apply rate    / ConsumerPerformance (same topic, same events)      target >= 0.5
-# then the services' own benchmarks (scripts/bench_<service>.sh).
+# then the services' own benchmarks (scripts/bench_registration.sh, scripts/bench_reporting.sh).
 # JINGUO_BENCH_RECORDS sets the event count (default 500000).
 set -euo pipefail
 BUILD=${1:-build}
@@ -52,3 +52,4 @@ PY
 
 echo
 scripts/bench_registration.sh "$BUILD" "$WORK" "$BROKERS"
+scripts/bench_reporting.sh "$BUILD" "$WORK" "$BROKERS"

@@ -5,8 +5,9 @@
 //       per line) as a JSON array for ghz --data-file
 //   registration_load households ADDRESS TOKEN COUNT OUT
 //       registers COUNT households in 丰南区 黄各庄镇 villages and writes their ids, one per line
-//   registration_load import ADDRESS TOKEN HOUSEHOLD_IDS_FILE COUNT
-//       streams COUNT rows to ImportBeneficiaries and prints rows, seconds and rows_per_sec
+//   registration_load import ADDRESS TOKEN HOUSEHOLD_IDS_FILE COUNT [FIRST]
+//       streams COUNT rows (people FIRST, FIRST+1, …; default 0) to ImportBeneficiaries and prints rows, seconds and
+//       rows_per_sec
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -88,7 +89,8 @@ int main(int argc, char** argv) {
     }
     return 0;
   }
-  if (mode == "import" && argc == 6) {
+  if (mode == "import" && (argc == 6 || argc == 7)) {
+    int64_t first = argc == 7 ? std::atoll(argv[6]) : 0;
     auto households = ReadLines(argv[4]);
     int64_t count = std::atoll(argv[5]);
     grpc::ChannelArguments args;
@@ -105,7 +107,7 @@ int main(int argc, char** argv) {
       rv1::ImportBeneficiariesRequest row;
       row.set_row_number(i + 1);
       row.set_request_id(absl::StrCat("imp-", run, "-", i));
-      *row.mutable_beneficiary() = Row(1000000000 + i, households);
+      *row.mutable_beneficiary() = Row(1000000000 + first + i, households);
       if (!writer->Write(row)) break;
       if ((i + 1) % 100000 == 0) std::fprintf(stderr, "import: %lld rows sent\n", static_cast<long long>(i + 1));
     }

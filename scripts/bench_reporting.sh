@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# The reporting service's benchmarks, called by scripts/bench.sh with a running broker:
+#   GetRegionSummary p99 (ghz, concurrency 50) with 10 thousand and with 1 million beneficiaries loaded: ratio
+#     (target <= 1.5);
+#   freshness: RegisterBeneficiary acknowledged → visible in GetRegionSummary, p99 at 1,000 registrations/s
+#     (target <= 100 ms);
+#   projection rate during --rebuild against ConsumerPerformance on the same topic (target >= 0.5).
+# JINGUO_BENCH_LARGE (default 1000000) sets the large registry.
+# usage: bench_reporting.sh BUILD WORK BROKERS
+set -euo pipefail
+BUILD=$1 WORK=$2 BROKERS=$3
+cd "$(dirname "$0")/.."
+GOBIN=$(go env GOPATH)/bin
+LARGE=${JINGUO_BENCH_LARGE:-1000000}
+SMALL=10000
+TOKEN=bench-admin
+W=$WORK/reporting-bench
+mkdir -p "$W"
+echo "$(printf %s "$TOKEN" | sha256sum | cut -d' ' -f1) bench admin *" >"$W/tokens"
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+REG=$(free_port) REP=$(free_port) REP_HTTP=$(free_port)
+common=(--kafka-brokers "$BROKERS" --tokens-file "$W/tokens" --regions-dir data/regions --log-level warn)
+"$BUILD"/services/registration/jinguo-registration --grpc-listen "127.0.0.1:$REG" --data-dir "$W/registration" \
+  "${common[@]}" >"$W/registration.log" 2>&1 &
+REG_PID=$!
+start_reporting() {
+  "$BUILD"/services/reporting/jinguo-reporting --grpc-listen "127.0.0.1:$REP" --http-listen "127.0.0.1:$REP_HTTP" \
+    --data-dir "$W/reporting" "${common[@]}" "$@" >>"$W/reporting.log" 2>&1 &
+  REP_PID=$!
+}
+start_reporting
+trap 'kill -TERM $REG_PID $REP_PID 2>/dev/null; wait 2>/dev/null || true' RETURN EXIT
+for port in $REG $REP; do
+  for _ in $(seq 1 60); do
+    "$GOBIN"/grpcurl -plaintext "127.0.0.1:$port" grpc.health.v1.Health/Check 2>/dev/null | grep -q SERVING && break
+    sleep 0.5
+  done
+done
+LOAD="$BUILD/tests/perf/registration_load"
+RLOAD="$BUILD/tests/perf/reporting_load"
+"$LOAD" households "127.0.0.1:$REG" "$TOKEN" 1000 "$W/households.txt"
+
+summary_p99() {  # prints p99 ms of GetRegionSummary(130207) under ghz
+  "$GOBIN"/ghz --insecure -c 50 -n 20000 --connections 4 --import-paths protos \
+    --proto jinguo/reporting/v1/reporting.proto --call jinguo.reporting.v1.ReportingService/GetRegionSummary \
+    -d '{"region_code":"130207"}' -m "{\"authorization\":\"Bearer $TOKEN\"}" -O json "127.0.0.1:$REP" >"$W/summary.json"
+  python3 -c "
+import json; r = json.load(open('$W/summary.json'))
+lat = {d['percentage']: d['latency'] / 1e6 for d in r['latencyDistribution']}
+print(f\"{lat[99]:.2f} {r['rps']:.0f} {r.get('statusCodeDistribution')}\")"
+}
+
+echo "== GetRegionSummary with $SMALL and with $LARGE beneficiaries"
+"$LOAD" import "127.0.0.1:$REG" "$TOKEN" "$W/households.txt" "$SMALL" >/dev/null
+"$RLOAD" await "127.0.0.1:$REP" "$TOKEN" "" "$SMALL" 300 >/dev/null
+read -r P99_SMALL RPS_SMALL CODES_SMALL < <(summary_p99)
+echo "  $SMALL: p99 $P99_SMALL ms ($RPS_SMALL req/s) $CODES_SMALL"
+"$LOAD" import "127.0.0.1:$REG" "$TOKEN" "$W/households.txt" "$((LARGE - SMALL))" "$SMALL" 2>/dev/null | grep rows_per_sec
+"$RLOAD" await "127.0.0.1:$REP" "$TOKEN" "" "$LARGE" 1200 | sed 's/^/  catch-up /'
+read -r P99_LARGE RPS_LARGE CODES_LARGE < <(summary_p99)
+echo "  $LARGE: p99 $P99_LARGE ms ($RPS_LARGE req/s) $CODES_LARGE"
+python3 -c "print(f'GetRegionSummary p99 ratio {$LARGE} / {$SMALL}: {$P99_LARGE/$P99_SMALL:.2f} (target <= 1.5)')"
+
+echo "== freshness at 1,000 registrations/s"
+"$RLOAD" freshness "127.0.0.1:$REG" "127.0.0.1:$REP" "$TOKEN" "$W/households.txt" 1000 10 | tee "$W/fresh.txt"
+
+echo "== projection rate during --rebuild vs ConsumerPerformance"
+CP=$(deploy/local/kafka.sh classpath)
+EVENTS=$(java -cp "$CP" org.apache.kafka.tools.GetOffsetShell --bootstrap-server "$BROKERS" \
+  --topic jinguo.registration.events.v1 2>/dev/null | awk -F: '{ s += $3 } END { print s }')
+TOTAL=$("$RLOAD" await "127.0.0.1:$REP" "$TOKEN" "" 0 5 | sed -n 's/^count=//p')
+kill -TERM $REP_PID; wait $REP_PID || true
+START=$(date +%s.%N)
+start_reporting --rebuild
+"$RLOAD" await "127.0.0.1:$REP" "$TOKEN" "" "$TOTAL" 1200 >/dev/null
+END=$(date +%s.%N)
+java -cp "$CP" org.apache.kafka.tools.ConsumerPerformance --bootstrap-server "$BROKERS" \
+  --topic jinguo.registration.events.v1 --messages "$EVENTS" --timeout 120000 2>/dev/null \
+  | grep -E "^[0-9]{4}-" | tail -n 1 >"$W/consumer.txt"
+python3 - "$EVENTS" "$START" "$END" "$W/consumer.txt" <<'PY'
+import sys
+events, start, end = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
+row = open(sys.argv[4]).read().split(",")
+kcons = float(row[5])  # nMsg.sec, including the consumer group join, as the rebuild's time does
+rate = events / (end - start)
+print(f"rebuild: {events:,} events in {end - start:.1f} s = {rate:,.0f} events/s (process start to last count)")
+print(f"ConsumerPerformance: {kcons:,.0f} msg/s; ratio {rate / kcons:.2f} (target >= 0.5)")
+PY
