@@ -168,6 +168,7 @@ void Projection::Run() {
     if (messages.empty()) continue;
     absl::Status s = ProcessBatch(messages);
     if (!s.ok()) {
+      handler_->Discarded();
       batch_failures_total_->Increment();
       spdlog::error("projection {}: batch not applied, retrying: {}", options_.name, std::string(s.message()));
       absl::SleepFor(options_.retry_backoff);
@@ -241,6 +242,7 @@ absl::Status Projection::ProcessBatch(std::vector<std::unique_ptr<RdKafka::Messa
     versions[event.aggregate_id()] = event.aggregate_version();
     ++applied;
   }
+  RETURN_IF_ERROR(handler_->BeforeCommit(tx));
   if (dead > 0) {
     // The dead letters must be on their topic before the offsets move past them.
     int failures_before = dead_letter_failures_.load();

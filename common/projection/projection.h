@@ -60,8 +60,13 @@ class ProjectionHandler {
   // with that reason and the projection goes on. Any other error: the whole batch is discarded and retried after a
   // back-off (e.g. a disk error).
   virtual absl::Status Apply(const common::v1::EventEnvelope& event, ProjectionTx& tx) = 0;
+  // Called once per batch after the last Apply and before the batch is written, for writes a handler gathers
+  // across events (e.g. counter deltas summed per batch). An error discards and retries the batch. Default: none.
+  virtual absl::Status BeforeCommit(ProjectionTx& tx) { return absl::OkStatus(); }
   // Called after a batch has been written (e.g. to notify watchers). Default: nothing.
   virtual void Committed() {}
+  // Called when a batch is discarded (before it is retried), so gathered writes can be dropped. Default: nothing.
+  virtual void Discarded() {}
 };
 
 struct ProjectionOptions {

@@ -88,24 +88,39 @@ void EventProjector::Committed() {
   changed_nodes_.clear();
 }
 
+void EventProjector::Discarded() {
+  changed_nodes_.clear();
+  deltas_.clear();
+}
+
+absl::Status EventProjector::BeforeCommit(projection::ProjectionTx& tx) {
+  for (const auto& [counter, by_day] : deltas_) {
+    for (const auto& [day, delta] : by_day) {
+      // Written even when the batch's changes net out, so a counter exists once anything touched it, exactly as
+      // when the same events arrive in separate batches.
+      RETURN_IF_ERROR(model_->AddToCounter(tx, counter.first, counter.second, delta, day));
+    }
+  }
+  deltas_.clear();
+  return absl::OkStatus();
+}
+
 absl::Status EventProjector::Move(projection::ProjectionTx& tx, const common::v1::EventEnvelope& event,
                                   const std::string& old_region, const domain::Contributions& before,
                                   const std::string& new_region, const domain::Contributions& after) {
-  absl::Status status;
   absl::CivilDay day = EventDay(event);
   domain::Diff(old_region, before, new_region, after,
                [&](const std::string& node, const std::string& indicator, int64_t delta) {
-                 if (!status.ok()) return;
-                 status = model_->AddToCounter(tx, node, indicator, delta, day);
+                 deltas_[{node, indicator}][day] += delta;
                  changed_nodes_.insert(node);
                });
-  return status;
+  return absl::OkStatus();
 }
 
 absl::Status EventProjector::AddEverywhere(projection::ProjectionTx& tx, const common::v1::EventEnvelope& event,
                                            const std::string& region, const std::string& indicator, int64_t delta) {
   for (const auto& node : domain::NodesOf(region)) {
-    RETURN_IF_ERROR(model_->AddToCounter(tx, node, indicator, delta, EventDay(event)));
+    deltas_[{node, indicator}][EventDay(event)] += delta;
     changed_nodes_.insert(node);
   }
   return absl::OkStatus();

@@ -11,6 +11,7 @@
 
 #include <condition_variable>
 #include <mutex>
+#include <map>
 #include <set>
 #include <string>
 
@@ -42,7 +43,10 @@ class EventProjector final : public projection::ProjectionHandler {
   EventProjector(ReadModel* model, domain::Settings settings, ChangeFeed* feed);
 
   absl::Status Apply(const common::v1::EventEnvelope& event, projection::ProjectionTx& tx) override;
+  // Writes the batch's counter changes: each counter once, and its history once per day touched.
+  absl::Status BeforeCommit(projection::ProjectionTx& tx) override;
   void Committed() override;
+  void Discarded() override;
 
  private:
   // Loads (or starts) her state, lets `change` edit it, and moves her contributions.
@@ -62,6 +66,8 @@ class EventProjector final : public projection::ProjectionHandler {
   domain::Settings settings_;
   ChangeFeed* feed_;
   std::set<std::string> changed_nodes_;  // in the batch being applied
+  // Counter deltas of the batch being applied: (node, indicator) → day → delta.
+  std::map<std::pair<std::string, std::string>, std::map<absl::CivilDay, int64_t>> deltas_;
 };
 
 }  // namespace jinguo::reporting::store
