@@ -15,13 +15,21 @@ echo "== micro-benchmarks"
 "$BUILD"/common/regions/regions_benchmark --benchmark_min_time=1
 
 WORK=$(mktemp -d)
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cleanup() { deploy/local/kafka.sh stop "$WORK/kafka" || true; rm -rf "$WORK"; }
+# Each section gets a broker of its own, so one section's topics never weigh on the next one's figures.
+BROKER_DIR=
+start_broker() {
+  [ -z "$BROKER_DIR" ] || deploy/local/kafka.sh stop "$BROKER_DIR"
+  BROKER_DIR=$WORK/kafka-$1
+  local port
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  deploy/local/kafka.sh start "$port" "$BROKER_DIR"
+  BROKERS=127.0.0.1:$port
+}
+cleanup() { [ -z "$BROKER_DIR" ] || deploy/local/kafka.sh stop "$BROKER_DIR" || true; rm -rf "$WORK"; }
 trap cleanup EXIT
-deploy/local/kafka.sh start "$PORT" "$WORK/kafka"
-BROKERS=127.0.0.1:$PORT
+start_broker pipeline
 CP=$(deploy/local/kafka.sh classpath)
-kafka_tool() { java -Xmx1g -Dlog4j.configuration="file:$WORK/kafka/log4j.properties" -cp "$CP" "$@"; }
+kafka_tool() { java -Xmx1g -Dlog4j.configuration="file:$BROKER_DIR/log4j.properties" -cp "$CP" "$@"; }
 kafka_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$BROKERS" --create --topic bench.relay --partitions 3 >/dev/null
 kafka_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$BROKERS" --create --topic bench.kafka --partitions 3 >/dev/null
 
@@ -51,5 +59,8 @@ print(f"projection apply  {proj:>12,.0f} rec/s   ConsumerPerformance {kcons:>12,
 PY
 
 echo
+start_broker registration
 scripts/bench_registration.sh "$BUILD" "$WORK" "$BROKERS"
+echo
+start_broker reporting
 scripts/bench_reporting.sh "$BUILD" "$WORK" "$BROKERS"

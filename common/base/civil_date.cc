@@ -4,15 +4,11 @@
 #include "absl/strings/str_format.h"
 
 namespace jinguo {
-namespace {
-
-bool IsRealDay(int64_t y, int m, int d) {
+bool IsRealCivilDate(int64_t y, int m, int d) {
   if (y < 1 || y > 9999 || m < 1 || m > 12 || d < 1 || d > 31) return false;
   absl::CivilDay day(y, m, d);  // normalizes 02-31 to 03-03
   return day.year() == y && day.month() == m && day.day() == d;
 }
-
-}  // namespace
 
 absl::StatusOr<absl::CivilDay> ParseCivilDate(absl::string_view text) {
   if (text.size() != 10 || text[4] != '-' || text[7] != '-') {
@@ -29,12 +25,12 @@ absl::StatusOr<absl::CivilDay> ParseCivilDate(absl::string_view text) {
     return v;
   };
   int y = num(0, 4), m = num(5, 2), d = num(8, 2);
-  if (!IsRealDay(y, m, d)) return absl::InvalidArgumentError("is not a real calendar date");
+  if (!IsRealCivilDate(y, m, d)) return absl::InvalidArgumentError("is not a real calendar date");
   return absl::CivilDay(y, m, d);
 }
 
 absl::StatusOr<absl::CivilDay> FromProto(const common::v1::CivilDate& date) {
-  if (!IsRealDay(date.year(), date.month(), date.day())) {
+  if (!IsRealCivilDate(date.year(), date.month(), date.day())) {
     return absl::InvalidArgumentError("is not a real calendar date");
   }
   return absl::CivilDay(date.year(), date.month(), date.day());

@@ -10,6 +10,9 @@
 
 namespace jinguo {
 
+// True when year/month/day name a day that exists (no 31 February), years 1-9999.
+bool IsRealCivilDate(int64_t year, int month, int day);
+
 // Parses "YYYY-MM-DD"; rejects anything else, and dates that do not exist (2023-02-31).
 absl::StatusOr<absl::CivilDay> ParseCivilDate(absl::string_view text);
 

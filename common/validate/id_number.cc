@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/base/civil_date.h"
 
 namespace jinguo::validate {
 
@@ -41,10 +42,10 @@ absl::StatusOr<IdNumber> ParseIdNumber(absl::string_view text, absl::CivilDay to
     return v;
   };
   int y = num(6, 4), m = num(10, 2), d = num(12, 2);
-  absl::CivilDay birth(y, m, d);
-  if (y < 1900 || m < 1 || m > 12 || d < 1 || d > 31 || birth.month() != m || birth.day() != d) {
+  if (y < 1900 || !IsRealCivilDate(y, m, d)) {
     return absl::InvalidArgumentError("the birth date (characters 7-14) is not a real date");
   }
+  absl::CivilDay birth(y, m, d);
   if (birth > today) return absl::InvalidArgumentError("the birth date (characters 7-14) is in the future");
   if (IdNumberCheckCharacter(text) != last) {
     return absl::InvalidArgumentError("the check character does not match (ISO 7064 MOD 11-2); look for a mistyped digit");

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "common/base/status.h"
 #include "common/outbox/outbox.h"
 #include "common/projection/projection.h"
 #include "gtest/gtest.h"
@@ -43,8 +44,21 @@ class PipelineTest : public ::testing::Test {
     ASSERT_TRUE(projection_->Start().ok());
   }
 
+  // A store with an outbox, and its relay publishing to the broker.
+  void StartWriterSide() {
+    auto store = store::Store::Open({writer_dir_.path(), {outbox::kOutboxFamily}, 16 << 20});
+    ASSERT_TRUE(store.ok()) << store.status();
+    writer_store_ = *std::move(store);
+    auto box = outbox::Outbox::Open(writer_store_.get());
+    ASSERT_TRUE(box.ok()) << box.status();
+    box_ = *std::move(box);
+    relay_ = std::make_unique<outbox::OutboxRelay>(box_.get(), kafka_, &metrics_, SystemClock::Get());
+    relay_->Start();
+  }
+
   void TearDown() override {
     if (projection_) projection_->Stop();
+    if (relay_) IgnoreError(relay_->Stop(absl::Seconds(5)));
   }
 
   std::unique_ptr<KafkaBroker> broker_;
@@ -53,17 +67,17 @@ class PipelineTest : public ::testing::Test {
   TempDir projection_dir_;
   std::unique_ptr<store::Store> projection_store_;
   std::unique_ptr<projection::Projection> projection_;
+  TempDir writer_dir_;
+  std::unique_ptr<store::Store> writer_store_;
+  std::unique_ptr<outbox::Outbox> box_;
+  std::unique_ptr<outbox::OutboxRelay> relay_;
 };
 
 // (a) 100,000 events: every one arrives once, and each aggregate's events arrive in version order.
 TEST_F(PipelineTest, HundredThousandEventsArriveExactlyOnceInAggregateOrder) {
-  TempDir dir;
-  auto store = store::Store::Open({dir.path(), {outbox::kOutboxFamily}, 16 << 20});
-  ASSERT_TRUE(store.ok());
-  auto box = outbox::Outbox::Open(store->get());
-  ASSERT_TRUE(box.ok());
-  outbox::OutboxRelay relay(box->get(), kafka_, &metrics_, SystemClock::Get());
-  relay.Start();
+  ASSERT_NO_FATAL_FAILURE(StartWriterSide());
+  outbox::Outbox* box = box_.get();
+  outbox::OutboxRelay& relay = *relay_;
   RecordingHandler handler;
   StartProjection(&handler);
 
@@ -76,7 +90,7 @@ TEST_F(PipelineTest, HundredThousandEventsArriveExactlyOnceInAggregateOrder) {
         records.push_back(TestEvent(kTopic, absl::StrCat("agg-", i), v, ids, SystemClock::Get()));
       }
       rocksdb::WriteBatch batch;
-      ASSERT_TRUE((*box)->Commit(&batch, records).ok());
+      ASSERT_TRUE(box->Commit(&batch, records).ok());
     }
   }
   ASSERT_TRUE(WaitFor([&] { return handler.applications() >= kAggregates * kVersions; }, absl::Seconds(120)))
@@ -88,7 +102,7 @@ TEST_F(PipelineTest, HundredThousandEventsArriveExactlyOnceInAggregateOrder) {
   EXPECT_EQ(counts.size(), static_cast<size_t>(kAggregates * kVersions));
   for (const auto& [event, n] : counts) ASSERT_EQ(n, 1) << event.first << " v" << event.second;
   for (const auto& [aggregate, last] : handler.last_versions()) EXPECT_EQ(last, kVersions) << aggregate;
-  EXPECT_TRUE(WaitFor([&] { return (*box)->depth() == 0; }, absl::Seconds(10)));
+  EXPECT_TRUE(WaitFor([&] { return box->depth() == 0; }, absl::Seconds(10)));
   EXPECT_TRUE(relay.Stop(absl::Seconds(10)).ok());
 }
 
@@ -158,13 +172,9 @@ TEST_F(PipelineTest, SigkilledProducerLosesAndDoublesNothing) {
 // (c) The broker is stopped for 20 s while writes go on: writes keep succeeding, the outbox grows, and it drains
 // after the broker returns with nothing lost or doubled.
 TEST_F(PipelineTest, BrokerOutageGrowsTheOutboxAndItDrainsAfterwards) {
-  TempDir dir;
-  auto store = store::Store::Open({dir.path(), {outbox::kOutboxFamily}, 16 << 20});
-  ASSERT_TRUE(store.ok());
-  auto box = outbox::Outbox::Open(store->get());
-  ASSERT_TRUE(box.ok());
-  outbox::OutboxRelay relay(box->get(), kafka_, &metrics_, SystemClock::Get());
-  relay.Start();
+  ASSERT_NO_FATAL_FAILURE(StartWriterSide());
+  outbox::Outbox* box = box_.get();
+  outbox::OutboxRelay& relay = *relay_;
   RecordingHandler handler;
   StartProjection(&handler);
 
@@ -179,7 +189,7 @@ TEST_F(PipelineTest, BrokerOutageGrowsTheOutboxAndItDrainsAfterwards) {
         records.push_back(TestEvent(kTopic, absl::StrCat("agg-", n % 50), n / 50 + 1, ids, SystemClock::Get()));
       }
       rocksdb::WriteBatch batch;
-      if ((*box)->Commit(&batch, records).ok()) {
+      if (box->Commit(&batch, records).ok()) {
         written += 5;
       } else {
         ++failed;
@@ -192,7 +202,7 @@ TEST_F(PipelineTest, BrokerOutageGrowsTheOutboxAndItDrainsAfterwards) {
   int64_t written_at_stop = written.load();
   absl::SleepFor(absl::Seconds(20));
   int64_t written_during_outage = written.load() - written_at_stop;
-  int64_t depth_during_outage = (*box)->depth();
+  int64_t depth_during_outage = box->depth();
   ASSERT_TRUE(broker_->Restart());
   absl::SleepFor(absl::Seconds(3));
   writing = false;
@@ -201,7 +211,7 @@ TEST_F(PipelineTest, BrokerOutageGrowsTheOutboxAndItDrainsAfterwards) {
   EXPECT_EQ(failed.load(), 0) << "writes failed while Kafka was down";
   EXPECT_GT(written_during_outage, 1000) << "writes did not go on during the outage";
   EXPECT_GE(depth_during_outage, written_during_outage) << "the outbox did not hold the events written meanwhile";
-  ASSERT_TRUE(WaitFor([&] { return (*box)->depth() == 0; }, absl::Seconds(90))) << "outbox did not drain";
+  ASSERT_TRUE(WaitFor([&] { return box->depth() == 0; }, absl::Seconds(90))) << "outbox did not drain";
   ASSERT_TRUE(WaitFor([&] { return handler.applications() >= written.load(); }, absl::Seconds(60)))
       << "applied " << handler.applications() << " of " << written.load();
   absl::SleepFor(absl::Seconds(1));

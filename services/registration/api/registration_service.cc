@@ -25,11 +25,6 @@ constexpr int kDefaultPageSize = 50;
 constexpr int kMaxPageSize = 500;
 constexpr size_t kImportChunkRows = 2000;
 
-void CheckName(const std::string& name, const std::string& field, FieldViolations& v) {
-  if (name.empty()) v.Add(field, "is required");
-  else if (name.size() > 150) v.Add(field, "must be at most 50 characters");
-}
-
 absl::StatusOr<absl::CivilDay> DateOrToday(const common::v1::CivilDate& date, bool has, absl::CivilDay today,
                                            const std::string& field, FieldViolations& v) {
   if (!has) return today;
@@ -185,7 +180,7 @@ grpc::Status RegistrationService::RegisterHousehold(grpc::ServerContext* ctx, co
     if (req->attribute() == v1::HOUSEHOLD_ATTRIBUTE_UNSPECIFIED || !v1::HouseholdAttribute_IsValid(req->attribute())) {
       v.Add("attribute", "must be GENERAL (一般贫困户), LOW_INCOME (低保贫困户) or DESTITUTE (特困供养)");
     }
-    CheckName(req->head_name(), "head_name", v);
+    domain::CheckPersonName(req->head_name(), "head_name", v);
     absl::CivilDay today = Today();
     auto on = DateOrToday(req->registered_on(), req->has_registered_on(), today, "registered_on", v);
     RETURN_IF_ERROR(v.ToStatus());
@@ -218,7 +213,7 @@ grpc::Status RegistrationService::UpdateHousehold(grpc::ServerContext* ctx, cons
     if (req->attribute() == v1::HOUSEHOLD_ATTRIBUTE_UNSPECIFIED || !v1::HouseholdAttribute_IsValid(req->attribute())) {
       v.Add("attribute", "must be GENERAL (一般贫困户), LOW_INCOME (低保贫困户) or DESTITUTE (特困供养)");
     }
-    CheckName(req->head_name(), "head_name", v);
+    domain::CheckPersonName(req->head_name(), "head_name", v);
     RETURN_IF_ERROR(v.ToStatus());
     ASSIGN_OR_RETURN(auto current, d_.registry->GetHousehold(req->household_id()));
     if (!current) return absl::NotFoundError(absl::StrCat("no household ", req->household_id()));
@@ -455,7 +450,7 @@ grpc::Status RegistrationService::RegisterCadre(grpc::ServerContext* ctx, const 
                                                 v1::RegisterCadreResponse* resp) {
   return Mutate(ctx, "RegisterCadre", req->request_id(), *req, resp, Scope::kKeys, NoKeys, [&](const rpc::Principal& who, Tx& tx) {
     FieldViolations v;
-    CheckName(req->name(), "name", v);
+    domain::CheckPersonName(req->name(), "name", v);
     std::string mobile;
     if (!req->mobile().empty()) {
       auto m = validate::ParseMobile(req->mobile());

@@ -11,9 +11,7 @@
 #include "common/validate/mobile.h"
 
 namespace jinguo::registration::domain {
-namespace {
-
-void CheckName(const std::string& name, const std::string& field, validate::FieldViolations& v) {
+void CheckPersonName(const std::string& name, const std::string& field, validate::FieldViolations& v) {
   if (name.empty()) {
     v.Add(field, "is required");
   } else if (name.size() > 150) {
@@ -22,6 +20,8 @@ void CheckName(const std::string& name, const std::string& field, validate::Fiel
     v.Add(field, "must not contain control characters");
   }
 }
+
+namespace {
 
 void CheckCauses(const v1::BeneficiaryInput& in, const std::string& field, validate::FieldViolations& v) {
   if (in.poverty_causes_size() == 0) {
@@ -44,7 +44,7 @@ void CheckCauses(const v1::BeneficiaryInput& in, const std::string& field, valid
 // Checks the fields common to registration and update, given her ID-derived facts.
 void CheckCommon(const v1::BeneficiaryInput& in, const v1::Household* household, DerivedFacts& facts,
                  const std::string& prefix, validate::FieldViolations& v) {
-  CheckName(in.name(), prefix + "name", v);
+  CheckPersonName(in.name(), prefix + "name", v);
   if (in.household_id().empty()) {
     v.Add(prefix + "household_id", "is required (register the household first)");
   } else if (household == nullptr) {

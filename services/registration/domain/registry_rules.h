@@ -41,6 +41,10 @@ DerivedFacts CheckUpdate(const v1::BeneficiaryInput& in, const v1::Beneficiary& 
                          const v1::Household* household, absl::CivilDay today, const std::string& prefix,
                          validate::FieldViolations& violations);
 
+// A person's name (a beneficiary, a household head, a cadre): required, at most 50 characters, no control
+// characters. Adds a violation under `field` otherwise.
+void CheckPersonName(const std::string& name, const std::string& field, validate::FieldViolations& violations);
+
 // The beneficiary record for validated input.
 v1::Beneficiary BuildBeneficiary(const std::string& id, const v1::BeneficiaryInput& in, const DerivedFacts& facts,
                                  const v1::Household& household);
