@@ -72,6 +72,10 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(StoreOptions options) {
   rocksdb::ColumnFamilyOptions cf_options;
   cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   cf_options.write_buffer_size = 32 << 20;
+  // A bloom filter over the memtable too: most point reads here are misses (is this ID number, request id,
+  // profile new?), and without it every miss walks the memtable's skiplist.
+  cf_options.memtable_whole_key_filtering = true;
+  cf_options.memtable_prefix_bloom_size_ratio = 0.05;
 
   rocksdb::DBOptions db_options;
   db_options.create_if_missing = true;
