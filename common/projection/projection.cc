@@ -14,8 +14,9 @@ std::vector<std::string> ProjectionFamilies() { return {kOffsetsFamily, kVersion
 
 namespace {
 
-// Keys start with an 8-byte hash of the projection's name rather than the name: version keys are written for
-// every event, and short common prefixes keep RocksDB's comparisons cheap.
+// Offsets are keyed by an 8-byte hash of the projection's name, then topic and partition. Version keys, written
+// for every aggregate of every batch, put the aggregate id first and the name hash last: keys then differ from
+// their first bytes, which keeps RocksDB's memtable comparisons short.
 uint64_t NameHash(const std::string& name) {
   uint64_t h = 1469598103934665603ull;  // FNV-1a
   for (unsigned char c : name) h = (h ^ c) * 1099511628211ull;
@@ -27,7 +28,7 @@ std::string OffsetKey(const std::string& name, const std::string& topic, int32_t
 }
 
 std::string VersionKey(const std::string& name, const std::string& aggregate_id) {
-  return store::KeyBuilder().U64(NameHash(name)).Str(aggregate_id).key();
+  return store::KeyBuilder().Str(aggregate_id).U64(NameHash(name)).key();
 }
 
 // Bound on the in-memory copy of last applied versions; past it the copy is dropped and refilled from RocksDB.
@@ -97,9 +98,14 @@ absl::Status Projection::ResetPosition() {
   rocksdb::WriteBatch batch;
   version_cache_.clear();
   std::string prefix = store::KeyBuilder().U64(NameHash(options_.name)).key();
-  std::string end = store::PrefixSuccessor(prefix);
-  batch.DeleteRange(offsets_, prefix, end);
-  batch.DeleteRange(versions_, prefix, end);
+  batch.DeleteRange(offsets_, prefix, store::PrefixSuccessor(prefix));
+  // Versions end with the name hash: a rebuild visits them all once.
+  std::string suffix = store::EncodeU64(NameHash(options_.name));
+  auto it = store_->Scan(versions_, "");
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    if (it->key().ends_with(suffix)) batch.Delete(versions_, it->key());
+  }
+  if (!it->status().ok()) return store::FromRocks(it->status(), "scan versions");
   return store_->Write(&batch);
 }
 
