@@ -73,7 +73,9 @@ struct ProjectionOptions {
   // Consumer group id and metric label; also namespaces the stored offsets and versions.
   std::string name;
   std::vector<std::string> topics;
-  int max_batch = 5000;
+  // Events applied per write batch at most. Under a backlog (a rebuild, a catch-up) large batches amortize the
+  // bookkeeping: one write, one offset per partition and one version per aggregate per batch.
+  int max_batch = 20000;
   absl::Duration poll_timeout = absl::Milliseconds(100);
   absl::Duration retry_backoff = absl::Seconds(1);
 };
