@@ -21,7 +21,7 @@ start_broker() {
   [ -z "$BROKER_DIR" ] || deploy/local/kafka.sh stop "$BROKER_DIR"
   BROKER_DIR=$WORK/kafka-$1
   local port
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  port=$(deploy/local/kafka.sh free-port)
   deploy/local/kafka.sh start "$port" "$BROKER_DIR"
   BROKERS=127.0.0.1:$port
 }

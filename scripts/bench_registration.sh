@@ -12,7 +12,7 @@ N=${JINGUO_BENCH_REQUESTS:-20000}
 ROWS=${JINGUO_BENCH_IMPORT_ROWS:-1000000}
 TOKEN=bench-admin
 echo "$(printf %s "$TOKEN" | sha256sum | cut -d' ' -f1) bench admin *" >"$WORK/tokens"
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+PORT=$(deploy/local/kafka.sh free-port)
 "$BUILD"/services/registration/jinguo-registration --grpc-listen "127.0.0.1:$PORT" --data-dir "$WORK/registration" \
   --kafka-brokers "$BROKERS" --tokens-file "$WORK/tokens" --regions-dir data/regions --log-level warn \
   >"$WORK/registration.log" 2>&1 &

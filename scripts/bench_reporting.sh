@@ -17,8 +17,8 @@ TOKEN=bench-admin
 W=$WORK/reporting-bench
 mkdir -p "$W"
 echo "$(printf %s "$TOKEN" | sha256sum | cut -d' ' -f1) bench admin *" >"$W/tokens"
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-REG=$(free_port) REP=$(free_port) REP_HTTP=$(free_port)
+
+REG=$(deploy/local/kafka.sh free-port) REP=$(deploy/local/kafka.sh free-port) REP_HTTP=$(deploy/local/kafka.sh free-port)
 common=(--kafka-brokers "$BROKERS" --tokens-file "$W/tokens" --regions-dir data/regions --log-level warn)
 "$BUILD"/services/registration/jinguo-registration --grpc-listen "127.0.0.1:$REG" --data-dir "$W/registration" \
   "${common[@]}" >"$W/registration.log" 2>&1 &

@@ -1,5 +1,6 @@
 #include "common/outbox/event_factory.h"
 
+#include "common/base/timestamp.h"
 #include "common/bus/kafka.h"
 
 namespace jinguo::outbox {
@@ -17,10 +18,7 @@ common::v1::OutboxRecord EventFactory::Make(const EventSubject& subject, const g
   e->set_event_type(payload.GetDescriptor()->name());
   e->set_aggregate_id(subject.aggregate_id);
   e->set_aggregate_version(subject.aggregate_version);
-  absl::Time now = clock_.Now();
-  int64_t nanos = absl::ToUnixNanos(now);
-  e->mutable_occurred_at()->set_seconds(nanos / 1000000000);
-  e->mutable_occurred_at()->set_nanos(static_cast<int32_t>(nanos % 1000000000));
+  *e->mutable_occurred_at() = ToTimestamp(clock_.Now());
   e->set_producer(producer_);
   e->set_correlation_id(std::string(correlation_id));
   e->set_beneficiary_id(subject.beneficiary_id);

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/base/status.h"
+#include "common/base/timestamp.h"
 #include "common/store/keys.h"
 #include "spdlog/spdlog.h"
 
@@ -194,9 +195,7 @@ void OutboxRelay::UpdateOldestAge() {
   double age = 0;
   common::v1::OutboxRecord record;
   if (it->Valid() && record.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
-    absl::Time at = absl::FromUnixSeconds(record.envelope().occurred_at().seconds()) +
-                    absl::Nanoseconds(record.envelope().occurred_at().nanos());
-    age = std::max(0.0, absl::ToDoubleSeconds(now - at));
+    age = std::max(0.0, absl::ToDoubleSeconds(now - FromTimestamp(record.envelope().occurred_at())));
   }
   oldest_age_gauge_->Set(age);
 }

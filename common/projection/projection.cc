@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/base/status.h"
+#include "common/base/timestamp.h"
 #include "common/store/keys.h"
 #include "spdlog/spdlog.h"
 
@@ -203,9 +204,7 @@ absl::Status Projection::ProcessBatch(std::vector<std::unique_ptr<RdKafka::Messa
     letter.set_reason(std::string(reason));
     if (m.key()) letter.set_key(*m.key());
     letter.set_value(static_cast<const char*>(m.payload()), m.len());
-    int64_t now_ms = absl::ToUnixMillis(absl::Now());
-    letter.mutable_dead_lettered_at()->set_seconds(now_ms / 1000);
-    letter.mutable_dead_lettered_at()->set_nanos(static_cast<int32_t>(now_ms % 1000) * 1000000);
+    *letter.mutable_dead_lettered_at() = ToTimestamp(absl::Now());
     spdlog::warn("projection {}: {}[{}]@{} dead-lettered: {}", options_.name, m.topic_name(), m.partition(),
                  m.offset(), std::string(reason));
     ++dead;

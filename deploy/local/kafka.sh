@@ -6,6 +6,7 @@
 #   kafka.sh stop   DIR                 stop the broker started in DIR (SIGTERM, then SIGKILL after 30 s)
 #   kafka.sh status DIR                 exit 0 and print the port when the broker in DIR answers metadata
 #   kafka.sh classpath                  print the classpath (for the kafka-tools performance tools)
+#   kafka.sh free-port                  print a free TCP port on 127.0.0.1 (for scripts that start brokers, services)
 #
 # DIR holds everything of one broker: server.properties, data/, kafka.pid, kafka.log. Tests pass their own
 # temporary DIR and a free PORT; the controller listens on a second free port chosen here.
@@ -127,5 +128,6 @@ case "${1:-}" in
   stop) shift; stop "$@" ;;
   status) shift; status "$@" ;;
   classpath) fetch; echo "$LIBS/*" ;;
-  *) die "usage: kafka.sh fetch | start PORT DIR | stop DIR | status DIR | classpath" ;;
+  free-port) free_port ;;
+  *) die "usage: kafka.sh fetch | start PORT DIR | stop DIR | status DIR | classpath | free-port" ;;
 esac

@@ -1,5 +1,6 @@
 #include "tests/integration/event_log.h"
 
+#include "common/base/timestamp.h"
 #include "google/protobuf/wrappers.pb.h"
 
 namespace jinguo::testing {
@@ -14,9 +15,7 @@ common::v1::OutboxRecord TestEvent(const std::string& topic, const std::string& 
   e->set_event_type("TestEventRecorded");
   e->set_aggregate_id(aggregate);
   e->set_aggregate_version(version);
-  int64_t ms = absl::ToUnixMillis(clock.Now());
-  e->mutable_occurred_at()->set_seconds(ms / 1000);
-  e->mutable_occurred_at()->set_nanos(static_cast<int32_t>(ms % 1000) * 1000000);
+  *e->mutable_occurred_at() = ToTimestamp(clock.Now());
   e->set_producer("integration-test");
   e->set_region_code("130207104201");
   google::protobuf::StringValue body;

@@ -96,7 +96,6 @@ class RegistrationService final : public v1::RegistrationService::Service {
   absl::StatusOr<v1::Beneficiary> LoadBeneficiary(const std::string& id, const char* field) const;
   absl::CivilDay Today() const;
 
-  struct RowOutcome;
   // Registers one beneficiary inside `tx` (used by RegisterBeneficiary and each import row). `pending` holds
   // the ID numbers and duplicate keys already taken by earlier rows of the same batch.
   struct PendingRows;

@@ -6,6 +6,7 @@
 #include "common/base/civil_date.h"
 #include "common/base/clock.h"
 #include "common/base/status.h"
+#include "common/base/timestamp.h"
 #include "jinguo/registration/v1/events.pb.h"
 
 namespace jinguo::reporting::store {
@@ -16,11 +17,7 @@ namespace {
 
 constexpr int kTimelineLimit = 200;
 
-absl::Time OccurredAt(const common::v1::EventEnvelope& e) {
-  return absl::FromUnixSeconds(e.occurred_at().seconds()) + absl::Nanoseconds(e.occurred_at().nanos());
-}
-
-absl::CivilDay EventDay(const common::v1::EventEnvelope& e) { return ChinaDay(OccurredAt(e)); }
+absl::CivilDay EventDay(const common::v1::EventEnvelope& e) { return ChinaDay(FromTimestamp(e.occurred_at())); }
 
 void AddTimeline(v1::ProfileState& p, const common::v1::EventEnvelope& e, const std::string& summary) {
   auto* t = p.add_timeline();
