@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
@@ -83,7 +84,11 @@ class CallMetricsFactory final : public grpc::experimental::ServerInterceptorFac
 }  // namespace
 
 RpcServer::RpcServer(ServerOptions options, std::shared_ptr<prometheus::Registry> metrics)
-    : options_(std::move(options)), metrics_(std::move(metrics)) {}
+    : options_(std::move(options)), metrics_(std::move(metrics)) {
+  // Debian's Abseil is built with deadlock detection on: every absl::Mutex (gRPC takes several per call) is then
+  // entered into a global lock graph and removed again when destroyed. Lock order here is fixed by design; skip it.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+}
 
 RpcServer::~RpcServer() { Shutdown(absl::Seconds(1)); }
 
@@ -117,6 +122,10 @@ absl::StatusOr<int> RpcServer::Start() {
                              static_cast<int>(absl::ToInt64Milliseconds(options_.keepalive_timeout)));
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
+  // Handlers block (locks, synced RocksDB writes), so many threads are busy at once. gRPC's default keeps at most
+  // two idle pollers: every thread beyond that exits when its call ends and a new one is cloned for the next call.
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MIN_POLLERS, options_.min_pollers);
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, options_.max_pollers);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
   interceptors.push_back(std::make_unique<CallMetricsFactory>(metrics_.get()));
   builder.experimental().SetInterceptorCreators(std::move(interceptors));

@@ -25,6 +25,9 @@ struct ServerOptions {
   int max_message_bytes = 16 << 20;
   absl::Duration keepalive_time = absl::Seconds(60);
   absl::Duration keepalive_timeout = absl::Seconds(20);
+  // Idle threads waiting for calls: at least / at most. Threads above the maximum exit when their call ends.
+  int min_pollers = 2;
+  int max_pollers = 64;
 };
 
 class RpcServer {

@@ -81,7 +81,11 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(StoreOptions options) {
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;
   db_options.max_background_jobs = 2;
-  db_options.enable_pipelined_write = true;
+  db_options.enable_pipelined_write = false;
+  db_options.allow_concurrent_memtable_write = false;
+  // Writers waiting for their group's leader sleep instead of spinning: with two cores, a spinning follower takes
+  // the CPU the leader needs.
+  db_options.enable_write_thread_adaptive_yield = false;
   db_options.keep_log_file_num = 5;
 
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors{{rocksdb::kDefaultColumnFamilyName, cf_options}};
