@@ -1,9 +1,13 @@
 #include "common/store/store.h"
 
+#include <cstring>
+
+#include "absl/algorithm/container.h"
 #include "absl/strings/str_cat.h"
 #include "common/base/check.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/filter_policy.h"
+#include "rocksdb/slice_transform.h"
 #include "rocksdb/table.h"
 
 namespace jinguo::store {
@@ -33,11 +37,33 @@ absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
 
 namespace {
 
+// The first KeyBuilder string part of a key, with its terminating 0x00; keys without one are outside the domain.
+class FirstPartTransform final : public rocksdb::SliceTransform {
+ public:
+  // Stored in every table's properties: never rename.
+  const char* Name() const override { return "jinguo.FirstKeyPart"; }
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
+    const void* end = memchr(key.data(), 0, key.size());
+    return rocksdb::Slice(key.data(), static_cast<const char*>(end) - key.data() + 1);
+  }
+  bool InDomain(const rocksdb::Slice& key) const override { return memchr(key.data(), 0, key.size()) != nullptr; }
+};
+
+// True when `prefix` is exactly one first part: "name\0".
+bool IsOneFirstPart(absl::string_view prefix) {
+  return !prefix.empty() && prefix.find('\0') == prefix.size() - 1;
+}
+
 // An iterator that owns the upper-bound slice its ReadOptions point at.
 class BoundedIterator final : public rocksdb::Iterator {
  public:
-  BoundedIterator(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, std::string upper) : upper_(std::move(upper)) {
+  BoundedIterator(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, std::string upper, bool prefix_mode)
+      : upper_(std::move(upper)) {
     rocksdb::ReadOptions ro;
+    // Prefix mode only where the caller's prefix is the extractor's whole prefix; any other scan of a family with
+    // an extractor must see keys in total order.
+    ro.total_order_seek = !prefix_mode;
+    ro.prefix_same_as_start = prefix_mode;
     if (!upper_.empty()) {
       upper_slice_ = rocksdb::Slice(upper_);
       ro.iterate_upper_bound = &upper_slice_;
@@ -67,7 +93,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(StoreOptions options) {
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-  table.cache_index_and_filter_blocks = true;
+  table.cache_index_and_filter_blocks = false;
 
   rocksdb::ColumnFamilyOptions cf_options;
   cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
@@ -87,9 +113,16 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(StoreOptions options) {
   // the CPU the leader needs.
   db_options.enable_write_thread_adaptive_yield = false;
   db_options.keep_log_file_num = 5;
+  db_options.max_total_wal_size = 256 << 20;
+
+  rocksdb::ColumnFamilyOptions first_part_options = cf_options;
+  first_part_options.prefix_extractor = std::make_shared<FirstPartTransform>();
 
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors{{rocksdb::kDefaultColumnFamilyName, cf_options}};
-  for (const auto& name : options.column_families) descriptors.emplace_back(name, cf_options);
+  for (const auto& name : options.column_families) {
+    bool first_part = absl::c_linear_search(options.scanned_by_first_part, name);
+    descriptors.emplace_back(name, first_part ? first_part_options : cf_options);
+  }
 
   std::unique_ptr<Store> store(new Store());
   store->path_ = options.path;
@@ -97,7 +130,10 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(StoreOptions options) {
   rocksdb::Status s = rocksdb::DB::Open(db_options, options.path, descriptors, &store->handles_, &raw);
   if (!s.ok()) return FromRocks(s, absl::StrCat("open RocksDB at ", options.path));
   store->db_.reset(raw);
-  for (size_t i = 0; i < descriptors.size(); ++i) store->families_[descriptors[i].name] = store->handles_[i];
+  for (size_t i = 0; i < descriptors.size(); ++i) {
+    store->families_[descriptors[i].name] = store->handles_[i];
+    if (descriptors[i].options.prefix_extractor) store->first_part_families_.insert(store->handles_[i]);
+  }
   return store;
 }
 
@@ -139,7 +175,8 @@ absl::StatusOr<std::optional<std::string>> Store::GetThrough(rocksdb::WriteBatch
 }
 
 std::unique_ptr<rocksdb::Iterator> Store::Scan(rocksdb::ColumnFamilyHandle* cf, absl::string_view prefix) const {
-  return std::make_unique<BoundedIterator>(db_.get(), cf, PrefixSuccessor(prefix));
+  bool prefix_mode = first_part_families_.count(cf) > 0 && IsOneFirstPart(prefix);
+  return std::make_unique<BoundedIterator>(db_.get(), cf, PrefixSuccessor(prefix), prefix_mode);
 }
 
 }  // namespace jinguo::store

@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,10 @@ struct StoreOptions {
   std::vector<std::string> column_families;
   // Bound on the shared LRU block cache.
   size_t block_cache_bytes = 64 << 20;
+  // Families among `column_families` whose keys begin with a KeyBuilder string part and are scanned by that part
+  // (a household's members, the beneficiaries under one duplicate key). They get bloom filters on the first part,
+  // so a Scan whose prefix is exactly one first part skips every file and memtable without it.
+  std::vector<std::string> scanned_by_first_part;
 };
 
 // Converts a RocksDB status; `what` says what was being done ("open /var/jinguo/db").
@@ -47,6 +52,7 @@ class Store {
                                                         absl::string_view key) const;
 
   // An iterator over `cf` limited to keys starting with `prefix` (all keys when empty). Position it with Seek.
+  // In a family scanned by first part, a prefix that is one whole first part uses the prefix bloom filters.
   std::unique_ptr<rocksdb::Iterator> Scan(rocksdb::ColumnFamilyHandle* cf, absl::string_view prefix) const;
 
   rocksdb::DB* db() const { return db_.get(); }
@@ -57,6 +63,7 @@ class Store {
   std::string path_;
   std::unique_ptr<rocksdb::DB> db_;
   std::map<std::string, rocksdb::ColumnFamilyHandle*, std::less<>> families_;
+  std::set<const rocksdb::ColumnFamilyHandle*> first_part_families_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   // Upper bounds live as long as their iterators; kept per iterator via the wrapper in store.cc.
 };

@@ -64,6 +64,38 @@ TEST(Store, ScanStaysWithinThePrefix) {
   std::filesystem::remove_all(dir);
 }
 
+// A family scanned by first part answers whole-part scans from its prefix filters and every other scan in key
+// order, from the memtable and from flushed files alike.
+TEST(Store, FamilyScannedByFirstPartKeepsEveryScanExact) {
+  std::string dir = TempDir();
+  auto store = Store::Open({dir, {"members"}, 8 << 20, {"members"}});
+  ASSERT_TRUE(store.ok());
+  auto* cf = (*store)->Family("members");
+  auto scan = [&](const std::string& prefix) {
+    std::vector<std::string> seen;
+    auto it = (*store)->Scan(cf, prefix);
+    for (it->Seek(prefix); it->Valid(); it->Next()) seen.push_back(it->key().ToString());
+    return seen;
+  };
+  rocksdb::WriteBatch flushed;
+  for (const char* h : {"h1", "h10", "h2"}) {
+    for (const char* m : {"a", "b"}) flushed.Put(cf, KeyBuilder().Str(h).Str(m).key(), "");
+  }
+  ASSERT_TRUE((*store)->Write(&flushed).ok());
+  ASSERT_TRUE((*store)->db()->Flush(rocksdb::FlushOptions(), cf).ok());
+  rocksdb::WriteBatch recent;
+  recent.Put(cf, KeyBuilder().Str("h1").Str("c").key(), "");
+  recent.Put(cf, KeyBuilder().Str("h3").Str("a").key(), "");
+  ASSERT_TRUE((*store)->Write(&recent).ok());
+
+  std::string h1 = KeyBuilder().Str("h1").key();
+  EXPECT_EQ(scan(h1), (std::vector<std::string>{h1 + "a" + '\0', h1 + "b" + '\0', h1 + "c" + '\0'}));
+  EXPECT_TRUE(scan(KeyBuilder().Str("h4").key()).empty());
+  EXPECT_EQ(scan("h1").size(), 5u);  // a partial first part: h1 and h10
+  EXPECT_EQ(scan("").size(), 8u);
+  std::filesystem::remove_all(dir);
+}
+
 TEST(Store, GetThroughSeesUncommittedBatchWrites) {
   std::string dir = TempDir();
   auto store = Store::Open({dir, {"x"}, 8 << 20});

@@ -45,7 +45,8 @@ int main(int argc, char** argv) {
     spdlog::critical("{}", std::string(auth.status().message()));
     return 1;
   }
-  auto db = store::Store::Open({c.data_dir, registration::store::RegistryStore::Families(), c.block_cache_bytes});
+  auto db = store::Store::Open({c.data_dir, registration::store::RegistryStore::Families(), c.block_cache_bytes,
+                                registration::store::RegistryStore::ScannedByFirstPart()});
   if (!db.ok()) {
     spdlog::critical("{}", std::string(db.status().message()));
     return 1;

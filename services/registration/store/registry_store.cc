@@ -52,6 +52,8 @@ std::vector<std::string> RegistryStore::Families() {
           outbox::kOutboxFamily, rpc::kRequestsFamily};
 }
 
+std::vector<std::string> RegistryStore::ScannedByFirstPart() { return {"members", "duplicate_keys", "pairings"}; }
+
 RegistryStore::RegistryStore(jinguo::store::Store* db)
     : db_(db),
       beneficiaries_(db->Family("beneficiaries")),

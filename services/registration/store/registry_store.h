@@ -41,6 +41,8 @@ class RegistryStore {
  public:
   // Every column family the service's store must be opened with.
   static std::vector<std::string> Families();
+  // Those among them scanned by their first key part (see StoreOptions::scanned_by_first_part).
+  static std::vector<std::string> ScannedByFirstPart();
 
   explicit RegistryStore(jinguo::store::Store* db);
 
