@@ -1,5 +1,7 @@
 #include "common/projection/projection.h"
 
+#include <algorithm>
+
 #include <map>
 #include <unordered_map>
 
@@ -190,7 +192,7 @@ absl::Status Projection::ProcessBatch(std::vector<std::unique_ptr<RdKafka::Messa
   rocksdb::WriteBatchWithIndex batch(rocksdb::BytewiseComparator(), 0, /*overwrite_key=*/true);
   ProjectionTx tx(store_, &batch);
   std::map<std::pair<std::string, int32_t>, int64_t> next_offsets;
-  std::unordered_map<std::string, int64_t> versions;  // aggregate → last applied, this batch
+  absl::flat_hash_map<std::string, int64_t> versions;  // aggregate → last applied, this batch
   int64_t applied = 0, skipped = 0;
   int dead = 0;
   common::v1::EventEnvelope event;
@@ -221,21 +223,20 @@ absl::Status Projection::ProcessBatch(std::vector<std::unique_ptr<RdKafka::Messa
       RETURN_IF_ERROR(dead_letter(*m, "envelope lacks aggregate_id, a positive aggregate_version or event_type"));
       continue;
     }
-    auto cached = versions.find(event.aggregate_id());
-    auto remembered = version_cache_.find(event.aggregate_id());
-    int64_t last = 0;
-    if (cached != versions.end()) {
-      last = cached->second;
-    } else if (remembered != version_cache_.end()) {
-      last = remembered->second;
-    } else {
-      ASSIGN_OR_RETURN(auto stored, store_->Get(versions_, VersionKey(options_.name, event.aggregate_id())));
-      uint64_t v = 0;
-      if (stored && store::DecodeU64(*stored, &v)) last = static_cast<int64_t>(v);
+    // This batch's entry for the aggregate: its last applied version, looked up once.
+    auto [entry, first_in_batch] = versions.try_emplace(event.aggregate_id(), 0);
+    if (first_in_batch) {
+      auto remembered = version_cache_.find(event.aggregate_id());
+      if (remembered != version_cache_.end()) {
+        entry->second = remembered->second;
+      } else {
+        ASSIGN_OR_RETURN(auto stored, store_->Get(versions_, VersionKey(options_.name, event.aggregate_id())));
+        uint64_t v = 0;
+        if (stored && store::DecodeU64(*stored, &v)) entry->second = static_cast<int64_t>(v);
+      }
     }
-    if (event.aggregate_version() <= last) {
+    if (event.aggregate_version() <= entry->second) {
       ++skipped;
-      versions[event.aggregate_id()] = last;
       continue;
     }
     absl::Status s = handler_->Apply(event, tx);
@@ -244,7 +245,7 @@ absl::Status Projection::ProcessBatch(std::vector<std::unique_ptr<RdKafka::Messa
       RETURN_IF_ERROR(dead_letter(*m, s.message()));
       continue;
     }
-    versions[event.aggregate_id()] = event.aggregate_version();
+    entry->second = event.aggregate_version();
     ++applied;
   }
   RETURN_IF_ERROR(handler_->BeforeCommit(tx));
@@ -257,8 +258,15 @@ absl::Status Projection::ProcessBatch(std::vector<std::unique_ptr<RdKafka::Messa
   // Versions and offsets are never read back within the batch: they go straight into the underlying write batch,
   // past the index.
   rocksdb::WriteBatch* raw = batch.GetWriteBatch();
+  // In key order: RocksDB inserts a sorted run into its memtable far faster than scattered keys.
+  std::vector<std::pair<std::string, int64_t>> sorted_versions;
+  sorted_versions.reserve(versions.size());
   for (const auto& [aggregate, version] : versions) {
-    raw->Put(versions_, VersionKey(options_.name, aggregate), store::EncodeU64(static_cast<uint64_t>(version)));
+    sorted_versions.emplace_back(VersionKey(options_.name, aggregate), version);
+  }
+  std::sort(sorted_versions.begin(), sorted_versions.end());
+  for (const auto& [key, version] : sorted_versions) {
+    raw->Put(versions_, key, store::EncodeU64(static_cast<uint64_t>(version)));
   }
   for (const auto& [tp, offset] : next_offsets) {
     raw->Put(offsets_, OffsetKey(options_.name, tp.first, tp.second), store::EncodeU64(static_cast<uint64_t>(offset)));

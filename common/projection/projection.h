@@ -14,9 +14,9 @@
 #include <memory>
 #include <string>
 #include <thread>
-#include <unordered_map>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "common/base/clock.h"
 #include "common/bus/kafka.h"
@@ -42,6 +42,11 @@ class ProjectionTx {
   }
   void Put(rocksdb::ColumnFamilyHandle* cf, absl::string_view key, absl::string_view value) {
     batch_->Put(cf, rocksdb::Slice(key.data(), key.size()), rocksdb::Slice(value.data(), value.size()));
+  }
+  // A write that nothing in this batch reads back (e.g. from BeforeCommit): skips the batch's read index.
+  void PutUnindexed(rocksdb::ColumnFamilyHandle* cf, absl::string_view key, absl::string_view value) {
+    batch_->GetWriteBatch()->Put(cf, rocksdb::Slice(key.data(), key.size()),
+                                 rocksdb::Slice(value.data(), value.size()));
   }
   void Delete(rocksdb::ColumnFamilyHandle* cf, absl::string_view key) {
     batch_->Delete(cf, rocksdb::Slice(key.data(), key.size()));
@@ -121,7 +126,7 @@ class Projection {
 
   // Last applied version per aggregate as stored; only touched on the projection's thread (and by ResetPosition
   // before Start).
-  std::unordered_map<std::string, int64_t> version_cache_;
+  absl::flat_hash_map<std::string, int64_t> version_cache_;
   std::atomic<int64_t> applied_{0}, skipped_{0}, dead_lettered_{0};
   prometheus::Counter* applied_total_;
   prometheus::Counter* skipped_total_;

@@ -114,23 +114,26 @@ void Diff(const std::string& old_region, const Contributions& before, const std:
     std::map<std::string, int64_t> delta;
     for (const auto& [k, v] : before) delta[k] -= v;
     for (const auto& [k, v] : after) delta[k] += v;
+    const std::vector<std::string> nodes = NodesOf(new_region);
     for (const auto& [indicator, d] : delta) {
       if (d == 0) continue;
-      for (const auto& node : NodesOf(new_region)) apply(node, indicator, d);
+      for (const auto& node : nodes) apply(node, indicator, d);
     }
     return;
   }
   // Moving: take everything out of the old region's nodes, put the new values in the new one's. Nodes both share
   // (the country, maybe the province…) receive both changes, which net out.
   if (!old_region.empty() || !before.empty()) {
+    const std::vector<std::string> nodes = NodesOf(old_region);
     for (const auto& [indicator, v] : before) {
       if (v == 0) continue;
-      for (const auto& node : NodesOf(old_region)) apply(node, indicator, -v);
+      for (const auto& node : nodes) apply(node, indicator, -v);
     }
   }
+  const std::vector<std::string> nodes = NodesOf(new_region);
   for (const auto& [indicator, v] : after) {
     if (v == 0) continue;
-    for (const auto& node : NodesOf(new_region)) apply(node, indicator, v);
+    for (const auto& node : nodes) apply(node, indicator, v);
   }
 }
 

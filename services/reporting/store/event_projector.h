@@ -15,7 +15,9 @@
 #include <set>
 #include <string>
 
+#include "absl/container/flat_hash_map.h"
 #include "common/projection/projection.h"
+#include "google/protobuf/arena.h"
 #include "services/reporting/domain/indicators.h"
 #include "services/reporting/store/read_model.h"
 
@@ -62,12 +64,20 @@ class EventProjector final : public projection::ProjectionHandler {
   absl::Status AddEverywhere(projection::ProjectionTx& tx, const common::v1::EventEnvelope& event,
                              const std::string& region, const std::string& indicator, int64_t delta);
 
+  // Her state as this batch has left it: read once per batch, written once in BeforeCommit.
+  absl::StatusOr<v1::ProfileState*> CachedProfile(projection::ProjectionTx& tx, const std::string& id);
+  void ReleaseProfiles();
+
   ReadModel* model_;
   domain::Settings settings_;
   ChangeFeed* feed_;
   std::set<std::string> changed_nodes_;  // in the batch being applied
-  // Counter deltas of the batch being applied: (node, indicator) → day → delta.
-  std::map<std::pair<std::string, std::string>, std::map<absl::CivilDay, int64_t>> deltas_;
+  // Counter deltas of the batch being applied: node → indicator → day → delta.
+  absl::flat_hash_map<std::string, absl::flat_hash_map<std::string, std::map<absl::CivilDay, int64_t>>> deltas_;
+  // Profiles loaded or changed by the batch being applied (an empty id: not stored, not yet seen), on an arena
+  // released in one piece when the batch ends.
+  std::unique_ptr<google::protobuf::Arena> arena_ = std::make_unique<google::protobuf::Arena>();
+  absl::flat_hash_map<std::string, v1::ProfileState*> profiles_;
 };
 
 }  // namespace jinguo::reporting::store

@@ -112,13 +112,16 @@ absl::StatusOr<std::optional<v1::ProfileState>> ReadModel::Profile(const std::st
   return Parse<v1::ProfileState>(db_->Get(profiles_, id), "profile");
 }
 
-absl::StatusOr<std::optional<v1::ProfileState>> ReadModel::Profile(projection::ProjectionTx& tx,
-                                                                   const std::string& id) const {
-  return Parse<v1::ProfileState>(tx.Get(profiles_, id), "profile");
+absl::StatusOr<bool> ReadModel::ReadProfile(projection::ProjectionTx& tx, const std::string& id,
+                                            v1::ProfileState* into) const {
+  ASSIGN_OR_RETURN(auto value, tx.Get(profiles_, id));
+  if (!value) return false;
+  if (!into->ParseFromString(*value)) return absl::DataLossError("unreadable profile");
+  return true;
 }
 
 void ReadModel::PutProfile(projection::ProjectionTx& tx, const v1::ProfileState& p) const {
-  tx.Put(profiles_, p.beneficiary_id(), p.SerializeAsString());
+  tx.PutUnindexed(profiles_, p.beneficiary_id(), p.SerializeAsString());
 }
 
 absl::StatusOr<std::optional<v1::HouseholdState>> ReadModel::Household(projection::ProjectionTx& tx,

@@ -49,7 +49,9 @@ class ReadModel {
   absl::StatusOr<std::optional<v1::ProfileState>> Profile(const std::string& id) const;
 
   // --- writes, inside a projection batch ---
-  absl::StatusOr<std::optional<v1::ProfileState>> Profile(projection::ProjectionTx& tx, const std::string& id) const;
+  // Reads her stored state into `*into`; false (and `*into` untouched) when there is none.
+  absl::StatusOr<bool> ReadProfile(projection::ProjectionTx& tx, const std::string& id, v1::ProfileState* into) const;
+  // Once per profile and batch, when the batch is about to commit: the write is not readable within the batch.
   void PutProfile(projection::ProjectionTx& tx, const v1::ProfileState& p) const;
   absl::StatusOr<std::optional<v1::HouseholdState>> Household(projection::ProjectionTx& tx,
                                                               const std::string& id) const;
