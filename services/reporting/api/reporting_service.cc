@@ -47,12 +47,12 @@ absl::StatusOr<v1::RegionSummary> Summaries::Summary(const std::string& node,
                                                      const std::optional<absl::CivilDay>& as_of) const {
   std::map<std::string, int64_t> counters;
   absl::CivilDay day = as_of ? *as_of : ChinaDay(clock_->Now());
+  std::vector<std::string> names;
+  for (const auto& d : domain::Indicators()) names.push_back(d.name);
   if (as_of) {
-    std::vector<std::string> names;
-    for (const auto& d : domain::Indicators()) names.push_back(d.name);
     ASSIGN_OR_RETURN(counters, model_->CountersAsOf(node, names, *as_of));
   } else {
-    ASSIGN_OR_RETURN(counters, model_->Counters(node));
+    ASSIGN_OR_RETURN(counters, model_->Counters(node, names));
   }
   ASSIGN_OR_RETURN(counters[domain::kVisitsIndicator],
                    model_->VisitsInWindow(node, day, domain::kVisitWindowDays));

@@ -48,17 +48,13 @@ ReadModel::ReadModel(jinguo::store::Store* db)
       households_(db->Family("households")),
       meta_(db->Family("meta")) {}
 
-absl::StatusOr<std::map<std::string, int64_t>> ReadModel::Counters(const std::string& node) const {
+absl::StatusOr<std::map<std::string, int64_t>> ReadModel::Counters(const std::string& node,
+                                                                   const std::vector<std::string>& indicators) const {
   std::map<std::string, int64_t> out;
-  std::string prefix = KeyBuilder().Str(node).key();
-  auto it = db_->Scan(counters_, prefix);
-  for (it->Seek(prefix); it->Valid(); it->Next()) {
-    KeyReader r(absl::string_view(it->key().data(), it->key().size()));
-    std::string n, indicator;
-    if (!r.Str(&n) || !r.Str(&indicator)) continue;
-    out[indicator] = DecodeI64(absl::string_view(it->value().data(), it->value().size()));
+  for (const std::string& indicator : indicators) {
+    ASSIGN_OR_RETURN(auto value, db_->Get(counters_, KeyBuilder().Str(node).Str(indicator).key()));
+    if (value) out[indicator] = DecodeI64(*value);
   }
-  if (!it->status().ok()) return jinguo::store::FromRocks(it->status(), "scan counters");
   return out;
 }
 

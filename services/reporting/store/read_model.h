@@ -35,8 +35,10 @@ class ReadModel {
   static std::vector<std::string> Families();
   explicit ReadModel(jinguo::store::Store* db);
 
-  // Current counters of a node (indicators never touched are absent, i.e. 0).
-  absl::StatusOr<std::map<std::string, int64_t>> Counters(const std::string& node) const;
+  // Current counters of a node (indicators never touched are absent, i.e. 0). Point reads, not a scan: a counter
+  // rewritten by every batch leaves many versions in the memtable, which a scan would step over one by one.
+  absl::StatusOr<std::map<std::string, int64_t>> Counters(const std::string& node,
+                                                          const std::vector<std::string>& indicators) const;
   // Counters as they stood at the end of `day`.
   absl::StatusOr<std::map<std::string, int64_t>> CountersAsOf(const std::string& node,
                                                               const std::vector<std::string>& indicators,
