@@ -91,7 +91,12 @@ EOF
       || die "$DIR was formatted for another port; use that port or a fresh directory"
   fi
   # setsid: the broker gets its own session, so a Ctrl-C meant for a test runner does not reach it first.
-  setsid bash -c 'exec "$@"' _ java -Xms128m -Xmx"${KAFKA_HEAP:-512m}" -XX:+UseG1GC -Djava.awt.headless=true \
+  # The JVM options are those Kafka's own start scripts use (kafka-run-class.sh, KAFKA_JVM_PERFORMANCE_OPTS), and its
+  # default 1 GiB heap: G1 aiming at 20 ms pauses. A pause stalls every producer and consumer of the broker at once;
+  # they are logged to DIR/gc.log.
+  setsid bash -c 'exec "$@"' _ java -Xms"${KAFKA_HEAP:-1g}" -Xmx"${KAFKA_HEAP:-1g}" -XX:+UseG1GC \
+    -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent \
+    -XX:MaxInlineLevel=15 -Djava.awt.headless=true -Xlog:gc:file="$DIR/gc.log":time,uptime \
     -Dlog4j.configuration="file:$DIR/log4j.properties" -cp "$LIBS/*" kafka.Kafka "$DIR/server.properties" \
     >>"$DIR/kafka.out" 2>&1 </dev/null &
   echo $! >"$DIR/kafka.pid"
