@@ -31,8 +31,24 @@ fetch() {
   touch "$LIBS/.complete"
 }
 
+# A port nothing listens on, drawn from below the kernel's ephemeral range: a port that bind(0) hands out comes
+# from that range, and any outgoing connection may take it before the broker or service listens on it.
 free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+  python3 - <<'PY'
+import random, socket
+low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+candidates = [random.randint(10000, low - 1) for _ in range(100)] if low > 11000 else []
+for port in candidates + [0]:
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", port))
+        print(s.getsockname()[1])
+        break
+    except OSError:
+        continue
+    finally:
+        s.close()
+PY
 }
 
 answers() {  # answers PORT: the broker returns metadata within 3 s

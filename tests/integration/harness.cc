@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <fstream>
+#include <random>
 #include <filesystem>
 
 #include "absl/time/clock.h"
@@ -27,17 +29,40 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ec);
 }
 
-int FreePort() {
+namespace {
+
+// Binds 127.0.0.1:port (0: any) and returns the port bound, or 0 when it is taken.
+int BindAndRelease(int port) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  int bound = 0;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+    socklen_t len = sizeof addr;
+    getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    bound = ntohs(addr.sin_port);
+  }
   close(fd);
-  return ntohs(addr.sin_port);
+  return bound;
+}
+
+}  // namespace
+
+int FreePort() {
+  // Drawn from below the kernel's ephemeral range: a port that bind(0) hands out comes from that range, and any
+  // outgoing connection (Kafka and gRPC clients open many) may take it before the service listens on it.
+  int ephemeral_low = 32768;
+  std::ifstream("/proc/sys/net/ipv4/ip_local_port_range") >> ephemeral_low;
+  static std::mt19937 rng{std::random_device{}()};
+  if (ephemeral_low > 11000) {
+    std::uniform_int_distribution<int> pick(10000, ephemeral_low - 1);
+    for (int attempt = 0; attempt < 100; ++attempt) {
+      if (int port = BindAndRelease(pick(rng)); port != 0) return port;
+    }
+  }
+  return BindAndRelease(0);
 }
 
 int Shell(const std::string& command) {
