@@ -1,13 +1,9 @@
 #include "tests/integration/harness.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstdlib>
-#include <fstream>
-#include <random>
+#include <cstdio>
 #include <filesystem>
 
 #include "absl/time/clock.h"
@@ -29,40 +25,14 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ec);
 }
 
-namespace {
-
-// Binds 127.0.0.1:port (0: any) and returns the port bound, or 0 when it is taken.
-int BindAndRelease(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  int bound = 0;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
-    socklen_t len = sizeof addr;
-    getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-    bound = ntohs(addr.sin_port);
-  }
-  close(fd);
-  return bound;
-}
-
-}  // namespace
-
 int FreePort() {
-  // Drawn from below the kernel's ephemeral range: a port that bind(0) hands out comes from that range, and any
-  // outgoing connection (Kafka and gRPC clients open many) may take it before the service listens on it.
-  int ephemeral_low = 32768;
-  std::ifstream("/proc/sys/net/ipv4/ip_local_port_range") >> ephemeral_low;
-  static std::mt19937 rng{std::random_device{}()};
-  if (ephemeral_low > 11000) {
-    std::uniform_int_distribution<int> pick(10000, ephemeral_low - 1);
-    for (int attempt = 0; attempt < 100; ++attempt) {
-      if (int port = BindAndRelease(pick(rng)); port != 0) return port;
-    }
+  // One rule for every test and script: kafka.sh free-port (a port below the kernel's ephemeral range, checked free).
+  int port = 0;
+  if (FILE* out = popen((SourceDir() + "/deploy/local/kafka.sh free-port").c_str(), "r")) {
+    if (fscanf(out, "%d", &port) != 1) port = 0;
+    pclose(out);
   }
-  return BindAndRelease(0);
+  return port;
 }
 
 int Shell(const std::string& command) {
