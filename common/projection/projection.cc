@@ -1,9 +1,7 @@
 #include "common/projection/projection.h"
 
 #include <algorithm>
-
 #include <map>
-#include <unordered_map>
 
 #include "absl/strings/str_cat.h"
 #include "common/base/status.h"

@@ -74,18 +74,11 @@ TEST(Dashboard, ShowsTheSameFiguresAsGetCoverage) {
       if (first_id.empty()) first_id = b.beneficiary().id();
     }
   }
-  rv1::RegisterCadreRequest cr;
-  cr.set_request_id(NewRequestId());
-  cr.set_name("干部");
-  cr.set_region_code("130207");
   rv1::RegisterCadreResponse cadre;
-  ASSERT_TRUE(registry->RegisterCadre(Authorized(kToken).get(), cr, &cadre).ok());
-  rv1::PairCadreRequest pair;
-  pair.set_request_id(NewRequestId());
-  pair.set_cadre_id(cadre.cadre().id());
-  pair.set_beneficiary_id(first_id);
+  ASSERT_TRUE(registry->RegisterCadre(Authorized(kToken).get(), CadreRequest("干部", "130207"), &cadre).ok());
   rv1::PairCadreResponse paired;
-  ASSERT_TRUE(registry->PairCadre(Authorized(kToken).get(), pair, &paired).ok());
+  ASSERT_TRUE(
+      registry->PairCadre(Authorized(kToken).get(), PairRequest(cadre.cadre().id(), first_id), &paired).ok());
 
   auto reports = pv1::ReportingService::NewStub(reporting->channel());
   pv1::GetCoverageResponse coverage;

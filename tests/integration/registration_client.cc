@@ -62,4 +62,20 @@ rv1::RegisterBeneficiaryRequest BeneficiaryRequest(const std::string& household_
   return r;
 }
 
+rv1::RegisterCadreRequest CadreRequest(const std::string& name, const std::string& region_code) {
+  rv1::RegisterCadreRequest r;
+  r.set_request_id(NewRequestId());
+  r.set_name(name);
+  r.set_region_code(region_code);
+  return r;
+}
+
+rv1::PairCadreRequest PairRequest(const std::string& cadre_id, const std::string& beneficiary_id) {
+  rv1::PairCadreRequest r;
+  r.set_request_id(NewRequestId());
+  r.set_cadre_id(cadre_id);
+  r.set_beneficiary_id(beneficiary_id);
+  return r;
+}
+
 }  // namespace jinguo::testing

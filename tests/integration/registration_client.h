@@ -29,5 +29,7 @@ std::string TestIdNumber(absl::CivilDay birth, int serial, bool male = false);
 rv1::RegisterHouseholdRequest HouseholdRequest(const std::string& region_code);
 rv1::RegisterBeneficiaryRequest BeneficiaryRequest(const std::string& household_id, const std::string& id_number,
                                                    const std::string& name);
+rv1::RegisterCadreRequest CadreRequest(const std::string& name, const std::string& region_code);
+rv1::PairCadreRequest PairRequest(const std::string& cadre_id, const std::string& beneficiary_id);
 
 }  // namespace jinguo::testing

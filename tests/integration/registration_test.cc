@@ -223,11 +223,8 @@ TEST_F(RegistrationTest, CadresPairVisitAndOnlyPairedCadresRecordVisits) {
   rv1::Household h = NewHousehold();
   rv1::Beneficiary b = NewWoman(h.id(), "孙丽");
   auto cadre = [&](const std::string& region) {
-    rv1::RegisterCadreRequest r;
-    r.set_request_id(NewRequestId());
-    r.set_name("周干部");
+    rv1::RegisterCadreRequest r = CadreRequest("周干部", region);
     r.set_mobile("13700001234");
-    r.set_region_code(region);
     rv1::RegisterCadreResponse resp;
     EXPECT_TRUE(stub_->RegisterCadre(Authorized(kAdmin).get(), r, &resp).ok());
     return resp.cadre();
@@ -235,10 +232,7 @@ TEST_F(RegistrationTest, CadresPairVisitAndOnlyPairedCadresRecordVisits) {
   rv1::Cadre township = cadre("130207104");
   rv1::Cadre elsewhere = cadre("130208");
 
-  rv1::PairCadreRequest pair;
-  pair.set_request_id(NewRequestId());
-  pair.set_cadre_id(elsewhere.id());
-  pair.set_beneficiary_id(b.id());
+  rv1::PairCadreRequest pair = PairRequest(elsewhere.id(), b.id());
   rv1::PairCadreResponse paired;
   EXPECT_EQ(stub_->PairCadre(Authorized(kAdmin).get(), pair, &paired).error_code(),
             grpc::StatusCode::FAILED_PRECONDITION);
@@ -450,12 +444,8 @@ struct BadCase {
 TEST_F(RegistrationTest, BadInputIsRefusedNamingTheFieldAndWritesNothing) {
   rv1::Household h = NewHousehold("130207104205");
   rv1::Beneficiary woman = NewWoman(h.id(), "表测");
-  rv1::RegisterCadreRequest cr;
-  cr.set_request_id(NewRequestId());
-  cr.set_name("表干部");
-  cr.set_region_code("130207");
   rv1::RegisterCadreResponse cadre;
-  ASSERT_TRUE(stub_->RegisterCadre(Authorized(kAdmin).get(), cr, &cadre).ok());
+  ASSERT_TRUE(stub_->RegisterCadre(Authorized(kAdmin).get(), CadreRequest("表干部", "130207"), &cadre).ok());
   tap_->WaitForAggregate(cadre.cadre().id(), 1);
   size_t events_before = tap_->Settle().size();
   rv1::ListBeneficiariesRequest count_req;

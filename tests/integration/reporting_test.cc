@@ -161,18 +161,12 @@ TEST_F(ReportingTest, CountsAtEveryLevelFollowRegistrationsMovesStatusMergesAndR
   EXPECT_EQ(Counts("130208")["women_registered"], 0);
 
   // A cadre pairs with w1; a status change moves one count.
-  rv1::RegisterCadreRequest cr;
-  cr.set_request_id(NewRequestId());
-  cr.set_name("干部");
-  cr.set_region_code("130207");
   rv1::RegisterCadreResponse cadre;
-  ASSERT_TRUE(registry_->RegisterCadre(Authorized(kAdmin).get(), cr, &cadre).ok());
-  rv1::PairCadreRequest pair;
-  pair.set_request_id(NewRequestId());
-  pair.set_cadre_id(cadre.cadre().id());
-  pair.set_beneficiary_id(w1.beneficiary().id());
+  ASSERT_TRUE(registry_->RegisterCadre(Authorized(kAdmin).get(), CadreRequest("干部", "130207"), &cadre).ok());
   rv1::PairCadreResponse paired;
-  ASSERT_TRUE(registry_->PairCadre(Authorized(kAdmin).get(), pair, &paired).ok());
+  ASSERT_TRUE(registry_->PairCadre(Authorized(kAdmin).get(), PairRequest(cadre.cadre().id(), w1.beneficiary().id()),
+                                   &paired)
+                  .ok());
   rv1::ChangeMonitoringStatusRequest status;
   status.set_request_id(NewRequestId());
   status.set_beneficiary_id(w1.beneficiary().id());

@@ -47,8 +47,11 @@ absl::StatusOr<v1::RegionSummary> Summaries::Summary(const std::string& node,
                                                      const std::optional<absl::CivilDay>& as_of) const {
   std::map<std::string, int64_t> counters;
   absl::CivilDay day = as_of ? *as_of : ChinaDay(clock_->Now());
-  std::vector<std::string> names;
-  for (const auto& d : domain::Indicators()) names.push_back(d.name);
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    for (const auto& d : domain::Indicators()) out.push_back(d.name);
+    return out;
+  }();
   if (as_of) {
     ASSIGN_OR_RETURN(counters, model_->CountersAsOf(node, names, *as_of));
   } else {

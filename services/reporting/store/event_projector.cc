@@ -93,7 +93,7 @@ void EventProjector::Discarded() {
 
 void EventProjector::ReleaseProfiles() {
   profiles_.clear();
-  arena_->Reset();
+  arena_.Reset();
 }
 
 absl::Status EventProjector::BeforeCommit(projection::ProjectionTx& tx) {
@@ -125,7 +125,7 @@ absl::Status EventProjector::BeforeCommit(projection::ProjectionTx& tx) {
 absl::StatusOr<v1::ProfileState*> EventProjector::CachedProfile(projection::ProjectionTx& tx, const std::string& id) {
   auto [it, inserted] = profiles_.try_emplace(id, nullptr);
   if (inserted) {
-    it->second = google::protobuf::Arena::CreateMessage<v1::ProfileState>(arena_.get());
+    it->second = google::protobuf::Arena::CreateMessage<v1::ProfileState>(&arena_);
     auto found = model_->ReadProfile(tx, id, it->second);
     if (!found.ok()) {
       profiles_.erase(it);

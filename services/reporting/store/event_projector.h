@@ -76,7 +76,7 @@ class EventProjector final : public projection::ProjectionHandler {
   absl::flat_hash_map<std::string, absl::flat_hash_map<std::string, std::map<absl::CivilDay, int64_t>>> deltas_;
   // Profiles loaded or changed by the batch being applied (an empty id: not stored, not yet seen), on an arena
   // released in one piece when the batch ends.
-  std::unique_ptr<google::protobuf::Arena> arena_ = std::make_unique<google::protobuf::Arena>();
+  google::protobuf::Arena arena_;
   absl::flat_hash_map<std::string, v1::ProfileState*> profiles_;
 };
 
