@@ -53,9 +53,13 @@ uint64_t Outbox::VisibleBelow() {
   return being_written_.empty() ? next_sequence_ : *being_written_.begin();
 }
 
-void Outbox::WaitForRecords(absl::Duration timeout) {
+uint64_t Outbox::commits() {
+  std::lock_guard<std::mutex> lock(wake_mu_);
+  return commits_;
+}
+
+void Outbox::WaitForRecords(uint64_t seen, absl::Duration timeout) {
   std::unique_lock<std::mutex> lock(wake_mu_);
-  uint64_t seen = commits_;
   wake_.wait_for(lock, absl::ToChronoMilliseconds(timeout), [&] { return commits_ != seen; });
 }
 
@@ -219,6 +223,7 @@ void OutboxRelay::Run() {
       if (absl::Status s = ResetProducer(); !s.ok()) spdlog::error("outbox: {}", std::string(s.message()));
       continue;
     }
+    uint64_t commits_seen = outbox_->commits();
     size_t before = in_flight_.size();
     FillWindow();
     bool produced = in_flight_.size() != before;
@@ -226,7 +231,7 @@ void OutboxRelay::Run() {
     if (!delivered_.empty()) backoff_ = options_.initial_backoff;
     SettleDeliveries();
     UpdateOldestAge();
-    if (!produced && served == 0 && in_flight_.empty()) outbox_->WaitForRecords(absl::Milliseconds(100));
+    if (!produced && served == 0 && in_flight_.empty()) outbox_->WaitForRecords(commits_seen, absl::Milliseconds(100));
   }
   // Stopping: wait for what is in flight, within the flush timeout.
   absl::Time deadline = absl::Now() + flush_timeout_;

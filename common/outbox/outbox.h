@@ -45,8 +45,12 @@ class Outbox {
   // Records written and not yet delivered.
   int64_t depth() const { return depth_.load(); }
 
-  // Waits until a commit adds records or `timeout` passes.
-  void WaitForRecords(absl::Duration timeout);
+  // Commits that added records so far; pass it to WaitForRecords.
+  uint64_t commits();
+
+  // Waits until the commit count differs from `seen` (taken before looking at the outbox) or `timeout` passes.
+  // Taking the count first means a commit that lands between the look and the wait is not slept through.
+  void WaitForRecords(uint64_t seen, absl::Duration timeout);
 
   // Every record with a lower sequence number is either on disk or will never be (its write failed).
   uint64_t VisibleBelow();

@@ -117,5 +117,22 @@ TEST_F(OutboxTest, ConcurrentCommitsGetDistinctSequencesAndAllLand) {
   EXPECT_EQ(box_->VisibleBelow(), 401u);
 }
 
+// The relay takes the commit count, looks at the outbox, then waits. A commit landing between the look and the
+// wait must end the wait at once, not after the relay's 100 ms idle timeout.
+TEST_F(OutboxTest, ACommitAfterTheLookEndsTheWaitAtOnce) {
+  uint64_t seen = box_->commits();
+  rocksdb::WriteBatch batch;
+  ASSERT_TRUE(box_->Commit(&batch, {Event(events_, "a", 1)}).ok());
+  absl::Time start = absl::Now();
+  box_->WaitForRecords(seen, absl::Seconds(10));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+
+  // With nothing committed since the look, the wait lasts its timeout.
+  seen = box_->commits();
+  start = absl::Now();
+  box_->WaitForRecords(seen, absl::Milliseconds(50));
+  EXPECT_GE(absl::Now() - start, absl::Milliseconds(45));
+}
+
 }  // namespace
 }  // namespace jinguo::outbox
