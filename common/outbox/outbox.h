@@ -42,6 +42,8 @@ class Outbox {
   [[nodiscard]] absl::Status Commit(rocksdb::WriteBatch* batch,
                                     const std::vector<common::v1::OutboxRecord>& records);
 
+  store::Store* store() const { return store_; }
+
   // Records written and not yet delivered.
   int64_t depth() const { return depth_.load(); }
 

@@ -81,7 +81,7 @@ absl::StatusOr<Principal> Authenticator::AuthenticateToken(absl::string_view tok
   return it->second;
 }
 
-absl::StatusOr<Principal> Authenticator::Authenticate(const grpc::ServerContext& context) const {
+absl::StatusOr<Principal> Authenticator::Authenticate(const grpc::ServerContextBase& context) const {
   const auto& metadata = context.client_metadata();
   auto it = metadata.find("authorization");
   if (it == metadata.end()) {

@@ -46,7 +46,7 @@ class Authenticator {
   explicit Authenticator(std::map<std::string, Principal> by_hash) : by_hash_(std::move(by_hash)) {}
 
   // UNAUTHENTICATED when the call has no bearer token or an unknown one.
-  absl::StatusOr<Principal> Authenticate(const grpc::ServerContext& context) const;
+  absl::StatusOr<Principal> Authenticate(const grpc::ServerContextBase& context) const;
   absl::StatusOr<Principal> AuthenticateToken(absl::string_view token) const;
 
  private:

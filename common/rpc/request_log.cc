@@ -33,7 +33,7 @@ absl::Status CheckRequestId(absl::string_view request_id) {
   return absl::OkStatus();
 }
 
-std::unique_lock<std::mutex> RequestLog::Lock(absl::string_view method, absl::string_view request_id) {
+KeyedMutex::Held RequestLog::Lock(absl::string_view method, absl::string_view request_id) {
   return locks_.Lock(absl::StrCat(method, "/", request_id));
 }
 

@@ -29,7 +29,7 @@ class RequestLog {
  public:
   explicit RequestLog(store::Store* store) : store_(store), family_(store->Family(kRequestsFamily)) {}
 
-  std::unique_lock<std::mutex> Lock(absl::string_view method, absl::string_view request_id);
+  KeyedMutex::Held Lock(absl::string_view method, absl::string_view request_id);
 
   // The recorded response (parsed into a new message of `response`'s type) for this method and id, or nullopt.
   absl::StatusOr<bool> Find(absl::string_view method, absl::string_view request_id,

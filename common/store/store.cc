@@ -155,6 +155,56 @@ absl::Status Store::Write(rocksdb::WriteBatch* batch, bool sync) {
   return FromRocks(db_->Write(wo, batch), "write batch");
 }
 
+namespace {
+
+// Replays a write batch into another, mapping column family ids back to this store's handles.
+class Appender final : public rocksdb::WriteBatch::Handler {
+ public:
+  Appender(rocksdb::WriteBatch* into, const std::vector<rocksdb::ColumnFamilyHandle*>& handles)
+      : into_(into), handles_(handles) {}
+  rocksdb::Status PutCF(uint32_t cf, const rocksdb::Slice& key, const rocksdb::Slice& value) override {
+    auto* h = Handle(cf);
+    return h ? into_->Put(h, key, value) : Unknown(cf);
+  }
+  rocksdb::Status DeleteCF(uint32_t cf, const rocksdb::Slice& key) override {
+    auto* h = Handle(cf);
+    return h ? into_->Delete(h, key) : Unknown(cf);
+  }
+  rocksdb::Status SingleDeleteCF(uint32_t cf, const rocksdb::Slice& key) override {
+    auto* h = Handle(cf);
+    return h ? into_->SingleDelete(h, key) : Unknown(cf);
+  }
+  rocksdb::Status DeleteRangeCF(uint32_t cf, const rocksdb::Slice& begin, const rocksdb::Slice& end) override {
+    auto* h = Handle(cf);
+    return h ? into_->DeleteRange(h, begin, end) : Unknown(cf);
+  }
+  rocksdb::Status MergeCF(uint32_t cf, const rocksdb::Slice& key, const rocksdb::Slice& value) override {
+    auto* h = Handle(cf);
+    return h ? into_->Merge(h, key, value) : Unknown(cf);
+  }
+  void LogData(const rocksdb::Slice& blob) override { into_->PutLogData(blob).PermitUncheckedError(); }
+
+ private:
+  rocksdb::ColumnFamilyHandle* Handle(uint32_t cf) const {
+    for (auto* h : handles_) {
+      if (h->GetID() == cf) return h;
+    }
+    return nullptr;
+  }
+  static rocksdb::Status Unknown(uint32_t cf) {
+    return rocksdb::Status::InvalidArgument("write batch names an unknown column family " + std::to_string(cf));
+  }
+  rocksdb::WriteBatch* into_;
+  const std::vector<rocksdb::ColumnFamilyHandle*>& handles_;
+};
+
+}  // namespace
+
+absl::Status Store::AppendBatch(rocksdb::WriteBatch* into, const rocksdb::WriteBatch& from) const {
+  Appender appender(into, handles_);
+  return FromRocks(from.Iterate(&appender), "append write batch");
+}
+
 absl::StatusOr<std::optional<std::string>> Store::Get(rocksdb::ColumnFamilyHandle* cf, absl::string_view key) const {
   std::string value;
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf, rocksdb::Slice(key.data(), key.size()), &value);

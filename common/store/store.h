@@ -43,6 +43,9 @@ class Store {
   // Writes `batch` atomically. sync=true (the default) returns only once it is on disk.
   [[nodiscard]] absl::Status Write(rocksdb::WriteBatch* batch, bool sync = true);
 
+  // Adds `from`'s puts and deletes, in order, to `into` (so several callers' batches commit as one write).
+  [[nodiscard]] absl::Status AppendBatch(rocksdb::WriteBatch* into, const rocksdb::WriteBatch& from) const;
+
   // The value under `key`, or nullopt.
   absl::StatusOr<std::optional<std::string>> Get(rocksdb::ColumnFamilyHandle* cf, absl::string_view key) const;
 

@@ -10,6 +10,7 @@
 #include "common/config/service_config.h"
 #include "common/obs/http_endpoint.h"
 #include "common/obs/logging.h"
+#include "common/outbox/commit_queue.h"
 #include "common/outbox/outbox.h"
 #include "common/regions/region_table.h"
 #include "common/rpc/auth.h"
@@ -66,8 +67,9 @@ int main(int argc, char** argv) {
   UuidV7Generator ids(clock);
   registration::store::RegistryStore registry(db->get());
   rpc::RequestLog requests(db->get());
+  outbox::CommitQueue commits(box->get(), metrics.get());
   registration::api::RegistrationService service(
-      {&registry, box->get(), &requests, &*auth, regions->get(), &clock, &ids, metrics.get()});
+      {&registry, &commits, &requests, &*auth, regions->get(), &clock, &ids, metrics.get()});
 
   std::atomic<bool> topics_ready{false};
   obs::HttpEndpoint http(metrics, [&]() -> absl::Status {

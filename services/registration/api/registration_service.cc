@@ -1,5 +1,6 @@
 #include "services/registration/api/registration_service.h"
 
+#include <future>
 #include <map>
 #include <set>
 
@@ -120,40 +121,52 @@ std::vector<std::string> RegistrationKeys(const v1::BeneficiaryInput& in) {
 
 }  // namespace
 
-grpc::Status RegistrationService::Mutate(grpc::ServerContext* ctx, const char* method, const std::string& request_id,
-                                         const google::protobuf::Message& request, google::protobuf::Message* response,
-                                         Scope scope, const LockKeys& keys, const Decide& decide) {
-  auto who = d_.auth->Authenticate(*ctx);
-  if (!who.ok()) return rpc::ToGrpcStatus(who.status());
+void RegistrationService::MutateAsync(const grpc::ServerContextBase& ctx, const char* method,
+                                      const std::string& request_id, const google::protobuf::Message& request,
+                                      google::protobuf::Message* response, Scope scope, const LockKeys& keys,
+                                      const Decide& decide, Finish finish) {
+  auto who = d_.auth->Authenticate(ctx);
+  if (!who.ok()) return std::move(finish)(rpc::ToGrpcStatus(who.status()));
   if (absl::Status s = rpc::Authorize(*who, Role::kOperator, who->region_scope); !s.ok()) {
-    return rpc::ToGrpcStatus(s);
+    return std::move(finish)(rpc::ToGrpcStatus(s));
   }
   FieldViolations v;
   v.Check("request_id", rpc::CheckRequestId(request_id));
-  if (!v.empty()) return rpc::ToGrpcStatus(v.ToStatus());
+  if (!v.empty()) return std::move(finish)(rpc::ToGrpcStatus(v.ToStatus()));
 
-  std::shared_lock<std::shared_mutex> shared(registry_mu_, std::defer_lock);
-  std::unique_lock<std::shared_mutex> exclusive(registry_mu_, std::defer_lock);
-  std::vector<std::unique_lock<std::mutex>> key_locks;
+  KeyedMutex::Held held;
   if (scope == Scope::kExclusive) {
-    exclusive.lock();
+    held = key_locks_.LockEverything();
   } else {
-    shared.lock();
     std::vector<std::string> all = keys();
     all.push_back(absl::StrCat("req:", method, "/", request_id));
-    key_locks = key_locks_.LockAll(all);
+    held = key_locks_.LockAll(all);
   }
   auto earlier = d_.requests->Find(method, request_id, request, response);
-  if (!earlier.ok()) return rpc::ToGrpcStatus(earlier.status());
+  if (!earlier.ok()) return std::move(finish)(rpc::ToGrpcStatus(earlier.status()));
   if (*earlier) {
     replays_total_->Increment();
-    return grpc::Status::OK;
+    return std::move(finish)(grpc::Status::OK);
   }
   Tx tx;
-  absl::Status s = decide(*who, tx);
-  if (!s.ok()) return rpc::ToGrpcStatus(s);
+  if (absl::Status s = decide(*who, tx); !s.ok()) return std::move(finish)(rpc::ToGrpcStatus(s));
   d_.requests->Record(&tx.batch, method, request_id, request, *response);
-  return rpc::ToGrpcStatus(d_.outbox->Commit(&tx.batch, tx.events));
+  // The keys stay held until the write is on disk, so the next call on them reads what this one wrote.
+  d_.commits->Submit(std::move(tx.batch), std::move(tx.events),
+                     [held = std::move(held), finish = std::move(finish)](const absl::Status& s) mutable {
+                       held.Release();
+                       std::move(finish)(rpc::ToGrpcStatus(s));
+                     });
+}
+
+grpc::Status RegistrationService::Mutate(grpc::ServerContext* ctx, const char* method, const std::string& request_id,
+                                         const google::protobuf::Message& request, google::protobuf::Message* response,
+                                         Scope scope, const LockKeys& keys, const Decide& decide) {
+  std::promise<grpc::Status> outcome;
+  std::future<grpc::Status> result = outcome.get_future();
+  MutateAsync(*ctx, method, request_id, request, response, scope, keys, decide,
+              [&outcome](grpc::Status s) { outcome.set_value(std::move(s)); });
+  return result.get();
 }
 
 absl::StatusOr<v1::Beneficiary> RegistrationService::LoadBeneficiary(const std::string& id, const char* field) const {
@@ -324,13 +337,17 @@ absl::Status RegistrationService::RegisterInto(const rpc::Principal& who, const 
   return absl::OkStatus();
 }
 
-grpc::Status RegistrationService::RegisterBeneficiary(grpc::ServerContext* ctx,
-                                                      const v1::RegisterBeneficiaryRequest* req,
-                                                      v1::RegisterBeneficiaryResponse* resp) {
-  return Mutate(ctx, "RegisterBeneficiary", req->request_id(), *req, resp, Scope::kKeys,
-                [&] { return RegistrationKeys(req->beneficiary()); }, [&](const rpc::Principal& who, Tx& tx) {
-    return RegisterInto(who, req->beneficiary(), "beneficiary.", req->request_id(), tx, nullptr, resp);
-  });
+grpc::ServerUnaryReactor* RegistrationService::RegisterBeneficiary(grpc::CallbackServerContext* ctx,
+                                                                   const v1::RegisterBeneficiaryRequest* req,
+                                                                   v1::RegisterBeneficiaryResponse* resp) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  MutateAsync(*ctx, "RegisterBeneficiary", req->request_id(), *req, resp, Scope::kKeys,
+              [&] { return RegistrationKeys(req->beneficiary()); },
+              [&](const rpc::Principal& who, Tx& tx) {
+                return RegisterInto(who, req->beneficiary(), "beneficiary.", req->request_id(), tx, nullptr, resp);
+              },
+              [reactor](grpc::Status s) { reactor->Finish(std::move(s)); });
+  return reactor;
 }
 
 grpc::Status RegistrationService::UpdateBeneficiary(grpc::ServerContext* ctx, const v1::UpdateBeneficiaryRequest* req,
@@ -737,7 +754,7 @@ grpc::Status RegistrationService::ImportBeneficiaries(grpc::ServerContext* ctx,
   int64_t arrival = 0;
   auto flush = [&]() -> absl::Status {
     if (chunk.empty()) return absl::OkStatus();
-    std::unique_lock<std::shared_mutex> lock(registry_mu_);
+    KeyedMutex::Held everything = key_locks_.LockEverything();
     Tx tx;
     PendingRows pending;
     for (auto& row : chunk) {
@@ -773,7 +790,7 @@ grpc::Status RegistrationService::ImportBeneficiaries(grpc::ServerContext* ctx,
       accepted_rows.Increment();
     }
     chunk.clear();
-    return d_.outbox->Commit(&tx.batch, tx.events);
+    return d_.commits->Commit(std::move(tx.batch), std::move(tx.events));
   };
 
   v1::ImportBeneficiariesRequest row;

@@ -1,21 +1,21 @@
 // The registration service's gRPC adapter: proto in, authentication and validation, domain decision, one write
-// batch (state, indexes, idempotency record, outbox events) committed with sync=true, proto out.
+// batch (state, indexes, idempotency record, outbox events) committed with sync=true through the commit queue,
+// proto out.
 //
-// Thread-safety: handlers run on gRPC's threads. A mutating call holds, from its first read to its commit, the
-// locks of the keys its decision depends on (the beneficiary, the ID number, the name a duplicate would share, the
-// request id), so calls on different people run and commit concurrently (their fsyncs are shared). Calls that touch
-// many entities at once (household moves, merges, import batches) hold the registry exclusively. Reads (Get/List)
-// take no lock.
+// Thread-safety: handlers run on gRPC's threads. A mutating call holds, from its first read until its batch is on
+// disk, the locks of the keys its decision depends on (the beneficiary, the ID number, the name a duplicate would
+// share, the request id), so calls on different people decide concurrently and commit together in one write.
+// Calls that touch many entities at once (household moves, merges, import batches) hold every key. Reads
+// (Get/List) take no lock.
 #pragma once
 
-#include <mutex>
-#include <shared_mutex>
+#include "absl/functional/any_invocable.h"
 
 #include "common/base/clock.h"
 #include "common/base/keyed_mutex.h"
 #include "common/base/uuid.h"
 #include "common/outbox/event_factory.h"
-#include "common/outbox/outbox.h"
+#include "common/outbox/commit_queue.h"
 #include "common/regions/region_table.h"
 #include "common/rpc/auth.h"
 #include "common/rpc/request_log.h"
@@ -30,7 +30,7 @@ namespace v1 = ::jinguo::registration::v1;
 
 struct Dependencies {
   store::RegistryStore* registry;
-  outbox::Outbox* outbox;
+  outbox::CommitQueue* commits;
   rpc::RequestLog* requests;
   const rpc::Authenticator* auth;
   const regions::RegionTable* regions;
@@ -39,7 +39,11 @@ struct Dependencies {
   prometheus::Registry* metrics;
 };
 
-class RegistrationService final : public v1::RegistrationService::Service {
+// RegisterBeneficiary, the call made most often, uses gRPC's callback API: its thread queues the write and moves
+// on, and the commit thread finishes the call once the write is on disk. The other calls are synchronous and wait
+// for the same commit queue.
+class RegistrationService final
+    : public v1::RegistrationService::WithCallbackMethod_RegisterBeneficiary<v1::RegistrationService::Service> {
  public:
   explicit RegistrationService(Dependencies deps);
 
@@ -47,8 +51,9 @@ class RegistrationService final : public v1::RegistrationService::Service {
                                  v1::RegisterHouseholdResponse* resp) override;
   grpc::Status UpdateHousehold(grpc::ServerContext* ctx, const v1::UpdateHouseholdRequest* req,
                                v1::UpdateHouseholdResponse* resp) override;
-  grpc::Status RegisterBeneficiary(grpc::ServerContext* ctx, const v1::RegisterBeneficiaryRequest* req,
-                                   v1::RegisterBeneficiaryResponse* resp) override;
+  grpc::ServerUnaryReactor* RegisterBeneficiary(grpc::CallbackServerContext* ctx,
+                                                const v1::RegisterBeneficiaryRequest* req,
+                                                v1::RegisterBeneficiaryResponse* resp) override;
   grpc::Status UpdateBeneficiary(grpc::ServerContext* ctx, const v1::UpdateBeneficiaryRequest* req,
                                  v1::UpdateBeneficiaryResponse* resp) override;
   grpc::Status GetBeneficiary(grpc::ServerContext* ctx, const v1::GetBeneficiaryRequest* req,
@@ -84,8 +89,15 @@ class RegistrationService final : public v1::RegistrationService::Service {
   using LockKeys = std::function<std::vector<std::string>()>;
   enum class Scope { kKeys, kExclusive };
 
+  using Finish = absl::AnyInvocable<void(grpc::Status) &&>;
+
   // The shape of every mutating call: authenticate; check the request id; take the locks; return the recorded
-  // answer of a retry, or decide, record the answer and commit state + events in one batch.
+  // answer of a retry, or decide, record the answer and queue state + events as one batch for the commit queue.
+  // `finish` gets the outcome: at once for an answer that writes nothing, on the commit thread otherwise.
+  void MutateAsync(const grpc::ServerContextBase& ctx, const char* method, const std::string& request_id,
+                   const google::protobuf::Message& request, google::protobuf::Message* response, Scope scope,
+                   const LockKeys& keys, const Decide& decide, Finish finish);
+  // MutateAsync for a synchronous handler: returns once the outcome is known.
   grpc::Status Mutate(grpc::ServerContext* ctx, const char* method, const std::string& request_id,
                       const google::protobuf::Message& request, google::protobuf::Message* response, Scope scope,
                       const LockKeys& keys, const Decide& decide);
@@ -105,7 +117,7 @@ class RegistrationService final : public v1::RegistrationService::Service {
 
   Dependencies d_;
   outbox::EventFactory events_;
-  std::shared_mutex registry_mu_;
+  // Mutating calls hold the stripes of their keys; calls that touch many entities hold every stripe.
   KeyedMutex key_locks_;
   prometheus::Counter* replays_total_;
   prometheus::Counter* duplicates_flagged_total_;

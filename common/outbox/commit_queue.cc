@@ -1,0 +1,67 @@
+#include "common/outbox/commit_queue.h"
+
+#include <future>
+
+namespace jinguo::outbox {
+
+CommitQueue::CommitQueue(Outbox* outbox, prometheus::Registry* metrics) : outbox_(outbox) {
+  group_size_ = &prometheus::BuildHistogram()
+                     .Name("jinguo_commit_group_size")
+                     .Help("Write batches committed together in one synced RocksDB write")
+                     .Register(*metrics)
+                     .Add({}, prometheus::Histogram::BucketBoundaries{1, 2, 4, 8, 16, 32, 64, 128});
+  thread_ = std::thread([this] { Run(); });
+}
+
+CommitQueue::~CommitQueue() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  work_.notify_one();
+  thread_.join();
+}
+
+void CommitQueue::Submit(rocksdb::WriteBatch batch, std::vector<common::v1::OutboxRecord> events, Done done) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    pending_.push_back(Entry{std::move(batch), std::move(events), std::move(done)});
+  }
+  work_.notify_one();
+}
+
+absl::Status CommitQueue::Commit(rocksdb::WriteBatch batch, std::vector<common::v1::OutboxRecord> events) {
+  std::promise<absl::Status> outcome;
+  std::future<absl::Status> result = outcome.get_future();
+  Submit(std::move(batch), std::move(events), [&outcome](const absl::Status& s) { outcome.set_value(s); });
+  return result.get();
+}
+
+void CommitQueue::Run() {
+  std::vector<Entry> group;
+  while (true) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      work_.wait(lock, [&] { return stopping_ || !pending_.empty(); });
+      if (pending_.empty()) return;  // stopping, and everything submitted is written
+      group.swap(pending_);
+    }
+    group_size_->Observe(static_cast<double>(group.size()));
+    absl::Status s = WriteGroup(group);
+    for (Entry& e : group) std::move(e.done)(s);
+    group.clear();
+  }
+}
+
+absl::Status CommitQueue::WriteGroup(std::vector<Entry>& group) {
+  if (group.size() == 1) return outbox_->Commit(&group[0].batch, group[0].events);
+  rocksdb::WriteBatch merged;
+  std::vector<common::v1::OutboxRecord> events;
+  for (Entry& e : group) {
+    if (absl::Status s = outbox_->store()->AppendBatch(&merged, e.batch); !s.ok()) return s;
+    for (auto& r : e.events) events.push_back(std::move(r));
+  }
+  return outbox_->Commit(&merged, events);
+}
+
+}  // namespace jinguo::outbox
