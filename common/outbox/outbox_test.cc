@@ -3,9 +3,12 @@
 #include "common/outbox/outbox.h"
 
 #include <filesystem>
+#include <future>
+#include <set>
 #include <thread>
 
 #include "common/base/uuid.h"
+#include "common/outbox/commit_queue.h"
 #include "common/outbox/event_factory.h"
 #include "common/store/keys.h"
 #include "gtest/gtest.h"
@@ -132,6 +135,71 @@ TEST_F(OutboxTest, ACommitAfterTheLookEndsTheWaitAtOnce) {
   start = absl::Now();
   box_->WaitForRecords(seen, absl::Milliseconds(50));
   EXPECT_GE(absl::Now() - start, absl::Milliseconds(45));
+}
+
+// Many callers at once: every batch and every event lands, each event gets its own sequence number, and a caller
+// is told only once its state can be read.
+TEST_F(OutboxTest, CommitQueueWritesEveryCallersBatchWithItsEvents) {
+  prometheus::Registry metrics;
+  CommitQueue queue(box_.get(), &metrics);
+  auto* state = store_->Family("state");
+  std::vector<std::thread> callers;
+  std::atomic<int> unreadable_at_done{0};
+  for (int w = 0; w < 8; ++w) {
+    callers.emplace_back([&, w] {
+      for (int i = 1; i <= 25; ++i) {
+        std::string key = "w" + std::to_string(w) + "-" + std::to_string(i);
+        rocksdb::WriteBatch batch;
+        batch.Put(state, key, "v");
+        if (i % 2 == 0) {
+          ASSERT_TRUE(queue.Commit(std::move(batch), {Event(events_, key, 1)}).ok());
+          continue;
+        }
+        std::promise<void> done;
+        queue.Submit(std::move(batch), {Event(events_, key, 1)}, [&, key](const absl::Status& s) {
+          EXPECT_TRUE(s.ok()) << s;
+          auto value = store_->Get(state, key);
+          if (!value.ok() || !value->has_value()) ++unreadable_at_done;
+          done.set_value();
+        });
+        done.get_future().wait();
+      }
+    });
+  }
+  for (auto& t : callers) t.join();
+  EXPECT_EQ(unreadable_at_done, 0);
+  auto records = Records();
+  ASSERT_EQ(records.size(), 200u);
+  std::set<std::string> aggregates;
+  for (size_t i = 0; i < records.size(); ++i) {
+    EXPECT_EQ(std::get<0>(records[i]), i + 1);
+    aggregates.insert(std::get<1>(records[i]));
+  }
+  EXPECT_EQ(aggregates.size(), 200u);
+  for (int w = 0; w < 8; ++w) {
+    for (int i = 1; i <= 25; ++i) {
+      auto value = store_->Get(state, "w" + std::to_string(w) + "-" + std::to_string(i));
+      ASSERT_TRUE(value.ok() && value->has_value());
+    }
+  }
+}
+
+// Merging callers' batches maps each column family by id; a batch naming a family this store does not have is
+// refused rather than written somewhere else.
+TEST_F(OutboxTest, AppendBatchRefusesAFamilyTheStoreDoesNotHave) {
+  std::string other_dir = dir_ + "-other";
+  {
+    auto other = *store::Store::Open({other_dir, {kOutboxFamily, "state", "extra", "more"}, 8 << 20});
+    rocksdb::WriteBatch good, bad, group;
+    good.Put(store_->Family("state"), "good", "v");
+    bad.Put(other->Family("more"), "bad", "v");
+    ASSERT_TRUE(store_->AppendBatch(&group, good).ok());
+    absl::Status s = store_->AppendBatch(&group, bad);
+    EXPECT_FALSE(s.ok());
+    EXPECT_NE(s.message().find("unknown column family"), absl::string_view::npos) << s;
+    EXPECT_EQ(group.Count(), 1u) << "only the good put; nothing of the refused batch";
+  }
+  std::filesystem::remove_all(other_dir);
 }
 
 }  // namespace
