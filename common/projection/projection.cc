@@ -95,21 +95,6 @@ absl::StatusOr<int64_t> Projection::StoredOffset(const std::string& topic, int32
   return static_cast<int64_t>(offset);
 }
 
-absl::Status Projection::ResetPosition() {
-  rocksdb::WriteBatch batch;
-  version_cache_.clear();
-  std::string prefix = store::KeyBuilder().U64(NameHash(options_.name)).key();
-  batch.DeleteRange(offsets_, prefix, store::PrefixSuccessor(prefix));
-  // Versions end with the name hash: a rebuild visits them all once.
-  std::string suffix = store::EncodeU64(NameHash(options_.name));
-  auto it = store_->Scan(versions_, "");
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    if (it->key().ends_with(suffix)) batch.Delete(versions_, it->key());
-  }
-  if (!it->status().ok()) return store::FromRocks(it->status(), "scan versions");
-  return store_->Write(&batch);
-}
-
 absl::Status Projection::Start() {
   rebalancer_ = std::make_unique<Rebalancer>(this);
   auto conf = bus::MakeConf(kafka_, {{"group.id", options_.name},

@@ -100,9 +100,6 @@ class Projection {
   int64_t skipped() const { return skipped_.load(); }
   int64_t dead_lettered() const { return dead_lettered_.load(); }
 
-  // Deletes this projection's stored offsets and versions (for a rebuild; call before Start).
-  [[nodiscard]] absl::Status ResetPosition();
-
  private:
   class Rebalancer;
   void Run();
@@ -124,8 +121,7 @@ class Projection {
   std::atomic<bool> stopping_{false};
   std::thread thread_;
 
-  // Last applied version per aggregate as stored; only touched on the projection's thread (and by ResetPosition
-  // before Start).
+  // Last applied version per aggregate as stored; only touched on the projection's thread.
   absl::flat_hash_map<std::string, int64_t> version_cache_;
   std::atomic<int64_t> applied_{0}, skipped_{0}, dead_lettered_{0};
   prometheus::Counter* applied_total_;

@@ -1,10 +1,12 @@
 #include "common/store/store.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "absl/algorithm/container.h"
 #include "absl/strings/str_cat.h"
 #include "common/base/check.h"
+#include "common/base/status.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/slice_transform.h"
@@ -132,13 +134,35 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(StoreOptions options) {
   store->db_.reset(raw);
   for (size_t i = 0; i < descriptors.size(); ++i) {
     store->families_[descriptors[i].name] = store->handles_[i];
+    store->family_options_[descriptors[i].name] = descriptors[i].options;
     if (descriptors[i].options.prefix_extractor) store->first_part_families_.insert(store->handles_[i]);
   }
   return store;
 }
 
+absl::Status Store::Recreate(const std::vector<std::string>& families) {
+  for (const std::string& name : families) {
+    auto it = families_.find(name);
+    JG_CHECK(it != families_.end());
+    rocksdb::ColumnFamilyHandle* old = it->second;
+    RETURN_IF_ERROR(FromRocks(db_->DropColumnFamily(old), absl::StrCat("drop column family ", name)));
+    rocksdb::ColumnFamilyHandle* fresh = nullptr;
+    RETURN_IF_ERROR(FromRocks(db_->CreateColumnFamily(family_options_[name], name, &fresh),
+                              absl::StrCat("create column family ", name)));
+    std::replace(handles_.begin(), handles_.end(), old, fresh);
+    if (first_part_families_.erase(old) > 0) first_part_families_.insert(fresh);
+    it->second = fresh;
+    RETURN_IF_ERROR(FromRocks(db_->DestroyColumnFamilyHandle(old), absl::StrCat("release column family ", name)));
+  }
+  return absl::OkStatus();
+}
+
 Store::~Store() {
   if (!db_) return;
+  // Memtables go to disk now, so the next start reads tables instead of replaying the write-ahead log (a second
+  // or more after a large load). A failure here only means that replay happens.
+  rocksdb::FlushOptions flush;
+  db_->Flush(flush, handles_).PermitUncheckedError();
   for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
   db_->Close().PermitUncheckedError();
 }

@@ -58,6 +58,10 @@ class Store {
   // In a family scanned by first part, a prefix that is one whole first part uses the prefix bloom filters.
   std::unique_ptr<rocksdb::Iterator> Scan(rocksdb::ColumnFamilyHandle* cf, absl::string_view prefix) const;
 
+  // Empties the named families at once by dropping and creating them again (old tables are deleted, not read
+  // through range tombstones). Their handles change: call before anything has taken them with Family().
+  [[nodiscard]] absl::Status Recreate(const std::vector<std::string>& families);
+
   rocksdb::DB* db() const { return db_.get(); }
   const std::string& path() const { return path_; }
 
@@ -66,6 +70,7 @@ class Store {
   std::string path_;
   std::unique_ptr<rocksdb::DB> db_;
   std::map<std::string, rocksdb::ColumnFamilyHandle*, std::less<>> families_;
+  std::map<std::string, rocksdb::ColumnFamilyOptions, std::less<>> family_options_;
   std::set<const rocksdb::ColumnFamilyHandle*> first_part_families_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   // Upper bounds live as long as their iterators; kept per iterator via the wrapper in store.cc.

@@ -96,6 +96,41 @@ TEST(Store, FamilyScannedByFirstPartKeepsEveryScanExact) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(Store, RecreateEmptiesOnlyTheNamedFamiliesAndKeepsTheirOptions) {
+  std::string dir = TempDir();
+  {
+    auto store = Store::Open({dir, {"derived", "meta", "members"}, 8 << 20, {"members"}});
+    ASSERT_TRUE(store.ok());
+    rocksdb::WriteBatch batch;
+    batch.Put((*store)->Family("derived"), "old", "1");
+    batch.Put((*store)->Family("meta"), "group", "g1");
+    batch.Put((*store)->Family("members"), KeyBuilder().Str("h1").Str("a").key(), "");
+    ASSERT_TRUE((*store)->Write(&batch).ok());
+    ASSERT_TRUE((*store)->db()->Flush(rocksdb::FlushOptions(), (*store)->Family("derived")).ok());
+
+    ASSERT_TRUE((*store)->Recreate({"derived", "members"}).ok());
+    EXPECT_FALSE((*store)->Get((*store)->Family("derived"), "old")->has_value());
+    EXPECT_EQ(**(*store)->Get((*store)->Family("meta"), "group"), "g1");
+    auto* members = (*store)->Family("members");
+    rocksdb::WriteBatch after;
+    after.Put(members, KeyBuilder().Str("h2").Str("b").key(), "");
+    after.Put((*store)->Family("derived"), "new", "2");
+    ASSERT_TRUE((*store)->Write(&after).ok());
+    // Still scanned by first part (the prefix extractor came back with the family).
+    auto it = (*store)->Scan(members, KeyBuilder().Str("h2").key());
+    it->Seek(KeyBuilder().Str("h2").key());
+    ASSERT_TRUE(it->Valid());
+    EXPECT_EQ(it->key().ToString(), KeyBuilder().Str("h2").Str("b").key());
+  }
+  // The recreated families and what was written after survive a reopen.
+  auto store = Store::Open({dir, {"derived", "meta", "members"}, 8 << 20, {"members"}});
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_FALSE((*store)->Get((*store)->Family("derived"), "old")->has_value());
+  EXPECT_EQ(**(*store)->Get((*store)->Family("derived"), "new"), "2");
+  EXPECT_EQ(**(*store)->Get((*store)->Family("meta"), "group"), "g1");
+  std::filesystem::remove_all(dir);
+}
+
 TEST(Store, GetThroughSeesUncommittedBatchWrites) {
   std::string dir = TempDir();
   auto store = Store::Open({dir, {"x"}, 8 << 20});

@@ -96,6 +96,10 @@ int main(int argc, char** argv) {
   if (!auth.ok()) return Fail(auth.status());
   auto db = store::Store::Open({c.data_dir, reporting::store::ReadModel::Families(), c.block_cache_bytes});
   if (!db.ok()) return Fail(db.status());
+  if (rebuild) {
+    spdlog::info("reporting: --rebuild: clearing read models; replaying every topic from the beginning");
+    if (absl::Status s = (*db)->Recreate(reporting::store::ReadModel::DerivedFamilies()); !s.ok()) return Fail(s);
+  }
   reporting::store::ReadModel model(db->get());
 
   // Each replica is a full projection in a consumer group of its own, named once and kept with its state.
@@ -123,11 +127,6 @@ int main(int argc, char** argv) {
   reporting::store::EventProjector projector(&model, {insured_min_age, insured_max_age}, &feed);
   projection::Projection projection(db->get(), kafka, &projector, metrics.get(),
                                     projection::ProjectionOptions{group_id, topics});
-  if (rebuild) {
-    spdlog::info("reporting: --rebuild: clearing read models; replaying every topic from the beginning");
-    if (absl::Status s = model.Clear(); !s.ok()) return Fail(s);
-    if (absl::Status s = projection.ResetPosition(); !s.ok()) return Fail(s);
-  }
 
   const Clock& clock = SystemClock::Get();
   reporting::api::Summaries summaries(&model, regions->get(), &clock);

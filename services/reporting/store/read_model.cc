@@ -33,9 +33,15 @@ absl::StatusOr<std::optional<Message>> Parse(const absl::StatusOr<std::optional<
 
 }  // namespace
 
-std::vector<std::string> ReadModel::Families() {
-  std::vector<std::string> f = {"counters", "history", "daily_visits", "profiles", "households", "meta"};
+std::vector<std::string> ReadModel::DerivedFamilies() {
+  std::vector<std::string> f = {"counters", "history", "daily_visits", "profiles", "households"};
   for (auto& p : projection::ProjectionFamilies()) f.push_back(p);
+  return f;
+}
+
+std::vector<std::string> ReadModel::Families() {
+  std::vector<std::string> f = DerivedFamilies();
+  f.push_back("meta");
   return f;
 }
 
@@ -145,14 +151,6 @@ absl::Status ReadModel::AddVisits(projection::ProjectionTx& tx, const std::strin
   ASSIGN_OR_RETURN(auto current, tx.Get(daily_visits_, key));
   tx.Put(daily_visits_, key, EncodeI64((current ? DecodeI64(*current) : 0) + delta));
   return absl::OkStatus();
-}
-
-absl::Status ReadModel::Clear() const {
-  rocksdb::WriteBatch batch;
-  for (auto* cf : {counters_, history_, daily_visits_, profiles_, households_}) {
-    batch.DeleteRange(cf, "", std::string(1, '\xff') + std::string(64, '\xff'));
-  }
-  return db_->Write(&batch);
 }
 
 absl::StatusOr<std::string> ReadModel::Meta(const std::string& name) const {

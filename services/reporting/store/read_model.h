@@ -33,6 +33,9 @@ uint32_t DayNumber(absl::CivilDay day);
 class ReadModel {
  public:
   static std::vector<std::string> Families();
+  // Everything derived from the topics: the read models and the projection's offsets and versions. A rebuild
+  // empties these (Store::Recreate) before the model is constructed; "meta" (the consumer group id) stays.
+  static std::vector<std::string> DerivedFamilies();
   explicit ReadModel(jinguo::store::Store* db);
 
   // Current counters of a node (indicators never touched are absent, i.e. 0). Point reads, not a scan: a counter
@@ -63,9 +66,6 @@ class ReadModel {
                             int64_t delta, absl::CivilDay day) const;
   absl::Status AddVisits(projection::ProjectionTx& tx, const std::string& node, absl::CivilDay day,
                          int64_t delta) const;
-
-  // Deletes every read model (for --rebuild); the projection's own position is reset separately.
-  [[nodiscard]] absl::Status Clear() const;
 
   absl::StatusOr<std::string> Meta(const std::string& name) const;
   [[nodiscard]] absl::Status PutMeta(const std::string& name, const std::string& value) const;
