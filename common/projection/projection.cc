@@ -96,6 +96,13 @@ absl::StatusOr<int64_t> Projection::StoredOffset(const std::string& topic, int32
 }
 
 absl::Status Projection::Start() {
+  // With no stored versions at all (a first start, or a rebuild), every version this projection will ever see
+  // passes through the cache, so a miss there means "never applied" without a read.
+  {
+    auto it = store_->Scan(versions_, "");
+    it->SeekToFirst();
+    version_cache_complete_ = !it->Valid() && it->status().ok();
+  }
   rebalancer_ = std::make_unique<Rebalancer>(this);
   auto conf = bus::MakeConf(kafka_, {{"group.id", options_.name},
                                      {"enable.auto.commit", "false"},
@@ -176,6 +183,7 @@ absl::Status Projection::ProcessBatch(std::vector<std::unique_ptr<RdKafka::Messa
   ProjectionTx tx(store_, &batch);
   std::map<std::pair<std::string, int32_t>, int64_t> next_offsets;
   absl::flat_hash_map<std::string, int64_t> versions;  // aggregate → last applied, this batch
+  versions.reserve(messages.size());
   int64_t applied = 0, skipped = 0;
   int dead = 0;
   common::v1::EventEnvelope event;
@@ -212,7 +220,7 @@ absl::Status Projection::ProcessBatch(std::vector<std::unique_ptr<RdKafka::Messa
       auto remembered = version_cache_.find(event.aggregate_id());
       if (remembered != version_cache_.end()) {
         entry->second = remembered->second;
-      } else {
+      } else if (!version_cache_complete_) {
         ASSIGN_OR_RETURN(auto stored, store_->Get(versions_, VersionKey(options_.name, event.aggregate_id())));
         uint64_t v = 0;
         if (stored && store::DecodeU64(*stored, &v)) entry->second = static_cast<int64_t>(v);
@@ -256,7 +264,10 @@ absl::Status Projection::ProcessBatch(std::vector<std::unique_ptr<RdKafka::Messa
   }
   // Not synced: a crash may lose the last batches, and their offsets with them, so they are consumed again.
   RETURN_IF_ERROR(store_->Write(raw, /*sync=*/false));
-  if (version_cache_.size() + versions.size() > kVersionCacheLimit) version_cache_.clear();
+  if (version_cache_.size() + versions.size() > kVersionCacheLimit) {
+    version_cache_.clear();
+    version_cache_complete_ = false;
+  }
   for (auto& [aggregate, version] : versions) version_cache_[aggregate] = version;
   applied_ += applied;
   skipped_ += skipped;

@@ -123,6 +123,9 @@ class Projection {
 
   // Last applied version per aggregate as stored; only touched on the projection's thread.
   absl::flat_hash_map<std::string, int64_t> version_cache_;
+  // The cache holds every stored version (none were stored when the projection started, and it was never
+  // trimmed since): a miss needs no read.
+  bool version_cache_complete_ = false;
   std::atomic<int64_t> applied_{0}, skipped_{0}, dead_lettered_{0};
   prometheus::Counter* applied_total_;
   prometheus::Counter* skipped_total_;
