@@ -1,8 +1,9 @@
 #include "common/obs/http_endpoint.h"
 
-#include "absl/strings/str_cat.h"
 #include <chrono>
 
+#include "absl/strings/str_cat.h"
+#include "common/base/thread_name.h"
 #include "httplib.h"
 #include "prometheus/text_serializer.h"
 
@@ -30,7 +31,10 @@ HttpEndpoint::~HttpEndpoint() { Stop(); }
 absl::StatusOr<int> HttpEndpoint::Start(const std::string& host, int port) {
   int bound = port == 0 ? server_->bind_to_any_port(host) : (server_->bind_to_port(host, port) ? port : -1);
   if (bound <= 0) return absl::UnavailableError(absl::StrCat("cannot listen for HTTP on ", host, ":", port));
-  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  thread_ = std::thread([this] {
+    NameThisThread("http");
+    server_->listen_after_bind();
+  });
   while (!server_->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   return bound;
 }

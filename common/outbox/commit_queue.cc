@@ -2,6 +2,8 @@
 
 #include <future>
 
+#include "common/base/thread_name.h"
+
 namespace jinguo::outbox {
 
 CommitQueue::CommitQueue(Outbox* outbox, prometheus::Registry* metrics) : outbox_(outbox) {
@@ -10,7 +12,10 @@ CommitQueue::CommitQueue(Outbox* outbox, prometheus::Registry* metrics) : outbox
                      .Help("Write batches committed together in one synced RocksDB write")
                      .Register(*metrics)
                      .Add({}, prometheus::Histogram::BucketBoundaries{1, 2, 4, 8, 16, 32, 64, 128});
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    NameThisThread("commit");
+    Run();
+  });
 }
 
 CommitQueue::~CommitQueue() {

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/base/status.h"
+#include "common/base/thread_name.h"
 #include "common/base/timestamp.h"
 #include "common/store/keys.h"
 #include "spdlog/spdlog.h"
@@ -99,7 +100,10 @@ OutboxRelay::~OutboxRelay() {
 
 void OutboxRelay::Start() {
   stopping_ = false;
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    NameThisThread("outbox-relay");
+    Run();
+  });
 }
 
 absl::Status OutboxRelay::Stop(absl::Duration flush_timeout) {

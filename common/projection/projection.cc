@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/base/status.h"
+#include "common/base/thread_name.h"
 #include "common/base/timestamp.h"
 #include "common/store/keys.h"
 #include "spdlog/spdlog.h"
@@ -125,7 +126,10 @@ absl::Status Projection::Start() {
   if (!dlq.ok()) return dlq.status();
   dead_letters_ = *std::move(dlq);
   stopping_ = false;
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    NameThisThread("projection");
+    Run();
+  });
   return absl::OkStatus();
 }
 
