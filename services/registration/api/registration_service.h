@@ -9,7 +9,6 @@
 // (Get/List) take no lock.
 #pragma once
 
-#include "absl/functional/any_invocable.h"
 
 #include "common/base/clock.h"
 #include "common/base/keyed_mutex.h"
@@ -39,43 +38,58 @@ struct Dependencies {
   prometheus::Registry* metrics;
 };
 
-// RegisterBeneficiary, the call made most often, uses gRPC's callback API: its thread queues the write and moves
-// on, and the commit thread finishes the call once the write is on disk. The other calls are synchronous and wait
-// for the same commit queue.
-class RegistrationService final
-    : public v1::RegistrationService::WithCallbackMethod_RegisterBeneficiary<v1::RegistrationService::Service> {
+namespace internal {
+// The generated service with every mutating call on gRPC's callback API. Reads and the import stream stay
+// synchronous.
+using CallbackWrites = v1::RegistrationService::WithCallbackMethod_RegisterHousehold<
+    v1::RegistrationService::WithCallbackMethod_UpdateHousehold<
+        v1::RegistrationService::WithCallbackMethod_RegisterBeneficiary<
+            v1::RegistrationService::WithCallbackMethod_UpdateBeneficiary<
+                v1::RegistrationService::WithCallbackMethod_ChangeMonitoringStatus<
+                    v1::RegistrationService::WithCallbackMethod_RegisterCadre<
+                        v1::RegistrationService::WithCallbackMethod_PairCadre<
+                            v1::RegistrationService::WithCallbackMethod_UnpairCadre<
+                                v1::RegistrationService::WithCallbackMethod_RecordVisit<
+                                    v1::RegistrationService::WithCallbackMethod_ResolveDuplicateCandidate<
+                                        v1::RegistrationService::Service>>>>>>>>>>;
+}  // namespace internal
+
+// Mutating calls use gRPC's callback API: their thread decides, queues the write and moves on, and the commit
+// thread finishes the call once the write is on disk, so no thread is parked per call in flight.
+class RegistrationService final : public internal::CallbackWrites {
  public:
   explicit RegistrationService(Dependencies deps);
 
-  grpc::Status RegisterHousehold(grpc::ServerContext* ctx, const v1::RegisterHouseholdRequest* req,
-                                 v1::RegisterHouseholdResponse* resp) override;
-  grpc::Status UpdateHousehold(grpc::ServerContext* ctx, const v1::UpdateHouseholdRequest* req,
-                               v1::UpdateHouseholdResponse* resp) override;
+  grpc::ServerUnaryReactor* RegisterHousehold(grpc::CallbackServerContext* ctx, const v1::RegisterHouseholdRequest* req,
+                                              v1::RegisterHouseholdResponse* resp) override;
+  grpc::ServerUnaryReactor* UpdateHousehold(grpc::CallbackServerContext* ctx, const v1::UpdateHouseholdRequest* req,
+                                            v1::UpdateHouseholdResponse* resp) override;
   grpc::ServerUnaryReactor* RegisterBeneficiary(grpc::CallbackServerContext* ctx,
                                                 const v1::RegisterBeneficiaryRequest* req,
                                                 v1::RegisterBeneficiaryResponse* resp) override;
-  grpc::Status UpdateBeneficiary(grpc::ServerContext* ctx, const v1::UpdateBeneficiaryRequest* req,
-                                 v1::UpdateBeneficiaryResponse* resp) override;
+  grpc::ServerUnaryReactor* UpdateBeneficiary(grpc::CallbackServerContext* ctx, const v1::UpdateBeneficiaryRequest* req,
+                                              v1::UpdateBeneficiaryResponse* resp) override;
   grpc::Status GetBeneficiary(grpc::ServerContext* ctx, const v1::GetBeneficiaryRequest* req,
                               v1::GetBeneficiaryResponse* resp) override;
   grpc::Status ListBeneficiaries(grpc::ServerContext* ctx, const v1::ListBeneficiariesRequest* req,
                                  v1::ListBeneficiariesResponse* resp) override;
-  grpc::Status ChangeMonitoringStatus(grpc::ServerContext* ctx, const v1::ChangeMonitoringStatusRequest* req,
-                                      v1::ChangeMonitoringStatusResponse* resp) override;
-  grpc::Status RegisterCadre(grpc::ServerContext* ctx, const v1::RegisterCadreRequest* req,
-                             v1::RegisterCadreResponse* resp) override;
-  grpc::Status PairCadre(grpc::ServerContext* ctx, const v1::PairCadreRequest* req,
-                         v1::PairCadreResponse* resp) override;
-  grpc::Status UnpairCadre(grpc::ServerContext* ctx, const v1::UnpairCadreRequest* req,
-                           v1::UnpairCadreResponse* resp) override;
-  grpc::Status RecordVisit(grpc::ServerContext* ctx, const v1::RecordVisitRequest* req,
-                           v1::RecordVisitResponse* resp) override;
+  grpc::ServerUnaryReactor* ChangeMonitoringStatus(grpc::CallbackServerContext* ctx,
+                                                   const v1::ChangeMonitoringStatusRequest* req,
+                                                   v1::ChangeMonitoringStatusResponse* resp) override;
+  grpc::ServerUnaryReactor* RegisterCadre(grpc::CallbackServerContext* ctx, const v1::RegisterCadreRequest* req,
+                                          v1::RegisterCadreResponse* resp) override;
+  grpc::ServerUnaryReactor* PairCadre(grpc::CallbackServerContext* ctx, const v1::PairCadreRequest* req,
+                                      v1::PairCadreResponse* resp) override;
+  grpc::ServerUnaryReactor* UnpairCadre(grpc::CallbackServerContext* ctx, const v1::UnpairCadreRequest* req,
+                                        v1::UnpairCadreResponse* resp) override;
+  grpc::ServerUnaryReactor* RecordVisit(grpc::CallbackServerContext* ctx, const v1::RecordVisitRequest* req,
+                                        v1::RecordVisitResponse* resp) override;
   grpc::Status ListDuplicateCandidates(grpc::ServerContext* ctx, const v1::ListDuplicateCandidatesRequest* req,
                                        v1::ListDuplicateCandidatesResponse* resp) override;
-  grpc::Status ResolveDuplicateCandidate(grpc::ServerContext* ctx, const v1::ResolveDuplicateCandidateRequest* req,
-                                         v1::ResolveDuplicateCandidateResponse* resp) override;
-  grpc::Status ImportBeneficiaries(grpc::ServerContext* ctx,
-                                   grpc::ServerReader<v1::ImportBeneficiariesRequest>* reader,
+  grpc::ServerUnaryReactor* ResolveDuplicateCandidate(grpc::CallbackServerContext* ctx,
+                                                      const v1::ResolveDuplicateCandidateRequest* req,
+                                                      v1::ResolveDuplicateCandidateResponse* resp) override;
+  grpc::Status ImportBeneficiaries(grpc::ServerContext* ctx, grpc::ServerReader<v1::ImportBeneficiariesRequest>* reader,
                                    v1::ImportBeneficiariesResponse* resp) override;
 
  private:
@@ -89,18 +103,12 @@ class RegistrationService final
   using LockKeys = std::function<std::vector<std::string>()>;
   enum class Scope { kKeys, kExclusive };
 
-  using Finish = absl::AnyInvocable<void(grpc::Status) &&>;
-
   // The shape of every mutating call: authenticate; check the request id; take the locks; return the recorded
   // answer of a retry, or decide, record the answer and queue state + events as one batch for the commit queue.
-  // `finish` gets the outcome: at once for an answer that writes nothing, on the commit thread otherwise.
-  void MutateAsync(const grpc::ServerContextBase& ctx, const char* method, const std::string& request_id,
-                   const google::protobuf::Message& request, google::protobuf::Message* response, Scope scope,
-                   const LockKeys& keys, const Decide& decide, Finish finish);
-  // MutateAsync for a synchronous handler: returns once the outcome is known.
-  grpc::Status Mutate(grpc::ServerContext* ctx, const char* method, const std::string& request_id,
-                      const google::protobuf::Message& request, google::protobuf::Message* response, Scope scope,
-                      const LockKeys& keys, const Decide& decide);
+  // The call is finished at once for an answer that writes nothing, by the commit thread otherwise.
+  grpc::ServerUnaryReactor* Mutate(grpc::CallbackServerContext* ctx, const char* method, const std::string& request_id,
+                                   const google::protobuf::Message& request, google::protobuf::Message* response,
+                                   Scope scope, const LockKeys& keys, const Decide& decide);
 
   // The lock key of a beneficiary, after resolving a merged id to the survivor.
   std::string BeneficiaryKey(const std::string& id) const;
