@@ -182,91 +182,86 @@ absl::StatusOr<v1::Beneficiary> RegistrationService::LoadBeneficiary(const std::
 grpc::ServerUnaryReactor* RegistrationService::RegisterHousehold(grpc::CallbackServerContext* ctx,
                                                                  const v1::RegisterHouseholdRequest* req,
                                                                  v1::RegisterHouseholdResponse* resp) {
-  return Mutate(ctx, "RegisterHousehold", req->request_id(), *req, resp, Scope::kKeys, NoKeys,
-                [&](const rpc::Principal& who, Tx& tx) {
-                  FieldViolations v;
-                  v.Check("region_code", validate::CheckRegionCode(*d_.regions, req->region_code()));
-                  if (req->attribute() == v1::HOUSEHOLD_ATTRIBUTE_UNSPECIFIED ||
-                      !v1::HouseholdAttribute_IsValid(req->attribute())) {
-                    v.Add("attribute", "must be GENERAL (一般贫困户), LOW_INCOME (低保贫困户) or DESTITUTE (特困供养)");
-                  }
-                  domain::CheckPersonName(req->head_name(), "head_name", v);
-                  absl::CivilDay today = Today();
-                  auto on = DateOrToday(req->registered_on(), req->has_registered_on(), today, "registered_on", v);
-                  RETURN_IF_ERROR(v.ToStatus());
-                  RETURN_IF_ERROR(rpc::Authorize(who, Role::kOperator, req->region_code()));
-                  v1::Household h;
-                  h.set_id(d_.ids->Next());
-                  h.set_region_code(req->region_code());
-                  h.set_attribute(req->attribute());
-                  h.set_head_name(req->head_name());
-                  *h.mutable_registered_on() = ToProto(*on);
-                  h.set_version(1);
-                  d_.registry->PutHousehold(&tx.batch, h);
-                  v1::HouseholdRegistered e;
-                  e.set_household_id(h.id());
-                  e.set_region_code(h.region_code());
-                  e.set_attribute(h.attribute());
-                  *e.mutable_registered_on() = h.registered_on();
-                  tx.events.push_back(events_.Make({h.id(), 1, "", h.region_code()}, e, req->request_id()));
-                  *resp->mutable_household() = h;
-                  return absl::OkStatus();
-                });
+  return Mutate(ctx, "RegisterHousehold", req->request_id(), *req, resp, Scope::kKeys, NoKeys, [&](const rpc::Principal& who, Tx& tx) {
+    FieldViolations v;
+    v.Check("region_code", validate::CheckRegionCode(*d_.regions, req->region_code()));
+    if (req->attribute() == v1::HOUSEHOLD_ATTRIBUTE_UNSPECIFIED || !v1::HouseholdAttribute_IsValid(req->attribute())) {
+      v.Add("attribute", "must be GENERAL (一般贫困户), LOW_INCOME (低保贫困户) or DESTITUTE (特困供养)");
+    }
+    domain::CheckPersonName(req->head_name(), "head_name", v);
+    absl::CivilDay today = Today();
+    auto on = DateOrToday(req->registered_on(), req->has_registered_on(), today, "registered_on", v);
+    RETURN_IF_ERROR(v.ToStatus());
+    RETURN_IF_ERROR(rpc::Authorize(who, Role::kOperator, req->region_code()));
+    v1::Household h;
+    h.set_id(d_.ids->Next());
+    h.set_region_code(req->region_code());
+    h.set_attribute(req->attribute());
+    h.set_head_name(req->head_name());
+    *h.mutable_registered_on() = ToProto(*on);
+    h.set_version(1);
+    d_.registry->PutHousehold(&tx.batch, h);
+    v1::HouseholdRegistered e;
+    e.set_household_id(h.id());
+    e.set_region_code(h.region_code());
+    e.set_attribute(h.attribute());
+    *e.mutable_registered_on() = h.registered_on();
+    tx.events.push_back(events_.Make({h.id(), 1, "", h.region_code()}, e, req->request_id()));
+    *resp->mutable_household() = h;
+    return absl::OkStatus();
+  });
 }
 
 grpc::ServerUnaryReactor* RegistrationService::UpdateHousehold(grpc::CallbackServerContext* ctx,
                                                                const v1::UpdateHouseholdRequest* req,
                                                                v1::UpdateHouseholdResponse* resp) {
-  return Mutate(ctx, "UpdateHousehold", req->request_id(), *req, resp, Scope::kExclusive, NoKeys,
-                [&](const rpc::Principal& who, Tx& tx) {
-                  FieldViolations v;
-                  if (req->household_id().empty()) v.Add("household_id", "is required");
-                  v.Check("region_code", validate::CheckRegionCode(*d_.regions, req->region_code()));
-                  if (req->attribute() == v1::HOUSEHOLD_ATTRIBUTE_UNSPECIFIED ||
-                      !v1::HouseholdAttribute_IsValid(req->attribute())) {
-                    v.Add("attribute", "must be GENERAL (一般贫困户), LOW_INCOME (低保贫困户) or DESTITUTE (特困供养)");
-                  }
-                  domain::CheckPersonName(req->head_name(), "head_name", v);
-                  RETURN_IF_ERROR(v.ToStatus());
-                  ASSIGN_OR_RETURN(auto current, d_.registry->GetHousehold(req->household_id()));
-                  if (!current) return absl::NotFoundError(absl::StrCat("no household ", req->household_id()));
-                  RETURN_IF_ERROR(rpc::Authorize(who, Role::kOperator, current->region_code()));
-                  RETURN_IF_ERROR(rpc::Authorize(who, Role::kOperator, req->region_code()));
-                  RETURN_IF_ERROR(CheckExpectedVersion(req->expected_version(), current->version(), "the household"));
+  return Mutate(ctx, "UpdateHousehold", req->request_id(), *req, resp, Scope::kExclusive, NoKeys, [&](const rpc::Principal& who, Tx& tx) {
+    FieldViolations v;
+    if (req->household_id().empty()) v.Add("household_id", "is required");
+    v.Check("region_code", validate::CheckRegionCode(*d_.regions, req->region_code()));
+    if (req->attribute() == v1::HOUSEHOLD_ATTRIBUTE_UNSPECIFIED || !v1::HouseholdAttribute_IsValid(req->attribute())) {
+      v.Add("attribute", "must be GENERAL (一般贫困户), LOW_INCOME (低保贫困户) or DESTITUTE (特困供养)");
+    }
+    domain::CheckPersonName(req->head_name(), "head_name", v);
+    RETURN_IF_ERROR(v.ToStatus());
+    ASSIGN_OR_RETURN(auto current, d_.registry->GetHousehold(req->household_id()));
+    if (!current) return absl::NotFoundError(absl::StrCat("no household ", req->household_id()));
+    RETURN_IF_ERROR(rpc::Authorize(who, Role::kOperator, current->region_code()));
+    RETURN_IF_ERROR(rpc::Authorize(who, Role::kOperator, req->region_code()));
+    RETURN_IF_ERROR(CheckExpectedVersion(req->expected_version(), current->version(), "the household"));
 
-                  v1::Household h = *current;
-                  h.set_region_code(req->region_code());
-                  h.set_attribute(req->attribute());
-                  h.set_head_name(req->head_name());
-                  h.set_version(current->version() + 1);
-                  d_.registry->PutHousehold(&tx.batch, h);
-                  v1::HouseholdUpdated e;
-                  e.set_household_id(h.id());
-                  e.set_region_code(h.region_code());
-                  e.set_attribute(h.attribute());
-                  e.set_previous_region_code(current->region_code());
-                  e.set_previous_attribute(current->attribute());
-                  tx.events.push_back(events_.Make({h.id(), h.version(), "", h.region_code()}, e, req->request_id()));
-                  if (h.region_code() != current->region_code() || h.attribute() != current->attribute()) {
-                    for (const std::string& member_id : current->member_ids()) {
-                      ASSIGN_OR_RETURN(auto member, d_.registry->GetBeneficiary(member_id));
-                      if (!member) continue;
-                      v1::Beneficiary moved = *member;
-                      moved.set_region_code(h.region_code());
-                      moved.set_household_attribute(h.attribute());
-                      moved.set_version(member->version() + 1);
-                      d_.registry->PutBeneficiary(&tx.batch, moved, &*member);
-                      v1::BeneficiaryUpdated be;
-                      *be.mutable_beneficiary() = domain::FactsOf(moved);
-                      if (moved.region_code() != member->region_code())
-                        be.set_previous_region_code(member->region_code());
-                      tx.events.push_back(events_.Make({moved.id(), moved.version(), moved.id(), moved.region_code()},
-                                                       be, req->request_id()));
-                    }
-                  }
-                  *resp->mutable_household() = h;
-                  return absl::OkStatus();
-                });
+    v1::Household h = *current;
+    h.set_region_code(req->region_code());
+    h.set_attribute(req->attribute());
+    h.set_head_name(req->head_name());
+    h.set_version(current->version() + 1);
+    d_.registry->PutHousehold(&tx.batch, h);
+    v1::HouseholdUpdated e;
+    e.set_household_id(h.id());
+    e.set_region_code(h.region_code());
+    e.set_attribute(h.attribute());
+    e.set_previous_region_code(current->region_code());
+    e.set_previous_attribute(current->attribute());
+    tx.events.push_back(events_.Make({h.id(), h.version(), "", h.region_code()}, e, req->request_id()));
+    if (h.region_code() != current->region_code() || h.attribute() != current->attribute()) {
+      for (const std::string& member_id : current->member_ids()) {
+        ASSIGN_OR_RETURN(auto member, d_.registry->GetBeneficiary(member_id));
+        if (!member) continue;
+        v1::Beneficiary moved = *member;
+        moved.set_region_code(h.region_code());
+        moved.set_household_attribute(h.attribute());
+        moved.set_version(member->version() + 1);
+        d_.registry->PutBeneficiary(&tx.batch, moved, &*member);
+        v1::BeneficiaryUpdated be;
+        *be.mutable_beneficiary() = domain::FactsOf(moved);
+        if (moved.region_code() != member->region_code()) be.set_previous_region_code(member->region_code());
+        tx.events.push_back(
+            events_.Make({moved.id(), moved.version(), moved.id(), moved.region_code()}, be, req->request_id()));
+      }
+    }
+    *resp->mutable_household() = h;
+    return absl::OkStatus();
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -350,38 +345,37 @@ grpc::ServerUnaryReactor* RegistrationService::RegisterBeneficiary(grpc::Callbac
 grpc::ServerUnaryReactor* RegistrationService::UpdateBeneficiary(grpc::CallbackServerContext* ctx,
                                                                  const v1::UpdateBeneficiaryRequest* req,
                                                                  v1::UpdateBeneficiaryResponse* resp) {
-  return Mutate(
-      ctx, "UpdateBeneficiary", req->request_id(), *req, resp, Scope::kKeys,
-      [&] {
-        auto keys = RegistrationKeys(req->beneficiary());
-        keys.push_back(BeneficiaryKey(req->beneficiary_id()));
-        return keys;
-      },
-      [&](const rpc::Principal& who, Tx& tx) {
-        ASSIGN_OR_RETURN(v1::Beneficiary current, LoadBeneficiary(req->beneficiary_id(), "beneficiary_id"));
-        RETURN_IF_ERROR(rpc::Authorize(who, Role::kOperator, current.region_code()));
-        std::optional<v1::Household> household;
-        if (!req->beneficiary().household_id().empty()) {
-          ASSIGN_OR_RETURN(household, d_.registry->GetHouseholdRecord(req->beneficiary().household_id()));
-        }
-        FieldViolations v;
-        domain::DerivedFacts facts = domain::CheckUpdate(req->beneficiary(), current, household ? &*household : nullptr,
-                                                         Today(), "beneficiary.", v);
-        RETURN_IF_ERROR(v.ToStatus());
-        RETURN_IF_ERROR(rpc::Authorize(who, Role::kOperator, household->region_code()));
-        RETURN_IF_ERROR(CheckExpectedVersion(req->expected_version(), current.version(), "the beneficiary"));
-        v1::Beneficiary b = domain::BuildBeneficiary(current.id(), req->beneficiary(), facts, *household);
-        *b.mutable_cadre_ids() = current.cadre_ids();
-        *b.mutable_merged_ids() = current.merged_ids();
-        b.set_version(current.version() + 1);
-        d_.registry->PutBeneficiary(&tx.batch, b, &current);
-        v1::BeneficiaryUpdated e;
-        *e.mutable_beneficiary() = domain::FactsOf(b);
-        if (b.region_code() != current.region_code()) e.set_previous_region_code(current.region_code());
-        tx.events.push_back(events_.Make({b.id(), b.version(), b.id(), b.region_code()}, e, req->request_id()));
-        *resp->mutable_beneficiary() = b;
-        return absl::OkStatus();
-      });
+  return Mutate(ctx, "UpdateBeneficiary", req->request_id(), *req, resp, Scope::kKeys,
+                [&] {
+                  auto keys = RegistrationKeys(req->beneficiary());
+                  keys.push_back(BeneficiaryKey(req->beneficiary_id()));
+                  return keys;
+                },
+                [&](const rpc::Principal& who, Tx& tx) {
+    ASSIGN_OR_RETURN(v1::Beneficiary current, LoadBeneficiary(req->beneficiary_id(), "beneficiary_id"));
+    RETURN_IF_ERROR(rpc::Authorize(who, Role::kOperator, current.region_code()));
+    std::optional<v1::Household> household;
+    if (!req->beneficiary().household_id().empty()) {
+      ASSIGN_OR_RETURN(household, d_.registry->GetHouseholdRecord(req->beneficiary().household_id()));
+    }
+    FieldViolations v;
+    domain::DerivedFacts facts = domain::CheckUpdate(req->beneficiary(), current, household ? &*household : nullptr,
+                                                     Today(), "beneficiary.", v);
+    RETURN_IF_ERROR(v.ToStatus());
+    RETURN_IF_ERROR(rpc::Authorize(who, Role::kOperator, household->region_code()));
+    RETURN_IF_ERROR(CheckExpectedVersion(req->expected_version(), current.version(), "the beneficiary"));
+    v1::Beneficiary b = domain::BuildBeneficiary(current.id(), req->beneficiary(), facts, *household);
+    *b.mutable_cadre_ids() = current.cadre_ids();
+    *b.mutable_merged_ids() = current.merged_ids();
+    b.set_version(current.version() + 1);
+    d_.registry->PutBeneficiary(&tx.batch, b, &current);
+    v1::BeneficiaryUpdated e;
+    *e.mutable_beneficiary() = domain::FactsOf(b);
+    if (b.region_code() != current.region_code()) e.set_previous_region_code(current.region_code());
+    tx.events.push_back(events_.Make({b.id(), b.version(), b.id(), b.region_code()}, e, req->request_id()));
+    *resp->mutable_beneficiary() = b;
+    return absl::OkStatus();
+  });
 }
 
 grpc::Status RegistrationService::GetBeneficiary(grpc::ServerContext* ctx, const v1::GetBeneficiaryRequest* req,
@@ -425,40 +419,38 @@ grpc::Status RegistrationService::ListBeneficiaries(grpc::ServerContext* ctx, co
 grpc::ServerUnaryReactor* RegistrationService::ChangeMonitoringStatus(grpc::CallbackServerContext* ctx,
                                                                       const v1::ChangeMonitoringStatusRequest* req,
                                                                       v1::ChangeMonitoringStatusResponse* resp) {
-  return Mutate(
-      ctx, "ChangeMonitoringStatus", req->request_id(), *req, resp, Scope::kKeys,
-      [&] { return std::vector<std::string>{BeneficiaryKey(req->beneficiary_id())}; },
-      [&](const rpc::Principal& who, Tx& tx) {
-        FieldViolations v;
-        if (req->beneficiary_id().empty()) v.Add("beneficiary_id", "is required");
-        if (req->status() == v1::MONITORING_STATUS_UNSPECIFIED || !v1::MonitoringStatus_IsValid(req->status())) {
-          v.Add("status", "is required");
-        }
-        if (req->reason().empty()) v.Add("reason", "is required (why the status changes)");
-        if (!req->has_effective_on()) {
-          v.Add("effective_on", "is required");
-        } else {
-          DateOrToday(req->effective_on(), true, Today(), "effective_on", v).IgnoreError();
-        }
-        RETURN_IF_ERROR(v.ToStatus());
-        ASSIGN_OR_RETURN(v1::Beneficiary current, LoadBeneficiary(req->beneficiary_id(), "beneficiary_id"));
-        RETURN_IF_ERROR(rpc::Authorize(who, Role::kOperator, current.region_code()));
-        RETURN_IF_ERROR(CheckExpectedVersion(req->expected_version(), current.version(), "the beneficiary"));
-        RETURN_IF_ERROR(domain::CheckMonitoringTransition(current.monitoring_status(), req->status()));
-        v1::Beneficiary b = current;
-        b.set_monitoring_status(req->status());
-        b.set_version(current.version() + 1);
-        d_.registry->PutBeneficiary(&tx.batch, b, &current);
-        v1::MonitoringStatusChanged e;
-        e.set_beneficiary_id(b.id());
-        e.set_previous_status(current.monitoring_status());
-        e.set_status(b.monitoring_status());
-        e.set_reason(req->reason());
-        *e.mutable_effective_on() = req->effective_on();
-        tx.events.push_back(events_.Make({b.id(), b.version(), b.id(), b.region_code()}, e, req->request_id()));
-        *resp->mutable_beneficiary() = b;
-        return absl::OkStatus();
-      });
+  return Mutate(ctx, "ChangeMonitoringStatus", req->request_id(), *req, resp, Scope::kKeys,
+                [&] { return std::vector<std::string>{BeneficiaryKey(req->beneficiary_id())}; }, [&](const rpc::Principal& who, Tx& tx) {
+    FieldViolations v;
+    if (req->beneficiary_id().empty()) v.Add("beneficiary_id", "is required");
+    if (req->status() == v1::MONITORING_STATUS_UNSPECIFIED || !v1::MonitoringStatus_IsValid(req->status())) {
+      v.Add("status", "is required");
+    }
+    if (req->reason().empty()) v.Add("reason", "is required (why the status changes)");
+    if (!req->has_effective_on()) {
+      v.Add("effective_on", "is required");
+    } else {
+      DateOrToday(req->effective_on(), true, Today(), "effective_on", v).IgnoreError();
+    }
+    RETURN_IF_ERROR(v.ToStatus());
+    ASSIGN_OR_RETURN(v1::Beneficiary current, LoadBeneficiary(req->beneficiary_id(), "beneficiary_id"));
+    RETURN_IF_ERROR(rpc::Authorize(who, Role::kOperator, current.region_code()));
+    RETURN_IF_ERROR(CheckExpectedVersion(req->expected_version(), current.version(), "the beneficiary"));
+    RETURN_IF_ERROR(domain::CheckMonitoringTransition(current.monitoring_status(), req->status()));
+    v1::Beneficiary b = current;
+    b.set_monitoring_status(req->status());
+    b.set_version(current.version() + 1);
+    d_.registry->PutBeneficiary(&tx.batch, b, &current);
+    v1::MonitoringStatusChanged e;
+    e.set_beneficiary_id(b.id());
+    e.set_previous_status(current.monitoring_status());
+    e.set_status(b.monitoring_status());
+    e.set_reason(req->reason());
+    *e.mutable_effective_on() = req->effective_on();
+    tx.events.push_back(events_.Make({b.id(), b.version(), b.id(), b.region_code()}, e, req->request_id()));
+    *resp->mutable_beneficiary() = b;
+    return absl::OkStatus();
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -467,37 +459,36 @@ grpc::ServerUnaryReactor* RegistrationService::ChangeMonitoringStatus(grpc::Call
 grpc::ServerUnaryReactor* RegistrationService::RegisterCadre(grpc::CallbackServerContext* ctx,
                                                              const v1::RegisterCadreRequest* req,
                                                              v1::RegisterCadreResponse* resp) {
-  return Mutate(ctx, "RegisterCadre", req->request_id(), *req, resp, Scope::kKeys, NoKeys,
-                [&](const rpc::Principal& who, Tx& tx) {
-                  FieldViolations v;
-                  domain::CheckPersonName(req->name(), "name", v);
-                  std::string mobile;
-                  if (!req->mobile().empty()) {
-                    auto m = validate::ParseMobile(req->mobile());
-                    if (v.Check("mobile", m.status())) mobile = *m;
-                  }
-                  if (req->region_code().empty()) {
-                    v.Add("region_code", "is required (the region the cadre serves)");
-                  } else {
-                    v.Check("region_code", validate::CheckRegionPrefix(*d_.regions, req->region_code()));
-                  }
-                  RETURN_IF_ERROR(v.ToStatus());
-                  RETURN_IF_ERROR(rpc::Authorize(who, Role::kOperator, req->region_code()));
-                  v1::Cadre c;
-                  c.set_id(d_.ids->Next());
-                  c.set_name(req->name());
-                  c.set_mobile(mobile);
-                  c.set_region_code(req->region_code());
-                  c.set_version(1);
-                  d_.registry->PutCadre(&tx.batch, c);
-                  v1::CadreRegistered e;
-                  e.set_cadre_id(c.id());
-                  e.set_name(c.name());
-                  e.set_region_code(c.region_code());
-                  tx.events.push_back(events_.Make({c.id(), 1, "", c.region_code()}, e, req->request_id()));
-                  *resp->mutable_cadre() = c;
-                  return absl::OkStatus();
-                });
+  return Mutate(ctx, "RegisterCadre", req->request_id(), *req, resp, Scope::kKeys, NoKeys, [&](const rpc::Principal& who, Tx& tx) {
+    FieldViolations v;
+    domain::CheckPersonName(req->name(), "name", v);
+    std::string mobile;
+    if (!req->mobile().empty()) {
+      auto m = validate::ParseMobile(req->mobile());
+      if (v.Check("mobile", m.status())) mobile = *m;
+    }
+    if (req->region_code().empty()) {
+      v.Add("region_code", "is required (the region the cadre serves)");
+    } else {
+      v.Check("region_code", validate::CheckRegionPrefix(*d_.regions, req->region_code()));
+    }
+    RETURN_IF_ERROR(v.ToStatus());
+    RETURN_IF_ERROR(rpc::Authorize(who, Role::kOperator, req->region_code()));
+    v1::Cadre c;
+    c.set_id(d_.ids->Next());
+    c.set_name(req->name());
+    c.set_mobile(mobile);
+    c.set_region_code(req->region_code());
+    c.set_version(1);
+    d_.registry->PutCadre(&tx.batch, c);
+    v1::CadreRegistered e;
+    e.set_cadre_id(c.id());
+    e.set_name(c.name());
+    e.set_region_code(c.region_code());
+    tx.events.push_back(events_.Make({c.id(), 1, "", c.region_code()}, e, req->request_id()));
+    *resp->mutable_cadre() = c;
+    return absl::OkStatus();
+  });
 }
 
 namespace {
@@ -509,120 +500,114 @@ std::string PairingAggregate(const std::string& cadre_id, const std::string& ben
 }  // namespace
 
 grpc::ServerUnaryReactor* RegistrationService::PairCadre(grpc::CallbackServerContext* ctx,
-                                                         const v1::PairCadreRequest* req, v1::PairCadreResponse* resp) {
-  return Mutate(
-      ctx, "PairCadre", req->request_id(), *req, resp, Scope::kKeys,
-      [&] { return std::vector<std::string>{BeneficiaryKey(req->beneficiary_id())}; },
-      [&](const rpc::Principal& who, Tx& tx) {
-        FieldViolations v;
-        if (req->cadre_id().empty()) v.Add("cadre_id", "is required");
-        if (req->beneficiary_id().empty()) v.Add("beneficiary_id", "is required");
-        auto on = DateOrToday(req->paired_on(), req->has_paired_on(), Today(), "paired_on", v);
-        RETURN_IF_ERROR(v.ToStatus());
-        ASSIGN_OR_RETURN(auto cadre, d_.registry->GetCadre(req->cadre_id()));
-        if (!cadre) return absl::NotFoundError(absl::StrCat("no cadre ", req->cadre_id()));
-        ASSIGN_OR_RETURN(v1::Beneficiary b, LoadBeneficiary(req->beneficiary_id(), "beneficiary_id"));
-        RETURN_IF_ERROR(rpc::Authorize(who, Role::kOperator, b.region_code()));
-        if (b.region_code().rfind(cadre->region_code(), 0) != 0) {
-          return absl::FailedPreconditionError(absl::StrCat("cadre ", cadre->name(), " serves region ",
-                                                            cadre->region_code(), "; the beneficiary lives in ",
-                                                            b.region_code(), ", outside it"));
-        }
-        ASSIGN_OR_RETURN(store::PairingState pairing, d_.registry->GetPairing(b.id(), cadre->id()));
-        if (pairing.active) return absl::AlreadyExistsError("this cadre is already paired with this beneficiary");
-        pairing.active = true;
-        ++pairing.version;
-        d_.registry->PutPairing(&tx.batch, b.id(), cadre->id(), pairing);
-        v1::Beneficiary updated = b;
-        updated.add_cadre_ids(cadre->id());
-        d_.registry->PutBeneficiary(&tx.batch, updated, &b);
-        v1::CadrePaired e;
-        e.set_cadre_id(cadre->id());
-        e.set_beneficiary_id(b.id());
-        *e.mutable_paired_on() = ToProto(*on);
-        tx.events.push_back(events_.Make(
-            {PairingAggregate(cadre->id(), b.id()), pairing.version, b.id(), b.region_code()}, e, req->request_id()));
-        *resp->mutable_beneficiary() = updated;
-        return absl::OkStatus();
-      });
+                                                         const v1::PairCadreRequest* req,
+                                                         v1::PairCadreResponse* resp) {
+  return Mutate(ctx, "PairCadre", req->request_id(), *req, resp, Scope::kKeys,
+                [&] { return std::vector<std::string>{BeneficiaryKey(req->beneficiary_id())}; }, [&](const rpc::Principal& who, Tx& tx) {
+    FieldViolations v;
+    if (req->cadre_id().empty()) v.Add("cadre_id", "is required");
+    if (req->beneficiary_id().empty()) v.Add("beneficiary_id", "is required");
+    auto on = DateOrToday(req->paired_on(), req->has_paired_on(), Today(), "paired_on", v);
+    RETURN_IF_ERROR(v.ToStatus());
+    ASSIGN_OR_RETURN(auto cadre, d_.registry->GetCadre(req->cadre_id()));
+    if (!cadre) return absl::NotFoundError(absl::StrCat("no cadre ", req->cadre_id()));
+    ASSIGN_OR_RETURN(v1::Beneficiary b, LoadBeneficiary(req->beneficiary_id(), "beneficiary_id"));
+    RETURN_IF_ERROR(rpc::Authorize(who, Role::kOperator, b.region_code()));
+    if (b.region_code().rfind(cadre->region_code(), 0) != 0) {
+      return absl::FailedPreconditionError(absl::StrCat("cadre ", cadre->name(), " serves region ",
+                                                        cadre->region_code(), "; the beneficiary lives in ",
+                                                        b.region_code(), ", outside it"));
+    }
+    ASSIGN_OR_RETURN(store::PairingState pairing, d_.registry->GetPairing(b.id(), cadre->id()));
+    if (pairing.active) return absl::AlreadyExistsError("this cadre is already paired with this beneficiary");
+    pairing.active = true;
+    ++pairing.version;
+    d_.registry->PutPairing(&tx.batch, b.id(), cadre->id(), pairing);
+    v1::Beneficiary updated = b;
+    updated.add_cadre_ids(cadre->id());
+    d_.registry->PutBeneficiary(&tx.batch, updated, &b);
+    v1::CadrePaired e;
+    e.set_cadre_id(cadre->id());
+    e.set_beneficiary_id(b.id());
+    *e.mutable_paired_on() = ToProto(*on);
+    tx.events.push_back(events_.Make({PairingAggregate(cadre->id(), b.id()), pairing.version, b.id(), b.region_code()},
+                                     e, req->request_id()));
+    *resp->mutable_beneficiary() = updated;
+    return absl::OkStatus();
+  });
 }
 
 grpc::ServerUnaryReactor* RegistrationService::UnpairCadre(grpc::CallbackServerContext* ctx,
                                                            const v1::UnpairCadreRequest* req,
                                                            v1::UnpairCadreResponse* resp) {
-  return Mutate(
-      ctx, "UnpairCadre", req->request_id(), *req, resp, Scope::kKeys,
-      [&] { return std::vector<std::string>{BeneficiaryKey(req->beneficiary_id())}; },
-      [&](const rpc::Principal& who, Tx& tx) {
-        FieldViolations v;
-        if (req->cadre_id().empty()) v.Add("cadre_id", "is required");
-        if (req->beneficiary_id().empty()) v.Add("beneficiary_id", "is required");
-        if (req->reason().empty()) v.Add("reason", "is required");
-        RETURN_IF_ERROR(v.ToStatus());
-        ASSIGN_OR_RETURN(v1::Beneficiary b, LoadBeneficiary(req->beneficiary_id(), "beneficiary_id"));
-        RETURN_IF_ERROR(rpc::Authorize(who, Role::kOperator, b.region_code()));
-        ASSIGN_OR_RETURN(store::PairingState pairing, d_.registry->GetPairing(b.id(), req->cadre_id()));
-        if (!pairing.active) return absl::FailedPreconditionError("this cadre is not paired with this beneficiary");
-        pairing.active = false;
-        ++pairing.version;
-        d_.registry->PutPairing(&tx.batch, b.id(), req->cadre_id(), pairing);
-        v1::Beneficiary updated = b;
-        updated.clear_cadre_ids();
-        for (const auto& c : b.cadre_ids()) {
-          if (c != req->cadre_id()) updated.add_cadre_ids(c);
-        }
-        d_.registry->PutBeneficiary(&tx.batch, updated, &b);
-        v1::CadreUnpaired e;
-        e.set_cadre_id(req->cadre_id());
-        e.set_beneficiary_id(b.id());
-        e.set_reason(req->reason());
-        tx.events.push_back(
-            events_.Make({PairingAggregate(req->cadre_id(), b.id()), pairing.version, b.id(), b.region_code()}, e,
-                         req->request_id()));
-        *resp->mutable_beneficiary() = updated;
-        return absl::OkStatus();
-      });
+  return Mutate(ctx, "UnpairCadre", req->request_id(), *req, resp, Scope::kKeys,
+                [&] { return std::vector<std::string>{BeneficiaryKey(req->beneficiary_id())}; }, [&](const rpc::Principal& who, Tx& tx) {
+    FieldViolations v;
+    if (req->cadre_id().empty()) v.Add("cadre_id", "is required");
+    if (req->beneficiary_id().empty()) v.Add("beneficiary_id", "is required");
+    if (req->reason().empty()) v.Add("reason", "is required");
+    RETURN_IF_ERROR(v.ToStatus());
+    ASSIGN_OR_RETURN(v1::Beneficiary b, LoadBeneficiary(req->beneficiary_id(), "beneficiary_id"));
+    RETURN_IF_ERROR(rpc::Authorize(who, Role::kOperator, b.region_code()));
+    ASSIGN_OR_RETURN(store::PairingState pairing, d_.registry->GetPairing(b.id(), req->cadre_id()));
+    if (!pairing.active) return absl::FailedPreconditionError("this cadre is not paired with this beneficiary");
+    pairing.active = false;
+    ++pairing.version;
+    d_.registry->PutPairing(&tx.batch, b.id(), req->cadre_id(), pairing);
+    v1::Beneficiary updated = b;
+    updated.clear_cadre_ids();
+    for (const auto& c : b.cadre_ids()) {
+      if (c != req->cadre_id()) updated.add_cadre_ids(c);
+    }
+    d_.registry->PutBeneficiary(&tx.batch, updated, &b);
+    v1::CadreUnpaired e;
+    e.set_cadre_id(req->cadre_id());
+    e.set_beneficiary_id(b.id());
+    e.set_reason(req->reason());
+    tx.events.push_back(events_.Make(
+        {PairingAggregate(req->cadre_id(), b.id()), pairing.version, b.id(), b.region_code()}, e, req->request_id()));
+    *resp->mutable_beneficiary() = updated;
+    return absl::OkStatus();
+  });
 }
 
 grpc::ServerUnaryReactor* RegistrationService::RecordVisit(grpc::CallbackServerContext* ctx,
                                                            const v1::RecordVisitRequest* req,
                                                            v1::RecordVisitResponse* resp) {
-  return Mutate(
-      ctx, "RecordVisit", req->request_id(), *req, resp, Scope::kKeys,
-      [&] { return std::vector<std::string>{BeneficiaryKey(req->beneficiary_id())}; },
-      [&](const rpc::Principal& who, Tx& tx) {
-        FieldViolations v;
-        if (req->cadre_id().empty()) v.Add("cadre_id", "is required");
-        if (req->beneficiary_id().empty()) v.Add("beneficiary_id", "is required");
-        if (!req->has_visited_on()) {
-          v.Add("visited_on", "is required");
-        } else {
-          DateOrToday(req->visited_on(), true, Today(), "visited_on", v).IgnoreError();
-        }
-        if (req->notes().size() > 6000) v.Add("notes", "must be at most 2000 characters");
-        RETURN_IF_ERROR(v.ToStatus());
-        ASSIGN_OR_RETURN(v1::Beneficiary b, LoadBeneficiary(req->beneficiary_id(), "beneficiary_id"));
-        RETURN_IF_ERROR(rpc::Authorize(who, Role::kOperator, b.region_code()));
-        ASSIGN_OR_RETURN(store::PairingState pairing, d_.registry->GetPairing(b.id(), req->cadre_id()));
-        if (!pairing.active) {
-          return absl::FailedPreconditionError("only a cadre paired with the beneficiary records visits to her");
-        }
-        v1::Visit visit;
-        visit.set_id(d_.ids->Next());
-        visit.set_cadre_id(req->cadre_id());
-        visit.set_beneficiary_id(b.id());
-        *visit.mutable_visited_on() = req->visited_on();
-        visit.set_notes(req->notes());
-        d_.registry->PutVisit(&tx.batch, visit);
-        v1::VisitRecorded e;
-        e.set_visit_id(visit.id());
-        e.set_cadre_id(visit.cadre_id());
-        e.set_beneficiary_id(b.id());
-        *e.mutable_visited_on() = visit.visited_on();
-        tx.events.push_back(events_.Make({visit.id(), 1, b.id(), b.region_code()}, e, req->request_id()));
-        *resp->mutable_visit() = visit;
-        return absl::OkStatus();
-      });
+  return Mutate(ctx, "RecordVisit", req->request_id(), *req, resp, Scope::kKeys,
+                [&] { return std::vector<std::string>{BeneficiaryKey(req->beneficiary_id())}; }, [&](const rpc::Principal& who, Tx& tx) {
+    FieldViolations v;
+    if (req->cadre_id().empty()) v.Add("cadre_id", "is required");
+    if (req->beneficiary_id().empty()) v.Add("beneficiary_id", "is required");
+    if (!req->has_visited_on()) {
+      v.Add("visited_on", "is required");
+    } else {
+      DateOrToday(req->visited_on(), true, Today(), "visited_on", v).IgnoreError();
+    }
+    if (req->notes().size() > 6000) v.Add("notes", "must be at most 2000 characters");
+    RETURN_IF_ERROR(v.ToStatus());
+    ASSIGN_OR_RETURN(v1::Beneficiary b, LoadBeneficiary(req->beneficiary_id(), "beneficiary_id"));
+    RETURN_IF_ERROR(rpc::Authorize(who, Role::kOperator, b.region_code()));
+    ASSIGN_OR_RETURN(store::PairingState pairing, d_.registry->GetPairing(b.id(), req->cadre_id()));
+    if (!pairing.active) {
+      return absl::FailedPreconditionError("only a cadre paired with the beneficiary records visits to her");
+    }
+    v1::Visit visit;
+    visit.set_id(d_.ids->Next());
+    visit.set_cadre_id(req->cadre_id());
+    visit.set_beneficiary_id(b.id());
+    *visit.mutable_visited_on() = req->visited_on();
+    visit.set_notes(req->notes());
+    d_.registry->PutVisit(&tx.batch, visit);
+    v1::VisitRecorded e;
+    e.set_visit_id(visit.id());
+    e.set_cadre_id(visit.cadre_id());
+    e.set_beneficiary_id(b.id());
+    *e.mutable_visited_on() = visit.visited_on();
+    tx.events.push_back(events_.Make({visit.id(), 1, b.id(), b.region_code()}, e, req->request_id()));
+    *resp->mutable_visit() = visit;
+    return absl::OkStatus();
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -653,77 +638,75 @@ grpc::Status RegistrationService::ListDuplicateCandidates(grpc::ServerContext* c
   return grpc::Status::OK;
 }
 
-grpc::ServerUnaryReactor* RegistrationService::ResolveDuplicateCandidate(
-    grpc::CallbackServerContext* ctx, const v1::ResolveDuplicateCandidateRequest* req,
-    v1::ResolveDuplicateCandidateResponse* resp) {
-  return Mutate(
-      ctx, "ResolveDuplicateCandidate", req->request_id(), *req, resp, Scope::kExclusive, NoKeys,
-      [&](const rpc::Principal& who, Tx& tx) {
-        FieldViolations v;
-        if (req->candidate_id().empty()) v.Add("candidate_id", "is required");
-        if (req->resolution() != v1::DUPLICATE_STATE_CONFIRMED && req->resolution() != v1::DUPLICATE_STATE_DISMISSED) {
-          v.Add("resolution", "must be CONFIRMED (merge the two) or DISMISSED (two different people)");
-        }
-        RETURN_IF_ERROR(v.ToStatus());
-        ASSIGN_OR_RETURN(auto candidate, d_.registry->GetCandidate(req->candidate_id()));
-        if (!candidate) return absl::NotFoundError(absl::StrCat("no duplicate candidate ", req->candidate_id()));
-        RETURN_IF_ERROR(rpc::Authorize(who, Role::kOperator, candidate->region_code()));
-        if (candidate->state() != v1::DUPLICATE_STATE_OPEN) {
-          return absl::FailedPreconditionError(
-              absl::StrCat("the candidate is already ", v1::DuplicateState_Name(candidate->state())));
-        }
-        v1::DuplicateCandidate c = *candidate;
-        c.set_state(req->resolution());
-        c.set_version(candidate->version() + 1);
-        if (req->resolution() == v1::DUPLICATE_STATE_CONFIRMED) {
-          std::string survivor_id = req->survivor_id().empty() ? c.existing_beneficiary_id() : req->survivor_id();
-          if (survivor_id != c.existing_beneficiary_id() && survivor_id != c.beneficiary_id()) {
-            FieldViolations sv;
-            sv.Add("survivor_id", "must be one of the two beneficiaries of the candidate");
-            return sv.ToStatus();
-          }
-          std::string merged_id = survivor_id == c.beneficiary_id() ? c.existing_beneficiary_id() : c.beneficiary_id();
-          ASSIGN_OR_RETURN(auto survivor, d_.registry->GetBeneficiary(survivor_id));
-          ASSIGN_OR_RETURN(auto merged, d_.registry->GetBeneficiary(merged_id));
-          if (!survivor || !merged) {
-            return absl::FailedPreconditionError("one of the two beneficiaries was already merged into another");
-          }
-          RETURN_IF_ERROR(rpc::Authorize(who, Role::kOperator, survivor->region_code()));
-          RETURN_IF_ERROR(rpc::Authorize(who, Role::kOperator, merged->region_code()));
-          domain::MergeResult result = domain::MergeBeneficiaries(*survivor, *merged);
-          result.survivor.set_version(survivor->version() + 1);
-          d_.registry->PutBeneficiary(&tx.batch, result.survivor, &*survivor);
-          d_.registry->RetireMerged(&tx.batch, *merged, survivor_id);
-          // The merged beneficiary's pairings become the survivor's.
-          ASSIGN_OR_RETURN(std::vector<std::string> cadres, d_.registry->PairedCadres(merged_id));
-          for (const std::string& cadre_id : cadres) {
-            ASSIGN_OR_RETURN(store::PairingState from, d_.registry->GetPairing(merged_id, cadre_id));
-            ASSIGN_OR_RETURN(store::PairingState to, d_.registry->GetPairing(survivor_id, cadre_id));
-            if (from.active && !to.active)
-              d_.registry->PutPairing(&tx.batch, survivor_id, cadre_id, {to.version, true});
-          }
-          c.set_survivor_id(survivor_id);
-          for (auto& conflict : result.conflicts) *c.add_conflicts() = conflict;
-          v1::BeneficiariesMerged e;
-          e.set_survivor_id(survivor_id);
-          e.set_merged_id(merged_id);
-          *e.mutable_survivor() = domain::FactsOf(result.survivor);
-          for (auto& conflict : result.conflicts) *e.add_conflicts() = conflict;
-          e.set_merged_region_code(merged->region_code());
-          tx.events.push_back(
-              events_.Make({survivor_id, result.survivor.version(), survivor_id, result.survivor.region_code()}, e,
-                           req->request_id()));
-        }
-        d_.registry->PutCandidate(&tx.batch, c);
-        v1::DuplicateCandidateResolved resolved;
-        resolved.set_candidate_id(c.id());
-        resolved.set_state(c.state());
-        resolved.set_survivor_id(c.survivor_id());
-        tx.events.push_back(
-            events_.Make({c.id(), c.version(), c.beneficiary_id(), c.region_code()}, resolved, req->request_id()));
-        *resp->mutable_candidate() = c;
-        return absl::OkStatus();
-      });
+grpc::ServerUnaryReactor* RegistrationService::ResolveDuplicateCandidate(grpc::CallbackServerContext* ctx,
+                                                                         const v1::ResolveDuplicateCandidateRequest* req,
+                                                                         v1::ResolveDuplicateCandidateResponse* resp) {
+  return Mutate(ctx, "ResolveDuplicateCandidate", req->request_id(), *req, resp, Scope::kExclusive, NoKeys, [&](const rpc::Principal& who,
+                                                                                      Tx& tx) {
+    FieldViolations v;
+    if (req->candidate_id().empty()) v.Add("candidate_id", "is required");
+    if (req->resolution() != v1::DUPLICATE_STATE_CONFIRMED && req->resolution() != v1::DUPLICATE_STATE_DISMISSED) {
+      v.Add("resolution", "must be CONFIRMED (merge the two) or DISMISSED (two different people)");
+    }
+    RETURN_IF_ERROR(v.ToStatus());
+    ASSIGN_OR_RETURN(auto candidate, d_.registry->GetCandidate(req->candidate_id()));
+    if (!candidate) return absl::NotFoundError(absl::StrCat("no duplicate candidate ", req->candidate_id()));
+    RETURN_IF_ERROR(rpc::Authorize(who, Role::kOperator, candidate->region_code()));
+    if (candidate->state() != v1::DUPLICATE_STATE_OPEN) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("the candidate is already ", v1::DuplicateState_Name(candidate->state())));
+    }
+    v1::DuplicateCandidate c = *candidate;
+    c.set_state(req->resolution());
+    c.set_version(candidate->version() + 1);
+    if (req->resolution() == v1::DUPLICATE_STATE_CONFIRMED) {
+      std::string survivor_id = req->survivor_id().empty() ? c.existing_beneficiary_id() : req->survivor_id();
+      if (survivor_id != c.existing_beneficiary_id() && survivor_id != c.beneficiary_id()) {
+        FieldViolations sv;
+        sv.Add("survivor_id", "must be one of the two beneficiaries of the candidate");
+        return sv.ToStatus();
+      }
+      std::string merged_id = survivor_id == c.beneficiary_id() ? c.existing_beneficiary_id() : c.beneficiary_id();
+      ASSIGN_OR_RETURN(auto survivor, d_.registry->GetBeneficiary(survivor_id));
+      ASSIGN_OR_RETURN(auto merged, d_.registry->GetBeneficiary(merged_id));
+      if (!survivor || !merged) {
+        return absl::FailedPreconditionError("one of the two beneficiaries was already merged into another");
+      }
+      RETURN_IF_ERROR(rpc::Authorize(who, Role::kOperator, survivor->region_code()));
+      RETURN_IF_ERROR(rpc::Authorize(who, Role::kOperator, merged->region_code()));
+      domain::MergeResult result = domain::MergeBeneficiaries(*survivor, *merged);
+      result.survivor.set_version(survivor->version() + 1);
+      d_.registry->PutBeneficiary(&tx.batch, result.survivor, &*survivor);
+      d_.registry->RetireMerged(&tx.batch, *merged, survivor_id);
+      // The merged beneficiary's pairings become the survivor's.
+      ASSIGN_OR_RETURN(std::vector<std::string> cadres, d_.registry->PairedCadres(merged_id));
+      for (const std::string& cadre_id : cadres) {
+        ASSIGN_OR_RETURN(store::PairingState from, d_.registry->GetPairing(merged_id, cadre_id));
+        ASSIGN_OR_RETURN(store::PairingState to, d_.registry->GetPairing(survivor_id, cadre_id));
+        if (from.active && !to.active) d_.registry->PutPairing(&tx.batch, survivor_id, cadre_id, {to.version, true});
+      }
+      c.set_survivor_id(survivor_id);
+      for (auto& conflict : result.conflicts) *c.add_conflicts() = conflict;
+      v1::BeneficiariesMerged e;
+      e.set_survivor_id(survivor_id);
+      e.set_merged_id(merged_id);
+      *e.mutable_survivor() = domain::FactsOf(result.survivor);
+      for (auto& conflict : result.conflicts) *e.add_conflicts() = conflict;
+      e.set_merged_region_code(merged->region_code());
+      tx.events.push_back(events_.Make(
+          {survivor_id, result.survivor.version(), survivor_id, result.survivor.region_code()}, e,
+          req->request_id()));
+    }
+    d_.registry->PutCandidate(&tx.batch, c);
+    v1::DuplicateCandidateResolved resolved;
+    resolved.set_candidate_id(c.id());
+    resolved.set_state(c.state());
+    resolved.set_survivor_id(c.survivor_id());
+    tx.events.push_back(events_.Make({c.id(), c.version(), c.beneficiary_id(), c.region_code()}, resolved,
+                                     req->request_id()));
+    *resp->mutable_candidate() = c;
+    return absl::OkStatus();
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------------------
