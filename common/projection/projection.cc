@@ -8,6 +8,7 @@
 #include "common/base/thread_name.h"
 #include "common/base/timestamp.h"
 #include "common/store/keys.h"
+#include "librdkafka/rdkafka.h"
 #include "spdlog/spdlog.h"
 
 namespace jinguo::projection {
@@ -185,7 +186,8 @@ void Projection::Run() {
 absl::Status Projection::ProcessBatch(std::vector<std::unique_ptr<RdKafka::Message>>& messages) {
   rocksdb::WriteBatchWithIndex batch(rocksdb::BytewiseComparator(), 0, /*overwrite_key=*/true);
   ProjectionTx tx(store_, &batch);
-  std::map<std::pair<std::string, int32_t>, int64_t> next_offsets;
+  // Next offset per partition, keyed by librdkafka's topic handle: naming the topic costs a string per message.
+  absl::flat_hash_map<std::pair<const rd_kafka_topic_t*, int32_t>, int64_t> next_offsets;
   absl::flat_hash_map<std::string, int64_t> versions;  // aggregate → last applied, this batch
   versions.reserve(messages.size());
   int64_t applied = 0, skipped = 0;
@@ -209,7 +211,7 @@ absl::Status Projection::ProcessBatch(std::vector<std::unique_ptr<RdKafka::Messa
   };
 
   for (const auto& m : messages) {
-    next_offsets[{m->topic_name(), m->partition()}] = m->offset() + 1;
+    next_offsets[{m->c_ptr()->rkt, m->partition()}] = m->offset() + 1;
     if (!event.ParseFromArray(m->payload(), static_cast<int>(m->len()))) {
       RETURN_IF_ERROR(dead_letter(*m, "not a jinguo.common.v1.EventEnvelope"));
       continue;
@@ -253,21 +255,24 @@ absl::Status Projection::ProcessBatch(std::vector<std::unique_ptr<RdKafka::Messa
   // Versions and offsets are never read back within the batch: they go straight into the underlying write batch,
   // past the index.
   rocksdb::WriteBatch* raw = batch.GetWriteBatch();
-  // In key order: RocksDB inserts a sorted run into its memtable far faster than scattered keys.
-  std::vector<std::pair<std::string, int64_t>> sorted_versions;
+  // In key order: RocksDB inserts a sorted run into its memtable far faster than scattered keys. Version keys
+  // sort as their aggregate ids do, so the ids are sorted and the keys built in that order.
+  std::vector<const std::pair<const std::string, int64_t>*> sorted_versions;
   sorted_versions.reserve(versions.size());
-  for (const auto& [aggregate, version] : versions) {
-    sorted_versions.emplace_back(VersionKey(options_.name, aggregate), version);
-  }
-  std::sort(sorted_versions.begin(), sorted_versions.end());
-  for (const auto& [key, version] : sorted_versions) {
-    raw->Put(versions_, key, store::EncodeU64(static_cast<uint64_t>(version)));
+  for (const auto& entry : versions) sorted_versions.push_back(&entry);
+  std::sort(sorted_versions.begin(), sorted_versions.end(), [](const auto* a, const auto* b) {
+    return a->first < b->first;
+  });
+  for (const auto* entry : sorted_versions) {
+    raw->Put(versions_, VersionKey(options_.name, entry->first), store::EncodeU64(static_cast<uint64_t>(entry->second)));
   }
   for (const auto& [tp, offset] : next_offsets) {
-    raw->Put(offsets_, OffsetKey(options_.name, tp.first, tp.second), store::EncodeU64(static_cast<uint64_t>(offset)));
+    raw->Put(offsets_, OffsetKey(options_.name, rd_kafka_topic_name(tp.first), tp.second),
+             store::EncodeU64(static_cast<uint64_t>(offset)));
   }
-  // Not synced: a crash may lose the last batches, and their offsets with them, so they are consumed again.
-  RETURN_IF_ERROR(store_->Write(raw, /*sync=*/false));
+  // Not synced, and not logged where the store allows it: a crash may lose the last batches, and their offsets
+  // with them, so they are consumed again.
+  RETURN_IF_ERROR(store_->unlogged_writes() ? store_->WriteUnlogged(raw) : store_->Write(raw, /*sync=*/false));
   if (version_cache_.size() + versions.size() > kVersionCacheLimit) {
     version_cache_.clear();
     version_cache_complete_ = false;

@@ -116,6 +116,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(StoreOptions options) {
   db_options.enable_write_thread_adaptive_yield = false;
   db_options.keep_log_file_num = 5;
   db_options.max_total_wal_size = 256 << 20;
+  db_options.atomic_flush = options.unlogged_writes;
 
   rocksdb::ColumnFamilyOptions first_part_options = cf_options;
   first_part_options.prefix_extractor = std::make_shared<FirstPartTransform>();
@@ -128,6 +129,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(StoreOptions options) {
 
   std::unique_ptr<Store> store(new Store());
   store->path_ = options.path;
+  store->unlogged_writes_ = options.unlogged_writes;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(db_options, options.path, descriptors, &store->handles_, &raw);
   if (!s.ok()) return FromRocks(s, absl::StrCat("open RocksDB at ", options.path));
@@ -176,6 +178,13 @@ rocksdb::ColumnFamilyHandle* Store::Family(absl::string_view name) const {
 absl::Status Store::Write(rocksdb::WriteBatch* batch, bool sync) {
   rocksdb::WriteOptions wo;
   wo.sync = sync;
+  return FromRocks(db_->Write(wo, batch), "write batch");
+}
+
+absl::Status Store::WriteUnlogged(rocksdb::WriteBatch* batch) {
+  JG_CHECK(unlogged_writes_);
+  rocksdb::WriteOptions wo;
+  wo.disableWAL = true;
   return FromRocks(db_->Write(wo, batch), "write batch");
 }
 

@@ -27,6 +27,9 @@ struct StoreOptions {
   // (a household's members, the beneficiaries under one duplicate key). They get bloom filters on the first part,
   // so a Scan whose prefix is exactly one first part skips every file and memtable without it.
   std::vector<std::string> scanned_by_first_part;
+  // Allows WriteUnlogged: memtables of every family are then flushed together (RocksDB's atomic flush), so after a
+  // crash the families agree with each other at the last flush even for writes the write-ahead log never saw.
+  bool unlogged_writes = false;
 };
 
 // Converts a RocksDB status; `what` says what was being done ("open /var/jinguo/db").
@@ -42,6 +45,12 @@ class Store {
 
   // Writes `batch` atomically. sync=true (the default) returns only once it is on disk.
   [[nodiscard]] absl::Status Write(rocksdb::WriteBatch* batch, bool sync = true);
+
+  // Writes `batch` atomically without the write-ahead log: a crash loses it, and every write after the last flush,
+  // together. For state that can be derived again, such as a projection's read models with their offsets.
+  // Only on a store opened with unlogged_writes (aborts otherwise, a programming error).
+  [[nodiscard]] absl::Status WriteUnlogged(rocksdb::WriteBatch* batch);
+  bool unlogged_writes() const { return unlogged_writes_; }
 
   // Adds `from`'s puts and deletes, in order, to `into` (so several callers' batches commit as one write).
   [[nodiscard]] absl::Status AppendBatch(rocksdb::WriteBatch* into, const rocksdb::WriteBatch& from) const;
@@ -68,6 +77,7 @@ class Store {
  private:
   Store() = default;
   std::string path_;
+  bool unlogged_writes_ = false;
   std::unique_ptr<rocksdb::DB> db_;
   std::map<std::string, rocksdb::ColumnFamilyHandle*, std::less<>> families_;
   std::map<std::string, rocksdb::ColumnFamilyOptions, std::less<>> family_options_;

@@ -1,5 +1,7 @@
 #include "common/store/store.h"
 
+#include <unistd.h>
+
 #include <filesystem>
 
 #include "common/store/keys.h"
@@ -46,6 +48,67 @@ TEST(Store, WritesSurviveReopenAndFamiliesAreSeparate) {
   EXPECT_EQ(**(*store)->Get((*store)->Family("a"), "k"), "in-a");
   EXPECT_EQ(**(*store)->Get((*store)->Family("b"), "k"), "in-b");
   EXPECT_FALSE((*store)->Get((*store)->Family("a"), "missing")->has_value());
+  std::filesystem::remove_all(dir);
+}
+
+// Unlogged writes: a crash loses every write since the last flush, in every family at once, so families written
+// together never disagree. The crash is a child process that exits without closing the store, after the state
+// family's memtable has filled and been flushed on its own account.
+TEST(Store, UnloggedWritesAreLostTogetherInACrashAndKeptOnClose) {
+  // The child is this binary started again, so the directory is named after the parent's pid, which both know.
+  auto dir_of = [](pid_t test_process) {
+    return (std::filesystem::temp_directory_path() / ("jinguo-store-unlogged-" + std::to_string(test_process)))
+        .string();
+  };
+  std::string dir = dir_of(getpid());
+  std::filesystem::remove_all(dir);
+  StoreOptions options{dir, {"state", "offsets"}, 8 << 20};
+  options.unlogged_writes = true;
+  // "threadsafe": the child runs in a freshly started copy of this binary, so RocksDB's background threads
+  // (which a plain fork would not carry over) are there for the flush.
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        StoreOptions in_child = options;
+        in_child.path = dir_of(getppid());
+        auto store = Store::Open(in_child);
+        if (!store.ok()) _exit(2);
+        auto* state = (*store)->Family("state");
+        const std::string blob(1 << 20, 'x');
+        uint64_t flushed_bytes = 0;
+        for (int i = 1; flushed_bytes == 0; ++i) {
+          if (i > 200) _exit(3);
+          rocksdb::WriteBatch batch;
+          batch.Put(state, "blob", blob);  // fills the state family's memtable, not the offsets'
+          batch.Put(state, "k", std::to_string(i));
+          batch.Put((*store)->Family("offsets"), "p0", std::to_string(i));
+          if (!(*store)->WriteUnlogged(&batch).ok()) _exit(4);
+          if (!(*store)->db()->GetIntProperty(state, "rocksdb.live-sst-files-size", &flushed_bytes)) _exit(6);
+        }
+        rocksdb::WriteBatch last;
+        last.Put(state, "k", "last");
+        last.Put((*store)->Family("offsets"), "p0", "last");
+        if (!(*store)->WriteUnlogged(&last).ok()) _exit(5);
+        _exit(0);  // no close, no flush: as a crash
+      },
+      ::testing::ExitedWithCode(0), "");
+  auto store = Store::Open(options);
+  ASSERT_TRUE(store.ok()) << store.status();
+  auto value = [&](const char* family, const char* key) {
+    return (*store)->Get((*store)->Family(family), key)->value_or("absent");
+  };
+  EXPECT_NE(value("state", "k"), "last");
+  EXPECT_NE(value("state", "k"), "absent");
+  EXPECT_EQ(value("offsets", "p0"), value("state", "k"));
+  // Closing flushes: an unlogged write is kept across a clean restart.
+  rocksdb::WriteBatch third;
+  third.Put((*store)->Family("state"), "k", "closed");
+  ASSERT_TRUE((*store)->WriteUnlogged(&third).ok());
+  store->reset();
+  store = Store::Open(options);
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_EQ(value("state", "k"), "closed");
+  store->reset();
   std::filesystem::remove_all(dir);
 }
 

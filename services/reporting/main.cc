@@ -94,7 +94,11 @@ int main(int argc, char** argv) {
   if (!regions.ok()) return Fail(regions.status());
   auto auth = rpc::Authenticator::Load(c.tokens_file);
   if (!auth.ok()) return Fail(auth.status());
-  auto db = store::Store::Open({c.data_dir, reporting::store::ReadModel::Families(), c.block_cache_bytes});
+  // Everything here but the consumer group id is derived from the topics, so the projection writes without the
+  // write-ahead log (a crash rolls it back to the last flush, offsets included, and it consumes from there again).
+  store::StoreOptions store_options{c.data_dir, reporting::store::ReadModel::Families(), c.block_cache_bytes};
+  store_options.unlogged_writes = true;
+  auto db = store::Store::Open(store_options);
   if (!db.ok()) return Fail(db.status());
   if (rebuild) {
     spdlog::info("reporting: --rebuild: clearing read models; replaying every topic from the beginning");

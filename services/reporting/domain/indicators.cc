@@ -109,31 +109,31 @@ std::vector<std::string> NodesOf(const std::string& region_code) {
 
 void Diff(const std::string& old_region, const Contributions& before, const std::string& new_region,
           const Contributions& after,
-          const std::function<void(const std::string&, const std::string&, int64_t)>& apply) {
+          absl::FunctionRef<void(const std::string&, const std::string&, int64_t)> apply) {
   if (old_region == new_region) {
-    std::map<std::string, int64_t> delta;
-    for (const auto& [k, v] : before) delta[k] -= v;
-    for (const auto& [k, v] : after) delta[k] += v;
-    const std::vector<std::string> nodes = NodesOf(new_region);
-    for (const auto& [indicator, d] : delta) {
-      if (d == 0) continue;
-      for (const auto& node : nodes) apply(node, indicator, d);
+    // Both are sorted by indicator: one merge pass.
+    auto b = before.begin(), a = after.begin();
+    while (b != before.end() || a != after.end()) {
+      if (a == after.end() || (b != before.end() && b->first < a->first)) {
+        if (b->second != 0) apply(new_region, b->first, -b->second);
+        ++b;
+      } else if (b == before.end() || a->first < b->first) {
+        if (a->second != 0) apply(new_region, a->first, a->second);
+        ++a;
+      } else {
+        if (a->second != b->second) apply(new_region, a->first, a->second - b->second);
+        ++a;
+        ++b;
+      }
     }
     return;
   }
-  // Moving: take everything out of the old region's nodes, put the new values in the new one's. Nodes both share
-  // (the country, maybe the province…) receive both changes, which net out.
-  if (!old_region.empty() || !before.empty()) {
-    const std::vector<std::string> nodes = NodesOf(old_region);
-    for (const auto& [indicator, v] : before) {
-      if (v == 0) continue;
-      for (const auto& node : nodes) apply(node, indicator, -v);
-    }
+  // Moving: everything out of the old region, the new values into the new one.
+  for (const auto& [indicator, v] : before) {
+    if (v != 0) apply(old_region, indicator, -v);
   }
-  const std::vector<std::string> nodes = NodesOf(new_region);
   for (const auto& [indicator, v] : after) {
-    if (v == 0) continue;
-    for (const auto& node : nodes) apply(node, indicator, v);
+    if (v != 0) apply(new_region, indicator, v);
   }
 }
 

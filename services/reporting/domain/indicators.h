@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "jinguo/reporting/v1/state.pb.h"
 
 namespace jinguo::reporting::domain {
@@ -60,11 +61,13 @@ Contributions HouseholdContributions(const v1::HouseholdState& h);
 // "130207104201". Shorter codes give fewer nodes.
 std::vector<std::string> NodesOf(const std::string& region_code);
 
-// Calls `apply(node, indicator, delta)` for every change needed to move from `before` counted at `old_region` to
-// `after` counted at `new_region` (either region may be "" meaning "not counted anywhere").
+// Calls `apply(region, indicator, delta)` for every change needed to move from `before` counted at `old_region` to
+// `after` counted at `new_region` (either region may be "" meaning "not counted anywhere"). The changes are given
+// at the two regions; each applies equally to every node of NodesOf(region), where a node both regions share
+// receives both and they net out. Callers sum the changes per region and spread them over the nodes once.
 void Diff(const std::string& old_region, const Contributions& before, const std::string& new_region,
           const Contributions& after,
-          const std::function<void(const std::string& node, const std::string& indicator, int64_t delta)>& apply);
+          absl::FunctionRef<void(const std::string& region, const std::string& indicator, int64_t delta)> apply);
 
 // numerator / denominator in basis points, rounded down; 0 when the denominator is 0.
 int64_t BasisPoints(int64_t numerator, int64_t denominator);

@@ -69,21 +69,30 @@ TEST(Nodes, EveryLevelFromTheCountryDown) {
   EXPECT_EQ(NodesOf("1302"), (std::vector<std::string>{"", "13", "1302"}));
 }
 
-TEST(Diff, StatusChangeMovesOneCountAtEveryLevel) {
+TEST(Diff, StatusChangeMovesOneCountInHerRegion) {
   Contributions before{{"status_not_lifted", 1}, {"beneficiaries_registered", 1}};
   Contributions after{{"status_lifted", 1}, {"beneficiaries_registered", 1}};
   std::map<std::pair<std::string, std::string>, int64_t> applied;
   Diff("130207104201", before, "130207104201", after,
-       [&](const std::string& n, const std::string& i, int64_t d) { applied[{n, i}] += d; });
-  EXPECT_EQ(applied.size(), 12u);  // two indicators × six nodes, nothing for the unchanged one
-  EXPECT_EQ((applied[{"1302", "status_not_lifted"}]), -1);
-  EXPECT_EQ((applied[{"130207104201", "status_lifted"}]), 1);
+       [&](const std::string& r, const std::string& i, int64_t d) { applied[{r, i}] += d; });
+  EXPECT_EQ(applied, (std::map<std::pair<std::string, std::string>, int64_t>{
+                         {{"130207104201", "status_lifted"}, 1}, {{"130207104201", "status_not_lifted"}, -1}}));
+}
+
+TEST(Diff, ChangedValuesAndIndicatorsOnOneSideOnly) {
+  Contributions before{{"paired", 1}, {"women_registered", 1}};
+  Contributions after{{"eligible_women", 1}, {"women_registered", 2}};
+  std::map<std::string, int64_t> applied;
+  Diff("13", before, "13", after, [&](const std::string&, const std::string& i, int64_t d) { applied[i] += d; });
+  EXPECT_EQ(applied, (std::map<std::string, int64_t>{{"eligible_women", 1}, {"paired", -1}, {"women_registered", 1}}));
 }
 
 TEST(Diff, MoveLeavesSharedNodesUnchanged) {
   Contributions c{{"women_registered", 1}};
   std::map<std::string, int64_t> net;
-  Diff("130207104201", c, "130208100201", c, [&](const std::string& n, const std::string&, int64_t d) { net[n] += d; });
+  Diff("130207104201", c, "130208100201", c, [&](const std::string& r, const std::string&, int64_t d) {
+    for (const auto& node : NodesOf(r)) net[node] += d;
+  });
   EXPECT_EQ(net[""], 0);
   EXPECT_EQ(net["13"], 0);
   EXPECT_EQ(net["1302"], 0);

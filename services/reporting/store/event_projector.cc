@@ -1,6 +1,8 @@
 #include "services/reporting/store/event_projector.h"
 
 #include <algorithm>
+#include <map>
+#include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "common/base/civil_date.h"
@@ -41,11 +43,17 @@ void TakeFacts(v1::ProfileState& p, const reg::BeneficiaryFacts& f) {
 }
 
 template <typename Payload>
-absl::StatusOr<Payload> Unpack(const common::v1::EventEnvelope& e) {
-  Payload p;
-  if (!e.payload().UnpackTo(&p)) {
+absl::Status UnpackInto(const common::v1::EventEnvelope& e, Payload* p) {
+  if (!e.payload().UnpackTo(p)) {
     return absl::InvalidArgumentError(absl::StrCat(e.event_type(), ": payload is not a ", Payload().GetTypeName()));
   }
+  return absl::OkStatus();
+}
+
+template <typename Payload>
+absl::StatusOr<Payload> Unpack(const common::v1::EventEnvelope& e) {
+  Payload p;
+  RETURN_IF_ERROR(UnpackInto(e, &p));
   return p;
 }
 
@@ -88,7 +96,26 @@ void EventProjector::Committed() {
 void EventProjector::Discarded() {
   changed_nodes_.clear();
   deltas_.clear();
+  regions_.Clear();
   ReleaseProfiles();
+}
+
+uint32_t EventProjector::Numbering::Of(absl::string_view s) {
+  auto it = ids_.find(s);
+  if (it != ids_.end()) return it->second;
+  uint32_t id = static_cast<uint32_t>(names_.size());
+  names_.emplace_back(s);
+  ids_.emplace(names_.back(), id);
+  return id;
+}
+
+void EventProjector::Numbering::Clear() {
+  ids_.clear();
+  names_.clear();
+}
+
+void EventProjector::AddDelta(const std::string& region, const std::string& indicator, int32_t day, int64_t delta) {
+  deltas_[DeltaKey{regions_.Of(region), indicators_.Of(indicator), day}] += delta;
 }
 
 void EventProjector::ReleaseProfiles() {
@@ -98,27 +125,32 @@ void EventProjector::ReleaseProfiles() {
 
 absl::Status EventProjector::BeforeCommit(projection::ProjectionTx& tx) {
   // In key order: RocksDB inserts a sorted run into its memtable far faster than scattered keys.
-  std::vector<const v1::ProfileState*> changed;
+  std::vector<std::pair<absl::string_view, const v1::ProfileState*>> changed;
   changed.reserve(profiles_.size());
   for (const auto& [id, p] : profiles_) {
-    if (!p->beneficiary_id().empty()) changed.push_back(p);
+    if (!p->beneficiary_id().empty()) changed.emplace_back(p->beneficiary_id(), p);
   }
-  std::sort(changed.begin(), changed.end(), [](const v1::ProfileState* a, const v1::ProfileState* b) {
-    return a->beneficiary_id() < b->beneficiary_id();
-  });
-  for (const v1::ProfileState* p : changed) model_->PutProfile(tx, *p);
+  std::sort(changed.begin(), changed.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (const auto& [id, p] : changed) model_->PutProfile(tx, *p);
   ReleaseProfiles();
-  for (const auto& [node, indicators] : deltas_) {
-    changed_nodes_.insert(node);
-    for (const auto& [indicator, by_day] : indicators) {
-      for (const auto& [day, delta] : by_day) {
-        // Written even when the batch's changes net out, so a counter exists once anything touched it, exactly as
-        // when the same events arrive in separate batches.
-        RETURN_IF_ERROR(model_->AddToCounter(tx, node, indicator, delta, day));
-      }
+  // Each region's changes spread over its nodes: node, indicator, day → delta, each counter then written once.
+  std::map<std::tuple<std::string, std::string, int32_t>, int64_t> by_node;
+  for (const auto& [k, delta] : deltas_) {
+    for (auto& node : domain::NodesOf(regions_.Name(k.region))) {
+      by_node[{std::move(node), indicators_.Name(k.indicator), k.day}] += delta;
     }
   }
   deltas_.clear();
+  regions_.Clear();
+  const absl::CivilDay epoch(1970, 1, 1);
+  for (const auto& [key, delta] : by_node) {
+    const auto& [node, indicator, day] = key;
+    changed_nodes_.insert(node);
+    // Written even when the batch's changes net out, so a counter exists once anything touched it, exactly as
+    // when the same events arrive in separate batches.
+    RETURN_IF_ERROR(model_->AddToCounter(tx, node, indicator, delta, epoch + day));
+  }
   return absl::OkStatus();
 }
 
@@ -138,17 +170,17 @@ absl::StatusOr<v1::ProfileState*> EventProjector::CachedProfile(projection::Proj
 absl::Status EventProjector::Move(projection::ProjectionTx& tx, const common::v1::EventEnvelope& event,
                                   const std::string& old_region, const domain::Contributions& before,
                                   const std::string& new_region, const domain::Contributions& after) {
-  absl::CivilDay day = EventDay(event);
+  int32_t day = static_cast<int32_t>(DayNumber(EventDay(event)));
   domain::Diff(old_region, before, new_region, after,
-               [&](const std::string& node, const std::string& indicator, int64_t delta) {
-                 deltas_[node][indicator][day] += delta;
+               [&](const std::string& region, const std::string& indicator, int64_t delta) {
+                 AddDelta(region, indicator, day, delta);
                });
   return absl::OkStatus();
 }
 
 absl::Status EventProjector::AddEverywhere(projection::ProjectionTx& tx, const common::v1::EventEnvelope& event,
                                            const std::string& region, const std::string& indicator, int64_t delta) {
-  for (const auto& node : domain::NodesOf(region)) deltas_[node][indicator][EventDay(event)] += delta;
+  AddDelta(region, indicator, static_cast<int32_t>(DayNumber(EventDay(event))), delta);
   return absl::OkStatus();
 }
 
@@ -196,14 +228,17 @@ absl::Status EventProjector::UpdateHousehold(projection::ProjectionTx& tx, const
 absl::Status EventProjector::Apply(const common::v1::EventEnvelope& e, projection::ProjectionTx& tx) {
   const std::string& type = e.event_type();
   if (type == "BeneficiaryRegistered" || type == "BeneficiaryUpdated") {
-    reg::BeneficiaryFacts facts;
+    reg::BeneficiaryRegistered registered;
+    reg::BeneficiaryUpdated updated;
+    const reg::BeneficiaryFacts* facts_of = nullptr;
     if (type == "BeneficiaryRegistered") {
-      ASSIGN_OR_RETURN(auto p, Unpack<reg::BeneficiaryRegistered>(e));
-      facts = p.beneficiary();
+      RETURN_IF_ERROR(UnpackInto(e, &registered));
+      facts_of = &registered.beneficiary();
     } else {
-      ASSIGN_OR_RETURN(auto p, Unpack<reg::BeneficiaryUpdated>(e));
-      facts = p.beneficiary();
+      RETURN_IF_ERROR(UnpackInto(e, &updated));
+      facts_of = &updated.beneficiary();
     }
+    const reg::BeneficiaryFacts& facts = *facts_of;
     return UpdateProfile(tx, e, facts.beneficiary_id(), [&](v1::ProfileState& p) {
       bool moved = p.registered() && p.region_code() != facts.region_code();
       TakeFacts(p, facts);

@@ -14,6 +14,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "common/projection/projection.h"
@@ -72,8 +73,38 @@ class EventProjector final : public projection::ProjectionHandler {
   domain::Settings settings_;
   ChangeFeed* feed_;
   std::set<std::string> changed_nodes_;  // in the batch being applied
-  // Counter deltas of the batch being applied: node → indicator → day → delta.
-  absl::flat_hash_map<std::string, absl::flat_hash_map<std::string, std::map<absl::CivilDay, int64_t>>> deltas_;
+
+  // Strings numbered in order of first sight, so hot maps key on small integers.
+  class Numbering {
+   public:
+    uint32_t Of(absl::string_view s);
+    const std::string& Name(uint32_t id) const { return names_[id]; }
+    void Clear();
+
+   private:
+    absl::flat_hash_map<std::string, uint32_t> ids_;
+    std::vector<std::string> names_;
+  };
+  // One counter change as events make it: at the region an event names, before it is spread over that region's
+  // nodes (country, province, …, village).
+  struct DeltaKey {
+    uint32_t region;     // in regions_
+    uint32_t indicator;  // in indicators_
+    int32_t day;         // days since 1970-01-01
+    bool operator==(const DeltaKey& o) const {
+      return region == o.region && indicator == o.indicator && day == o.day;
+    }
+    template <typename H>
+    friend H AbslHashValue(H h, const DeltaKey& k) {
+      return H::combine(std::move(h), k.region, k.indicator, k.day);
+    }
+  };
+  void AddDelta(const std::string& region, const std::string& indicator, int32_t day, int64_t delta);
+  // The batch's counter changes, summed per region, indicator and day; spread over the nodes in BeforeCommit, so
+  // an event costs one sum per changed indicator whatever the depth of the region tree.
+  absl::flat_hash_map<DeltaKey, int64_t> deltas_;
+  Numbering regions_;     // cleared with every batch
+  Numbering indicators_;  // kept: a handful of names
   // Profiles loaded or changed by the batch being applied (an empty id: not stored, not yet seen), on an arena
   // released in one piece when the batch ends.
   google::protobuf::Arena arena_;
