@@ -1,9 +1,11 @@
 #include "common/projection/projection.h"
 
 #include <algorithm>
-#include <map>
+#include <condition_variable>
+#include <mutex>
 
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/arena.h"
 #include "common/base/status.h"
 #include "common/base/thread_name.h"
 #include "common/base/timestamp.h"
@@ -49,6 +51,9 @@ class Projection::Rebalancer final : public RdKafka::RebalanceCb {
   explicit Rebalancer(Projection* p) : p_(p) {}
   void rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode err,
                     std::vector<RdKafka::TopicPartition*>& partitions) override {
+    // Runs inside consume() on the projection's thread: what was applied reaches the store before offsets are
+    // read back or partitions are handed to another member.
+    if (p_->in_flight_) p_->FinishInFlight();
     if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
       for (RdKafka::TopicPartition* tp : partitions) {
         auto stored = p_->StoredOffset(tp->topic(), tp->partition());
@@ -155,136 +160,249 @@ void Projection::Rewind() {
   RdKafka::TopicPartition::destroy(parts);
 }
 
-void Projection::Run() {
+// A batch on its way through: consumed and sorted out (Prepare), applied into a write batch (Apply), written on
+// the writer thread (while the projection's thread consumes and sorts out the next batch), then finished.
+struct Projection::Batch {
   std::vector<std::unique_ptr<RdKafka::Message>> messages;
+  google::protobuf::Arena arena;  // the decoded envelopes
+  // The events to apply, in order: decoded, well-formed and newer than their aggregate's last processed version.
+  std::vector<std::pair<const RdKafka::Message*, const common::v1::EventEnvelope*>> to_apply;
+  // Next offset per partition, keyed by librdkafka's topic handle: naming the topic costs a string per message.
+  absl::flat_hash_map<std::pair<const rd_kafka_topic_t*, int32_t>, int64_t> next_offsets;
+  // Aggregate → its last processed version (applied, or dead-lettered by the handler), as of this batch's end.
+  absl::flat_hash_map<std::string, int64_t> versions;
+  std::unique_ptr<rocksdb::WriteBatchWithIndex> write;
+  int64_t applied = 0, skipped = 0;
+  int dead = 0;
+};
+
+// One batch at a time, on a thread of its own: seals it (versions, offsets), writes it, and frees it.
+class Projection::Writer {
+ public:
+  explicit Writer(Projection* p) : p_(p), thread_([this] {
+    NameThisThread("projection-write");
+    Loop();
+  }) {}
+  ~Writer() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      quit_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  void Submit(std::unique_ptr<Batch> batch) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      pending_ = std::move(batch);
+      done_ = false;
+    }
+    cv_.notify_all();
+  }
+  absl::Status Wait() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return done_; });
+    return result_;
+  }
+
+ private:
+  void Loop() {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (true) {
+      cv_.wait(lock, [&] { return quit_ || pending_ != nullptr; });
+      if (pending_ == nullptr) return;
+      std::unique_ptr<Batch> batch = std::move(pending_);
+      lock.unlock();
+      absl::Status s = p_->Write(*batch);
+      lock.lock();
+      result_ = std::move(s);
+      done_ = true;
+      cv_.notify_all();
+      lock.unlock();
+      batch.reset();  // tens of thousands of messages and envelopes: freed here, off the projection's thread
+      lock.lock();
+    }
+  }
+
+  Projection* p_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::unique_ptr<Batch> pending_;
+  bool done_ = true;
+  bool quit_ = false;
+  absl::Status result_;
+  std::thread thread_;
+};
+
+void Projection::Run() {
+  writer_ = std::make_unique<Writer>(this);
+  const int timeout_ms = static_cast<int>(absl::ToInt64Milliseconds(options_.poll_timeout));
   while (!stopping_) {
-    messages.clear();
-    int timeout_ms = static_cast<int>(absl::ToInt64Milliseconds(options_.poll_timeout));
-    while (static_cast<int>(messages.size()) < options_.max_batch) {
-      std::unique_ptr<RdKafka::Message> m(consumer_->consume(messages.empty() ? timeout_ms : 0));
+    auto batch = std::make_unique<Batch>();
+    // With a write in flight, only what has already arrived: when nothing has, the write is finished first, so
+    // its changes are announced without waiting for the next event.
+    int wait_ms = in_flight_ ? 0 : timeout_ms;
+    while (static_cast<int>(batch->messages.size()) < options_.max_batch) {
+      std::unique_ptr<RdKafka::Message> m(consumer_->consume(batch->messages.empty() ? wait_ms : 0));
       if (m->err() == RdKafka::ERR__TIMED_OUT || m->err() == RdKafka::ERR__PARTITION_EOF) break;
       if (m->err() != RdKafka::ERR_NO_ERROR) {
         spdlog::warn("projection {}: {}", options_.name, m->errstr());
         break;
       }
-      messages.push_back(std::move(m));
+      batch->messages.push_back(std::move(m));
     }
-    if (messages.empty()) continue;
-    absl::Status s = ProcessBatch(messages);
+    if (batch->messages.empty()) {
+      if (in_flight_) FinishInFlight();
+      continue;
+    }
+    absl::Status s = Prepare(*batch);
+    // The batch before must be on disk before this one reads anything.
+    if (in_flight_ && !FinishInFlight()) continue;  // rewound: this batch is consumed again
+    if (s.ok()) s = Apply(*batch);
     if (!s.ok()) {
-      handler_->Discarded();
-      batch_failures_total_->Increment();
-      spdlog::error("projection {}: batch not applied, retrying: {}", options_.name, std::string(s.message()));
-      absl::SleepFor(options_.retry_backoff);
-      Rewind();
-    } else {
-      handler_->Committed();
+      Fail(s);
+      continue;
     }
+    // Optimistically, so the next batch is sorted out against it; dropped if the write fails.
+    if (version_cache_.size() + batch->versions.size() > kVersionCacheLimit) {
+      version_cache_.clear();
+      version_cache_complete_ = false;
+    }
+    for (const auto& [aggregate, version] : batch->versions) version_cache_[aggregate] = version;
+    in_flight_ = InFlight{batch->applied, batch->skipped, batch->dead};
+    writer_->Submit(std::move(batch));
   }
+  if (in_flight_) FinishInFlight();
+  writer_.reset();
 }
 
-absl::Status Projection::ProcessBatch(std::vector<std::unique_ptr<RdKafka::Message>>& messages) {
-  rocksdb::WriteBatchWithIndex batch(rocksdb::BytewiseComparator(), 0, /*overwrite_key=*/true);
-  ProjectionTx tx(store_, &batch);
-  // Next offset per partition, keyed by librdkafka's topic handle: naming the topic costs a string per message.
-  absl::flat_hash_map<std::pair<const rd_kafka_topic_t*, int32_t>, int64_t> next_offsets;
-  absl::flat_hash_map<std::string, int64_t> versions;  // aggregate → last applied, this batch
-  versions.reserve(messages.size());
-  int64_t applied = 0, skipped = 0;
-  int dead = 0;
-  common::v1::EventEnvelope event;
+void Projection::Fail(const absl::Status& s) {
+  handler_->Discarded();
+  batch_failures_total_->Increment();
+  spdlog::error("projection {}: batch not applied, retrying: {}", options_.name, std::string(s.message()));
+  absl::SleepFor(options_.retry_backoff);
+  Rewind();
+}
 
-  auto dead_letter = [&](const RdKafka::Message& m, absl::string_view reason) -> absl::Status {
-    common::v1::DeadLetter letter;
-    letter.set_source_topic(m.topic_name());
-    letter.set_source_partition(m.partition());
-    letter.set_source_offset(m.offset());
-    letter.set_consumer(options_.name);
-    letter.set_reason(std::string(reason));
-    if (m.key()) letter.set_key(*m.key());
-    letter.set_value(static_cast<const char*>(m.payload()), m.len());
-    *letter.mutable_dead_lettered_at() = ToTimestamp(absl::Now());
-    spdlog::warn("projection {}: {}[{}]@{} dead-lettered: {}", options_.name, m.topic_name(), m.partition(),
-                 m.offset(), std::string(reason));
-    ++dead;
-    return dead_letters_->Produce(bus::kDeadLetterTopic, m.key() ? *m.key() : "", letter.SerializeAsString(), 0);
-  };
+bool Projection::FinishInFlight() {
+  absl::Status s = writer_->Wait();
+  InFlight batch = *in_flight_;
+  in_flight_.reset();
+  if (!s.ok()) {
+    // The versions taken on trust are unknown again; read from the store until relearned.
+    version_cache_.clear();
+    version_cache_complete_ = false;
+    Fail(s);
+    return false;
+  }
+  handler_->Committed();
+  applied_ += batch.applied;
+  skipped_ += batch.skipped;
+  dead_lettered_ += batch.dead;
+  applied_total_->Increment(static_cast<double>(batch.applied));
+  skipped_total_->Increment(static_cast<double>(batch.skipped));
+  dead_lettered_total_->Increment(batch.dead);
+  return true;
+}
 
-  for (const auto& m : messages) {
-    next_offsets[{m->c_ptr()->rkt, m->partition()}] = m->offset() + 1;
-    if (!event.ParseFromArray(m->payload(), static_cast<int>(m->len()))) {
-      RETURN_IF_ERROR(dead_letter(*m, "not a jinguo.common.v1.EventEnvelope"));
+absl::Status Projection::DeadLetter(Batch& batch, const RdKafka::Message& m, absl::string_view reason) {
+  common::v1::DeadLetter letter;
+  letter.set_source_topic(m.topic_name());
+  letter.set_source_partition(m.partition());
+  letter.set_source_offset(m.offset());
+  letter.set_consumer(options_.name);
+  letter.set_reason(std::string(reason));
+  if (m.key()) letter.set_key(*m.key());
+  letter.set_value(static_cast<const char*>(m.payload()), m.len());
+  *letter.mutable_dead_lettered_at() = ToTimestamp(absl::Now());
+  spdlog::warn("projection {}: {}[{}]@{} dead-lettered: {}", options_.name, m.topic_name(), m.partition(), m.offset(),
+               std::string(reason));
+  ++batch.dead;
+  return dead_letters_->Produce(bus::kDeadLetterTopic, m.key() ? *m.key() : "", letter.SerializeAsString(), 0);
+}
+
+absl::Status Projection::Prepare(Batch& batch) {
+  batch.to_apply.reserve(batch.messages.size());
+  batch.versions.reserve(batch.messages.size());
+  for (const auto& m : batch.messages) {
+    batch.next_offsets[{m->c_ptr()->rkt, m->partition()}] = m->offset() + 1;
+    auto* event = google::protobuf::Arena::CreateMessage<common::v1::EventEnvelope>(&batch.arena);
+    if (!event->ParseFromArray(m->payload(), static_cast<int>(m->len()))) {
+      RETURN_IF_ERROR(DeadLetter(batch, *m, "not a jinguo.common.v1.EventEnvelope"));
       continue;
     }
-    if (event.aggregate_id().empty() || event.aggregate_version() <= 0 || event.event_type().empty()) {
-      RETURN_IF_ERROR(dead_letter(*m, "envelope lacks aggregate_id, a positive aggregate_version or event_type"));
+    if (event->aggregate_id().empty() || event->aggregate_version() <= 0 || event->event_type().empty()) {
+      RETURN_IF_ERROR(DeadLetter(batch, *m, "envelope lacks aggregate_id, a positive aggregate_version or event_type"));
       continue;
     }
-    // This batch's entry for the aggregate: its last applied version, looked up once.
-    auto [entry, first_in_batch] = versions.try_emplace(event.aggregate_id(), 0);
+    // This batch's entry for the aggregate: its last processed version, looked up once.
+    auto [entry, first_in_batch] = batch.versions.try_emplace(event->aggregate_id(), 0);
     if (first_in_batch) {
-      auto remembered = version_cache_.find(event.aggregate_id());
+      auto remembered = version_cache_.find(event->aggregate_id());
       if (remembered != version_cache_.end()) {
         entry->second = remembered->second;
       } else if (!version_cache_complete_) {
-        ASSIGN_OR_RETURN(auto stored, store_->Get(versions_, VersionKey(options_.name, event.aggregate_id())));
+        ASSIGN_OR_RETURN(auto stored, store_->Get(versions_, VersionKey(options_.name, event->aggregate_id())));
         uint64_t v = 0;
         if (stored && store::DecodeU64(*stored, &v)) entry->second = static_cast<int64_t>(v);
       }
     }
-    if (event.aggregate_version() <= entry->second) {
-      ++skipped;
+    if (event->aggregate_version() <= entry->second) {
+      ++batch.skipped;
       continue;
     }
-    absl::Status s = handler_->Apply(event, tx);
-    if (!s.ok()) {
-      if (!DeadLetterCode(s.code())) return s;
-      RETURN_IF_ERROR(dead_letter(*m, s.message()));
-      continue;
+    entry->second = event->aggregate_version();
+    batch.to_apply.emplace_back(m.get(), event);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Projection::Apply(Batch& batch) {
+  batch.write = std::make_unique<rocksdb::WriteBatchWithIndex>(rocksdb::BytewiseComparator(), 0,
+                                                               /*overwrite_key=*/true);
+  ProjectionTx tx(store_, batch.write.get());
+  for (const auto& [m, event] : batch.to_apply) {
+    absl::Status s = handler_->Apply(*event, tx);
+    if (s.ok()) {
+      ++batch.applied;
+    } else if (DeadLetterCode(s.code())) {
+      RETURN_IF_ERROR(DeadLetter(batch, *m, s.message()));
+    } else {
+      return s;
     }
-    entry->second = event.aggregate_version();
-    ++applied;
   }
   RETURN_IF_ERROR(handler_->BeforeCommit(tx));
-  if (dead > 0) {
+  if (batch.dead > 0) {
     // The dead letters must be on their topic before the offsets move past them.
     int failures_before = dead_letter_failures_.load();
     RETURN_IF_ERROR(dead_letters_->Flush(absl::Seconds(30)));
     if (dead_letter_failures_.load() != failures_before) return absl::UnavailableError("dead-letter delivery failed");
   }
+  return absl::OkStatus();
+}
+
+absl::Status Projection::Write(Batch& batch) {
   // Versions and offsets are never read back within the batch: they go straight into the underlying write batch,
   // past the index.
-  rocksdb::WriteBatch* raw = batch.GetWriteBatch();
+  rocksdb::WriteBatch* raw = batch.write->GetWriteBatch();
   // In key order: RocksDB inserts a sorted run into its memtable far faster than scattered keys. Version keys
   // sort as their aggregate ids do, so the ids are sorted and the keys built in that order.
   std::vector<const std::pair<const std::string, int64_t>*> sorted_versions;
-  sorted_versions.reserve(versions.size());
-  for (const auto& entry : versions) sorted_versions.push_back(&entry);
-  std::sort(sorted_versions.begin(), sorted_versions.end(), [](const auto* a, const auto* b) {
-    return a->first < b->first;
-  });
+  sorted_versions.reserve(batch.versions.size());
+  for (const auto& entry : batch.versions) sorted_versions.push_back(&entry);
+  std::sort(sorted_versions.begin(), sorted_versions.end(),
+            [](const auto* a, const auto* b) { return a->first < b->first; });
   for (const auto* entry : sorted_versions) {
-    raw->Put(versions_, VersionKey(options_.name, entry->first), store::EncodeU64(static_cast<uint64_t>(entry->second)));
+    raw->Put(versions_, VersionKey(options_.name, entry->first),
+             store::EncodeU64(static_cast<uint64_t>(entry->second)));
   }
-  for (const auto& [tp, offset] : next_offsets) {
+  for (const auto& [tp, offset] : batch.next_offsets) {
     raw->Put(offsets_, OffsetKey(options_.name, rd_kafka_topic_name(tp.first), tp.second),
              store::EncodeU64(static_cast<uint64_t>(offset)));
   }
   // Not synced, and not logged where the store allows it: a crash may lose the last batches, and their offsets
   // with them, so they are consumed again.
-  RETURN_IF_ERROR(store_->unlogged_writes() ? store_->WriteUnlogged(raw) : store_->Write(raw, /*sync=*/false));
-  if (version_cache_.size() + versions.size() > kVersionCacheLimit) {
-    version_cache_.clear();
-    version_cache_complete_ = false;
-  }
-  for (auto& [aggregate, version] : versions) version_cache_[aggregate] = version;
-  applied_ += applied;
-  skipped_ += skipped;
-  dead_lettered_ += dead;
-  applied_total_->Increment(static_cast<double>(applied));
-  skipped_total_->Increment(static_cast<double>(skipped));
-  dead_lettered_total_->Increment(dead);
-  return absl::OkStatus();
+  return store_->unlogged_writes() ? store_->WriteUnlogged(raw) : store_->Write(raw, /*sync=*/false);
 }
 
 }  // namespace jinguo::projection

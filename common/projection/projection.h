@@ -3,7 +3,10 @@
 // the projection resumes exactly where its state ends: an event is applied once, whatever Kafka redelivers.
 //
 //  - On partition assignment it seeks to the offsets stored in its own RocksDB (from the beginning when none).
-//  - An event whose aggregate version is not above the last applied one is skipped (a relay that republished).
+//  - An event whose aggregate version is not above the last processed one is skipped (a relay that republished).
+//    Processed: applied, or dead-lettered by the handler.
+//  - While one batch is written (on the "projection-write" thread), the next is consumed and decoded; it is
+//    applied only once the write has landed, so the handler always reads every earlier batch's writes.
 //  - A message that cannot be decoded, or that the handler rejects as invalid, goes to jinguo.dlq.v1 with the
 //    reason, and the projection goes on with the next.
 //
@@ -12,6 +15,7 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -102,8 +106,22 @@ class Projection {
 
  private:
   class Rebalancer;
+  struct Batch;
+  class Writer;
   void Run();
-  absl::Status ProcessBatch(std::vector<std::unique_ptr<RdKafka::Message>>& messages);
+  // Decodes the batch's messages and picks the events to apply (dead-letters the undecodable, skips the already
+  // processed); reads only versions, so it may run while the batch before is being written.
+  absl::Status Prepare(Batch& batch);
+  // Applies the picked events through the handler into the batch's write batch.
+  absl::Status Apply(Batch& batch);
+  // On the writer thread: adds the batch's versions and offsets to its write batch and writes it.
+  absl::Status Write(Batch& batch);
+  // Waits for the batch in flight to be written; on success announces it (true), on failure discards it and
+  // rewinds (false).
+  bool FinishInFlight();
+  // Discards the batch being applied, backs off and rewinds to the stored offsets.
+  void Fail(const absl::Status& s);
+  absl::Status DeadLetter(Batch& batch, const RdKafka::Message& m, absl::string_view reason);
   void Rewind();
   absl::StatusOr<int64_t> StoredOffset(const std::string& topic, int32_t partition) const;
 
@@ -120,8 +138,14 @@ class Projection {
   std::atomic<int> dead_letter_failures_{0};
   std::atomic<bool> stopping_{false};
   std::thread thread_;
+  std::unique_ptr<Writer> writer_;
+  struct InFlight {
+    int64_t applied, skipped;
+    int dead;
+  };
+  std::optional<InFlight> in_flight_;  // a batch applied and being written, with its counts
 
-  // Last applied version per aggregate as stored; only touched on the projection's thread.
+  // Last processed version per aggregate as stored; only touched on the projection's thread.
   absl::flat_hash_map<std::string, int64_t> version_cache_;
   // The cache holds every stored version (none were stored when the projection started, and it was never
   // trimmed since): a miss needs no read.

@@ -18,6 +18,8 @@ namespace reg = ::jinguo::registration::v1;
 namespace {
 
 constexpr int kTimelineLimit = 200;
+// Bound on the profiles remembered as written (8 bytes each, about 150 MiB at the bound with the table's slack).
+constexpr size_t kWrittenProfilesLimit = 10'000'000;
 
 absl::CivilDay EventDay(const common::v1::EventEnvelope& e) { return ChinaDay(FromTimestamp(e.occurred_at())); }
 
@@ -86,7 +88,10 @@ uint64_t ChangeFeed::generation() {
 }
 
 EventProjector::EventProjector(ReadModel* model, domain::Settings settings, ChangeFeed* feed)
-    : model_(model), settings_(settings), feed_(feed) {}
+    : model_(model), settings_(settings), feed_(feed) {
+  auto any = model_->AnyProfile();
+  written_.all_known = any.ok() && !*any;
+}
 
 void EventProjector::Committed() {
   feed_->Publish(changed_nodes_);
@@ -133,6 +138,13 @@ absl::Status EventProjector::BeforeCommit(projection::ProjectionTx& tx) {
   std::sort(changed.begin(), changed.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
   for (const auto& [id, p] : changed) model_->PutProfile(tx, *p);
+  if (written_.all_known) {
+    for (const auto& [id, p] : changed) written_.hashes.insert(absl::HashOf(id));
+    if (written_.hashes.size() > kWrittenProfilesLimit) {
+      written_.all_known = false;
+      written_.hashes = {};
+    }
+  }
   ReleaseProfiles();
   // Each region's changes spread over its nodes: node, indicator, day → delta, each counter then written once.
   std::map<std::tuple<std::string, std::string, int32_t>, int64_t> by_node;
@@ -158,6 +170,9 @@ absl::StatusOr<v1::ProfileState*> EventProjector::CachedProfile(projection::Proj
   auto [it, inserted] = profiles_.try_emplace(id, nullptr);
   if (inserted) {
     it->second = google::protobuf::Arena::CreateMessage<v1::ProfileState>(&arena_);
+    if (written_.all_known && !written_.hashes.contains(absl::HashOf(absl::string_view(id)))) {
+      return it->second;  // surely new
+    }
     auto found = model_->ReadProfile(tx, id, it->second);
     if (!found.ok()) {
       profiles_.erase(it);

@@ -17,6 +17,8 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/hash/hash.h"
 #include "common/projection/projection.h"
 #include "google/protobuf/arena.h"
 #include "services/reporting/domain/indicators.h"
@@ -109,6 +111,13 @@ class EventProjector final : public projection::ProjectionHandler {
   // released in one piece when the batch ends.
   google::protobuf::Arena arena_;
   absl::flat_hash_map<std::string, v1::ProfileState*> profiles_;
+  // Every profile this projector has written, as hashes of the ids, when it started with none stored (a first
+  // start, a rebuild): a beneficiary whose hash is absent has no profile yet, which saves a read per new
+  // beneficiary. A hash present may be another id's, which only costs the read. Dropped past a bound.
+  struct {
+    bool all_known = false;
+    absl::flat_hash_set<uint64_t> hashes;
+  } written_;
 };
 
 }  // namespace jinguo::reporting::store

@@ -52,6 +52,8 @@ class ReadModel {
   absl::StatusOr<std::vector<std::string>> VillagesUnder(const std::string& township) const;
 
   absl::StatusOr<std::optional<v1::ProfileState>> Profile(const std::string& id) const;
+  // Whether any profile is stored.
+  absl::StatusOr<bool> AnyProfile() const;
 
   // --- writes, inside a projection batch ---
   // Reads her stored state into `*into`; false (and `*into` untouched) when there is none.
