@@ -5,11 +5,11 @@
 #include <mutex>
 
 #include "absl/strings/str_cat.h"
-#include "google/protobuf/arena.h"
 #include "common/base/status.h"
 #include "common/base/thread_name.h"
 #include "common/base/timestamp.h"
 #include "common/store/keys.h"
+#include "google/protobuf/arena.h"
 #include "librdkafka/rdkafka.h"
 #include "spdlog/spdlog.h"
 
@@ -179,10 +179,11 @@ struct Projection::Batch {
 // One batch at a time, on a thread of its own: seals it (versions, offsets), writes it, and frees it.
 class Projection::Writer {
  public:
-  explicit Writer(Projection* p) : p_(p), thread_([this] {
-    NameThisThread("projection-write");
-    Loop();
-  }) {}
+  explicit Writer(Projection* p)
+      : p_(p), thread_([this] {
+          NameThisThread("projection-write");
+          Loop();
+        }) {}
   ~Writer() {
     {
       std::lock_guard<std::mutex> lock(mu_);

@@ -135,8 +135,7 @@ absl::Status EventProjector::BeforeCommit(projection::ProjectionTx& tx) {
   for (const auto& [id, p] : profiles_) {
     if (!p->beneficiary_id().empty()) changed.emplace_back(p->beneficiary_id(), p);
   }
-  std::sort(changed.begin(), changed.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::sort(changed.begin(), changed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   for (const auto& [id, p] : changed) model_->PutProfile(tx, *p);
   if (written_.all_known) {
     for (const auto& [id, p] : changed) written_.hashes.insert(absl::HashOf(id));

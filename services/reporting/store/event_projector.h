@@ -93,9 +93,7 @@ class EventProjector final : public projection::ProjectionHandler {
     uint32_t region;     // in regions_
     uint32_t indicator;  // in indicators_
     int32_t day;         // days since 1970-01-01
-    bool operator==(const DeltaKey& o) const {
-      return region == o.region && indicator == o.indicator && day == o.day;
-    }
+    bool operator==(const DeltaKey& o) const { return region == o.region && indicator == o.indicator && day == o.day; }
     template <typename H>
     friend H AbslHashValue(H h, const DeltaKey& k) {
       return H::combine(std::move(h), k.region, k.indicator, k.day);
