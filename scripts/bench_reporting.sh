@@ -70,13 +70,15 @@ EVENTS=$(java -cp "$CP" org.apache.kafka.tools.GetOffsetShell --bootstrap-server
   --topic jinguo.registration.events.v1 2>/dev/null | awk -F: '{ s += $3 } END { print s }')
 TOTAL=$("$RLOAD" await "127.0.0.1:$REP" "$TOKEN" "" 0 5 | sed -n 's/^count=//p')
 kill -TERM $REP_PID; wait $REP_PID || true
+# ConsumerPerformance first, while the reporting service is stopped: neither run shares the machine with the
+# other's work (a rebuild leaves RocksDB compactions running for seconds after its last event).
+java -cp "$CP" org.apache.kafka.tools.ConsumerPerformance --bootstrap-server "$BROKERS" \
+  --topic jinguo.registration.events.v1 --messages "$EVENTS" --timeout 120000 2>/dev/null \
+  | grep -E "^[0-9]{4}-" | tail -n 1 >"$W/consumer.txt"
 START=$(date +%s.%N)
 start_reporting --rebuild
 "$RLOAD" await "127.0.0.1:$REP" "$TOKEN" "" "$TOTAL" 1200 >/dev/null
 END=$(date +%s.%N)
-java -cp "$CP" org.apache.kafka.tools.ConsumerPerformance --bootstrap-server "$BROKERS" \
-  --topic jinguo.registration.events.v1 --messages "$EVENTS" --timeout 120000 2>/dev/null \
-  | grep -E "^[0-9]{4}-" | tail -n 1 >"$W/consumer.txt"
 python3 - "$EVENTS" "$START" "$END" "$W/consumer.txt" <<'PY'
 import sys
 events, start, end = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
