@@ -58,7 +58,11 @@ class KeyedMutex {
     std::vector<size_t> stripes_;
   };
 
-  Held Lock(std::string_view key) { return LockAll({std::string(key)}); }
+  Held Lock(std::string_view key) {
+    size_t s = StripeOf(key);
+    LockStripe(s);
+    return Held(this, {s});
+  }
 
   // Locks every key's stripe, in stripe order (so two callers never wait on each other in a cycle).
   Held LockAll(const std::vector<std::string>& keys) {

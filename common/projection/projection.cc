@@ -105,11 +105,8 @@ absl::StatusOr<int64_t> Projection::StoredOffset(const std::string& topic, int32
 absl::Status Projection::Start() {
   // With no stored versions at all (a first start, or a rebuild), every version this projection will ever see
   // passes through the cache, so a miss there means "never applied" without a read.
-  {
-    auto it = store_->Scan(versions_, "");
-    it->SeekToFirst();
-    version_cache_complete_ = !it->Valid() && it->status().ok();
-  }
+  auto no_versions = store_->Empty(versions_);
+  version_cache_complete_ = no_versions.ok() && *no_versions;
   rebalancer_ = std::make_unique<Rebalancer>(this);
   auto conf = bus::MakeConf(kafka_, {{"group.id", options_.name},
                                      {"enable.auto.commit", "false"},

@@ -238,6 +238,13 @@ absl::Status Store::AppendBatch(rocksdb::WriteBatch* into, const rocksdb::WriteB
   return FromRocks(from.Iterate(&appender), "append write batch");
 }
 
+absl::StatusOr<bool> Store::Empty(rocksdb::ColumnFamilyHandle* cf) const {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf));
+  it->SeekToFirst();
+  if (!it->status().ok()) return FromRocks(it->status(), "scan column family");
+  return !it->Valid();
+}
+
 absl::StatusOr<std::optional<std::string>> Store::Get(rocksdb::ColumnFamilyHandle* cf, absl::string_view key) const {
   std::string value;
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf, rocksdb::Slice(key.data(), key.size()), &value);

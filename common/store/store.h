@@ -63,6 +63,9 @@ class Store {
                                                         rocksdb::ColumnFamilyHandle* cf,
                                                         absl::string_view key) const;
 
+  // Whether `cf` holds no key at all.
+  absl::StatusOr<bool> Empty(rocksdb::ColumnFamilyHandle* cf) const;
+
   // An iterator over `cf` limited to keys starting with `prefix` (all keys when empty). Position it with Seek.
   // In a family scanned by first part, a prefix that is one whole first part uses the prefix bloom filters.
   std::unique_ptr<rocksdb::Iterator> Scan(rocksdb::ColumnFamilyHandle* cf, absl::string_view prefix) const;

@@ -9,12 +9,11 @@
 // (Get/List) take no lock.
 #pragma once
 
-
 #include "common/base/clock.h"
 #include "common/base/keyed_mutex.h"
 #include "common/base/uuid.h"
-#include "common/outbox/event_factory.h"
 #include "common/outbox/commit_queue.h"
+#include "common/outbox/event_factory.h"
 #include "common/regions/region_table.h"
 #include "common/rpc/auth.h"
 #include "common/rpc/request_log.h"

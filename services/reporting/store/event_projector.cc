@@ -89,8 +89,8 @@ uint64_t ChangeFeed::generation() {
 
 EventProjector::EventProjector(ReadModel* model, domain::Settings settings, ChangeFeed* feed)
     : model_(model), settings_(settings), feed_(feed) {
-  auto any = model_->AnyProfile();
-  written_.all_known = any.ok() && !*any;
+  auto no_profiles = model_->NoProfiles();
+  written_.all_known = no_profiles.ok() && *no_profiles;
 }
 
 void EventProjector::Committed() {
@@ -119,7 +119,8 @@ void EventProjector::Numbering::Clear() {
   names_.clear();
 }
 
-void EventProjector::AddDelta(const std::string& region, const std::string& indicator, int32_t day, int64_t delta) {
+void EventProjector::AddDelta(const std::string& region, const std::string& indicator, absl::CivilDay day,
+                              int64_t delta) {
   deltas_[DeltaKey{regions_.Of(region), indicators_.Of(indicator), day}] += delta;
 }
 
@@ -146,7 +147,7 @@ absl::Status EventProjector::BeforeCommit(projection::ProjectionTx& tx) {
   }
   ReleaseProfiles();
   // Each region's changes spread over its nodes: node, indicator, day → delta, each counter then written once.
-  std::map<std::tuple<std::string, std::string, int32_t>, int64_t> by_node;
+  std::map<std::tuple<std::string, std::string, absl::CivilDay>, int64_t> by_node;
   for (const auto& [k, delta] : deltas_) {
     for (auto& node : domain::NodesOf(regions_.Name(k.region))) {
       by_node[{std::move(node), indicators_.Name(k.indicator), k.day}] += delta;
@@ -154,13 +155,12 @@ absl::Status EventProjector::BeforeCommit(projection::ProjectionTx& tx) {
   }
   deltas_.clear();
   regions_.Clear();
-  const absl::CivilDay epoch(1970, 1, 1);
   for (const auto& [key, delta] : by_node) {
     const auto& [node, indicator, day] = key;
     changed_nodes_.insert(node);
     // Written even when the batch's changes net out, so a counter exists once anything touched it, exactly as
     // when the same events arrive in separate batches.
-    RETURN_IF_ERROR(model_->AddToCounter(tx, node, indicator, delta, epoch + day));
+    RETURN_IF_ERROR(model_->AddToCounter(tx, node, indicator, delta, day));
   }
   return absl::OkStatus();
 }
@@ -184,7 +184,7 @@ absl::StatusOr<v1::ProfileState*> EventProjector::CachedProfile(projection::Proj
 absl::Status EventProjector::Move(projection::ProjectionTx& tx, const common::v1::EventEnvelope& event,
                                   const std::string& old_region, const domain::Contributions& before,
                                   const std::string& new_region, const domain::Contributions& after) {
-  int32_t day = static_cast<int32_t>(DayNumber(EventDay(event)));
+  absl::CivilDay day = EventDay(event);
   domain::Diff(old_region, before, new_region, after,
                [&](const std::string& region, const std::string& indicator, int64_t delta) {
                  AddDelta(region, indicator, day, delta);
@@ -194,7 +194,7 @@ absl::Status EventProjector::Move(projection::ProjectionTx& tx, const common::v1
 
 absl::Status EventProjector::AddEverywhere(projection::ProjectionTx& tx, const common::v1::EventEnvelope& event,
                                            const std::string& region, const std::string& indicator, int64_t delta) {
-  AddDelta(region, indicator, static_cast<int32_t>(DayNumber(EventDay(event))), delta);
+  AddDelta(region, indicator, EventDay(event), delta);
   return absl::OkStatus();
 }
 

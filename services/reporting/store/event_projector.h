@@ -19,6 +19,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/hash/hash.h"
+#include "absl/time/civil_time.h"
 #include "common/projection/projection.h"
 #include "google/protobuf/arena.h"
 #include "services/reporting/domain/indicators.h"
@@ -92,14 +93,14 @@ class EventProjector final : public projection::ProjectionHandler {
   struct DeltaKey {
     uint32_t region;     // in regions_
     uint32_t indicator;  // in indicators_
-    int32_t day;         // days since 1970-01-01
+    absl::CivilDay day;
     bool operator==(const DeltaKey& o) const { return region == o.region && indicator == o.indicator && day == o.day; }
     template <typename H>
     friend H AbslHashValue(H h, const DeltaKey& k) {
       return H::combine(std::move(h), k.region, k.indicator, k.day);
     }
   };
-  void AddDelta(const std::string& region, const std::string& indicator, int32_t day, int64_t delta);
+  void AddDelta(const std::string& region, const std::string& indicator, absl::CivilDay day, int64_t delta);
   // The batch's counter changes, summed per region, indicator and day; spread over the nodes in BeforeCommit, so
   // an event costs one sum per changed indicator whatever the depth of the region tree.
   absl::flat_hash_map<DeltaKey, int64_t> deltas_;

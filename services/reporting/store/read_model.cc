@@ -114,13 +114,6 @@ absl::StatusOr<std::optional<v1::ProfileState>> ReadModel::Profile(const std::st
   return Parse<v1::ProfileState>(db_->Get(profiles_, id), "profile");
 }
 
-absl::StatusOr<bool> ReadModel::AnyProfile() const {
-  auto it = db_->Scan(profiles_, "");
-  it->SeekToFirst();
-  if (!it->status().ok()) return jinguo::store::FromRocks(it->status(), "scan profiles");
-  return it->Valid();
-}
-
 absl::StatusOr<bool> ReadModel::ReadProfile(projection::ProjectionTx& tx, const std::string& id,
                                             v1::ProfileState* into) const {
   ASSIGN_OR_RETURN(auto value, tx.Get(profiles_, id));

@@ -52,8 +52,8 @@ class ReadModel {
   absl::StatusOr<std::vector<std::string>> VillagesUnder(const std::string& township) const;
 
   absl::StatusOr<std::optional<v1::ProfileState>> Profile(const std::string& id) const;
-  // Whether any profile is stored.
-  absl::StatusOr<bool> AnyProfile() const;
+  // Whether no profile is stored.
+  absl::StatusOr<bool> NoProfiles() const { return db_->Empty(profiles_); }
 
   // --- writes, inside a projection batch ---
   // Reads her stored state into `*into`; false (and `*into` untouched) when there is none.
