@@ -5,8 +5,9 @@
 //  - On partition assignment it seeks to the offsets stored in its own RocksDB (from the beginning when none).
 //  - An event whose aggregate version is not above the last processed one is skipped (a relay that republished).
 //    Processed: applied, or dead-lettered by the handler.
-//  - While one batch is written (on the "projection-write" thread), the next is consumed and decoded; it is
-//    applied only once the write has landed, so the handler always reads every earlier batch's writes.
+//  - While one batch is written (on the "projection-write" thread), the next is consumed, decoded and applied.
+//    Its reads see the batch in flight as well as the store, so the handler reads every earlier batch's writes;
+//    it is written only once the batch before has landed, and is discarded with it when that write fails.
 //  - A message that cannot be decoded, or that the handler rejects as invalid, goes to jinguo.dlq.v1 with the
 //    reason, and the projection goes on with the next.
 //
@@ -37,17 +38,21 @@ inline constexpr char kOffsetsFamily[] = "projection_offsets";
 inline constexpr char kVersionsFamily[] = "projection_versions";
 std::vector<std::string> ProjectionFamilies();
 
-// The write batch one group of events is applied in; reads see the batch's own writes.
+// The write batch one group of events is applied in. Reads see the batch's own writes, then those of the batch
+// still being written (`behind`, when there is one), then the store.
 class ProjectionTx {
  public:
-  ProjectionTx(store::Store* store, rocksdb::WriteBatchWithIndex* batch) : store_(store), batch_(batch) {}
-  absl::StatusOr<std::optional<std::string>> Get(rocksdb::ColumnFamilyHandle* cf, absl::string_view key) {
-    return store_->GetThrough(batch_, cf, key);
-  }
+  // `behind` is only read (RocksDB's read calls on it are not const).
+  ProjectionTx(store::Store* store, rocksdb::WriteBatchWithIndex* batch,
+               rocksdb::WriteBatchWithIndex* behind = nullptr)
+      : store_(store), batch_(batch), behind_(behind) {}
+  absl::StatusOr<std::optional<std::string>> Get(rocksdb::ColumnFamilyHandle* cf, absl::string_view key);
   void Put(rocksdb::ColumnFamilyHandle* cf, absl::string_view key, absl::string_view value) {
     batch_->Put(cf, rocksdb::Slice(key.data(), key.size()), rocksdb::Slice(value.data(), value.size()));
   }
-  // A write that nothing in this batch reads back (e.g. from BeforeCommit): skips the batch's read index.
+  // A write that no read through a ProjectionTx sees, neither in this batch nor in the next (e.g. from
+  // BeforeCommit): skips the batch's read index. A handler that needs the value in the next batch keeps it itself
+  // until Committed().
   void PutUnindexed(rocksdb::ColumnFamilyHandle* cf, absl::string_view key, absl::string_view value) {
     batch_->GetWriteBatch()->Put(cf, rocksdb::Slice(key.data(), key.size()),
                                  rocksdb::Slice(value.data(), value.size()));
@@ -60,6 +65,7 @@ class ProjectionTx {
  private:
   store::Store* store_;
   rocksdb::WriteBatchWithIndex* batch_;
+  rocksdb::WriteBatchWithIndex* behind_;
 };
 
 class ProjectionHandler {
@@ -71,10 +77,16 @@ class ProjectionHandler {
   virtual absl::Status Apply(const common::v1::EventEnvelope& event, ProjectionTx& tx) = 0;
   // Called once per batch after the last Apply and before the batch is written, for writes a handler gathers
   // across events (e.g. counter deltas summed per batch). An error discards and retries the batch. Default: none.
+  //
+  // Batches overlap by one: the next batch is applied while this one is written, so between BeforeCommit and
+  // this batch's Committed() come the next batch's Apply calls and possibly its BeforeCommit. What a handler
+  // remembers per batch it therefore hands over here.
   virtual absl::Status BeforeCommit(ProjectionTx& tx) { return absl::OkStatus(); }
-  // Called after a batch has been written (e.g. to notify watchers). Default: nothing.
+  // Called once the oldest batch past BeforeCommit has been written (e.g. to notify watchers), in batch order.
+  // Default: nothing.
   virtual void Committed() {}
-  // Called when a batch is discarded (before it is retried), so gathered writes can be dropped. Default: nothing.
+  // Called when the batches not yet committed (the one being applied, and the one being written if any) are
+  // discarded, before they are consumed again, so whatever was gathered for them can be dropped. Default: nothing.
   virtual void Discarded() {}
 };
 
@@ -112,12 +124,14 @@ class Projection {
   // Decodes the batch's messages and picks the events to apply (dead-letters the undecodable, skips the already
   // processed); reads only versions, so it may run while the batch before is being written.
   absl::Status Prepare(Batch& batch);
-  // Applies the picked events through the handler into the batch's write batch.
-  absl::Status Apply(Batch& batch);
-  // On the writer thread: adds the batch's versions and offsets to its write batch and writes it.
+  // Applies the picked events through the handler into the batch's write batch; reads see `behind` (the batch in
+  // flight, or null) before the store.
+  absl::Status Apply(Batch& batch, Batch* behind);
+  // On the writer thread: writes a copy of the batch's write batch with its versions and offsets added (the
+  // original stays untouched, for the next batch's reads).
   absl::Status Write(Batch& batch);
-  // Waits for the batch in flight to be written; on success announces it (true), on failure discards it and
-  // rewinds (false).
+  // Waits for the batch in flight to be written; on success announces it and hands it to the writer thread to be
+  // freed (true); on failure discards it, and any batch applied after it, and rewinds (false).
   bool FinishInFlight();
   // Discards the batch being applied, backs off and rewinds to the stored offsets.
   void Fail(const absl::Status& s);
@@ -139,11 +153,7 @@ class Projection {
   std::atomic<bool> stopping_{false};
   std::thread thread_;
   std::unique_ptr<Writer> writer_;
-  struct InFlight {
-    int64_t applied, skipped;
-    int dead;
-  };
-  std::optional<InFlight> in_flight_;  // a batch applied and being written, with its counts
+  std::unique_ptr<Batch> in_flight_;  // applied and being written
 
   // Last processed version per aggregate as stored; only touched on the projection's thread.
   absl::flat_hash_map<std::string, int64_t> version_cache_;

@@ -12,7 +12,6 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "rocksdb/db.h"
-#include "rocksdb/utilities/write_batch_with_index.h"
 #include "rocksdb/write_batch.h"
 
 namespace jinguo::store {
@@ -58,10 +57,6 @@ class Store {
   // The value under `key`, or nullopt.
   absl::StatusOr<std::optional<std::string>> Get(rocksdb::ColumnFamilyHandle* cf, absl::string_view key) const;
 
-  // Like Get, but sees `batch`'s uncommitted writes first.
-  absl::StatusOr<std::optional<std::string>> GetThrough(rocksdb::WriteBatchWithIndex* batch,
-                                                        rocksdb::ColumnFamilyHandle* cf,
-                                                        absl::string_view key) const;
 
   // Whether `cf` holds no key at all.
   absl::StatusOr<bool> Empty(rocksdb::ColumnFamilyHandle* cf) const;

@@ -194,18 +194,6 @@ TEST(Store, RecreateEmptiesOnlyTheNamedFamiliesAndKeepsTheirOptions) {
   std::filesystem::remove_all(dir);
 }
 
-TEST(Store, GetThroughSeesUncommittedBatchWrites) {
-  std::string dir = TempDir();
-  auto store = Store::Open({dir, {"x"}, 8 << 20});
-  ASSERT_TRUE(store.ok());
-  auto* cf = (*store)->Family("x");
-  rocksdb::WriteBatchWithIndex batch;
-  batch.Put(cf, "k", "pending");
-  EXPECT_EQ(**(*store)->GetThrough(&batch, cf, "k"), "pending");
-  EXPECT_FALSE((*store)->Get(cf, "k")->has_value());
-  std::filesystem::remove_all(dir);
-}
-
 TEST(Store, OpenFailureNamesThePath) {
   auto store = Store::Open({"/proc/definitely/not/writable", {}, 8 << 20});
   ASSERT_FALSE(store.ok());

@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 
 #include <atomic>
+#include <deque>
 #include <fstream>
 #include <set>
 #include <thread>
@@ -116,17 +117,25 @@ class FlakyHandler final : public projection::ProjectionHandler {
     pending_.push_back(key);
     return absl::OkStatus();
   }
+  absl::Status BeforeCommit(projection::ProjectionTx&) override {
+    sealed_.push_back(std::move(pending_));
+    pending_.clear();
+    return absl::OkStatus();
+  }
   void Committed() override {
     std::lock_guard<std::mutex> lock(mu_);
-    for (const auto& key : pending_) {
+    for (const auto& key : sealed_.front()) {
       ++counts_[key];
       int64_t& last = last_[key.first];
       if (key.second != last + 1) ++order_violations_;
       last = key.second;
     }
-    pending_.clear();
+    sealed_.pop_front();
   }
-  void Discarded() override { pending_.clear(); }
+  void Discarded() override {
+    pending_.clear();
+    sealed_.clear();
+  }
 
   std::map<std::pair<std::string, int64_t>, int> counts() const {
     std::lock_guard<std::mutex> lock(mu_);
@@ -139,7 +148,9 @@ class FlakyHandler final : public projection::ProjectionHandler {
 
  private:
   std::set<std::pair<std::string, int64_t>> fail_once_{{"agg-7", 10}, {"agg-150", 40}};
-  std::vector<std::pair<std::string, int64_t>> pending_;  // projection thread only
+  // Projection thread only: the batch being applied, and the batches past BeforeCommit not yet committed.
+  std::vector<std::pair<std::string, int64_t>> pending_;
+  std::deque<std::vector<std::pair<std::string, int64_t>>> sealed_;
   mutable std::mutex mu_;
   std::map<std::pair<std::string, int64_t>, int> counts_;
   std::map<std::string, int64_t> last_;

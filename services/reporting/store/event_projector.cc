@@ -94,15 +94,18 @@ EventProjector::EventProjector(ReadModel* model, domain::Settings settings, Chan
 }
 
 void EventProjector::Committed() {
-  feed_->Publish(changed_nodes_);
-  changed_nodes_.clear();
+  if (sealed_nodes_.empty()) return;
+  feed_->Publish(sealed_nodes_.front());
+  sealed_nodes_.pop_front();
 }
 
 void EventProjector::Discarded() {
   changed_nodes_.clear();
+  sealed_nodes_.clear();
   deltas_.clear();
   regions_.Clear();
-  ReleaseProfiles();
+  profiles_->Clear();
+  sealed_profiles_->Clear();
 }
 
 uint32_t EventProjector::Numbering::Of(absl::string_view s) {
@@ -124,16 +127,11 @@ void EventProjector::AddDelta(const std::string& region, const std::string& indi
   deltas_[DeltaKey{regions_.Of(region), indicators_.Of(indicator), day}] += delta;
 }
 
-void EventProjector::ReleaseProfiles() {
-  profiles_.clear();
-  arena_.Reset();
-}
-
 absl::Status EventProjector::BeforeCommit(projection::ProjectionTx& tx) {
   // In key order: RocksDB inserts a sorted run into its memtable far faster than scattered keys.
   std::vector<std::pair<absl::string_view, const v1::ProfileState*>> changed;
-  changed.reserve(profiles_.size());
-  for (const auto& [id, p] : profiles_) {
+  changed.reserve(profiles_->by_id.size());
+  for (const auto& [id, p] : profiles_->by_id) {
     if (!p->beneficiary_id().empty()) changed.emplace_back(p->beneficiary_id(), p);
   }
   std::sort(changed.begin(), changed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
@@ -145,7 +143,10 @@ absl::Status EventProjector::BeforeCommit(projection::ProjectionTx& tx) {
       written_.hashes = {};
     }
   }
-  ReleaseProfiles();
+  // This batch's profiles stay readable until the next batch has been applied, which may be before this one has
+  // been written; the ones before are in the store by now.
+  std::swap(profiles_, sealed_profiles_);
+  profiles_->Clear();
   // Each region's changes spread over its nodes: node, indicator, day → delta, each counter then written once.
   std::map<std::tuple<std::string, std::string, absl::CivilDay>, int64_t> by_node;
   for (const auto& [k, delta] : deltas_) {
@@ -162,19 +163,25 @@ absl::Status EventProjector::BeforeCommit(projection::ProjectionTx& tx) {
     // when the same events arrive in separate batches.
     RETURN_IF_ERROR(model_->AddToCounter(tx, node, indicator, delta, day));
   }
+  sealed_nodes_.push_back(std::move(changed_nodes_));
+  changed_nodes_.clear();
   return absl::OkStatus();
 }
 
 absl::StatusOr<v1::ProfileState*> EventProjector::CachedProfile(projection::ProjectionTx& tx, const std::string& id) {
-  auto [it, inserted] = profiles_.try_emplace(id, nullptr);
+  auto [it, inserted] = profiles_->by_id.try_emplace(id, nullptr);
   if (inserted) {
-    it->second = google::protobuf::Arena::CreateMessage<v1::ProfileState>(&arena_);
+    it->second = google::protobuf::Arena::CreateMessage<v1::ProfileState>(&profiles_->arena);
+    if (auto sealed = sealed_profiles_->by_id.find(id); sealed != sealed_profiles_->by_id.end()) {
+      it->second->CopyFrom(*sealed->second);  // as the batch before left her, maybe not yet in the store
+      return it->second;
+    }
     if (written_.all_known && !written_.hashes.contains(absl::HashOf(absl::string_view(id)))) {
       return it->second;  // surely new
     }
     auto found = model_->ReadProfile(tx, id, it->second);
     if (!found.ok()) {
-      profiles_.erase(it);
+      profiles_->by_id.erase(it);
       return found.status();
     }
   }

@@ -10,6 +10,8 @@
 #pragma once
 
 #include <condition_variable>
+#include <deque>
+#include <memory>
 #include <mutex>
 #include <map>
 #include <set>
@@ -70,12 +72,13 @@ class EventProjector final : public projection::ProjectionHandler {
 
   // Her state as this batch has left it: read once per batch, written once in BeforeCommit.
   absl::StatusOr<v1::ProfileState*> CachedProfile(projection::ProjectionTx& tx, const std::string& id);
-  void ReleaseProfiles();
 
   ReadModel* model_;
   domain::Settings settings_;
   ChangeFeed* feed_;
   std::set<std::string> changed_nodes_;  // in the batch being applied
+  // Nodes changed by the batches past BeforeCommit and not yet committed, oldest first: published by Committed().
+  std::deque<std::set<std::string>> sealed_nodes_;
 
   // Strings numbered in order of first sight, so hot maps key on small integers.
   class Numbering {
@@ -106,10 +109,20 @@ class EventProjector final : public projection::ProjectionHandler {
   absl::flat_hash_map<DeltaKey, int64_t> deltas_;
   Numbering regions_;     // cleared with every batch
   Numbering indicators_;  // kept: a handful of names
-  // Profiles loaded or changed by the batch being applied (an empty id: not stored, not yet seen), on an arena
-  // released in one piece when the batch ends.
-  google::protobuf::Arena arena_;
-  absl::flat_hash_map<std::string, v1::ProfileState*> profiles_;
+  // Profiles loaded or changed by one batch (an empty id: not stored, not yet seen), on an arena released in one
+  // piece.
+  struct Profiles {
+    google::protobuf::Arena arena;
+    absl::flat_hash_map<std::string, v1::ProfileState*> by_id;
+    void Clear() {
+      by_id.clear();
+      arena.Reset();
+    }
+  };
+  // The batch being applied; and the batch last sealed, which may still be being written (its profiles are
+  // written past the read index, so the next batch finds them here rather than in the store).
+  std::unique_ptr<Profiles> profiles_ = std::make_unique<Profiles>();
+  std::unique_ptr<Profiles> sealed_profiles_ = std::make_unique<Profiles>();
   // Every profile this projector has written, as hashes of the ids, when it started with none stored (a first
   // start, a rebuild): a beneficiary whose hash is absent has no profile yet, which saves a read per new
   // beneficiary. A hash present may be another id's, which only costs the read. Dropped past a bound.
