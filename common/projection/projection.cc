@@ -32,7 +32,7 @@ std::string OffsetKey(const std::string& name, const std::string& topic, int32_t
   return store::KeyBuilder().U64(NameHash(name)).Str(topic).U32(static_cast<uint32_t>(partition)).key();
 }
 
-std::string VersionKey(const std::string& name, const std::string& aggregate_id) {
+std::string VersionKey(const std::string& name, absl::string_view aggregate_id) {
   return store::KeyBuilder().Str(aggregate_id).U64(NameHash(name)).key();
 }
 
@@ -189,9 +189,11 @@ struct Projection::Batch {
   std::vector<std::pair<const RdKafka::Message*, const common::v1::EventEnvelope*>> to_apply;
   // Next offset per partition, keyed by librdkafka's topic handle: naming the topic costs a string per message.
   absl::flat_hash_map<std::pair<const rd_kafka_topic_t*, int32_t>, int64_t> next_offsets;
-  // Aggregate → its last processed version (applied, or dead-lettered by the handler), as of this batch's end.
-  absl::flat_hash_map<std::string, int64_t> versions;
+  // Each event's aggregate (a view of its envelope) and version, for the events to apply: an aggregate's last
+  // entry is its last processed version (applied, or dead-lettered by the handler) as of this batch's end.
+  std::vector<std::pair<absl::string_view, int64_t>> versions;
   std::unique_ptr<rocksdb::WriteBatchWithIndex> write;
+  std::vector<std::shared_ptr<void>> retired;  // ProjectionTx::FreeLater
   int64_t applied = 0, skipped = 0;
   int dead = 0;
 };
@@ -293,6 +295,14 @@ void Projection::Run() {
       if (in_flight_) FinishInFlight();
       continue;
     }
+    if (version_cache_.size() + batch->messages.size() > kVersionCacheLimit) {
+      version_cache_.clear();
+      version_cache_complete_ = false;
+      // The batch in flight may not be in the store yet: its versions are kept.
+      if (in_flight_) {
+        for (const auto& [aggregate, version] : in_flight_->versions) version_cache_[aggregate] = version;
+      }
+    }
     absl::Status s = Prepare(*batch);
     if (s.ok()) s = Apply(*batch, in_flight_.get());
     // The batch before must be on disk before this one is written. When it failed, this one, applied on top of
@@ -302,12 +312,6 @@ void Projection::Run() {
       Fail(s);
       continue;
     }
-    // Optimistically, so the next batch is sorted out against it; dropped if the write fails.
-    if (version_cache_.size() + batch->versions.size() > kVersionCacheLimit) {
-      version_cache_.clear();
-      version_cache_complete_ = false;
-    }
-    for (const auto& [aggregate, version] : batch->versions) version_cache_[aggregate] = version;
     in_flight_ = std::move(batch);
     writer_->Submit(in_flight_.get());
   }
@@ -316,6 +320,9 @@ void Projection::Run() {
 }
 
 void Projection::Fail(const absl::Status& s) {
+  // The versions taken on trust from the discarded batches are unknown again: read from the store until relearned.
+  version_cache_.clear();
+  version_cache_complete_ = false;
   handler_->Discarded();
   batch_failures_total_->Increment();
   spdlog::error("projection {}: batch not applied, retrying: {}", options_.name, std::string(s.message()));
@@ -329,9 +336,6 @@ bool Projection::FinishInFlight() {
   const int dead = in_flight_->dead;
   writer_->Free(std::move(in_flight_));
   if (!s.ok()) {
-    // The versions taken on trust are unknown again; read from the store until relearned.
-    version_cache_.clear();
-    version_cache_complete_ = false;
     Fail(s);
     return false;
   }
@@ -375,23 +379,24 @@ absl::Status Projection::Prepare(Batch& batch) {
       RETURN_IF_ERROR(DeadLetter(batch, *m, "envelope lacks aggregate_id, a positive aggregate_version or event_type"));
       continue;
     }
-    // This batch's entry for the aggregate: its last processed version, looked up once.
-    auto [entry, first_in_batch] = batch.versions.try_emplace(event->aggregate_id(), 0);
-    if (first_in_batch) {
-      auto remembered = version_cache_.find(event->aggregate_id());
-      if (remembered != version_cache_.end()) {
-        entry->second = remembered->second;
-      } else if (!version_cache_complete_) {
-        ASSIGN_OR_RETURN(auto stored, store_->Get(versions_, VersionKey(options_.name, event->aggregate_id())));
-        uint64_t v = 0;
-        if (stored && store::DecodeU64(*stored, &v)) entry->second = static_cast<int64_t>(v);
+    // The aggregate's last processed version, taken on trust from the batches before (the cache is dropped when
+    // one of them is discarded).
+    auto [entry, unseen] = version_cache_.try_emplace(event->aggregate_id(), 0);
+    if (unseen && !version_cache_complete_) {
+      auto stored = store_->Get(versions_, VersionKey(options_.name, event->aggregate_id()));
+      if (!stored.ok()) {
+        version_cache_.erase(entry);
+        return stored.status();
       }
+      uint64_t v = 0;
+      if (*stored && store::DecodeU64(**stored, &v)) entry->second = static_cast<int64_t>(v);
     }
     if (event->aggregate_version() <= entry->second) {
       ++batch.skipped;
       continue;
     }
     entry->second = event->aggregate_version();
+    batch.versions.emplace_back(event->aggregate_id(), event->aggregate_version());
     batch.to_apply.emplace_back(m.get(), event);
   }
   return absl::OkStatus();
@@ -400,7 +405,7 @@ absl::Status Projection::Prepare(Batch& batch) {
 absl::Status Projection::Apply(Batch& batch, Batch* behind) {
   batch.write = std::make_unique<rocksdb::WriteBatchWithIndex>(rocksdb::BytewiseComparator(), 0,
                                                                /*overwrite_key=*/true);
-  ProjectionTx tx(store_, batch.write.get(), behind != nullptr ? behind->write.get() : nullptr);
+  ProjectionTx tx(store_, batch.write.get(), behind != nullptr ? behind->write.get() : nullptr, &batch.retired);
   for (const auto& [m, event] : batch.to_apply) {
     absl::Status s = handler_->Apply(*event, tx);
     if (s.ok()) {
@@ -427,15 +432,16 @@ absl::Status Projection::Write(Batch& batch) {
   rocksdb::WriteBatch sealed(*batch.write->GetWriteBatch());
   rocksdb::WriteBatch* raw = &sealed;
   // In key order: RocksDB inserts a sorted run into its memtable far faster than scattered keys. Version keys
-  // sort as their aggregate ids do, so the ids are sorted and the keys built in that order.
-  std::vector<const std::pair<const std::string, int64_t>*> sorted_versions;
-  sorted_versions.reserve(batch.versions.size());
-  for (const auto& entry : batch.versions) sorted_versions.push_back(&entry);
-  std::sort(sorted_versions.begin(), sorted_versions.end(),
-            [](const auto* a, const auto* b) { return a->first < b->first; });
-  for (const auto* entry : sorted_versions) {
-    raw->Put(versions_, VersionKey(options_.name, entry->first),
-             store::EncodeU64(static_cast<uint64_t>(entry->second)));
+  // sort as their aggregate ids do, so the ids are sorted (highest version first) and the keys built in that
+  // order, once per aggregate.
+  std::vector<std::pair<absl::string_view, int64_t>> versions = batch.versions;
+  std::sort(versions.begin(), versions.end(), [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first < b.first : a.second > b.second;
+  });
+  for (size_t i = 0; i < versions.size(); ++i) {
+    if (i > 0 && versions[i].first == versions[i - 1].first) continue;
+    raw->Put(versions_, VersionKey(options_.name, versions[i].first),
+             store::EncodeU64(static_cast<uint64_t>(versions[i].second)));
   }
   for (const auto& [tp, offset] : batch.next_offsets) {
     raw->Put(offsets_, OffsetKey(options_.name, rd_kafka_topic_name(tp.first), tp.second),

@@ -42,10 +42,11 @@ std::vector<std::string> ProjectionFamilies();
 // still being written (`behind`, when there is one), then the store.
 class ProjectionTx {
  public:
-  // `behind` is only read (RocksDB's read calls on it are not const).
+  // `behind` is only read (RocksDB's read calls on it are not const). `retired` (optional) collects what
+  // FreeLater hands over.
   ProjectionTx(store::Store* store, rocksdb::WriteBatchWithIndex* batch,
-               rocksdb::WriteBatchWithIndex* behind = nullptr)
-      : store_(store), batch_(batch), behind_(behind) {}
+               rocksdb::WriteBatchWithIndex* behind = nullptr, std::vector<std::shared_ptr<void>>* retired = nullptr)
+      : store_(store), batch_(batch), behind_(behind), retired_(retired) {}
   absl::StatusOr<std::optional<std::string>> Get(rocksdb::ColumnFamilyHandle* cf, absl::string_view key);
   void Put(rocksdb::ColumnFamilyHandle* cf, absl::string_view key, absl::string_view value) {
     batch_->Put(cf, rocksdb::Slice(key.data(), key.size()), rocksdb::Slice(value.data(), value.size()));
@@ -61,11 +62,17 @@ class ProjectionTx {
     batch_->Delete(cf, rocksdb::Slice(key.data(), key.size()));
   }
   store::Store& store() { return *store_; }
+  // Frees `object` with this batch, on the writer thread once the batch is written (e.g. a handler's caches of an
+  // earlier batch: tens of thousands of small objects whose freeing would hold up the next batch).
+  void FreeLater(std::shared_ptr<void> object) {
+    if (retired_ != nullptr) retired_->push_back(std::move(object));
+  }
 
  private:
   store::Store* store_;
   rocksdb::WriteBatchWithIndex* batch_;
   rocksdb::WriteBatchWithIndex* behind_;
+  std::vector<std::shared_ptr<void>>* retired_;
 };
 
 class ProjectionHandler {
@@ -155,7 +162,8 @@ class Projection {
   std::unique_ptr<Writer> writer_;
   std::unique_ptr<Batch> in_flight_;  // applied and being written
 
-  // Last processed version per aggregate as stored; only touched on the projection's thread.
+  // Last processed version per aggregate, as stored or as taken on trust from the batches prepared since (dropped
+  // whenever a batch is discarded); only touched on the projection's thread.
   absl::flat_hash_map<std::string, int64_t> version_cache_;
   // The cache holds every stored version (none were stored when the projection started, and it was never
   // trimmed since): a miss needs no read.

@@ -99,7 +99,8 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(StoreOptions options) {
 
   rocksdb::ColumnFamilyOptions cf_options;
   cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
-  cf_options.write_buffer_size = 32 << 20;
+  cf_options.write_buffer_size = options.write_buffer_bytes;
+  cf_options.level0_file_num_compaction_trigger = options.level0_compaction_trigger;
   // A bloom filter over the memtable too: most point reads here are misses (is this ID number, request id,
   // profile new?), and without it every miss walks the memtable's skiplist.
   cf_options.memtable_whole_key_filtering = true;
@@ -250,17 +251,6 @@ absl::StatusOr<std::optional<std::string>> Store::Get(rocksdb::ColumnFamilyHandl
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf, rocksdb::Slice(key.data(), key.size()), &value);
   if (s.IsNotFound()) return std::nullopt;
   if (!s.ok()) return FromRocks(s, "get");
-  return value;
-}
-
-absl::StatusOr<std::optional<std::string>> Store::GetThrough(rocksdb::WriteBatchWithIndex* batch,
-                                                             rocksdb::ColumnFamilyHandle* cf,
-                                                             absl::string_view key) const {
-  std::string value;
-  rocksdb::Status s =
-      batch->GetFromBatchAndDB(db_.get(), rocksdb::ReadOptions(), cf, rocksdb::Slice(key.data(), key.size()), &value);
-  if (s.IsNotFound()) return std::nullopt;
-  if (!s.ok()) return FromRocks(s, "get through batch");
   return value;
 }
 

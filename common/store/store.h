@@ -29,6 +29,11 @@ struct StoreOptions {
   // Allows WriteUnlogged: memtables of every family are then flushed together (RocksDB's atomic flush), so after a
   // crash the families agree with each other at the last flush even for writes the write-ahead log never saw.
   bool unlogged_writes = false;
+  // Memtable size per column family, and how many flushed files gather before they are compacted. A store written
+  // in large bursts (a projection catching up) takes larger memtables and lets more files gather: fewer, larger
+  // flushes, and compactions that wait for a quiet moment instead of competing with the writes.
+  size_t write_buffer_bytes = 32 << 20;
+  int level0_compaction_trigger = 4;
 };
 
 // Converts a RocksDB status; `what` says what was being done ("open /var/jinguo/db").

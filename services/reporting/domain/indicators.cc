@@ -1,5 +1,7 @@
 #include "services/reporting/domain/indicators.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "jinguo/registration/v1/types.pb.h"
 
@@ -64,22 +66,46 @@ const char* StatusIndicator(int status) {
 
 }  // namespace
 
+void Contributions::Set(absl::string_view indicator, int64_t value) {
+  auto it = std::lower_bound(entries_.begin(), entries_.end(), indicator,
+                             [](const Entry& e, absl::string_view name) { return e.first < name; });
+  if (it != entries_.end() && it->first == indicator) {
+    it->second = value;
+  } else {
+    entries_.insert(it, Entry{indicator, value});
+  }
+}
+
+int64_t Contributions::Get(absl::string_view indicator) const {
+  for (const auto& [name, value] : entries_) {
+    if (name == indicator) return value;
+  }
+  return 0;
+}
+
+bool Contributions::Contains(absl::string_view indicator) const {
+  for (const auto& e : entries_) {
+    if (e.first == indicator) return true;
+  }
+  return false;
+}
+
 Contributions BeneficiaryContributions(const v1::ProfileState& p, int current_year, const Settings& settings) {
   Contributions c;
   if (!p.registered() || !p.merged_into().empty()) return c;
-  c["beneficiaries_registered"] = 1;
+  c.Set("beneficiaries_registered", 1);
   bool woman = p.category() == reg::CATEGORY_WOMAN;
-  c[woman ? "women_registered" : "children_registered"] = 1;
-  if (const char* status = StatusIndicator(p.monitoring_status())) c[status] = 1;
-  if (p.cadre_ids_size() > 0) c["paired"] = 1;
+  c.Set(woman ? "women_registered" : "children_registered", 1);
+  if (const char* status = StatusIndicator(p.monitoring_status())) c.Set(status, 1);
+  if (p.cadre_ids_size() > 0) c.Set("paired", 1);
   int age = current_year - p.birth_year();
   if (woman && age >= settings.insured_min_age && age <= settings.insured_max_age) {
-    c["eligible_women"] = 1;
-    if (p.two_cancer_insured()) c["two_cancer_insured"] = 1;
+    c.Set("eligible_women", 1);
+    if (p.two_cancer_insured()) c.Set("two_cancer_insured", 1);
   }
   if (!woman && p.student()) {
-    c["school_age_students"] = 1;
-    if (p.student_aided()) c["students_aided"] = 1;
+    c.Set("school_age_students", 1);
+    if (p.student_aided()) c.Set("students_aided", 1);
   }
   return c;
 }
@@ -87,15 +113,15 @@ Contributions BeneficiaryContributions(const v1::ProfileState& p, int current_ye
 Contributions HouseholdContributions(const v1::HouseholdState& h) {
   Contributions c;
   if (h.region_code().empty()) return c;
-  c["households"] = 1;
+  c.Set("households", 1);
   switch (h.attribute()) {
-    case reg::HOUSEHOLD_ATTRIBUTE_GENERAL: c["households_general"] = 1; break;
-    case reg::HOUSEHOLD_ATTRIBUTE_LOW_INCOME: c["households_low_income"] = 1; break;
-    case reg::HOUSEHOLD_ATTRIBUTE_DESTITUTE: c["households_destitute"] = 1; break;
+    case reg::HOUSEHOLD_ATTRIBUTE_GENERAL: c.Set("households_general", 1); break;
+    case reg::HOUSEHOLD_ATTRIBUTE_LOW_INCOME: c.Set("households_low_income", 1); break;
+    case reg::HOUSEHOLD_ATTRIBUTE_DESTITUTE: c.Set("households_destitute", 1); break;
     default: break;
   }
-  if (h.publicity_reached()) c["households_publicity_reached"] = 1;
-  if (h.home_cleaning_done()) c["households_home_cleaned"] = 1;
+  if (h.publicity_reached()) c.Set("households_publicity_reached", 1);
+  if (h.home_cleaning_done()) c.Set("households_home_cleaned", 1);
   return c;
 }
 
@@ -109,7 +135,7 @@ std::vector<std::string> NodesOf(const std::string& region_code) {
 
 void Diff(const std::string& old_region, const Contributions& before, const std::string& new_region,
           const Contributions& after,
-          absl::FunctionRef<void(const std::string&, const std::string&, int64_t)> apply) {
+          absl::FunctionRef<void(const std::string&, absl::string_view, int64_t)> apply) {
   if (old_region == new_region) {
     // Both are sorted by indicator: one merge pass.
     auto b = before.begin(), a = after.begin();

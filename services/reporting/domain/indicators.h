@@ -13,7 +13,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/functional/function_ref.h"
+#include "absl/strings/string_view.h"
 #include "jinguo/reporting/v1/state.pb.h"
 
 namespace jinguo::reporting::domain {
@@ -50,7 +52,37 @@ struct Settings {
   int insured_max_age = 64;
 };
 
-using Contributions = std::map<std::string, int64_t>;
+// What one beneficiary or household counts for: indicator → contribution, sorted by indicator. A handful of
+// entries, kept inline: an event's contributions cost no allocation. The names are views of Indicators()' static
+// names or of a stored state's keys, which must outlive the Contributions.
+class Contributions {
+ public:
+  using Entry = std::pair<absl::string_view, int64_t>;
+  Contributions() = default;
+  Contributions(std::initializer_list<Entry> entries) {
+    for (const auto& [indicator, value] : entries) Set(indicator, value);
+  }
+  // From a stored state's map (any order).
+  template <typename Map>
+  static Contributions Of(const Map& stored) {
+    Contributions c;
+    for (const auto& [indicator, value] : stored) c.Set(indicator, value);
+    return c;
+  }
+  void Set(absl::string_view indicator, int64_t value);
+  // 0 when she does not count for `indicator`.
+  int64_t Get(absl::string_view indicator) const;
+  bool Contains(absl::string_view indicator) const;
+  bool empty() const { return entries_.empty(); }
+  size_t size() const { return entries_.size(); }
+  auto begin() const { return entries_.begin(); }
+  auto end() const { return entries_.end(); }
+  friend bool operator==(const Contributions& a, const Contributions& b) { return a.entries_ == b.entries_; }
+  friend bool operator!=(const Contributions& a, const Contributions& b) { return !(a == b); }
+
+ private:
+  absl::InlinedVector<Entry, 12> entries_;
+};
 
 // What a beneficiary counts for. Nothing until she is registered, and nothing once merged into another.
 // Ages are whole years in `current_year` (year minus birth year), so eligibility moves only at the new year.
@@ -67,7 +99,7 @@ std::vector<std::string> NodesOf(const std::string& region_code);
 // receives both and they net out. Callers sum the changes per region and spread them over the nodes once.
 void Diff(const std::string& old_region, const Contributions& before, const std::string& new_region,
           const Contributions& after,
-          absl::FunctionRef<void(const std::string& region, const std::string& indicator, int64_t delta)> apply);
+          absl::FunctionRef<void(const std::string& region, absl::string_view indicator, int64_t delta)> apply);
 
 // numerator / denominator in basis points, rounded down; 0 when the denominator is 0.
 int64_t BasisPoints(int64_t numerator, int64_t denominator);

@@ -122,7 +122,7 @@ void EventProjector::Numbering::Clear() {
   names_.clear();
 }
 
-void EventProjector::AddDelta(const std::string& region, const std::string& indicator, absl::CivilDay day,
+void EventProjector::AddDelta(const std::string& region, absl::string_view indicator, absl::CivilDay day,
                               int64_t delta) {
   deltas_[DeltaKey{regions_.Of(region), indicators_.Of(indicator), day}] += delta;
 }
@@ -144,9 +144,10 @@ absl::Status EventProjector::BeforeCommit(projection::ProjectionTx& tx) {
     }
   }
   // This batch's profiles stay readable until the next batch has been applied, which may be before this one has
-  // been written; the ones before are in the store by now.
-  std::swap(profiles_, sealed_profiles_);
-  profiles_->Clear();
+  // been written; the ones before are in the store by now, and are freed with this batch, off this thread.
+  tx.FreeLater(std::shared_ptr<Profiles>(std::move(sealed_profiles_)));
+  sealed_profiles_ = std::move(profiles_);
+  profiles_ = std::make_unique<Profiles>();
   // Each region's changes spread over its nodes: node, indicator, day → delta, each counter then written once.
   std::map<std::tuple<std::string, std::string, absl::CivilDay>, int64_t> by_node;
   for (const auto& [k, delta] : deltas_) {
@@ -193,7 +194,7 @@ absl::Status EventProjector::Move(projection::ProjectionTx& tx, const common::v1
                                   const std::string& new_region, const domain::Contributions& after) {
   absl::CivilDay day = EventDay(event);
   domain::Diff(old_region, before, new_region, after,
-               [&](const std::string& region, const std::string& indicator, int64_t delta) {
+               [&](const std::string& region, absl::string_view indicator, int64_t delta) {
                  AddDelta(region, indicator, day, delta);
                });
   return absl::OkStatus();
@@ -215,13 +216,15 @@ absl::Status EventProjector::UpdateProfile(projection::ProjectionTx& tx, const c
     p.set_region_code(event.region_code());
   }
   std::string old_region = p.region_code();
-  domain::Contributions before(p.contributions().begin(), p.contributions().end());
+  domain::Contributions before = domain::Contributions::Of(p.contributions());  // views of the stored keys
   change(p);
   int year = static_cast<int>(EventDay(event).year());
   domain::Contributions after = domain::BeneficiaryContributions(p, year, settings_);
   RETURN_IF_ERROR(Move(tx, event, old_region, before, p.region_code(), after));
-  p.clear_contributions();
-  for (const auto& [k, v] : after) (*p.mutable_contributions())[k] = v;
+  if (after != before) {
+    p.clear_contributions();
+    for (const auto& [k, v] : after) (*p.mutable_contributions())[std::string(k)] = v;
+  }
   return absl::OkStatus();
 }
 
@@ -236,12 +239,14 @@ absl::Status EventProjector::UpdateHousehold(projection::ProjectionTx& tx, const
     h.set_household_id(household_id);
   }
   std::string old_region = h.region_code();
-  domain::Contributions before(h.contributions().begin(), h.contributions().end());
+  domain::Contributions before = domain::Contributions::Of(h.contributions());  // views of the stored keys
   change(h);
   domain::Contributions after = domain::HouseholdContributions(h);
   RETURN_IF_ERROR(Move(tx, event, old_region, before, h.region_code(), after));
-  h.clear_contributions();
-  for (const auto& [k, v] : after) (*h.mutable_contributions())[k] = v;
+  if (after != before) {
+    h.clear_contributions();
+    for (const auto& [k, v] : after) (*h.mutable_contributions())[std::string(k)] = v;
+  }
   model_->PutHousehold(tx, h);
   return absl::OkStatus();
 }

@@ -103,7 +103,7 @@ class EventProjector final : public projection::ProjectionHandler {
       return H::combine(std::move(h), k.region, k.indicator, k.day);
     }
   };
-  void AddDelta(const std::string& region, const std::string& indicator, absl::CivilDay day, int64_t delta);
+  void AddDelta(const std::string& region, absl::string_view indicator, absl::CivilDay day, int64_t delta);
   // The batch's counter changes, summed per region, indicator and day; spread over the nodes in BeforeCommit, so
   // an event costs one sum per changed indicator whatever the depth of the region tree.
   absl::flat_hash_map<DeltaKey, int64_t> deltas_;
