@@ -74,9 +74,9 @@ class Projection::Rebalancer final : public RdKafka::RebalanceCb {
   explicit Rebalancer(Projection* p) : p_(p) {}
   void rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode err,
                     std::vector<RdKafka::TopicPartition*>& partitions) override {
-    // Runs inside consume() on the projection's thread: what was applied reaches the store before offsets are
-    // read back or partitions are handed to another member.
-    if (p_->in_flight_) p_->FinishInFlight();
+    // Runs inside consume() on the reading thread: everything handed over is applied and reaches the store before
+    // offsets are read back or partitions are handed to another member.
+    p_->Drain();
     if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
       for (RdKafka::TopicPartition* tp : partitions) {
         auto stored = p_->StoredOffset(tp->topic(), tp->partition());
@@ -152,15 +152,33 @@ absl::Status Projection::Start() {
   if (!dlq.ok()) return dlq.status();
   dead_letters_ = *std::move(dlq);
   stopping_ = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    quit_ = false;
+  }
   thread_ = std::thread([this] {
     NameThisThread("projection");
-    Run();
+    ApplyLoop();
+  });
+  reader_ = std::thread([this] {
+    NameThisThread("projection-read");
+    ReadLoop();
   });
   return absl::OkStatus();
 }
 
 void Projection::Stop() {
   stopping_ = true;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    handed_over_.notify_all();
+  }
+  if (reader_.joinable()) reader_.join();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    quit_ = true;
+  }
+  handed_over_.notify_all();
   if (thread_.joinable()) thread_.join();
   if (consumer_) {
     consumer_->close();
@@ -194,6 +212,7 @@ struct Projection::Batch {
   std::vector<std::pair<absl::string_view, int64_t>> versions;
   std::unique_ptr<rocksdb::WriteBatchWithIndex> write;
   std::vector<std::shared_ptr<void>> retired;  // ProjectionTx::FreeLater
+  absl::Status prepared;  // Prepare's outcome: an error discards the batch like a failed Apply
   int64_t applied = 0, skipped = 0;
   int dead = 0;
 };
@@ -274,16 +293,30 @@ class Projection::Writer {
   std::thread thread_;
 };
 
-void Projection::Run() {
-  writer_ = std::make_unique<Writer>(this);
+void Projection::ReadLoop() {
   const int timeout_ms = static_cast<int>(absl::ToInt64Milliseconds(options_.poll_timeout));
+  uint64_t discards_seen = 0;
+  auto discarded_since = [&] {
+    std::lock_guard<std::mutex> lock(mu_);
+    return discards_ != discards_seen;
+  };
   while (!stopping_) {
+    if (discarded_since()) {
+      // Batches were discarded after this thread took their versions on trust: forget those, back off, and
+      // consume again from what the store holds.
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        discards_seen = discards_;
+      }
+      version_cache_.clear();
+      version_cache_complete_ = false;
+      absl::SleepFor(options_.retry_backoff);
+      Rewind();
+      continue;
+    }
     auto batch = std::make_unique<Batch>();
-    // With a write in flight, only what has already arrived: when nothing has, the write is finished first, so
-    // its changes are announced without waiting for the next event.
-    int wait_ms = in_flight_ ? 0 : timeout_ms;
     while (static_cast<int>(batch->messages.size()) < options_.max_batch) {
-      std::unique_ptr<RdKafka::Message> m(consumer_->consume(batch->messages.empty() ? wait_ms : 0));
+      std::unique_ptr<RdKafka::Message> m(consumer_->consume(batch->messages.empty() ? timeout_ms : 0));
       if (m->err() == RdKafka::ERR__TIMED_OUT || m->err() == RdKafka::ERR__PARTITION_EOF) break;
       if (m->err() != RdKafka::ERR_NO_ERROR) {
         spdlog::warn("projection {}: {}", options_.name, m->errstr());
@@ -291,43 +324,77 @@ void Projection::Run() {
       }
       batch->messages.push_back(std::move(m));
     }
-    if (batch->messages.empty()) {
-      if (in_flight_) FinishInFlight();
-      continue;
-    }
+    if (batch->messages.empty()) continue;
     if (version_cache_.size() + batch->messages.size() > kVersionCacheLimit) {
+      // Versions taken on trust may not be in the store yet: everything handed over lands first.
+      Drain();
       version_cache_.clear();
       version_cache_complete_ = false;
-      // The batch in flight may not be in the store yet: its versions are kept.
-      if (in_flight_) {
-        for (const auto& [aggregate, version] : in_flight_->versions) version_cache_[aggregate] = version;
-      }
     }
-    absl::Status s = Prepare(*batch);
+    batch->prepared = Prepare(*batch);
+    std::unique_lock<std::mutex> lock(mu_);
+    handed_over_.wait(lock, [&] { return ready_ == nullptr || stopping_ || discards_ != discards_seen; });
+    if (stopping_ || discards_ != discards_seen) continue;  // dropped: consumed again
+    ready_ = std::move(batch);
+    handed_over_.notify_all();
+  }
+}
+
+void Projection::ApplyLoop() {
+  writer_ = std::make_unique<Writer>(this);
+  std::unique_lock<std::mutex> lock(mu_);
+  while (true) {
+    if (ready_ == nullptr && in_flight_) {
+      // Nothing new yet: the write is finished now, so its changes are announced without waiting for more.
+      lock.unlock();
+      FinishInFlight();
+      lock.lock();
+      continue;
+    }
+    if (ready_ == nullptr) {
+      idle_ = true;
+      handed_over_.notify_all();
+      handed_over_.wait(lock, [&] { return ready_ != nullptr || quit_; });
+      if (ready_ == nullptr) break;  // quitting
+    }
+    idle_ = false;
+    std::unique_ptr<Batch> batch = std::move(ready_);
+    handed_over_.notify_all();
+    lock.unlock();
+    absl::Status s = batch->prepared;
     if (s.ok()) s = Apply(*batch, in_flight_.get());
     // The batch before must be on disk before this one is written. When it failed, this one, applied on top of
     // it, is discarded with it and consumed again.
-    if (in_flight_ && !FinishInFlight()) continue;
-    if (!s.ok()) {
-      Fail(s);
-      continue;
+    bool landed = !in_flight_ || FinishInFlight();
+    if (landed && !s.ok()) Discard(s);
+    if (landed && s.ok()) {
+      in_flight_ = std::move(batch);
+      writer_->Submit(in_flight_.get());
     }
-    in_flight_ = std::move(batch);
-    writer_->Submit(in_flight_.get());
+    lock.lock();
   }
+  lock.unlock();
   if (in_flight_) FinishInFlight();
   writer_.reset();
+  lock.lock();
+  ready_.reset();
+  idle_ = true;
+  handed_over_.notify_all();
 }
 
-void Projection::Fail(const absl::Status& s) {
-  // The versions taken on trust from the discarded batches are unknown again: read from the store until relearned.
-  version_cache_.clear();
-  version_cache_complete_ = false;
+void Projection::Drain() {
+  std::unique_lock<std::mutex> lock(mu_);
+  handed_over_.wait(lock, [&] { return (ready_ == nullptr && idle_) || quit_; });
+}
+
+void Projection::Discard(const absl::Status& s) {
   handler_->Discarded();
   batch_failures_total_->Increment();
   spdlog::error("projection {}: batch not applied, retrying: {}", options_.name, std::string(s.message()));
-  absl::SleepFor(options_.retry_backoff);
-  Rewind();
+  std::lock_guard<std::mutex> lock(mu_);
+  ready_.reset();
+  ++discards_;  // the reading thread forgets the versions, backs off and rewinds
+  handed_over_.notify_all();
 }
 
 bool Projection::FinishInFlight() {
@@ -336,7 +403,7 @@ bool Projection::FinishInFlight() {
   const int dead = in_flight_->dead;
   writer_->Free(std::move(in_flight_));
   if (!s.ok()) {
-    Fail(s);
+    Discard(s);
     return false;
   }
   handler_->Committed();

@@ -5,9 +5,11 @@
 //  - On partition assignment it seeks to the offsets stored in its own RocksDB (from the beginning when none).
 //  - An event whose aggregate version is not above the last processed one is skipped (a relay that republished).
 //    Processed: applied, or dead-lettered by the handler.
-//  - While one batch is written (on the "projection-write" thread), the next is consumed, decoded and applied.
-//    Its reads see the batch in flight as well as the store, so the handler reads every earlier batch's writes;
-//    it is written only once the batch before has landed, and is discarded with it when that write fails.
+//  - Three batches are under way at once, each on a thread of its own: one is consumed and decoded
+//    ("projection-read"), the one before is applied ("projection"), and the one before that is written
+//    ("projection-write"). The batch being applied reads the batch in flight as well as the store, so the handler
+//    reads every earlier batch's writes; it is written only once the batch before has landed, and is discarded
+//    with it when that write fails.
 //  - A message that cannot be decoded, or that the handler rejects as invalid, goes to jinguo.dlq.v1 with the
 //    reason, and the projection goes on with the next.
 //
@@ -15,6 +17,8 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <memory>
 #include <optional>
 #include <string>
@@ -127,9 +131,15 @@ class Projection {
   class Rebalancer;
   struct Batch;
   class Writer;
-  void Run();
+  // On the "projection-read" thread: consumes batches, prepares them and hands them over one at a time; after a
+  // discard, forgets the versions it took on trust, backs off and rewinds to the stored offsets.
+  void ReadLoop();
+  // On the "projection" thread: applies each batch handed over and has it written.
+  void ApplyLoop();
+  // On the reading thread: returns once everything handed over has been applied and written (or discarded).
+  void Drain();
   // Decodes the batch's messages and picks the events to apply (dead-letters the undecodable, skips the already
-  // processed); reads only versions, so it may run while the batch before is being written.
+  // processed); reads only versions, so it runs while the batches before are applied and written.
   absl::Status Prepare(Batch& batch);
   // Applies the picked events through the handler into the batch's write batch; reads see `behind` (the batch in
   // flight, or null) before the store.
@@ -138,10 +148,11 @@ class Projection {
   // original stays untouched, for the next batch's reads).
   absl::Status Write(Batch& batch);
   // Waits for the batch in flight to be written; on success announces it and hands it to the writer thread to be
-  // freed (true); on failure discards it, and any batch applied after it, and rewinds (false).
+  // freed (true); on failure discards it and every batch after it (false).
   bool FinishInFlight();
-  // Discards the batch being applied, backs off and rewinds to the stored offsets.
-  void Fail(const absl::Status& s);
+  // Drops every batch not yet written (the handler's Discarded, the batch handed over) and has the reading thread
+  // rewind.
+  void Discard(const absl::Status& s);
   absl::Status DeadLetter(Batch& batch, const RdKafka::Message& m, absl::string_view reason);
   void Rewind();
   absl::StatusOr<int64_t> StoredOffset(const std::string& topic, int32_t partition) const;
@@ -158,12 +169,21 @@ class Projection {
   std::unique_ptr<bus::Producer> dead_letters_;
   std::atomic<int> dead_letter_failures_{0};
   std::atomic<bool> stopping_{false};
-  std::thread thread_;
+  std::thread thread_;  // applies
+  std::thread reader_;  // consumes and prepares
   std::unique_ptr<Writer> writer_;
-  std::unique_ptr<Batch> in_flight_;  // applied and being written
+  std::unique_ptr<Batch> in_flight_;  // applied and being written; the applying thread's
+
+  // Hand-over between the reading and the applying thread.
+  std::mutex mu_;
+  std::condition_variable handed_over_;
+  std::unique_ptr<Batch> ready_;  // prepared, not yet taken
+  bool idle_ = true;              // the applying thread holds no batch and has none in flight
+  bool quit_ = false;
+  uint64_t discards_ = 0;
 
   // Last processed version per aggregate, as stored or as taken on trust from the batches prepared since (dropped
-  // whenever a batch is discarded); only touched on the projection's thread.
+  // whenever a batch is discarded); only touched on the reading thread.
   absl::flat_hash_map<std::string, int64_t> version_cache_;
   // The cache holds every stored version (none were stored when the projection started, and it was never
   // trimmed since): a miss needs no read.
