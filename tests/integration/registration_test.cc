@@ -432,6 +432,58 @@ TEST_F(RegistrationTest, ImportAcceptsGoodRowsReportsBadOnesAndIgnoresARepeat) {
   EXPECT_EQ(tap_->Settle().size(), events_after) << "re-sending the batch changed something";
 }
 
+// An import is checked in chunks of 2,000 rows, each checked while the one before is still being committed: a
+// row must still be checked against the rows of that chunk.
+TEST_F(RegistrationTest, ImportChecksEachRowAgainstEarlierChunksNotYetCommitted) {
+  rv1::Household h = NewHousehold("130207104206");
+  std::vector<rv1::ImportBeneficiariesRequest> rows;
+  for (int i = 0; i < 4500; ++i) {
+    rv1::ImportBeneficiariesRequest row;
+    row.set_row_number(i + 2);
+    *row.mutable_beneficiary() =
+        BeneficiaryRequest(h.id(), TestIdNumber(absl::CivilDay(1970, 1, 1) + i, ++serial_), absl::StrCat("分块", i))
+            .beneficiary();
+    row.set_request_id(absl::StrCat("chunked-", serial_));
+    rows.push_back(row);
+  }
+  // Second chunk repeats an ID number from the end of the first.
+  rows[2100].mutable_beneficiary()->set_id_number(rows[1990].beneficiary().id_number());
+  // Third chunk: same name, birth date and county as a row of the second, another ID number.
+  rows[4100].mutable_beneficiary()->set_name(rows[2050].beneficiary().name());
+  rows[4100].mutable_beneficiary()->set_id_number(TestIdNumber(absl::CivilDay(1970, 1, 1) + 2050, ++serial_));
+
+  size_t events_before = tap_->Settle().size();
+  auto ctx = Authorized(kAdmin);
+  rv1::ImportBeneficiariesResponse summary;
+  auto writer = stub_->ImportBeneficiaries(ctx.get(), &summary);
+  for (const auto& r : rows) ASSERT_TRUE(writer->Write(r));
+  writer->WritesDone();
+  ASSERT_TRUE(writer->Finish().ok());
+  EXPECT_EQ(summary.rows(), 4500);
+  EXPECT_EQ(summary.accepted(), 4499);
+  ASSERT_EQ(summary.rejected_size(), 1);
+  EXPECT_EQ(summary.rejected(0).row_number(), 2102);
+  EXPECT_EQ(summary.rejected(0).field(), "beneficiary.id_number");
+  EXPECT_EQ(summary.duplicates_flagged(), 1);
+  // 4,499 registrations and one duplicate candidate flagged.
+  tap_->WaitForCount(events_before + 4500, absl::Seconds(60));
+  EXPECT_EQ(tap_->Settle().size() - events_before, 4500u);
+
+  rv1::ListDuplicateCandidatesRequest list;
+  list.set_region_prefix("130207104206");
+  rv1::ListDuplicateCandidatesResponse candidates;
+  ASSERT_TRUE(stub_->ListDuplicateCandidates(Authorized(kAdmin).get(), list, &candidates).ok());
+  int open_for_row = 0;
+  for (const auto& c : candidates.candidates()) {
+    rv1::GetBeneficiaryRequest get;
+    get.set_beneficiary_id(c.beneficiary_id());
+    rv1::GetBeneficiaryResponse b;
+    ASSERT_TRUE(stub_->GetBeneficiary(Authorized(kAdmin).get(), get, &b).ok());
+    if (b.beneficiary().name() == rows[2050].beneficiary().name()) ++open_for_row;
+  }
+  EXPECT_EQ(open_for_row, 1);
+}
+
 // ---- Bad input: every field of every RPC gets the right status naming the field; nothing is written. ----
 
 struct BadCase {

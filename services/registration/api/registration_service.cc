@@ -1,6 +1,8 @@
 #include "services/registration/api/registration_service.h"
 
+#include <future>
 #include <map>
+#include <memory>
 #include <set>
 
 #include "absl/strings/escaping.h"
@@ -24,6 +26,9 @@ namespace {
 constexpr int kDefaultPageSize = 50;
 constexpr int kMaxPageSize = 500;
 constexpr size_t kImportChunkRows = 2000;
+// An import holds every stripe while it checks a chunk and while the chunk before is committed; it lets go (once
+// that chunk has landed) after this many chunks, so other calls wait at most about a second behind a long import.
+constexpr int kImportChunksPerLock = 10;
 
 absl::StatusOr<absl::CivilDay> DateOrToday(const common::v1::CivilDate& date, bool has, absl::CivilDay today,
                                            const std::string& field, FieldViolations& v) {
@@ -80,6 +85,17 @@ struct RegistrationService::PendingRows {
   std::set<std::string> id_numbers;
   std::map<std::string, std::string> duplicate_keys;  // key → beneficiary id
   std::map<std::string, v1::Household> households;
+  // The chunk before, while it is being committed: not in the store yet, so its rows are looked up here.
+  const PendingRows* earlier = nullptr;
+
+  bool HasIdNumber(const std::string& id_number) const {
+    return id_numbers.count(id_number) > 0 || (earlier != nullptr && earlier->HasIdNumber(id_number));
+  }
+  const std::string* DuplicateOf(const std::string& key) const {
+    auto it = duplicate_keys.find(key);
+    if (it != duplicate_keys.end()) return &it->second;
+    return earlier != nullptr ? earlier->DuplicateOf(key) : nullptr;
+  }
 };
 
 RegistrationService::RegistrationService(Dependencies deps)
@@ -293,7 +309,7 @@ absl::Status RegistrationService::RegisterInto(const rpc::Principal& who, const 
     return absl::AlreadyExistsError(
         absl::StrCat(prefix, "id_number: already registered as beneficiary ", *existing));
   }
-  if (pending && !pending->id_numbers.insert(facts.id_number).second) {
+  if (pending && (pending->HasIdNumber(facts.id_number) || !pending->id_numbers.insert(facts.id_number).second)) {
     return absl::AlreadyExistsError(absl::StrCat(prefix, "id_number: appears in an earlier row of this import"));
   }
 
@@ -308,8 +324,7 @@ absl::Status RegistrationService::RegisterInto(const rpc::Principal& who, const 
   std::string key = domain::DuplicateKey(b.region_code(), facts.birth_date, b.name());
   ASSIGN_OR_RETURN(std::vector<std::string> matches, d_.registry->DuplicateMatches(key));
   if (pending) {
-    auto earlier = pending->duplicate_keys.find(key);
-    if (earlier != pending->duplicate_keys.end()) matches.push_back(earlier->second);
+    if (const std::string* earlier = pending->DuplicateOf(key)) matches.push_back(*earlier);
     pending->duplicate_keys.emplace(key, b.id());
   }
   if (!matches.empty()) {
@@ -747,13 +762,32 @@ grpc::Status RegistrationService::ImportBeneficiaries(grpc::ServerContext* ctx,
     for (const auto& fv : br.field_violations()) reject(row, fv.field(), fv.description());
   };
 
+  // Chunks are pipelined: one is checked and built while the one before is committed. That one is not in the
+  // store yet, so its rows stay in `in_flight_rows` for the checks, and every stripe stays locked until it has
+  // landed: no other call reads a state that lacks it.
   std::vector<v1::ImportBeneficiariesRequest> chunk;
   int64_t arrival = 0;
-  auto flush = [&]() -> absl::Status {
-    if (chunk.empty()) return absl::OkStatus();
-    KeyedMutex::Held everything = key_locks_.LockEverything();
+  KeyedMutex::Held everything;
+  int chunks_locked = 0;
+  std::unique_ptr<PendingRows> in_flight_rows;
+  std::future<absl::Status> in_flight;
+  auto land = [&]() -> absl::Status {
+    if (!in_flight.valid()) return absl::OkStatus();
+    absl::Status s = in_flight.get();
+    in_flight_rows.reset();
+    return s;
+  };
+  auto flush = [&](bool last) -> absl::Status {
+    if (chunk.empty()) {  // the stream ended on a chunk boundary
+      RETURN_IF_ERROR(land());
+      everything.Release();
+      return absl::OkStatus();
+    }
+    if (chunks_locked == 0) everything = key_locks_.LockEverything();
     Tx tx;
-    PendingRows pending;
+    auto rows = std::make_unique<PendingRows>();
+    PendingRows& pending = *rows;
+    pending.earlier = in_flight_rows.get();
     for (auto& row : chunk) {
       int64_t row_number = row.row_number();
       v1::RegisterBeneficiaryRequest as_request;
@@ -787,7 +821,19 @@ grpc::Status RegistrationService::ImportBeneficiaries(grpc::ServerContext* ctx,
       accepted_rows.Increment();
     }
     chunk.clear();
-    return d_.commits->Commit(std::move(tx.batch), std::move(tx.events));
+    pending.earlier = nullptr;
+    RETURN_IF_ERROR(land());  // the chunk before
+    auto landed = std::make_shared<std::promise<absl::Status>>();
+    in_flight = landed->get_future();
+    in_flight_rows = std::move(rows);
+    d_.commits->Submit(std::move(tx.batch), std::move(tx.events),
+                       [landed](const absl::Status& s) { landed->set_value(s); });
+    if (++chunks_locked >= kImportChunksPerLock || last) {
+      RETURN_IF_ERROR(land());
+      everything.Release();
+      chunks_locked = 0;
+    }
+    return absl::OkStatus();
   };
 
   v1::ImportBeneficiariesRequest row;
@@ -798,10 +844,10 @@ grpc::Status RegistrationService::ImportBeneficiaries(grpc::ServerContext* ctx,
     chunk.push_back(std::move(row));
     row = v1::ImportBeneficiariesRequest();
     if (chunk.size() >= kImportChunkRows) {
-      if (absl::Status s = flush(); !s.ok()) return rpc::ToGrpcStatus(s);
+      if (absl::Status s = flush(/*last=*/false); !s.ok()) return rpc::ToGrpcStatus(s);
     }
   }
-  if (absl::Status s = flush(); !s.ok()) return rpc::ToGrpcStatus(s);
+  if (absl::Status s = flush(/*last=*/true); !s.ok()) return rpc::ToGrpcStatus(s);
   return grpc::Status::OK;
 }
 
