@@ -24,10 +24,10 @@ for _ in $(seq 1 60); do
 done
 "$BUILD"/tests/perf/registration_load households "127.0.0.1:$PORT" "$TOKEN" 1000 "$WORK/households.txt"
 # WARM more registrations first, unmeasured, so the figures are the steady state (the broker's JIT warm, the
-# server's threads and RocksDB's memtables in use) rather than the first seconds after start.
-# The broker is started fresh for this benchmark, and its JIT compiler keeps working through the first tens of
-# thousands of events: on one broker, its CPU per 20,000 registrations fell from 1.9 s to 0.8 s over four runs. So
-# the warm-up is as long as the measured run.
+# server's threads and RocksDB's memtables in use) rather than the first seconds after start. The broker is started
+# fresh for this benchmark, and its JIT compiler keeps working through the first tens of thousands of events: on
+# one broker, its CPU per 20,000 registrations fell from 1.9 s to 0.8 s over four runs. So the warm-up is as long
+# as the measured run.
 WARM=${JINGUO_BENCH_WARMUP:-$N}
 "$BUILD"/tests/perf/registration_load ghz-data 130207 "$WORK/households.txt" "$((N + WARM))" "$WORK/all-requests.json"
 python3 - "$WORK" "$WARM" <<'PY'
