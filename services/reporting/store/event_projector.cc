@@ -1,6 +1,7 @@
 #include "services/reporting/store/event_projector.h"
 
 #include <algorithm>
+#include <cstring>
 #include <map>
 #include <tuple>
 
@@ -21,7 +22,6 @@ constexpr int kTimelineLimit = 200;
 // Bound on the profiles remembered as written (8 bytes each, about 150 MiB at the bound with the table's slack).
 constexpr size_t kWrittenProfilesLimit = 10'000'000;
 
-absl::CivilDay EventDay(const common::v1::EventEnvelope& e) { return ChinaDay(FromTimestamp(e.occurred_at())); }
 
 void AddTimeline(v1::ProfileState& p, const common::v1::EventEnvelope& e, const std::string& summary) {
   auto* t = p.add_timeline();
@@ -135,7 +135,8 @@ absl::Status EventProjector::BeforeCommit(projection::ProjectionTx& tx) {
     if (!p->beneficiary_id().empty()) changed.emplace_back(p->beneficiary_id(), p);
   }
   std::sort(changed.begin(), changed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  for (const auto& [id, p] : changed) model_->PutProfile(tx, *p);
+  std::string scratch;  // one buffer for every profile's bytes
+  for (const auto& [id, p] : changed) model_->PutProfile(tx, *p, &scratch);
   if (written_.all_known) {
     for (const auto& [id, p] : changed) written_.hashes.insert(absl::HashOf(id));
     if (written_.hashes.size() > kWrittenProfilesLimit) {
@@ -170,9 +171,14 @@ absl::Status EventProjector::BeforeCommit(projection::ProjectionTx& tx) {
 }
 
 absl::StatusOr<v1::ProfileState*> EventProjector::CachedProfile(projection::ProjectionTx& tx, const std::string& id) {
-  auto [it, inserted] = profiles_->by_id.try_emplace(id, nullptr);
-  if (inserted) {
-    it->second = google::protobuf::Arena::CreateMessage<v1::ProfileState>(&profiles_->arena);
+  Profiles& batch = *profiles_;
+  auto it = batch.by_id.lazy_emplace(id, [&](const auto& construct) {
+    char* key = google::protobuf::Arena::CreateArray<char>(&batch.arena, id.size());  // no allocation of its own
+    std::memcpy(key, id.data(), id.size());
+    construct(absl::string_view(key, id.size()), nullptr);
+  });
+  if (it->second == nullptr) {  // first seen in this batch
+    it->second = google::protobuf::Arena::CreateMessage<v1::ProfileState>(&batch.arena);
     if (auto sealed = sealed_profiles_->by_id.find(id); sealed != sealed_profiles_->by_id.end()) {
       it->second->CopyFrom(*sealed->second);  // as the batch before left her, maybe not yet in the store
       return it->second;
@@ -182,20 +188,37 @@ absl::StatusOr<v1::ProfileState*> EventProjector::CachedProfile(projection::Proj
     }
     auto found = model_->ReadProfile(tx, id, it->second);
     if (!found.ok()) {
-      profiles_->by_id.erase(it);
+      batch.by_id.erase(it);
       return found.status();
     }
   }
   return it->second;
 }
 
+absl::CivilDay EventProjector::EventDay(const common::v1::EventEnvelope& e) {
+  // Events come in time order, mostly on the same day: one time zone conversion per day rather than per event.
+  absl::Time t = FromTimestamp(e.occurred_at());
+  if (t < day_.start || t >= day_.end) {
+    absl::CivilDay day = ChinaDay(t);
+    day_ = {day, absl::FromCivil(day, ChinaTimeZone()), absl::FromCivil(day + 1, ChinaTimeZone())};
+  }
+  return day_.day;
+}
+
 absl::Status EventProjector::Move(projection::ProjectionTx& tx, const common::v1::EventEnvelope& event,
                                   const std::string& old_region, const domain::Contributions& before,
                                   const std::string& new_region, const domain::Contributions& after) {
   absl::CivilDay day = EventDay(event);
+  // The changes come at one or two regions (references to the same two strings): each is numbered once.
+  const std::string* numbered = nullptr;
+  uint32_t region = 0;
   domain::Diff(old_region, before, new_region, after,
-               [&](const std::string& region, absl::string_view indicator, int64_t delta) {
-                 AddDelta(region, indicator, day, delta);
+               [&](const std::string& at, absl::string_view indicator, int64_t delta) {
+                 if (&at != numbered) {
+                   numbered = &at;
+                   region = regions_.Of(at);
+                 }
+                 deltas_[DeltaKey{region, indicators_.Of(indicator), day}] += delta;
                });
   return absl::OkStatus();
 }

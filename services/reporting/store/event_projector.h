@@ -104,6 +104,12 @@ class EventProjector final : public projection::ProjectionHandler {
     }
   };
   void AddDelta(const std::string& region, absl::string_view indicator, absl::CivilDay day, int64_t delta);
+  // The day (Asia/Shanghai) the event occurred on.
+  absl::CivilDay EventDay(const common::v1::EventEnvelope& e);
+  struct {
+    absl::CivilDay day;
+    absl::Time start = absl::InfiniteFuture(), end = absl::InfinitePast();  // of `day`
+  } day_;
   // The batch's counter changes, summed per region, indicator and day; spread over the nodes in BeforeCommit, so
   // an event costs one sum per changed indicator whatever the depth of the region tree.
   absl::flat_hash_map<DeltaKey, int64_t> deltas_;
@@ -113,7 +119,7 @@ class EventProjector final : public projection::ProjectionHandler {
   // piece.
   struct Profiles {
     google::protobuf::Arena arena;
-    absl::flat_hash_map<std::string, v1::ProfileState*> by_id;
+    absl::flat_hash_map<absl::string_view, v1::ProfileState*> by_id;  // keys on the arena
     void Clear() {
       by_id.clear();
       arena.Reset();

@@ -122,8 +122,9 @@ absl::StatusOr<bool> ReadModel::ReadProfile(projection::ProjectionTx& tx, const 
   return true;
 }
 
-void ReadModel::PutProfile(projection::ProjectionTx& tx, const v1::ProfileState& p) const {
-  tx.PutUnindexed(profiles_, p.beneficiary_id(), p.SerializeAsString());
+void ReadModel::PutProfile(projection::ProjectionTx& tx, const v1::ProfileState& p, std::string* scratch) const {
+  p.SerializeToString(scratch);
+  tx.PutUnindexed(profiles_, p.beneficiary_id(), *scratch);
 }
 
 absl::StatusOr<std::optional<v1::HouseholdState>> ReadModel::Household(projection::ProjectionTx& tx,

@@ -59,7 +59,8 @@ class ReadModel {
   // Reads her stored state into `*into`; false (and `*into` untouched) when there is none.
   absl::StatusOr<bool> ReadProfile(projection::ProjectionTx& tx, const std::string& id, v1::ProfileState* into) const;
   // Once per profile and batch, when the batch is about to commit: the write is not readable within the batch.
-  void PutProfile(projection::ProjectionTx& tx, const v1::ProfileState& p) const;
+  // `scratch` holds the serialized bytes (a buffer reused across calls).
+  void PutProfile(projection::ProjectionTx& tx, const v1::ProfileState& p, std::string* scratch) const;
   absl::StatusOr<std::optional<v1::HouseholdState>> Household(projection::ProjectionTx& tx,
                                                               const std::string& id) const;
   void PutHousehold(projection::ProjectionTx& tx, const v1::HouseholdState& h) const;
