@@ -60,8 +60,7 @@ std::optional<std::optional<std::string>> FromBatch(rocksdb::WriteBatchWithIndex
 
 }  // namespace
 
-absl::StatusOr<std::optional<std::string>> ProjectionTx::Get(rocksdb::ColumnFamilyHandle* cf,
-                                                             absl::string_view key) {
+absl::StatusOr<std::optional<std::string>> ProjectionTx::Get(rocksdb::ColumnFamilyHandle* cf, absl::string_view key) {
   for (rocksdb::WriteBatchWithIndex* b : {batch_, behind_}) {
     if (b == nullptr) continue;
     if (auto found = FromBatch(b, cf, key)) return *std::move(found);
@@ -212,7 +211,8 @@ struct Projection::Batch {
   std::vector<std::pair<absl::string_view, int64_t>> versions;
   std::unique_ptr<rocksdb::WriteBatchWithIndex> write;
   std::vector<std::shared_ptr<void>> retired;  // ProjectionTx::FreeLater
-  absl::Status prepared;  // Prepare's outcome: an error discards the batch like a failed Apply
+  // Prepare's outcome: an error discards the batch like a failed Apply.
+  absl::Status prepared;
   int64_t applied = 0, skipped = 0;
   int dead = 0;
 };
@@ -502,9 +502,8 @@ absl::Status Projection::Write(Batch& batch) {
   // sort as their aggregate ids do, so the ids are sorted (highest version first) and the keys built in that
   // order, once per aggregate.
   std::vector<std::pair<absl::string_view, int64_t>> versions = batch.versions;
-  std::sort(versions.begin(), versions.end(), [](const auto& a, const auto& b) {
-    return a.first != b.first ? a.first < b.first : a.second > b.second;
-  });
+  std::sort(versions.begin(), versions.end(),
+            [](const auto& a, const auto& b) { return a.first != b.first ? a.first < b.first : a.second > b.second; });
   for (size_t i = 0; i < versions.size(); ++i) {
     if (i > 0 && versions[i].first == versions[i - 1].first) continue;
     raw->Put(versions_, VersionKey(options_.name, versions[i].first),

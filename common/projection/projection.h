@@ -18,8 +18,8 @@
 
 #include <atomic>
 #include <condition_variable>
-#include <mutex>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -48,8 +48,8 @@ class ProjectionTx {
  public:
   // `behind` is only read (RocksDB's read calls on it are not const). `retired` (optional) collects what
   // FreeLater hands over.
-  ProjectionTx(store::Store* store, rocksdb::WriteBatchWithIndex* batch,
-               rocksdb::WriteBatchWithIndex* behind = nullptr, std::vector<std::shared_ptr<void>>* retired = nullptr)
+  ProjectionTx(store::Store* store, rocksdb::WriteBatchWithIndex* batch, rocksdb::WriteBatchWithIndex* behind = nullptr,
+               std::vector<std::shared_ptr<void>>* retired = nullptr)
       : store_(store), batch_(batch), behind_(behind), retired_(retired) {}
   absl::StatusOr<std::optional<std::string>> Get(rocksdb::ColumnFamilyHandle* cf, absl::string_view key);
   void Put(rocksdb::ColumnFamilyHandle* cf, absl::string_view key, absl::string_view value) {

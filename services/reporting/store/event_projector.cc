@@ -22,7 +22,6 @@ constexpr int kTimelineLimit = 200;
 // Bound on the profiles remembered as written (8 bytes each, about 150 MiB at the bound with the table's slack).
 constexpr size_t kWrittenProfilesLimit = 10'000'000;
 
-
 void AddTimeline(v1::ProfileState& p, const common::v1::EventEnvelope& e, const std::string& summary) {
   auto* t = p.add_timeline();
   *t->mutable_occurred_at() = e.occurred_at();

@@ -12,8 +12,8 @@
 #include <condition_variable>
 #include <deque>
 #include <memory>
-#include <mutex>
 #include <map>
+#include <mutex>
 #include <set>
 #include <string>
 #include <vector>
