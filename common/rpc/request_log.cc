@@ -37,6 +37,11 @@ KeyedMutex::Held RequestLog::Lock(absl::string_view method, absl::string_view re
   return locks_.Lock(absl::StrCat(method, "/", request_id));
 }
 
+absl::Status RequestIdReused(absl::string_view request_id) {
+  return absl::AlreadyExistsError(
+      absl::StrCat("request_id ", request_id, " was already used for a different request; use a new id"));
+}
+
 absl::StatusOr<bool> RequestLog::Find(absl::string_view method, absl::string_view request_id,
                                       const google::protobuf::Message& request,
                                       google::protobuf::Message* response) const {
@@ -44,10 +49,7 @@ absl::StatusOr<bool> RequestLog::Find(absl::string_view method, absl::string_vie
   if (!value.ok()) return value.status();
   if (!value->has_value()) return false;
   const std::string& stored = **value;
-  if (stored.size() < 64 || stored.compare(0, 64, Fingerprint(request)) != 0) {
-    return absl::AlreadyExistsError(
-        absl::StrCat("request_id ", request_id, " was already used for a different request; use a new id"));
-  }
+  if (stored.size() < 64 || stored.compare(0, 64, Fingerprint(request)) != 0) return RequestIdReused(request_id);
   if (!response->ParseFromArray(stored.data() + 64, static_cast<int>(stored.size() - 64))) {
     return absl::DataLossError("recorded response is unreadable");
   }

@@ -25,6 +25,9 @@ inline constexpr char kRequestsFamily[] = "requests";
 // INVALID_ARGUMENT unless `request_id` is 1-128 printable ASCII characters.
 absl::Status CheckRequestId(absl::string_view request_id);
 
+// ALREADY_EXISTS: `request_id` was recorded with a different request.
+absl::Status RequestIdReused(absl::string_view request_id);
+
 class RequestLog {
  public:
   explicit RequestLog(store::Store* store) : store_(store), family_(store->Family(kRequestsFamily)) {}

@@ -433,7 +433,7 @@ TEST_F(RegistrationTest, ImportAcceptsGoodRowsReportsBadOnesAndIgnoresARepeat) {
 }
 
 // An import is checked in chunks of 2,000 rows, each checked while the one before is still being committed: a
-// row must still be checked against the rows of that chunk.
+// row must still be checked against the rows of that chunk (ID numbers, duplicate keys, request ids).
 TEST_F(RegistrationTest, ImportChecksEachRowAgainstEarlierChunksNotYetCommitted) {
   rv1::Household h = NewHousehold("130207104206");
   std::vector<rv1::ImportBeneficiariesRequest> rows;
@@ -446,7 +446,11 @@ TEST_F(RegistrationTest, ImportChecksEachRowAgainstEarlierChunksNotYetCommitted)
     row.set_request_id(absl::StrCat("chunked-", serial_));
     rows.push_back(row);
   }
-  // Second chunk repeats an ID number from the end of the first.
+  // Second chunk, first rows: the last row of the first chunk sent again (a repeat), and another row under the
+  // request id of the row before it (refused). Then an ID number from the end of the first chunk.
+  rows[2000] = rows[1999];
+  rows[2000].set_row_number(2002);
+  rows[2001].set_request_id(rows[1998].request_id());
   rows[2100].mutable_beneficiary()->set_id_number(rows[1990].beneficiary().id_number());
   // Third chunk: same name, birth date and county as a row of the second, another ID number.
   rows[4100].mutable_beneficiary()->set_name(rows[2050].beneficiary().name());
@@ -460,14 +464,18 @@ TEST_F(RegistrationTest, ImportChecksEachRowAgainstEarlierChunksNotYetCommitted)
   writer->WritesDone();
   ASSERT_TRUE(writer->Finish().ok());
   EXPECT_EQ(summary.rows(), 4500);
-  EXPECT_EQ(summary.accepted(), 4499);
-  ASSERT_EQ(summary.rejected_size(), 1);
-  EXPECT_EQ(summary.rejected(0).row_number(), 2102);
-  EXPECT_EQ(summary.rejected(0).field(), "beneficiary.id_number");
+  EXPECT_EQ(summary.accepted(), 4497);
+  EXPECT_EQ(summary.repeated_rows(), 1);
+  ASSERT_EQ(summary.rejected_size(), 2);
+  EXPECT_EQ(summary.rejected(0).row_number(), 2003);
+  EXPECT_NE(summary.rejected(0).reason().find("already used for a different request"), std::string::npos)
+      << summary.rejected(0).reason();
+  EXPECT_EQ(summary.rejected(1).row_number(), 2102);
+  EXPECT_EQ(summary.rejected(1).field(), "beneficiary.id_number");
   EXPECT_EQ(summary.duplicates_flagged(), 1);
-  // 4,499 registrations and one duplicate candidate flagged.
-  tap_->WaitForCount(events_before + 4500, absl::Seconds(60));
-  EXPECT_EQ(tap_->Settle().size() - events_before, 4500u);
+  // 4,497 registrations and one duplicate candidate flagged.
+  tap_->WaitForCount(events_before + 4498, absl::Seconds(60));
+  EXPECT_EQ(tap_->Settle().size() - events_before, 4498u);
 
   rv1::ListDuplicateCandidatesRequest list;
   list.set_region_prefix("130207104206");

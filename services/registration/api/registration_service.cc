@@ -14,6 +14,7 @@
 #include "common/validate/field_violations.h"
 #include "common/validate/mobile.h"
 #include "common/validate/region_code.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "services/registration/domain/registry_rules.h"
 
 namespace jinguo::registration::api {
@@ -85,8 +86,15 @@ struct RegistrationService::PendingRows {
   std::set<std::string> id_numbers;
   std::map<std::string, std::string> duplicate_keys;  // key → beneficiary id
   std::map<std::string, v1::Household> households;
+  std::map<std::string, v1::RegisterBeneficiaryRequest> requests;  // request id → the accepted row's request
   // The chunk before, while it is being committed: not in the store yet, so its rows are looked up here.
   const PendingRows* earlier = nullptr;
+
+  const v1::RegisterBeneficiaryRequest* Request(const std::string& request_id) const {
+    auto it = requests.find(request_id);
+    if (it != requests.end()) return &it->second;
+    return earlier != nullptr ? earlier->Request(request_id) : nullptr;
+  }
 
   bool HasIdNumber(const std::string& id_number) const {
     return id_numbers.count(id_number) > 0 || (earlier != nullptr && earlier->HasIdNumber(id_number));
@@ -797,6 +805,16 @@ grpc::Status RegistrationService::ImportBeneficiaries(grpc::ServerContext* ctx,
         reject(row_number, "request_id", s.message());
         continue;
       }
+      // A request id accepted earlier in this import, maybe not yet in the request log: as the log would answer.
+      if (const v1::RegisterBeneficiaryRequest* seen = pending.Request(row.request_id())) {
+        if (google::protobuf::util::MessageDifferencer::Equals(*seen, as_request)) {
+          resp->set_repeated_rows(resp->repeated_rows() + 1);
+          repeated_rows.Increment();
+        } else {
+          reject_status(row_number, rpc::RequestIdReused(row.request_id()));
+        }
+        continue;
+      }
       v1::RegisterBeneficiaryResponse answer;
       auto earlier = d_.requests->Find("RegisterBeneficiary", row.request_id(), as_request, &answer);
       if (!earlier.ok()) {
@@ -816,6 +834,7 @@ grpc::Status RegistrationService::ImportBeneficiaries(grpc::ServerContext* ctx,
         continue;
       }
       d_.requests->Record(&tx.batch, "RegisterBeneficiary", row.request_id(), as_request, answer);
+      pending.requests.emplace(row.request_id(), std::move(as_request));
       resp->set_accepted(resp->accepted() + 1);
       if (!answer.duplicate_candidate_id().empty()) resp->set_duplicates_flagged(resp->duplicates_flagged() + 1);
       accepted_rows.Increment();
