@@ -197,8 +197,8 @@ void Projection::Rewind() {
   RdKafka::TopicPartition::destroy(parts);
 }
 
-// A batch on its way through: consumed and sorted out (Prepare), applied into a write batch (Apply), written on
-// the writer thread (while the projection's thread consumes and sorts out the next batch), then finished.
+// A batch on its way through: consumed and sorted out (Prepare) on the reading thread, applied into a write batch
+// (Apply) on the projection's thread, written on the writer thread, then finished and freed there.
 struct Projection::Batch {
   std::vector<std::unique_ptr<RdKafka::Message>> messages;
   google::protobuf::Arena arena;  // the decoded envelopes
@@ -206,8 +206,9 @@ struct Projection::Batch {
   std::vector<std::pair<const RdKafka::Message*, const common::v1::EventEnvelope*>> to_apply;
   // Next offset per partition, keyed by librdkafka's topic handle: naming the topic costs a string per message.
   absl::flat_hash_map<std::pair<const rd_kafka_topic_t*, int32_t>, int64_t> next_offsets;
-  // Each event's aggregate (a view of its envelope) and version, for the events to apply: an aggregate's last
-  // entry is its last processed version (applied, or dead-lettered by the handler) as of this batch's end.
+  // Each event's aggregate (a view of its envelope) and version, for the events to apply: an aggregate's highest
+  // entry is its last processed version (applied, or dead-lettered by the handler) as of this batch's end. Only
+  // the writer reads it.
   std::vector<std::pair<absl::string_view, int64_t>> versions;
   std::unique_ptr<rocksdb::WriteBatchWithIndex> write;
   std::vector<std::shared_ptr<void>> retired;  // ProjectionTx::FreeLater
@@ -233,7 +234,7 @@ class Projection::Writer {
     cv_.notify_all();
     thread_.join();
   }
-  // Starts writing `batch`, which stays the caller's and unchanged.
+  // Starts writing `batch`, which stays the caller's; its write batch stays unchanged.
   void Submit(Batch* batch) {
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -296,18 +297,16 @@ class Projection::Writer {
 void Projection::ReadLoop() {
   const int timeout_ms = static_cast<int>(absl::ToInt64Milliseconds(options_.poll_timeout));
   uint64_t discards_seen = 0;
-  auto discarded_since = [&] {
-    std::lock_guard<std::mutex> lock(mu_);
-    return discards_ != discards_seen;
-  };
   while (!stopping_) {
-    if (discarded_since()) {
+    uint64_t discards;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      discards = discards_;
+    }
+    if (discards != discards_seen) {
       // Batches were discarded after this thread took their versions on trust: forget those, back off, and
       // consume again from what the store holds.
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        discards_seen = discards_;
-      }
+      discards_seen = discards;
       version_cache_.clear();
       version_cache_complete_ = false;
       absl::SleepFor(options_.retry_backoff);
@@ -497,25 +496,24 @@ absl::Status Projection::Write(Batch& batch) {
   // The next batch reads this one's index (and the records it points into) while this runs, so versions and
   // offsets go into a copy: a flat buffer copied in a few milliseconds, against a write of the same size.
   rocksdb::WriteBatch sealed(*batch.write->GetWriteBatch());
-  rocksdb::WriteBatch* raw = &sealed;
   // In key order: RocksDB inserts a sorted run into its memtable far faster than scattered keys. Version keys
   // sort as their aggregate ids do, so the ids are sorted (highest version first) and the keys built in that
   // order, once per aggregate.
-  std::vector<std::pair<absl::string_view, int64_t>> versions = batch.versions;
+  auto& versions = batch.versions;
   std::sort(versions.begin(), versions.end(),
             [](const auto& a, const auto& b) { return a.first != b.first ? a.first < b.first : a.second > b.second; });
   for (size_t i = 0; i < versions.size(); ++i) {
     if (i > 0 && versions[i].first == versions[i - 1].first) continue;
-    raw->Put(versions_, VersionKey(options_.name, versions[i].first),
-             store::EncodeU64(static_cast<uint64_t>(versions[i].second)));
+    sealed.Put(versions_, VersionKey(options_.name, versions[i].first),
+               store::EncodeU64(static_cast<uint64_t>(versions[i].second)));
   }
   for (const auto& [tp, offset] : batch.next_offsets) {
-    raw->Put(offsets_, OffsetKey(options_.name, rd_kafka_topic_name(tp.first), tp.second),
-             store::EncodeU64(static_cast<uint64_t>(offset)));
+    sealed.Put(offsets_, OffsetKey(options_.name, rd_kafka_topic_name(tp.first), tp.second),
+               store::EncodeU64(static_cast<uint64_t>(offset)));
   }
   // Not synced, and not logged where the store allows it: a crash may lose the last batches, and their offsets
   // with them, so they are consumed again.
-  return store_->unlogged_writes() ? store_->WriteUnlogged(raw) : store_->Write(raw, /*sync=*/false);
+  return store_->unlogged_writes() ? store_->WriteUnlogged(&sealed) : store_->Write(&sealed, /*sync=*/false);
 }
 
 }  // namespace jinguo::projection

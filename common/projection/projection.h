@@ -18,6 +18,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -91,7 +92,7 @@ class ProjectionHandler {
   //
   // Batches overlap by one: the next batch is applied while this one is written, so between BeforeCommit and
   // this batch's Committed() come the next batch's Apply calls and possibly its BeforeCommit. What a handler
-  // remembers per batch it therefore hands over here.
+  // remembers per batch it therefore hands over here (PerBatch::Seal).
   virtual absl::Status BeforeCommit(ProjectionTx& tx) { return absl::OkStatus(); }
   // Called once the oldest batch past BeforeCommit has been written (e.g. to notify watchers), in batch order.
   // Default: nothing.
@@ -99,6 +100,36 @@ class ProjectionHandler {
   // Called when the batches not yet committed (the one being applied, and the one being written if any) are
   // discarded, before they are consumed again, so whatever was gathered for them can be dropped. Default: nothing.
   virtual void Discarded() {}
+};
+
+// What a handler gathers per batch for Committed() to act on (e.g. the nodes it changed): the batch being applied,
+// and the batches past BeforeCommit not yet committed, oldest first. Projection thread only.
+template <typename T>
+class PerBatch {
+ public:
+  // The batch being applied.
+  T& current() { return current_; }
+  // From BeforeCommit: the batch being applied is sealed, and the next one starts empty.
+  void Seal() {
+    sealed_.push_back(std::move(current_));
+    current_ = T();
+  }
+  // From Committed(): the oldest sealed batch's (empty if none).
+  T TakeCommitted() {
+    if (sealed_.empty()) return T();
+    T oldest = std::move(sealed_.front());
+    sealed_.pop_front();
+    return oldest;
+  }
+  // From Discarded(): every batch not yet committed.
+  void Clear() {
+    current_ = T();
+    sealed_.clear();
+  }
+
+ private:
+  T current_;
+  std::deque<T> sealed_;
 };
 
 struct ProjectionOptions {

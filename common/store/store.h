@@ -62,7 +62,6 @@ class Store {
   // The value under `key`, or nullopt.
   absl::StatusOr<std::optional<std::string>> Get(rocksdb::ColumnFamilyHandle* cf, absl::string_view key) const;
 
-
   // Whether `cf` holds no key at all.
   absl::StatusOr<bool> Empty(rocksdb::ColumnFamilyHandle* cf) const;
 

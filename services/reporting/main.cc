@@ -94,15 +94,7 @@ int main(int argc, char** argv) {
   if (!regions.ok()) return Fail(regions.status());
   auto auth = rpc::Authenticator::Load(c.tokens_file);
   if (!auth.ok()) return Fail(auth.status());
-  // Everything here but the consumer group id is derived from the topics, so the projection writes without the
-  // write-ahead log (a crash rolls it back to the last flush, offsets included, and it consumes from there again).
-  store::StoreOptions store_options{c.data_dir, reporting::store::ReadModel::Families(), c.block_cache_bytes};
-  store_options.unlogged_writes = true;
-  // Written in batches of up to 20,000 events at a time, and replayed whole by --rebuild: 1,000,000 registrations
-  // rebuilt with 64 MiB memtables and 8 files per compaction took 2 CPU-seconds of compaction out of the rebuild.
-  store_options.write_buffer_bytes = 64 << 20;
-  store_options.level0_compaction_trigger = 8;
-  auto db = store::Store::Open(store_options);
+  auto db = store::Store::Open(reporting::store::ReadModel::StoreOptions(c.data_dir, c.block_cache_bytes));
   if (!db.ok()) return Fail(db.status());
   if (rebuild) {
     spdlog::info("reporting: --rebuild: clearing read models; replaying every topic from the beginning");

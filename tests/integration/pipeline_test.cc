@@ -4,7 +4,6 @@
 #include <sys/wait.h>
 
 #include <atomic>
-#include <deque>
 #include <fstream>
 #include <set>
 #include <thread>
@@ -114,28 +113,23 @@ class FlakyHandler final : public projection::ProjectionHandler {
   absl::Status Apply(const common::v1::EventEnvelope& event, projection::ProjectionTx& tx) override {
     std::pair<std::string, int64_t> key{event.aggregate_id(), event.aggregate_version()};
     if (fail_once_.erase(key) > 0) return absl::UnavailableError("disk hiccup");
-    pending_.push_back(key);
+    applied_.current().push_back(key);
     return absl::OkStatus();
   }
   absl::Status BeforeCommit(projection::ProjectionTx&) override {
-    sealed_.push_back(std::move(pending_));
-    pending_.clear();
+    applied_.Seal();
     return absl::OkStatus();
   }
   void Committed() override {
     std::lock_guard<std::mutex> lock(mu_);
-    for (const auto& key : sealed_.front()) {
+    for (const auto& key : applied_.TakeCommitted()) {
       ++counts_[key];
       int64_t& last = last_[key.first];
       if (key.second != last + 1) ++order_violations_;
       last = key.second;
     }
-    sealed_.pop_front();
   }
-  void Discarded() override {
-    pending_.clear();
-    sealed_.clear();
-  }
+  void Discarded() override { applied_.Clear(); }
 
   std::map<std::pair<std::string, int64_t>, int> counts() const {
     std::lock_guard<std::mutex> lock(mu_);
@@ -148,9 +142,7 @@ class FlakyHandler final : public projection::ProjectionHandler {
 
  private:
   std::set<std::pair<std::string, int64_t>> fail_once_{{"agg-7", 10}, {"agg-150", 40}};
-  // Projection thread only: the batch being applied, and the batches past BeforeCommit not yet committed.
-  std::vector<std::pair<std::string, int64_t>> pending_;
-  std::deque<std::vector<std::pair<std::string, int64_t>>> sealed_;
+  projection::PerBatch<std::vector<std::pair<std::string, int64_t>>> applied_;
   mutable std::mutex mu_;
   std::map<std::pair<std::string, int64_t>, int> counts_;
   std::map<std::string, int64_t> last_;

@@ -93,14 +93,11 @@ EventProjector::EventProjector(ReadModel* model, domain::Settings settings, Chan
 }
 
 void EventProjector::Committed() {
-  if (sealed_nodes_.empty()) return;
-  feed_->Publish(sealed_nodes_.front());
-  sealed_nodes_.pop_front();
+  feed_->Publish(changed_nodes_.TakeCommitted());
 }
 
 void EventProjector::Discarded() {
-  changed_nodes_.clear();
-  sealed_nodes_.clear();
+  changed_nodes_.Clear();
   deltas_.clear();
   regions_.Clear();
   profiles_->Clear();
@@ -121,9 +118,8 @@ void EventProjector::Numbering::Clear() {
   names_.clear();
 }
 
-void EventProjector::AddDelta(const std::string& region, absl::string_view indicator, absl::CivilDay day,
-                              int64_t delta) {
-  deltas_[DeltaKey{regions_.Of(region), indicators_.Of(indicator), day}] += delta;
+void EventProjector::AddDelta(uint32_t region, absl::string_view indicator, absl::CivilDay day, int64_t delta) {
+  deltas_[DeltaKey{region, indicators_.Of(indicator), day}] += delta;
 }
 
 absl::Status EventProjector::BeforeCommit(projection::ProjectionTx& tx) {
@@ -159,13 +155,12 @@ absl::Status EventProjector::BeforeCommit(projection::ProjectionTx& tx) {
   regions_.Clear();
   for (const auto& [key, delta] : by_node) {
     const auto& [node, indicator, day] = key;
-    changed_nodes_.insert(node);
+    changed_nodes_.current().insert(node);
     // Written even when the batch's changes net out, so a counter exists once anything touched it, exactly as
     // when the same events arrive in separate batches.
     RETURN_IF_ERROR(model_->AddToCounter(tx, node, indicator, delta, day));
   }
-  sealed_nodes_.push_back(std::move(changed_nodes_));
-  changed_nodes_.clear();
+  changed_nodes_.Seal();
   return absl::OkStatus();
 }
 
@@ -217,14 +212,14 @@ absl::Status EventProjector::Move(projection::ProjectionTx& tx, const common::v1
                    numbered = &at;
                    region = regions_.Of(at);
                  }
-                 deltas_[DeltaKey{region, indicators_.Of(indicator), day}] += delta;
+                 AddDelta(region, indicator, day, delta);
                });
   return absl::OkStatus();
 }
 
 absl::Status EventProjector::AddEverywhere(projection::ProjectionTx& tx, const common::v1::EventEnvelope& event,
                                            const std::string& region, const std::string& indicator, int64_t delta) {
-  AddDelta(region, indicator, EventDay(event), delta);
+  AddDelta(regions_.Of(region), indicator, EventDay(event), delta);
   return absl::OkStatus();
 }
 
@@ -331,7 +326,7 @@ absl::Status EventProjector::Apply(const common::v1::EventEnvelope& e, projectio
     if (!day.ok()) return absl::InvalidArgumentError("VisitRecorded: visited_on is not a date");
     for (const auto& node : domain::NodesOf(e.region_code())) {
       RETURN_IF_ERROR(model_->AddVisits(tx, node, *day, 1));
-      changed_nodes_.insert(node);
+      changed_nodes_.current().insert(node);
     }
     return UpdateProfile(tx, e, v.beneficiary_id(), [&](v1::ProfileState& p) {
       AddTimeline(p, e, absl::StrCat("visited on ", FormatCivilDate(*day), " by cadre ", v.cadre_id()));

@@ -10,9 +10,8 @@
 #pragma once
 
 #include <condition_variable>
-#include <deque>
-#include <memory>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <string>
@@ -76,9 +75,8 @@ class EventProjector final : public projection::ProjectionHandler {
   ReadModel* model_;
   domain::Settings settings_;
   ChangeFeed* feed_;
-  std::set<std::string> changed_nodes_;  // in the batch being applied
-  // Nodes changed by the batches past BeforeCommit and not yet committed, oldest first: published by Committed().
-  std::deque<std::set<std::string>> sealed_nodes_;
+  // Nodes each batch changed, published by Committed().
+  projection::PerBatch<std::set<std::string>> changed_nodes_;
 
   // Strings numbered in order of first sight, so hot maps key on small integers.
   class Numbering {
@@ -103,7 +101,7 @@ class EventProjector final : public projection::ProjectionHandler {
       return H::combine(std::move(h), k.region, k.indicator, k.day);
     }
   };
-  void AddDelta(const std::string& region, absl::string_view indicator, absl::CivilDay day, int64_t delta);
+  void AddDelta(uint32_t region, absl::string_view indicator, absl::CivilDay day, int64_t delta);  // region: in regions_
   // The day (Asia/Shanghai) the event occurred on.
   absl::CivilDay EventDay(const common::v1::EventEnvelope& e);
   struct {

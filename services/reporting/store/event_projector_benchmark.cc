@@ -55,9 +55,7 @@ void BM_ApplyRegistrations(benchmark::State& state) {
   std::string dir = absl::StrCat(std::filesystem::temp_directory_path().string(), "/event_projector_benchmark.",
                                  getpid());
   std::filesystem::remove_all(dir);
-  jinguo::store::StoreOptions options{dir, ReadModel::Families()};
-  options.unlogged_writes = true;  // as the service opens it
-  auto db = jinguo::store::Store::Open(options);
+  auto db = jinguo::store::Store::Open(ReadModel::StoreOptions(dir, 64 << 20));  // as the service opens it
   if (!db.ok()) {
     state.SkipWithError(db.status().ToString().c_str());
     return;

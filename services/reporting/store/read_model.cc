@@ -45,6 +45,18 @@ std::vector<std::string> ReadModel::Families() {
   return f;
 }
 
+jinguo::store::StoreOptions ReadModel::StoreOptions(std::string path, size_t block_cache_bytes) {
+  jinguo::store::StoreOptions options{std::move(path), Families(), block_cache_bytes};
+  // Everything here but the consumer group id is derived from the topics, so the projection writes without the
+  // write-ahead log (a crash rolls it back to the last flush, offsets included, and it consumes from there again).
+  options.unlogged_writes = true;
+  // Written in batches of up to 20,000 events at a time, and replayed whole by --rebuild: 1,000,000 registrations
+  // rebuilt with 64 MiB memtables and 8 files per compaction took 2 CPU-seconds of compaction out of the rebuild.
+  options.write_buffer_bytes = 64 << 20;
+  options.level0_compaction_trigger = 8;
+  return options;
+}
+
 ReadModel::ReadModel(jinguo::store::Store* db)
     : db_(db),
       counters_(db->Family("counters")),

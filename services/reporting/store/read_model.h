@@ -36,6 +36,8 @@ class ReadModel {
   // Everything derived from the topics: the read models and the projection's offsets and versions. A rebuild
   // empties these (Store::Recreate) before the model is constructed; "meta" (the consumer group id) stays.
   static std::vector<std::string> DerivedFamilies();
+  // How the store is opened, by the service and by its benchmark: every family, unlogged writes, larger memtables.
+  static jinguo::store::StoreOptions StoreOptions(std::string path, size_t block_cache_bytes);
   explicit ReadModel(jinguo::store::Store* db);
 
   // Current counters of a node (indicators never touched are absent, i.e. 0). Point reads, not a scan: a counter
