@@ -77,10 +77,7 @@ class Projection::Rebalancer final : public RdKafka::RebalanceCb {
     // offsets are read back or partitions are handed to another member.
     p_->Drain();
     if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
-      for (RdKafka::TopicPartition* tp : partitions) {
-        auto stored = p_->StoredOffset(tp->topic(), tp->partition());
-        tp->set_offset(stored.ok() && *stored >= 0 ? *stored : RdKafka::Topic::OFFSET_BEGINNING);
-      }
+      for (RdKafka::TopicPartition* tp : partitions) tp->set_offset(p_->StartOffset(tp->topic(), tp->partition()));
       consumer->assign(partitions);
       spdlog::info("projection {}: assigned {} partitions, resuming at stored offsets", p_->options_.name,
                    partitions.size());
@@ -116,6 +113,18 @@ Projection::Projection(store::Store* store, bus::KafkaOptions kafka, ProjectionH
 }
 
 Projection::~Projection() { Stop(); }
+
+int64_t Projection::StartOffset(const std::string& topic, int32_t partition) {
+  auto stored = StoredOffset(topic, partition);
+  if (stored.ok() && *stored >= 0) return *stored;
+  // Nothing stored: the partition's first offset, asked of the broker here. Handed the logical "beginning",
+  // librdkafka 2.0 looks it up itself, and when the partition has not yet joined its broker's thread (as happens
+  // to most partitions of a fresh assignment) it retries only after 500 ms: a rebuild then started on one
+  // partition of three for its first half second.
+  int64_t low = 0, high = 0;
+  if (consumer_->query_watermark_offsets(topic, partition, &low, &high, 5000) == RdKafka::ERR_NO_ERROR) return low;
+  return RdKafka::Topic::OFFSET_BEGINNING;
+}
 
 absl::StatusOr<int64_t> Projection::StoredOffset(const std::string& topic, int32_t partition) const {
   ASSIGN_OR_RETURN(auto value, store_->Get(offsets_, OffsetKey(options_.name, topic, partition)));
@@ -190,8 +199,7 @@ void Projection::Rewind() {
   std::vector<RdKafka::TopicPartition*> parts;
   if (consumer_->assignment(parts) != RdKafka::ERR_NO_ERROR) return;
   for (RdKafka::TopicPartition* tp : parts) {
-    auto stored = StoredOffset(tp->topic(), tp->partition());
-    tp->set_offset(stored.ok() && *stored >= 0 ? *stored : RdKafka::Topic::OFFSET_BEGINNING);
+    tp->set_offset(StartOffset(tp->topic(), tp->partition()));
     consumer_->seek(*tp, 5000);
   }
   RdKafka::TopicPartition::destroy(parts);
@@ -212,6 +220,7 @@ struct Projection::Batch {
   std::vector<std::pair<absl::string_view, int64_t>> versions;
   std::unique_ptr<rocksdb::WriteBatchWithIndex> write;
   std::vector<std::shared_ptr<void>> retired;  // ProjectionTx::FreeLater
+  std::vector<ProjectionTx::LaterWrite> later;  // ProjectionTx::WriteLater
   // Prepare's outcome: an error discards the batch like a failed Apply.
   absl::Status prepared;
   int64_t applied = 0, skipped = 0;
@@ -471,7 +480,8 @@ absl::Status Projection::Prepare(Batch& batch) {
 absl::Status Projection::Apply(Batch& batch, Batch* behind) {
   batch.write = std::make_unique<rocksdb::WriteBatchWithIndex>(rocksdb::BytewiseComparator(), 0,
                                                                /*overwrite_key=*/true);
-  ProjectionTx tx(store_, batch.write.get(), behind != nullptr ? behind->write.get() : nullptr, &batch.retired);
+  ProjectionTx tx(store_, batch.write.get(), behind != nullptr ? behind->write.get() : nullptr, &batch.retired,
+                  &batch.later);
   for (const auto& [m, event] : batch.to_apply) {
     absl::Status s = handler_->Apply(*event, tx);
     if (s.ok()) {
@@ -496,6 +506,7 @@ absl::Status Projection::Write(Batch& batch) {
   // The next batch reads this one's index (and the records it points into) while this runs, so versions and
   // offsets go into a copy: a flat buffer copied in a few milliseconds, against a write of the same size.
   rocksdb::WriteBatch sealed(*batch.write->GetWriteBatch());
+  for (auto& write : batch.later) std::move(write)(sealed);
   // In key order: RocksDB inserts a sorted run into its memtable far faster than scattered keys. Version keys
   // sort as their aggregate ids do, so the ids are sorted (highest version first) and the keys built in that
   // order, once per aggregate.

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "common/base/clock.h"
 #include "common/bus/kafka.h"
@@ -47,11 +48,12 @@ std::vector<std::string> ProjectionFamilies();
 // still being written (`behind`, when there is one), then the store.
 class ProjectionTx {
  public:
+  using LaterWrite = absl::AnyInvocable<void(rocksdb::WriteBatch&) &&>;
   // `behind` is only read (RocksDB's read calls on it are not const). `retired` (optional) collects what
-  // FreeLater hands over.
+  // FreeLater hands over, `later` (optional) what WriteLater does.
   ProjectionTx(store::Store* store, rocksdb::WriteBatchWithIndex* batch, rocksdb::WriteBatchWithIndex* behind = nullptr,
-               std::vector<std::shared_ptr<void>>* retired = nullptr)
-      : store_(store), batch_(batch), behind_(behind), retired_(retired) {}
+               std::vector<std::shared_ptr<void>>* retired = nullptr, std::vector<LaterWrite>* later = nullptr)
+      : store_(store), batch_(batch), behind_(behind), retired_(retired), later_(later) {}
   absl::StatusOr<std::optional<std::string>> Get(rocksdb::ColumnFamilyHandle* cf, absl::string_view key);
   void Put(rocksdb::ColumnFamilyHandle* cf, absl::string_view key, absl::string_view value) {
     batch_->Put(cf, rocksdb::Slice(key.data(), key.size()), rocksdb::Slice(value.data(), value.size()));
@@ -66,6 +68,18 @@ class ProjectionTx {
   void Delete(rocksdb::ColumnFamilyHandle* cf, absl::string_view key) {
     batch_->Delete(cf, rocksdb::Slice(key.data(), key.size()));
   }
+  // Has `write` add its writes to the batch on the writer thread, as the batch is written, after every other
+  // write of the batch: for writes whose values take time to build (e.g. serialized messages) and that no read
+  // through a ProjectionTx sees, neither in this batch nor in the next. Whatever `write` reads must stay unchanged
+  // until the batch is written (e.g. kept until the next batch's BeforeCommit and freed with FreeLater). Without
+  // a writer thread (a ProjectionTx made without `later`), `write` runs at once.
+  void WriteLater(LaterWrite write) {
+    if (later_ != nullptr) {
+      later_->push_back(std::move(write));
+    } else {
+      std::move(write)(*batch_->GetWriteBatch());
+    }
+  }
   store::Store& store() { return *store_; }
   // Frees `object` with this batch, on the writer thread once the batch is written (e.g. a handler's caches of an
   // earlier batch: tens of thousands of small objects whose freeing would hold up the next batch).
@@ -78,6 +92,7 @@ class ProjectionTx {
   rocksdb::WriteBatchWithIndex* batch_;
   rocksdb::WriteBatchWithIndex* behind_;
   std::vector<std::shared_ptr<void>>* retired_;
+  std::vector<LaterWrite>* later_;
 };
 
 class ProjectionHandler {
@@ -187,6 +202,8 @@ class Projection {
   absl::Status DeadLetter(Batch& batch, const RdKafka::Message& m, absl::string_view reason);
   void Rewind();
   absl::StatusOr<int64_t> StoredOffset(const std::string& topic, int32_t partition) const;
+  // Where to consume a partition from: its stored offset, or else its first (on the reading thread).
+  int64_t StartOffset(const std::string& topic, int32_t partition);
 
   store::Store* store_;
   bus::KafkaOptions kafka_;

@@ -22,6 +22,7 @@ namespace jinguo::testing {
 namespace {
 
 constexpr char kTopic[] = "jinguo.test.events.v1";
+constexpr char kStateFamily[] = "state";
 
 class PipelineTest : public ::testing::Test {
  protected:
@@ -36,6 +37,7 @@ class PipelineTest : public ::testing::Test {
   // A projection with its own store, consuming kTopic.
   void StartProjection(projection::ProjectionHandler* handler) {
     std::vector<std::string> families = projection::ProjectionFamilies();
+    families.push_back(kStateFamily);
     auto store = store::Store::Open({projection_dir_.path(), families, 16 << 20});
     ASSERT_TRUE(store.ok()) << store.status();
     projection_store_ = *std::move(store);
@@ -107,7 +109,8 @@ TEST_F(PipelineTest, HundredThousandEventsArriveExactlyOnceInAggregateOrder) {
 }
 
 // Applies events but fails, once each, on two chosen events with an error that is not the event's fault, and
-// counts an application only once its batch is committed.
+// counts an application only once its batch is committed. Each batch also stores each aggregate's last version
+// through WriteLater, on the writer thread.
 class FlakyHandler final : public projection::ProjectionHandler {
  public:
   absl::Status Apply(const common::v1::EventEnvelope& event, projection::ProjectionTx& tx) override {
@@ -116,7 +119,12 @@ class FlakyHandler final : public projection::ProjectionHandler {
     applied_.current().push_back(key);
     return absl::OkStatus();
   }
-  absl::Status BeforeCommit(projection::ProjectionTx&) override {
+  absl::Status BeforeCommit(projection::ProjectionTx& tx) override {
+    std::map<std::string, int64_t> last;
+    for (const auto& [aggregate, version] : applied_.current()) last[aggregate] = version;
+    tx.WriteLater([state = tx.store().Family(kStateFamily), last = std::move(last)](rocksdb::WriteBatch& batch) {
+      for (const auto& [aggregate, version] : last) batch.Put(state, aggregate, std::to_string(version));
+    });
     applied_.Seal();
     return absl::OkStatus();
   }
@@ -174,6 +182,11 @@ TEST_F(PipelineTest, FailedBatchIsRetriedAndEveryEventCommitsOnce) {
   for (const auto& [event, n] : counts) ASSERT_EQ(n, 1) << event.first << " v" << event.second;
   EXPECT_EQ(handler.order_violations(), 0);
   EXPECT_EQ(projection_->applied(), kAggregates * kVersions);
+  for (int a = 0; a < kAggregates; ++a) {
+    auto stored = projection_store_->Get(projection_store_->Family(kStateFamily), absl::StrCat("agg-", a));
+    ASSERT_TRUE(stored.ok() && stored->has_value()) << "no state written later for agg-" << a;
+    EXPECT_EQ(**stored, std::to_string(kVersions)) << "agg-" << a;
+  }
 }
 
 pid_t SpawnWriter(const std::vector<std::string>& args) {

@@ -130,8 +130,12 @@ absl::Status EventProjector::BeforeCommit(projection::ProjectionTx& tx) {
     if (!p->beneficiary_id().empty()) changed.emplace_back(p->beneficiary_id(), p);
   }
   std::sort(changed.begin(), changed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  std::string scratch;  // one buffer for every profile's bytes
-  for (const auto& [id, p] : changed) model_->PutProfile(tx, *p, &scratch);
+  std::vector<const v1::ProfileState*> sorted;
+  sorted.reserve(changed.size());
+  for (const auto& [id, p] : changed) sorted.push_back(p);
+  // Serialized on the writer thread: they stay unchanged as sealed_profiles_ until the next batch's BeforeCommit,
+  // and are freed with that batch, after this one is written.
+  model_->PutProfiles(tx, std::move(sorted));
   if (written_.all_known) {
     for (const auto& [id, p] : changed) written_.hashes.insert(absl::HashOf(id));
     if (written_.hashes.size() > kWrittenProfilesLimit) {

@@ -134,9 +134,14 @@ absl::StatusOr<bool> ReadModel::ReadProfile(projection::ProjectionTx& tx, const 
   return true;
 }
 
-void ReadModel::PutProfile(projection::ProjectionTx& tx, const v1::ProfileState& p, std::string* scratch) const {
-  p.SerializeToString(scratch);
-  tx.PutUnindexed(profiles_, p.beneficiary_id(), *scratch);
+void ReadModel::PutProfiles(projection::ProjectionTx& tx, std::vector<const v1::ProfileState*> sorted) const {
+  tx.WriteLater([family = profiles_, sorted = std::move(sorted)](rocksdb::WriteBatch& batch) {
+    std::string bytes;  // one buffer for every profile
+    for (const v1::ProfileState* p : sorted) {
+      p->SerializeToString(&bytes);
+      batch.Put(family, p->beneficiary_id(), bytes);
+    }
+  });
 }
 
 absl::StatusOr<std::optional<v1::HouseholdState>> ReadModel::Household(projection::ProjectionTx& tx,
