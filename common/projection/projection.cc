@@ -219,7 +219,7 @@ struct Projection::Batch {
   // the writer reads it.
   std::vector<std::pair<absl::string_view, int64_t>> versions;
   std::unique_ptr<rocksdb::WriteBatchWithIndex> write;
-  std::vector<std::shared_ptr<void>> retired;  // ProjectionTx::FreeLater
+  std::vector<std::shared_ptr<void>> retired;   // ProjectionTx::FreeLater
   std::vector<ProjectionTx::LaterWrite> later;  // ProjectionTx::WriteLater
   // Prepare's outcome: an error discards the batch like a failed Apply.
   absl::Status prepared;
