@@ -188,6 +188,7 @@ void Projection::Stop() {
   }
   handed_over_.notify_all();
   if (thread_.joinable()) thread_.join();
+  spent_.clear();  // its messages go before the consumer does
   if (consumer_) {
     consumer_->close();
     consumer_.reset();
@@ -206,7 +207,7 @@ void Projection::Rewind() {
 }
 
 // A batch on its way through: consumed and sorted out (Prepare) on the reading thread, applied into a write batch
-// (Apply) on the projection's thread, written on the writer thread, then finished and freed there.
+// (Apply) on the projection's thread, written on the writer thread, then freed on the reading thread.
 struct Projection::Batch {
   std::vector<std::unique_ptr<RdKafka::Message>> messages;
   google::protobuf::Arena arena;  // the decoded envelopes
@@ -227,7 +228,7 @@ struct Projection::Batch {
   int dead = 0;
 };
 
-// On a thread of its own: writes one batch at a time, and frees the batches that are done with.
+// On a thread of its own: writes one batch at a time.
 class Projection::Writer {
  public:
   explicit Writer(Projection* p)
@@ -257,20 +258,12 @@ class Projection::Writer {
     cv_.wait(lock, [&] { return done_; });
     return result_;
   }
-  // Tens of thousands of messages and envelopes: freed here, off the projection's thread, after any write.
-  void Free(std::unique_ptr<Batch> batch) {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      to_free_.push_back(std::move(batch));
-    }
-    cv_.notify_all();
-  }
 
  private:
   void Loop() {
     std::unique_lock<std::mutex> lock(mu_);
     while (true) {
-      cv_.wait(lock, [&] { return quit_ || pending_ != nullptr || !to_free_.empty(); });
+      cv_.wait(lock, [&] { return quit_ || pending_ != nullptr; });
       if (pending_ != nullptr) {
         Batch* batch = pending_;
         pending_ = nullptr;
@@ -280,14 +273,8 @@ class Projection::Writer {
         result_ = std::move(s);
         done_ = true;
         cv_.notify_all();
-      } else if (!to_free_.empty()) {
-        std::vector<std::unique_ptr<Batch>> free = std::move(to_free_);
-        to_free_.clear();
-        lock.unlock();
-        free.clear();
-        lock.lock();
       } else {
-        return;  // quitting, and nothing left
+        return;  // quitting
       }
     }
   }
@@ -296,7 +283,6 @@ class Projection::Writer {
   std::mutex mu_;
   std::condition_variable cv_;
   Batch* pending_ = nullptr;
-  std::vector<std::unique_ptr<Batch>> to_free_;
   bool done_ = true;
   bool quit_ = false;
   absl::Status result_;
@@ -321,6 +307,13 @@ void Projection::ReadLoop() {
       absl::SleepFor(options_.retry_backoff);
       Rewind();
       continue;
+    }
+    {
+      std::vector<std::unique_ptr<Batch>> spent;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        spent.swap(spent_);
+      }
     }
     auto batch = std::make_unique<Batch>();
     while (static_cast<int>(batch->messages.size()) < options_.max_batch) {
@@ -409,7 +402,12 @@ bool Projection::FinishInFlight() {
   absl::Status s = writer_->Wait();
   const int64_t applied = in_flight_->applied, skipped = in_flight_->skipped;
   const int dead = in_flight_->dead;
-  writer_->Free(std::move(in_flight_));
+  {
+    // Tens of thousands of messages and envelopes, mostly allocated by the reading thread: freed there, where the
+    // allocator takes them back fastest and where there is time to spare.
+    std::lock_guard<std::mutex> lock(mu_);
+    spent_.push_back(std::move(in_flight_));
+  }
   if (!s.ok()) {
     Discard(s);
     return false;

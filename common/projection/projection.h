@@ -81,7 +81,7 @@ class ProjectionTx {
     }
   }
   store::Store& store() { return *store_; }
-  // Frees `object` with this batch, on the writer thread once the batch is written (e.g. a handler's caches of an
+  // Frees `object` with this batch, on the reading thread once the batch is written (e.g. a handler's caches of an
   // earlier batch: tens of thousands of small objects whose freeing would hold up the next batch).
   void FreeLater(std::shared_ptr<void> object) {
     if (retired_ != nullptr) retired_->push_back(std::move(object));
@@ -193,8 +193,8 @@ class Projection {
   // On the writer thread: writes a copy of the batch's write batch with its versions and offsets added (the
   // original stays untouched, for the next batch's reads).
   absl::Status Write(Batch& batch);
-  // Waits for the batch in flight to be written; on success announces it and hands it to the writer thread to be
-  // freed (true); on failure discards it and every batch after it (false).
+  // Waits for the batch in flight to be written and hands it to the reading thread to be freed; on success
+  // announces it (true), on failure discards it and every batch after it (false).
   bool FinishInFlight();
   // Drops every batch not yet written (the handler's Discarded, the batch handed over) and has the reading thread
   // rewind.
@@ -225,8 +225,9 @@ class Projection {
   // Hand-over between the reading and the applying thread.
   std::mutex mu_;
   std::condition_variable handed_over_;
-  std::unique_ptr<Batch> ready_;  // prepared, not yet taken
-  bool idle_ = true;              // the applying thread holds no batch and has none in flight
+  std::unique_ptr<Batch> ready_;               // prepared, not yet taken
+  std::vector<std::unique_ptr<Batch>> spent_;  // written (or discarded), for the reading thread to free
+  bool idle_ = true;                           // the applying thread holds no batch and has none in flight
   bool quit_ = false;
   uint64_t discards_ = 0;
 
