@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <cstring>
 #include <mutex>
 
 #include "absl/strings/str_cat.h"
@@ -302,8 +303,7 @@ void Projection::ReadLoop() {
       // Batches were discarded after this thread took their versions on trust: forget those, back off, and
       // consume again from what the store holds.
       discards_seen = discards;
-      version_cache_.clear();
-      version_cache_complete_ = false;
+      ClearVersionCache();
       absl::SleepFor(options_.retry_backoff);
       Rewind();
       continue;
@@ -329,8 +329,7 @@ void Projection::ReadLoop() {
     if (version_cache_.size() + batch->messages.size() > kVersionCacheLimit) {
       // Versions taken on trust may not be in the store yet: everything handed over lands first.
       Drain();
-      version_cache_.clear();
-      version_cache_complete_ = false;
+      ClearVersionCache();
     }
     batch->prepared = Prepare(*batch);
     std::unique_lock<std::mutex> lock(mu_);
@@ -422,6 +421,12 @@ bool Projection::FinishInFlight() {
   return true;
 }
 
+void Projection::ClearVersionCache() {
+  version_cache_.clear();
+  version_cache_ids_.Reset();
+  version_cache_complete_ = false;
+}
+
 absl::Status Projection::DeadLetter(Batch& batch, const RdKafka::Message& m, absl::string_view reason) {
   common::v1::DeadLetter letter;
   letter.set_source_topic(m.topic_name());
@@ -454,7 +459,14 @@ absl::Status Projection::Prepare(Batch& batch) {
     }
     // The aggregate's last processed version, taken on trust from the batches before (the cache is dropped when
     // one of them is discarded).
-    auto [entry, unseen] = version_cache_.try_emplace(event->aggregate_id(), 0);
+    const std::string& id = event->aggregate_id();
+    bool unseen = false;
+    auto entry = version_cache_.lazy_emplace(id, [&](const auto& construct) {
+      char* kept = google::protobuf::Arena::CreateArray<char>(&version_cache_ids_, id.size());
+      std::memcpy(kept, id.data(), id.size());
+      construct(absl::string_view(kept, id.size()), 0);
+      unseen = true;
+    });
     if (unseen && !version_cache_complete_) {
       auto stored = store_->Get(versions_, VersionKey(options_.name, event->aggregate_id()));
       if (!stored.ok()) {

@@ -32,6 +32,7 @@
 #include "common/base/clock.h"
 #include "common/bus/kafka.h"
 #include "common/store/store.h"
+#include "google/protobuf/arena.h"
 #include "jinguo/common/v1/event.pb.h"
 #include "prometheus/counter.h"
 #include "prometheus/registry.h"
@@ -201,6 +202,8 @@ class Projection {
   void Discard(const absl::Status& s);
   absl::Status DeadLetter(Batch& batch, const RdKafka::Message& m, absl::string_view reason);
   void Rewind();
+  // Forgets every version taken on trust or read (reading thread).
+  void ClearVersionCache();
   absl::StatusOr<int64_t> StoredOffset(const std::string& topic, int32_t partition) const;
   // Where to consume a partition from: its stored offset, or else its first (on the reading thread).
   int64_t StartOffset(const std::string& topic, int32_t partition);
@@ -233,7 +236,8 @@ class Projection {
 
   // Last processed version per aggregate, as stored or as taken on trust from the batches prepared since (dropped
   // whenever a batch is discarded); only touched on the reading thread.
-  absl::flat_hash_map<std::string, int64_t> version_cache_;
+  absl::flat_hash_map<absl::string_view, int64_t> version_cache_;
+  google::protobuf::Arena version_cache_ids_;  // the bytes of version_cache_'s keys: no allocation per aggregate
   // The cache holds every stored version (none were stored when the projection started, and it was never
   // trimmed since): a miss needs no read.
   bool version_cache_complete_ = false;
