@@ -101,6 +101,10 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(StoreOptions options) {
   cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   cf_options.write_buffer_size = options.write_buffer_bytes;
   cf_options.level0_file_num_compaction_trigger = options.level0_compaction_trigger;
+  if (!options.compress_level0) {
+    cf_options.compression_per_level.assign(cf_options.num_levels, cf_options.compression);
+    cf_options.compression_per_level[0] = rocksdb::kNoCompression;
+  }
   // A bloom filter over the memtable too: most point reads here are misses (is this ID number, request id,
   // profile new?), and without it every miss walks the memtable's skiplist.
   cf_options.memtable_whole_key_filtering = true;
