@@ -74,6 +74,10 @@ CP=$(deploy/local/kafka.sh classpath)
 EVENTS=$(java -cp "$CP" org.apache.kafka.tools.GetOffsetShell --bootstrap-server "$BROKERS" \
   --topic jinguo.registration.events.v1 2>/dev/null | awk -F: '{ s += $3 } END { print s }')
 TOTAL=$("$RLOAD" await "127.0.0.1:$REP" "$TOKEN" "" 0 5 | sed -n 's/^count=//p')
+# The registration service has no part in this; stopped, it cannot take CPU from either side (its store may still
+# be compacting the million rows it took).
+kill -TERM $REG_PID
+wait $REG_PID || true
 : >"$W/rounds.txt"
 for r in $(seq 1 "$ROUNDS"); do
   kill -TERM $REP_PID
