@@ -123,7 +123,8 @@ int64_t Projection::StartOffset(const std::string& topic, int32_t partition) {
   // to most partitions of a fresh assignment) it retries only after 500 ms: a rebuild then started on one
   // partition of three for its first half second.
   int64_t low = 0, high = 0;
-  if (consumer_->query_watermark_offsets(topic, partition, &low, &high, 5000) == RdKafka::ERR_NO_ERROR) return low;
+  // A broker that does not answer within a second leaves the lookup to librdkafka, as before.
+  if (consumer_->query_watermark_offsets(topic, partition, &low, &high, 1000) == RdKafka::ERR_NO_ERROR) return low;
   return RdKafka::Topic::OFFSET_BEGINNING;
 }
 
