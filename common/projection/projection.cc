@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <condition_variable>
-#include <cstring>
 #include <mutex>
 
 #include "absl/strings/str_cat.h"
+#include "common/base/arena_string.h"
 #include "common/base/status.h"
 #include "common/base/thread_name.h"
 #include "common/base/timestamp.h"
@@ -310,11 +310,9 @@ void Projection::ReadLoop() {
       continue;
     }
     {
-      std::vector<std::unique_ptr<Batch>> spent;
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        spent.swap(spent_);
-      }
+      std::vector<std::unique_ptr<Batch>> spent;  // freed at the end of this scope, outside the lock
+      std::lock_guard<std::mutex> lock(mu_);
+      spent.swap(spent_);
     }
     auto batch = std::make_unique<Batch>();
     while (static_cast<int>(batch->messages.size()) < options_.max_batch) {
@@ -463,9 +461,7 @@ absl::Status Projection::Prepare(Batch& batch) {
     const std::string& id = event->aggregate_id();
     bool unseen = false;
     auto entry = version_cache_.lazy_emplace(id, [&](const auto& construct) {
-      char* kept = google::protobuf::Arena::CreateArray<char>(&version_cache_ids_, id.size());
-      std::memcpy(kept, id.data(), id.size());
-      construct(absl::string_view(kept, id.size()), 0);
+      construct(CopyOnArena(&version_cache_ids_, id), 0);
       unseen = true;
     });
     if (unseen && !version_cache_complete_) {

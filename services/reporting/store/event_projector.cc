@@ -1,11 +1,11 @@
 #include "services/reporting/store/event_projector.h"
 
 #include <algorithm>
-#include <cstring>
 #include <map>
 #include <tuple>
 
 #include "absl/strings/str_cat.h"
+#include "common/base/arena_string.h"
 #include "common/base/civil_date.h"
 #include "common/base/clock.h"
 #include "common/base/status.h"
@@ -170,11 +170,8 @@ absl::Status EventProjector::BeforeCommit(projection::ProjectionTx& tx) {
 
 absl::StatusOr<v1::ProfileState*> EventProjector::CachedProfile(projection::ProjectionTx& tx, const std::string& id) {
   Profiles& batch = *profiles_;
-  auto it = batch.by_id.lazy_emplace(id, [&](const auto& construct) {
-    char* key = google::protobuf::Arena::CreateArray<char>(&batch.arena, id.size());  // no allocation of its own
-    std::memcpy(key, id.data(), id.size());
-    construct(absl::string_view(key, id.size()), nullptr);
-  });
+  auto it =
+      batch.by_id.lazy_emplace(id, [&](const auto& construct) { construct(CopyOnArena(&batch.arena, id), nullptr); });
   if (it->second == nullptr) {  // first seen in this batch
     it->second = google::protobuf::Arena::CreateMessage<v1::ProfileState>(&batch.arena);
     if (auto sealed = sealed_profiles_->by_id.find(id); sealed != sealed_profiles_->by_id.end()) {
