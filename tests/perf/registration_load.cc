@@ -1,8 +1,10 @@
 // Load for the registration service's benchmarks (scripts/bench.sh):
 //
-//   registration_load ghz-data REGION_PREFIX6 HOUSEHOLD_IDS_FILE COUNT OUT.json
-//       writes COUNT RegisterBeneficiary requests (valid, unique ID numbers, spread over the households listed one
-//       per line) as a JSON array for ghz --data-file
+//   registration_load ghz-data HOUSEHOLD_IDS_FILE FIRST COUNT OUT
+//       writes COUNT RegisterBeneficiary requests for people FIRST, FIRST+1, … (valid, unique ID numbers, spread
+//       over the households listed one per line) as length-delimited binary messages for ghz --binary-file, which
+//       decodes them all before its clock starts, as it does Health/Check's one request (a JSON array is parsed
+//       element by element during the measured run: 6% of the machine's CPU at 3,800 requests/s)
 //   registration_load households ADDRESS TOKEN COUNT OUT
 //       registers COUNT households in 丰南区 黄各庄镇 villages and writes their ids, one per line
 //   registration_load import ADDRESS TOKEN HOUSEHOLD_IDS_FILE COUNT [FIRST]
@@ -16,7 +18,8 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "common/validate/id_number.h"
-#include "google/protobuf/util/json_util.h"
+#include "google/protobuf/io/zero_copy_stream_impl.h"
+#include "google/protobuf/util/delimited_message_util.h"
 #include "grpcpp/create_channel.h"
 #include "jinguo/registration/v1/registration.grpc.pb.h"
 
@@ -50,20 +53,21 @@ rv1::BeneficiaryInput Row(int64_t i, const std::vector<std::string>& households)
 int main(int argc, char** argv) {
   std::string mode = argc > 1 ? argv[1] : "";
   if (mode == "ghz-data" && argc == 6) {
-    auto households = ReadLines(argv[3]);
+    auto households = ReadLines(argv[2]);
+    int64_t first = std::atoll(argv[3]);
     int64_t count = std::atoll(argv[4]);
-    std::ofstream out(argv[5]);
-    out << "[";
+    std::ofstream file(argv[5], std::ios::binary);
+    google::protobuf::io::OstreamOutputStream out(&file);
     std::string run = absl::StrCat(absl::ToUnixMillis(absl::Now()));
-    for (int64_t i = 0; i < count; ++i) {
+    for (int64_t i = first; i < first + count; ++i) {
       rv1::RegisterBeneficiaryRequest r;
       r.set_request_id(absl::StrCat("ghz-", run, "-", i));
       *r.mutable_beneficiary() = Row(i, households);
-      std::string json;
-      google::protobuf::util::MessageToJsonString(r, &json);
-      out << (i ? "," : "") << json;
+      if (!google::protobuf::util::SerializeDelimitedToZeroCopyStream(r, &out)) {
+        std::cerr << "registration_load: writing " << argv[5] << " failed\n";
+        return 1;
+      }
     }
-    out << "]";
     return 0;
   }
   if (mode == "households" && argc == 6) {
