@@ -39,6 +39,10 @@ std::string VersionKey(const std::string& name, absl::string_view aggregate_id) 
 
 // Bound on the in-memory copy of last applied versions; past it the copy is dropped and refilled from RocksDB.
 constexpr size_t kVersionCacheLimit = 2'000'000;
+// Decoded envelopes kept for reuse (Projection::envelope_pool_), at most this many times options_.max_batch; an
+// envelope whose payload needed more than kPooledPayloadBytes is freed instead, so the pool stays small.
+constexpr size_t kEnvelopePoolBatches = 2;
+constexpr size_t kPooledPayloadBytes = 4096;
 
 bool DeadLetterCode(absl::StatusCode code) {
   return code == absl::StatusCode::kInvalidArgument || code == absl::StatusCode::kFailedPrecondition ||
@@ -212,7 +216,8 @@ void Projection::Rewind() {
 // (Apply) on the projection's thread, written on the writer thread, then freed on the reading thread.
 struct Projection::Batch {
   std::vector<std::unique_ptr<RdKafka::Message>> messages;
-  google::protobuf::Arena arena;  // the decoded envelopes
+  // The decoded envelopes, from the reading thread's pool; they go back to it once the batch is spent.
+  std::vector<std::unique_ptr<common::v1::EventEnvelope>> envelopes;
   // The events to apply, in order: decoded, well-formed and newer than their aggregate's last processed version.
   std::vector<std::pair<const RdKafka::Message*, const common::v1::EventEnvelope*>> to_apply;
   // Next offset per partition, keyed by librdkafka's topic handle: naming the topic costs a string per message.
@@ -311,8 +316,11 @@ void Projection::ReadLoop() {
     }
     {
       std::vector<std::unique_ptr<Batch>> spent;  // freed at the end of this scope, outside the lock
-      std::lock_guard<std::mutex> lock(mu_);
-      spent.swap(spent_);
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        spent.swap(spent_);
+      }
+      for (auto& b : spent) RecycleEnvelopes(*b);
     }
     auto batch = std::make_unique<Batch>();
     while (static_cast<int>(batch->messages.size()) < options_.max_batch) {
@@ -442,12 +450,33 @@ absl::Status Projection::DeadLetter(Batch& batch, const RdKafka::Message& m, abs
   return dead_letters_->Produce(bus::kDeadLetterTopic, m.key() ? *m.key() : "", letter.SerializeAsString(), 0);
 }
 
+common::v1::EventEnvelope* Projection::NextEnvelope(Batch& batch) {
+  if (envelope_pool_.empty()) {
+    batch.envelopes.push_back(std::make_unique<common::v1::EventEnvelope>());
+  } else {
+    batch.envelopes.push_back(std::move(envelope_pool_.back()));
+    envelope_pool_.pop_back();
+  }
+  return batch.envelopes.back().get();
+}
+
+void Projection::RecycleEnvelopes(Batch& batch) {
+  const size_t limit = kEnvelopePoolBatches * static_cast<size_t>(options_.max_batch);
+  for (auto& e : batch.envelopes) {
+    if (envelope_pool_.size() >= limit) break;
+    if (e->payload().value().capacity() > kPooledPayloadBytes) continue;
+    envelope_pool_.push_back(std::move(e));
+  }
+  batch.envelopes.clear();
+}
+
 absl::Status Projection::Prepare(Batch& batch) {
   batch.to_apply.reserve(batch.messages.size());
   batch.versions.reserve(batch.messages.size());
+  batch.envelopes.reserve(batch.messages.size());
   for (const auto& m : batch.messages) {
     batch.next_offsets[{m->c_ptr()->rkt, m->partition()}] = m->offset() + 1;
-    auto* event = google::protobuf::Arena::CreateMessage<common::v1::EventEnvelope>(&batch.arena);
+    common::v1::EventEnvelope* event = NextEnvelope(batch);
     if (!event->ParseFromArray(m->payload(), static_cast<int>(m->len()))) {
       RETURN_IF_ERROR(DeadLetter(batch, *m, "not a jinguo.common.v1.EventEnvelope"));
       continue;

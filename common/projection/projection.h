@@ -188,6 +188,11 @@ class Projection {
   // Decodes the batch's messages and picks the events to apply (dead-letters the undecodable, skips the already
   // processed); reads only versions, so it runs while the batches before are applied and written.
   absl::Status Prepare(Batch& batch);
+  // An envelope for `batch` to decode into: a spent batch's when the pool has one (its strings keep their
+  // buffers, so decoding into it mostly allocates nothing), else a new one. Reading thread.
+  common::v1::EventEnvelope* NextEnvelope(Batch& batch);
+  // Returns a spent batch's envelopes to the pool, up to its bound. Reading thread.
+  void RecycleEnvelopes(Batch& batch);
   // Applies the picked events through the handler into the batch's write batch; reads see `behind` (the batch in
   // flight, or null) before the store.
   absl::Status Apply(Batch& batch, Batch* behind);
@@ -234,6 +239,8 @@ class Projection {
   bool quit_ = false;
   uint64_t discards_ = 0;
 
+  // Envelopes of spent batches, for the next batches to decode into (NextEnvelope); reading thread only.
+  std::vector<std::unique_ptr<common::v1::EventEnvelope>> envelope_pool_;
   // Last processed version per aggregate, as stored or as taken on trust from the batches prepared since (dropped
   // whenever a batch is discarded); only touched on the reading thread.
   absl::flat_hash_map<absl::string_view, int64_t> version_cache_;
