@@ -19,16 +19,18 @@ mkdir -p "$W"
 echo "$(printf %s "$TOKEN" | sha256sum | cut -d' ' -f1) bench admin *" >"$W/tokens"
 
 REG=$(deploy/local/kafka.sh free-port) REP=$(deploy/local/kafka.sh free-port) REP_HTTP=$(deploy/local/kafka.sh free-port)
-common=(--kafka-brokers "$BROKERS" --tokens-file "$W/tokens" --regions-dir data/regions --log-level warn)
+common=(--kafka-brokers "$BROKERS" --tokens-file "$W/tokens" --regions-dir data/regions)
 "$BUILD"/services/registration/jinguo-registration --grpc-listen "127.0.0.1:$REG" --data-dir "$W/registration" \
-  "${common[@]}" >"$W/registration.log" 2>&1 &
+  "${common[@]}" --log-level warn >"$W/registration.log" 2>&1 &
 REG_PID=$!
-start_reporting() {
-  "$BUILD"/services/reporting/jinguo-reporting --grpc-listen "127.0.0.1:$REP" --http-listen "127.0.0.1:$REP_HTTP" \
-    --data-dir "$W/reporting" "${common[@]}" "$@" >>"$W/reporting.log" 2>&1 &
+start_reporting() {  # start_reporting LOG_LEVEL [ARGS...]
+  local level=$1
+  shift
+  "$BUILD"/services/reporting/jinguo-reporting --log-level "$level" --grpc-listen "127.0.0.1:$REP" \
+    --http-listen "127.0.0.1:$REP_HTTP" --data-dir "$W/reporting" "${common[@]}" "$@" >>"$W/reporting.log" 2>&1 &
   REP_PID=$!
 }
-start_reporting
+start_reporting warn
 trap 'kill -TERM $REG_PID $REP_PID 2>/dev/null; wait 2>/dev/null || true' RETURN EXIT
 for port in $REG $REP; do
   for _ in $(seq 1 60); do
@@ -85,21 +87,39 @@ for r in $(seq 1 "$ROUNDS"); do
   java -cp "$CP" org.apache.kafka.tools.ConsumerPerformance --bootstrap-server "$BROKERS" \
     --topic jinguo.registration.events.v1 --messages "$EVENTS" --timeout 120000 2>/dev/null \
     | grep -E "^[0-9]{4}-" | tail -n 1 >"$W/consumer.txt"
+  LOG_LINES=$(wc -l <"$W/reporting.log")
   START=$(date +%s.%N)
-  start_reporting --rebuild
+  start_reporting info --rebuild
   "$RLOAD" await "127.0.0.1:$REP" "$TOKEN" "" "$TOTAL" 1200 >/dev/null
   END=$(date +%s.%N)
-  # nMsg.sec, including the consumer group join, as the rebuild's time (process start to last count) does.
+  # When the projection subscribed: the service logs it ("projecting N topics") right after. ConsumerPerformance
+  # times itself from its subscription too, after its JVM and consumer are up; so the ratio uses this start, and
+  # the service's own start-up (store open, read models cleared, region table loaded) is shown beside it.
+  SUBSCRIBED=$(tail -n +"$((LOG_LINES + 1))" "$W/reporting.log" | python3 -c '
+import datetime, json, sys
+for line in sys.stdin:
+    try:
+        r = json.loads(line)
+    except ValueError:
+        continue
+    if r.get("msg", "").startswith("reporting: projecting"):
+        t = datetime.datetime.strptime(r["ts"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc)
+        print(t.timestamp())
+        break')
+  if [ -z "$SUBSCRIBED" ]; then echo "bench_reporting.sh: the rebuild's start is not in $W/reporting.log" >&2; exit 1; fi
+  # nMsg.sec, including the consumer group join, as the rebuild's time does.
   KCONS=$(cut -d, -f6 "$W/consumer.txt" | tr -d ' ')
-  python3 -c "print(f'round $r: rebuild {$EVENTS:,} events in {$END - $START:.2f} s = {$EVENTS / ($END - $START):,.0f} events/s; ConsumerPerformance {$KCONS:,.0f} msg/s')"
-  echo "$(python3 -c "print($END - $START)") $KCONS" >>"$W/rounds.txt"
+  python3 -c "print(f'round $r: rebuild {$EVENTS:,} events in {$END - $SUBSCRIBED:.2f} s from subscription = {$EVENTS / ($END - $SUBSCRIBED):,.0f} events/s (start-up before it {$SUBSCRIBED - $START:.2f} s); ConsumerPerformance {$KCONS:,.0f} msg/s')"
+  echo "$(python3 -c "print($END - $SUBSCRIBED, $SUBSCRIBED - $START)") $KCONS" >>"$W/rounds.txt"
 done
 python3 - "$EVENTS" "$W/rounds.txt" <<'PY'
 import sys
 events = int(sys.argv[1])
 rows = [list(map(float, line.split())) for line in open(sys.argv[2])]
 rebuild = len(rows) * events / sum(r[0] for r in rows)
-kcons = len(rows) * events / sum(events / r[1] for r in rows)
-print(f"rebuild: {rebuild:,.0f} events/s over {len(rows)} rounds (process start to last count)")
+from_start = len(rows) * events / sum(r[0] + r[1] for r in rows)
+kcons = len(rows) * events / sum(events / r[2] for r in rows)
+print(f"rebuild: {rebuild:,.0f} events/s over {len(rows)} rounds, subscription to last count "
+      f"({from_start:,.0f} events/s from process start)")
 print(f"ConsumerPerformance: {kcons:,.0f} msg/s over {len(rows)} rounds; ratio {rebuild / kcons:.2f} (target >= 0.5)")
 PY
