@@ -9,9 +9,11 @@ ROOT=$PWD
 KAFKA_PORT=${JINGUO_KAFKA_PORT:-9092}
 mkdir -p var/log
 PIDS=()
+SLEEPER=""
 
 stop_all() {
   trap - INT TERM EXIT
+  [ -z "$SLEEPER" ] || kill "$SLEEPER" 2>/dev/null || true
   echo
   echo "run: stopping services"
   for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
@@ -20,7 +22,10 @@ stop_all() {
   deploy/local/kafka.sh stop var/kafka || true
   echo "run: stopped; state kept in var/ (rm -rf var to start afresh)"
 }
-trap stop_all INT TERM EXIT
+# A signal stops everything and then exits (the handler alone would return to the wait loop below).
+trap 'stop_all; exit 130' INT
+trap 'stop_all; exit 143' TERM
+trap stop_all EXIT
 
 if deploy/local/kafka.sh status var/kafka >/dev/null 2>&1; then
   echo "run: Kafka already up on 127.0.0.1:$KAFKA_PORT"
@@ -62,4 +67,9 @@ for name in "${!GRPC_PORT[@]}"; do
 done
 echo "  tokens      dev-admin (admin), dev-tangshan (operator, 唐山市 1302), dev-viewer (viewer)"
 echo "Press Ctrl-C to stop."
-while true; do sleep 3600 & wait $! || true; done
+# A background sleep (a signal interrupts `wait` at once); stop_all ends it, as it ignores SIGINT.
+while true; do
+  sleep 3600 &
+  SLEEPER=$!
+  wait "$SLEEPER" || true
+done
