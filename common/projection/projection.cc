@@ -40,7 +40,8 @@ std::string VersionKey(const std::string& name, absl::string_view aggregate_id) 
 // Bound on the in-memory copy of last applied versions; past it the copy is dropped and refilled from RocksDB.
 constexpr size_t kVersionCacheLimit = 2'000'000;
 // Decoded envelopes kept for reuse (Projection::envelope_pool_), at most this many times options_.max_batch; an
-// envelope whose payload needed more than kPooledPayloadBytes is freed instead, so the pool stays small.
+// envelope whose payload needed more than kPooledPayloadBytes is freed instead, so one large event does not stay
+// held.
 constexpr size_t kEnvelopePoolBatches = 2;
 constexpr size_t kPooledPayloadBytes = 4096;
 
