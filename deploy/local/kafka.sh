@@ -10,6 +10,7 @@
 #
 # DIR holds everything of one broker: server.properties, data/, kafka.pid, kafka.log. Tests pass their own
 # temporary DIR and a free PORT; the controller listens on a second free port chosen here.
+# KAFKA_OWNER_PID (start): the broker is stopped, and DIR removed, once that process has gone (see watch_owner).
 # Environment: JINGUO_CACHE (default ~/.cache/jinguo) for the jars; KAFKA_HEAP (default 512m).
 set -euo pipefail
 
@@ -117,11 +118,24 @@ EOF
     >>"$DIR/kafka.out" 2>&1 </dev/null &
   echo $! >"$DIR/kafka.pid"
   for _ in $(seq 1 120); do
-    if answers "$PORT"; then echo "kafka.sh: broker up on 127.0.0.1:$PORT (state in $DIR)" >&2; return 0; fi
+    if answers "$PORT"; then
+      echo "kafka.sh: broker up on 127.0.0.1:$PORT (state in $DIR)" >&2
+      [ -z "${KAFKA_OWNER_PID:-}" ] || watch_owner
+      return 0
+    fi
     kill -0 "$(cat "$DIR/kafka.pid")" 2>/dev/null || { tail -n 30 "$DIR/kafka.out" "$DIR/kafka.log" >&2 || true; die "broker exited during start"; }
     sleep 0.5
   done
   die "broker on port $PORT did not answer within 60 s (see $DIR/kafka.log)"
+}
+
+# With KAFKA_OWNER_PID set (tests set their own pid), the broker belongs to that process: should it end without
+# stopping the broker (killed, crashed, timed out), a detached watcher stops the broker and removes DIR, so no
+# 1 GiB JVM outlives its test. A stop by the owner removes kafka.pid, which ends the watcher.
+watch_owner() {
+  setsid bash -c 'while kill -0 "$1" 2>/dev/null; do [ -f "$2/kafka.pid" ] || exit 0; sleep 2; done
+    [ -f "$2/kafka.pid" ] || exit 0
+    "$3" stop "$2" && rm -rf "$2"' _ "$KAFKA_OWNER_PID" "$DIR" "$HERE/kafka.sh" >/dev/null 2>&1 </dev/null &
 }
 
 stop() {

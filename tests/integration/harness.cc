@@ -55,7 +55,9 @@ bool KafkaBroker::Stop() {
 }
 
 bool KafkaBroker::Restart() {
-  return Shell(SourceDir() + "/deploy/local/kafka.sh start " + std::to_string(port_) + " " + dir_->path()) == 0;
+  // Owned by this process: a test killed before its destructors run (a timeout, a signal) leaves no broker behind.
+  return Shell("KAFKA_OWNER_PID=" + std::to_string(getpid()) + " " + SourceDir() + "/deploy/local/kafka.sh start " +
+               std::to_string(port_) + " " + dir_->path()) == 0;
 }
 
 bool WaitFor(const std::function<bool()>& condition, absl::Duration timeout) {
