@@ -59,13 +59,6 @@ class ProjectionTx {
   void Put(rocksdb::ColumnFamilyHandle* cf, absl::string_view key, absl::string_view value) {
     batch_->Put(cf, rocksdb::Slice(key.data(), key.size()), rocksdb::Slice(value.data(), value.size()));
   }
-  // A write that no read through a ProjectionTx sees, neither in this batch nor in the next (e.g. from
-  // BeforeCommit): skips the batch's read index. A handler that needs the value in the next batch keeps it itself
-  // until Committed().
-  void PutUnindexed(rocksdb::ColumnFamilyHandle* cf, absl::string_view key, absl::string_view value) {
-    batch_->GetWriteBatch()->Put(cf, rocksdb::Slice(key.data(), key.size()),
-                                 rocksdb::Slice(value.data(), value.size()));
-  }
   void Delete(rocksdb::ColumnFamilyHandle* cf, absl::string_view key) {
     batch_->Delete(cf, rocksdb::Slice(key.data(), key.size()));
   }

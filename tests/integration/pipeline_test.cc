@@ -60,6 +60,13 @@ class PipelineTest : public ::testing::Test {
     relay_->Start();
   }
 
+  // A producer to kTopic's broker that counts the messages the broker acknowledged into `*delivered`.
+  absl::StatusOr<std::unique_ptr<bus::Producer>> CountingProducer(std::atomic<int>* delivered) {
+    return bus::Producer::Create(kafka_, [delivered](uint64_t, RdKafka::ErrorCode e, int32_t, int64_t) {
+      if (e == RdKafka::ERR_NO_ERROR) ++*delivered;
+    });
+  }
+
   void TearDown() override {
     if (projection_) projection_->Stop();
     if (relay_) IgnoreError(relay_->Stop(absl::Seconds(5)));
@@ -316,9 +323,7 @@ TEST_F(PipelineTest, UndecodableMessageIsDeadLetteredAndTheNextIsApplied) {
   RecordingHandler handler;
   StartProjection(&handler);
   std::atomic<int> delivered{0};
-  auto producer = bus::Producer::Create(kafka_, [&](uint64_t, RdKafka::ErrorCode e, int32_t, int64_t) {
-    if (e == RdKafka::ERR_NO_ERROR) ++delivered;
-  });
+  auto producer = CountingProducer(&delivered);
   ASSERT_TRUE(producer.ok());
   UuidV7Generator ids(SystemClock::Get());
   // Same key, so both land in one partition: garbage first, then a good event.
@@ -380,9 +385,7 @@ TEST_F(PipelineTest, EnvelopesDecodedIntoSpentOnesCarryNothingOver) {
   CopyingHandler handler;
   StartProjection(&handler);
   std::atomic<int> delivered{0};
-  auto producer = bus::Producer::Create(kafka_, [&](uint64_t, RdKafka::ErrorCode e, int32_t, int64_t) {
-    if (e == RdKafka::ERR_NO_ERROR) ++delivered;
-  });
+  auto producer = CountingProducer(&delivered);
   ASSERT_TRUE(producer.ok());
   UuidV7Generator ids(SystemClock::Get());
   constexpr int kEach = 300;
