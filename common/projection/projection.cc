@@ -45,6 +45,8 @@ constexpr size_t kVersionCacheLimit = 2'000'000;
 constexpr size_t kEnvelopePoolBatches = 2;
 constexpr size_t kPooledPayloadBytes = 4096;
 
+constexpr char kAlreadyProcessed[] = "already processed";
+
 bool DeadLetterCode(absl::StatusCode code) {
   return code == absl::StatusCode::kInvalidArgument || code == absl::StatusCode::kFailedPrecondition ||
          code == absl::StatusCode::kDataLoss;
@@ -95,6 +97,12 @@ class Projection::Rebalancer final : public RdKafka::RebalanceCb {
  private:
   Projection* p_;
 };
+
+absl::Status AlreadyProcessed() { return absl::AlreadyExistsError(kAlreadyProcessed); }
+
+bool IsAlreadyProcessed(const absl::Status& s) {
+  return s.code() == absl::StatusCode::kAlreadyExists && s.message() == kAlreadyProcessed;
+}
 
 Projection::Projection(store::Store* store, bus::KafkaOptions kafka, ProjectionHandler* handler,
                        prometheus::Registry* metrics, ProjectionOptions options)
@@ -486,6 +494,10 @@ absl::Status Projection::Prepare(Batch& batch) {
       RETURN_IF_ERROR(DeadLetter(batch, *m, "envelope lacks aggregate_id, a positive aggregate_version or event_type"));
       continue;
     }
+    if (handler_->KeepsVersion(*event)) {  // the handler skips what it has processed
+      batch.to_apply.emplace_back(m.get(), event);
+      continue;
+    }
     // The aggregate's last processed version, taken on trust from the batches before (the cache is dropped when
     // one of them is discarded).
     const std::string& id = event->aggregate_id();
@@ -523,6 +535,8 @@ absl::Status Projection::Apply(Batch& batch, Batch* behind) {
     absl::Status s = handler_->Apply(*event, tx);
     if (s.ok()) {
       ++batch.applied;
+    } else if (IsAlreadyProcessed(s)) {
+      ++batch.skipped;
     } else if (DeadLetterCode(s.code())) {
       RETURN_IF_ERROR(DeadLetter(batch, *m, s.message()));
     } else {

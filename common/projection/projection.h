@@ -4,7 +4,8 @@
 //
 //  - On partition assignment it seeks to the offsets stored in its own RocksDB (from the beginning when none).
 //  - An event whose aggregate version is not above the last processed one is skipped (a relay that republished).
-//    Processed: applied, or dead-lettered by the handler.
+//    Processed: applied, or dead-lettered by the handler. The runtime keeps each aggregate's last processed version
+//    under a key of its own, unless the handler keeps it in a row of its own (ProjectionHandler::KeepsVersion).
 //  - Three batches are under way at once, each on a thread of its own: one is consumed and decoded
 //    ("projection-read"), the one before is applied ("projection"), and the one before that is written
 //    ("projection-write"). The batch being applied reads the batch in flight as well as the store, so the handler
@@ -109,7 +110,20 @@ class ProjectionHandler {
   // Called when the batches not yet committed (the one being applied, and the one being written if any) are
   // discarded, before they are consumed again, so whatever was gathered for them can be dropped. Default: nothing.
   virtual void Discarded() {}
+  // Whether the handler keeps the last processed version of `event`'s aggregate itself, in a row it writes with
+  // every event of that aggregate anyway (a read model keyed by the aggregate's id), instead of the runtime keeping
+  // it under a key of its own: in a rebuild those keys are a fifth of the CPU. For such an event the runtime reads
+  // and writes no version; every delivery reaches Apply, which must return AlreadyProcessed() when the event's
+  // version is not above the one it keeps, and otherwise record it with the event's effects (also when it rejects
+  // the event as invalid: that too is processed). Called on the reading thread; must depend on the envelope alone.
+  // Default: the runtime keeps every version.
+  virtual bool KeepsVersion(const common::v1::EventEnvelope& event) const { return false; }
 };
+
+// What Apply returns for an event whose aggregate version it keeps (KeepsVersion) when it has processed that
+// version or a later one: the event is counted as skipped, as the runtime's own check would have.
+absl::Status AlreadyProcessed();
+bool IsAlreadyProcessed(const absl::Status& s);
 
 // What a handler gathers per batch for Committed() to act on (e.g. the nodes it changed): the batch being applied,
 // and the batches past BeforeCommit not yet committed, oldest first. Projection thread only.

@@ -96,10 +96,19 @@ int main(int argc, char** argv) {
   if (!auth.ok()) return Fail(auth.status());
   auto db = store::Store::Open(reporting::store::ReadModel::StoreOptions(c.data_dir, c.block_cache_bytes));
   if (!db.ok()) return Fail(db.status());
-  if (rebuild) {
-    spdlog::info("reporting: --rebuild: clearing read models; replaying every topic from the beginning");
+  auto other_layout = reporting::store::ReadModel::OtherLayout(**db);
+  if (!other_layout.ok()) return Fail(other_layout.status());
+  if (rebuild || *other_layout) {
+    if (rebuild) {
+      spdlog::info("reporting: --rebuild: clearing read models; replaying every topic from the beginning");
+    } else {
+      spdlog::warn("reporting: the read models in {} were written by an earlier version of this service, in another "
+                   "layout: clearing them and replaying every topic from the beginning",
+                   c.data_dir);
+    }
     if (absl::Status s = (*db)->Recreate(reporting::store::ReadModel::DerivedFamilies()); !s.ok()) return Fail(s);
   }
+  if (absl::Status s = reporting::store::ReadModel::MarkLayout(**db); !s.ok()) return Fail(s);
   reporting::store::ReadModel model(db->get());
 
   // Each replica is a full projection in a consumer group of its own, named once and kept with its state.

@@ -14,6 +14,7 @@
 #include "common/base/status.h"
 #include "common/outbox/outbox.h"
 #include "common/projection/projection.h"
+#include "common/store/keys.h"
 #include "gtest/gtest.h"
 #include "tests/integration/event_log.h"
 #include "tests/integration/harness.h"
@@ -437,6 +438,105 @@ TEST_F(PipelineTest, EnvelopesDecodedIntoSpentOnesCarryNothingOver) {
   }
   EXPECT_EQ(full, kEach);
   EXPECT_EQ(bare, kEach);
+}
+
+// Keeps the last processed version of the "kept-" aggregates in its own row (KeepsVersion), and fails once on one
+// of their events with an error that is not the event's fault; counts an application once its batch is committed.
+class VersionKeepingHandler final : public projection::ProjectionHandler {
+ public:
+  bool KeepsVersion(const common::v1::EventEnvelope& event) const override {
+    return absl::StartsWith(event.aggregate_id(), "kept-");
+  }
+  absl::Status Apply(const common::v1::EventEnvelope& event, projection::ProjectionTx& tx) override {
+    std::pair<std::string, int64_t> key{event.aggregate_id(), event.aggregate_version()};
+    if (KeepsVersion(event)) {
+      rocksdb::ColumnFamilyHandle* state = tx.store().Family(kStateFamily);
+      ASSIGN_OR_RETURN(auto row, tx.Get(state, event.aggregate_id()));
+      uint64_t kept = 0;
+      if (row) store::DecodeU64(*row, &kept);
+      if (event.aggregate_version() <= static_cast<int64_t>(kept)) return projection::AlreadyProcessed();
+      if (fail_once_.erase(key) > 0) return absl::UnavailableError("disk hiccup");
+      tx.Put(state, event.aggregate_id(), store::EncodeU64(static_cast<uint64_t>(event.aggregate_version())));
+    }
+    applied_.current().push_back(key);
+    return absl::OkStatus();
+  }
+  absl::Status BeforeCommit(projection::ProjectionTx&) override {
+    applied_.Seal();
+    return absl::OkStatus();
+  }
+  void Committed() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& key : applied_.TakeCommitted()) ++counts_[key];
+  }
+  void Discarded() override { applied_.Clear(); }
+
+  std::map<std::pair<std::string, int64_t>, int> counts() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return counts_;
+  }
+
+ private:
+  std::set<std::pair<std::string, int64_t>> fail_once_{{"kept-3", 7}};
+  projection::PerBatch<std::vector<std::pair<std::string, int64_t>>> applied_;
+  mutable std::mutex mu_;
+  std::map<std::pair<std::string, int64_t>, int> counts_;
+};
+
+// (f) Aggregates whose versions the handler keeps: every delivery reaches the handler, which skips the repeats,
+// whether they come in the same batch, in a later one or after a discarded batch; the runtime keeps versions only
+// for the other aggregates.
+TEST_F(PipelineTest, HandlerKeptVersionsSkipRepeatsAndTheRuntimeKeepsNoneForThem) {
+  VersionKeepingHandler handler;
+  StartProjection(&handler);
+  std::atomic<int> delivered{0};
+  auto producer = CountingProducer(&delivered);
+  ASSERT_TRUE(producer.ok());
+  UuidV7Generator ids(SystemClock::Get());
+  constexpr int kAggregates = 100, kVersions = 10;
+  constexpr int kEvents = 2 * kAggregates * kVersions;  // "kept-" and "runtime-" aggregates
+  // Every event is sent twice in a row, then, once applied, all of them once more.
+  std::vector<common::v1::EventEnvelope> events;
+  for (int v = 1; v <= kVersions; ++v) {
+    for (int a = 0; a < kAggregates; ++a) {
+      for (const char* kind : {"kept-", "runtime-"}) {
+        events.push_back(TestEvent(kTopic, absl::StrCat(kind, a), v, ids, SystemClock::Get()).envelope());
+      }
+    }
+  }
+  auto produce = [&](int copies) {
+    for (const auto& e : events) {
+      for (int c = 0; c < copies; ++c) {
+        ASSERT_TRUE((*producer)->Produce(kTopic, e.aggregate_id(), e.SerializeAsString(), 0).ok());
+      }
+    }
+    ASSERT_TRUE((*producer)->Flush(absl::Seconds(10)).ok());
+  };
+  produce(2);
+  ASSERT_TRUE(WaitFor([&] { return projection_->applied() + projection_->skipped() == 2 * kEvents; },
+                      absl::Seconds(60)))
+      << "applied " << projection_->applied() << ", skipped " << projection_->skipped();
+  produce(1);
+  ASSERT_TRUE(WaitFor([&] { return projection_->applied() + projection_->skipped() == 3 * kEvents; },
+                      absl::Seconds(60)))
+      << "applied " << projection_->applied() << ", skipped " << projection_->skipped();
+  absl::SleepFor(absl::Milliseconds(500));  // anything extra would show up now
+  ASSERT_EQ(delivered.load(), 3 * kEvents);
+  EXPECT_EQ(projection_->applied(), kEvents);
+  EXPECT_EQ(projection_->skipped(), 2 * kEvents);
+  auto counts = handler.counts();
+  EXPECT_EQ(counts.size(), size_t{kEvents});
+  for (const auto& [event, n] : counts) ASSERT_EQ(n, 1) << event.first << " v" << event.second;
+
+  // Version keys start with the aggregate id: the runtime kept one per "runtime-" aggregate and none for the others.
+  int runtime_keys = 0;
+  auto it = projection_store_->Scan(projection_store_->Family(projection::kVersionsFamily), "");
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    std::string key = it->key().ToString();
+    EXPECT_FALSE(absl::StartsWith(key, "kept-")) << "a version key for " << key.c_str();
+    if (absl::StartsWith(key, "runtime-")) ++runtime_keys;
+  }
+  EXPECT_EQ(runtime_keys, kAggregates);
 }
 
 }  // namespace

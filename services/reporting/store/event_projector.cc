@@ -270,6 +270,21 @@ absl::Status EventProjector::UpdateHousehold(projection::ProjectionTx& tx, const
 }
 
 absl::Status EventProjector::Apply(const common::v1::EventEnvelope& e, projection::ProjectionTx& tx) {
+  if (!KeepsVersion(e)) return ApplyEvent(e, tx);  // the projection runtime skips what was processed
+  ASSIGN_OR_RETURN(v1::ProfileState * p, CachedProfile(tx, e.aggregate_id()));
+  if (e.aggregate_version() <= p->version()) return projection::AlreadyProcessed();
+  absl::Status s = ApplyEvent(e, tx);
+  // Processed, whether applied or rejected (dead-lettered): a redelivery is skipped either way. On any other error
+  // the batch is discarded, and her cached profile with it.
+  if (p->beneficiary_id().empty()) {  // stored from now on, if only for the version
+    p->set_beneficiary_id(e.aggregate_id());
+    p->set_region_code(e.region_code());
+  }
+  p->set_version(e.aggregate_version());
+  return s;
+}
+
+absl::Status EventProjector::ApplyEvent(const common::v1::EventEnvelope& e, projection::ProjectionTx& tx) {
   const std::string& type = e.event_type();
   if (type == "BeneficiaryRegistered" || type == "BeneficiaryUpdated") {
     reg::BeneficiaryRegistered registered;

@@ -50,12 +50,19 @@ class EventProjector final : public projection::ProjectionHandler {
   EventProjector(ReadModel* model, domain::Settings settings, ChangeFeed* feed);
 
   absl::Status Apply(const common::v1::EventEnvelope& event, projection::ProjectionTx& tx) override;
+  // Events of a beneficiary's own aggregate (its id is hers): her profile, written for each of them anyway, keeps
+  // the aggregate's last processed version.
+  bool KeepsVersion(const common::v1::EventEnvelope& event) const override {
+    return !event.beneficiary_id().empty() && event.aggregate_id() == event.beneficiary_id();
+  }
   // Writes the batch's counter changes: each counter once, and its history once per day touched.
   absl::Status BeforeCommit(projection::ProjectionTx& tx) override;
   void Committed() override;
   void Discarded() override;
 
  private:
+  // Applies one event, whatever its version.
+  absl::Status ApplyEvent(const common::v1::EventEnvelope& event, projection::ProjectionTx& tx);
   // Loads (or starts) her state, lets `change` edit it, and moves her contributions.
   absl::Status UpdateProfile(projection::ProjectionTx& tx, const common::v1::EventEnvelope& event,
                              const std::string& beneficiary_id,

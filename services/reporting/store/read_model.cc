@@ -59,6 +59,19 @@ jinguo::store::StoreOptions ReadModel::StoreOptions(std::string path, size_t blo
   return options;
 }
 
+absl::StatusOr<bool> ReadModel::OtherLayout(const jinguo::store::Store& db) {
+  ASSIGN_OR_RETURN(auto layout, db.Get(db.Family("meta"), "layout"));
+  if (layout && *layout == kLayout) return false;
+  ASSIGN_OR_RETURN(bool none, db.Empty(db.Family(projection::kOffsetsFamily)));
+  return !none;
+}
+
+absl::Status ReadModel::MarkLayout(jinguo::store::Store& db) {
+  rocksdb::WriteBatch batch;
+  batch.Put(db.Family("meta"), "layout", kLayout);
+  return db.Write(&batch);
+}
+
 ReadModel::ReadModel(jinguo::store::Store* db)
     : db_(db),
       counters_(db->Family("counters")),

@@ -38,6 +38,14 @@ class ReadModel {
   static std::vector<std::string> DerivedFamilies();
   // How the store is opened, by the service and by its benchmark: every family, unlogged writes, larger memtables.
   static jinguo::store::StoreOptions StoreOptions(std::string path, size_t block_cache_bytes);
+  // The layout of the derived families this code reads and writes, kept in "meta". Read models written in an
+  // earlier layout are rebuilt at start: they derive from the topics.
+  //   2: a profile keeps her own aggregate's last processed version; the projection keeps no version key for it.
+  static constexpr char kLayout[] = "2";
+  // Whether `db` holds read models written in another layout (false when it holds none).
+  static absl::StatusOr<bool> OtherLayout(const jinguo::store::Store& db);
+  // Records that the read models follow kLayout.
+  [[nodiscard]] static absl::Status MarkLayout(jinguo::store::Store& db);
   explicit ReadModel(jinguo::store::Store* db);
 
   // Current counters of a node (indicators never touched are absent, i.e. 0). Point reads, not a scan: a counter
