@@ -123,19 +123,11 @@ void EventProjector::AddDelta(uint32_t region, absl::string_view indicator, absl
 }
 
 absl::Status EventProjector::BeforeCommit(projection::ProjectionTx& tx) {
-  // In key order: RocksDB inserts a sorted run into its memtable far faster than scattered keys.
   std::vector<std::pair<absl::string_view, const v1::ProfileState*>> changed;
   changed.reserve(profiles_->by_id.size());
   for (const auto& [id, p] : profiles_->by_id) {
     if (!p->beneficiary_id().empty()) changed.emplace_back(p->beneficiary_id(), p);
   }
-  std::sort(changed.begin(), changed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  std::vector<const v1::ProfileState*> sorted;
-  sorted.reserve(changed.size());
-  for (const auto& [id, p] : changed) sorted.push_back(p);
-  // Serialized on the writer thread: they stay unchanged as sealed_profiles_ until the next batch's BeforeCommit,
-  // and are freed with that batch, after this one is written.
-  model_->PutProfiles(tx, std::move(sorted));
   if (written_.all_known) {
     for (const auto& [id, p] : changed) written_.hashes.insert(absl::HashOf(id));
     if (written_.hashes.size() > kWrittenProfilesLimit) {
@@ -143,6 +135,10 @@ absl::Status EventProjector::BeforeCommit(projection::ProjectionTx& tx) {
       written_.hashes = {};
     }
   }
+  // Sorted and serialized on the writer thread, which has time to spare while the next batch is applied: they
+  // stay unchanged as sealed_profiles_ until the next batch's BeforeCommit, and are freed with that batch, after
+  // this one is written.
+  model_->PutProfiles(tx, std::move(changed));
   // This batch's profiles stay readable until the next batch has been applied, which may be before this one has
   // been written; the ones before are in the store by now, and are freed with this batch, off this thread.
   tx.FreeLater(std::shared_ptr<Profiles>(std::move(sealed_profiles_)));
@@ -170,23 +166,24 @@ absl::Status EventProjector::BeforeCommit(projection::ProjectionTx& tx) {
 
 absl::StatusOr<v1::ProfileState*> EventProjector::CachedProfile(projection::ProjectionTx& tx, const std::string& id) {
   Profiles& batch = *profiles_;
+  if (batch.last != nullptr && batch.last_id == id) return batch.last;  // an event's second look at her
   auto it =
       batch.by_id.lazy_emplace(id, [&](const auto& construct) { construct(CopyOnArena(&batch.arena, id), nullptr); });
   if (it->second == nullptr) {  // first seen in this batch
     it->second = google::protobuf::Arena::CreateMessage<v1::ProfileState>(&batch.arena);
     if (auto sealed = sealed_profiles_->by_id.find(id); sealed != sealed_profiles_->by_id.end()) {
       it->second->CopyFrom(*sealed->second);  // as the batch before left her, maybe not yet in the store
-      return it->second;
-    }
-    if (written_.all_known && !written_.hashes.contains(absl::HashOf(absl::string_view(id)))) {
-      return it->second;  // surely new
-    }
-    auto found = model_->ReadProfile(tx, id, it->second);
-    if (!found.ok()) {
-      batch.by_id.erase(it);
-      return found.status();
+    } else if (!written_.all_known || written_.hashes.contains(absl::HashOf(absl::string_view(id)))) {
+      // Not surely new: maybe stored.
+      auto found = model_->ReadProfile(tx, id, it->second);
+      if (!found.ok()) {
+        batch.by_id.erase(it);
+        return found.status();
+      }
     }
   }
+  batch.last_id = it->first;
+  batch.last = it->second;
   return it->second;
 }
 

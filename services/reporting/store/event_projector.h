@@ -125,8 +125,12 @@ class EventProjector final : public projection::ProjectionHandler {
   struct Profiles {
     google::protobuf::Arena arena;
     absl::flat_hash_map<absl::string_view, v1::ProfileState*> by_id;  // keys on the arena
+    // The last one looked up (an event looks at her twice: for her version, then to change her).
+    absl::string_view last_id;
+    v1::ProfileState* last = nullptr;
     void Clear() {
       by_id.clear();
+      last = nullptr;
       arena.Reset();
     }
   };

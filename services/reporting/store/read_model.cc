@@ -1,5 +1,7 @@
 #include "services/reporting/store/read_model.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "common/base/status.h"
 #include "common/store/keys.h"
@@ -149,12 +151,14 @@ absl::StatusOr<bool> ReadModel::ReadProfile(projection::ProjectionTx& tx, const 
   return true;
 }
 
-void ReadModel::PutProfiles(projection::ProjectionTx& tx, std::vector<const v1::ProfileState*> sorted) const {
-  tx.WriteLater([family = profiles_, sorted = std::move(sorted)](rocksdb::WriteBatch& batch) {
+void ReadModel::PutProfiles(projection::ProjectionTx& tx, std::vector<IdAndProfile> profiles) const {
+  tx.WriteLater([family = profiles_, profiles = std::move(profiles)](rocksdb::WriteBatch& batch) mutable {
+    // In key order: RocksDB inserts a sorted run into its memtable far faster than scattered keys.
+    std::sort(profiles.begin(), profiles.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     std::string bytes;  // one buffer for every profile
-    for (const v1::ProfileState* p : sorted) {
+    for (const auto& [id, p] : profiles) {
       p->SerializeToString(&bytes);
-      batch.Put(family, p->beneficiary_id(), bytes);
+      batch.Put(family, rocksdb::Slice(id.data(), id.size()), bytes);
     }
   });
 }

@@ -68,10 +68,11 @@ class ReadModel {
   // --- writes, inside a projection batch ---
   // Reads her stored state into `*into`; false (and `*into` untouched) when there is none.
   absl::StatusOr<bool> ReadProfile(projection::ProjectionTx& tx, const std::string& id, v1::ProfileState* into) const;
-  // Once per batch, when the batch is about to commit, its changed profiles in id order: they are serialized and
-  // written on the projection's writer thread, so they must stay unchanged until the batch is written; the writes
-  // are not readable through `tx`.
-  void PutProfiles(projection::ProjectionTx& tx, std::vector<const v1::ProfileState*> sorted) const;
+  // Once per batch, when the batch is about to commit, its changed profiles, each with a view of its id: they are
+  // sorted, serialized and written on the projection's writer thread, so they (and the ids) must stay unchanged
+  // until the batch is written; the writes are not readable through `tx`.
+  using IdAndProfile = std::pair<absl::string_view, const v1::ProfileState*>;
+  void PutProfiles(projection::ProjectionTx& tx, std::vector<IdAndProfile> profiles) const;
   absl::StatusOr<std::optional<v1::HouseholdState>> Household(projection::ProjectionTx& tx,
                                                               const std::string& id) const;
   void PutHousehold(projection::ProjectionTx& tx, const v1::HouseholdState& h) const;
