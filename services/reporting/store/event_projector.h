@@ -23,6 +23,7 @@
 #include "absl/time/civil_time.h"
 #include "common/projection/projection.h"
 #include "google/protobuf/arena.h"
+#include "jinguo/registration/v1/events.pb.h"
 #include "services/reporting/domain/indicators.h"
 #include "services/reporting/store/read_model.h"
 
@@ -81,6 +82,11 @@ class EventProjector final : public projection::ProjectionHandler {
 
   ReadModel* model_;
   domain::Settings settings_;
+  // The payloads of the events nearly all others are, decoded into the same messages event after event.
+  struct {
+    registration::v1::BeneficiaryRegistered registered;
+    registration::v1::BeneficiaryUpdated updated;
+  } decoded_;
   ChangeFeed* feed_;
   // Nodes each batch changed, published by Committed().
   projection::PerBatch<std::set<std::string>> changed_nodes_;
