@@ -102,8 +102,9 @@ int main(int argc, char** argv) {
     if (rebuild) {
       spdlog::info("reporting: --rebuild: clearing read models; replaying every topic from the beginning");
     } else {
-      spdlog::warn("reporting: the read models in {} were written by an earlier version of this service, in another "
-                   "layout: clearing them and replaying every topic from the beginning",
+      spdlog::warn("reporting: the read models in {} were written in another layout (an earlier version of this "
+                   "service, or another list of indicators): clearing them and replaying every topic from the "
+                   "beginning",
                    c.data_dir);
     }
     if (absl::Status s = (*db)->Recreate(reporting::store::ReadModel::DerivedFamilies()); !s.ok()) return Fail(s);

@@ -1,6 +1,7 @@
 #include "services/reporting/domain/indicators.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "jinguo/registration/v1/types.pb.h"
@@ -11,28 +12,28 @@ namespace reg = ::jinguo::registration::v1;
 
 const std::vector<IndicatorDef>& Indicators() {
   static const auto* defs = new std::vector<IndicatorDef>{
-      {"women_registered", "登记妇女"},
-      {"children_registered", "登记儿童"},
-      {"beneficiaries_registered", "登记妇女儿童"},
-      {"households", "登记户数"},
-      {"households_general", "一般贫困户"},
-      {"households_low_income", "低保贫困户"},
-      {"households_destitute", "特困供养户"},
-      {"status_not_lifted", "未脱贫"},
-      {"status_lifted", "已脱贫"},
-      {"status_unstable", "脱贫不稳定户"},
-      {"status_marginal", "边缘易致贫户"},
-      {"status_sudden_hardship", "突发严重困难户"},
-      {"status_risk_eliminated", "风险已消除"},
-      {"paired", "已结对帮扶"},
-      {kVisitsIndicator, "近90天走访"},
-      {"duplicates_open", "待核疑似重复"},
-      {"households_publicity_reached", "宣传入户"},
-      {"households_home_cleaned", "家政清洁完成户"},
-      {"eligible_women", "两癌保险适龄妇女"},
-      {"two_cancer_insured", "两癌保险已参保"},
-      {"school_age_students", "在校学生"},
-      {"students_aided", "已资助学生"},
+      {"women_registered", "登记妇女"},                // kWomenRegistered
+      {"children_registered", "登记儿童"},             // kChildrenRegistered
+      {"beneficiaries_registered", "登记妇女儿童"},    // kBeneficiariesRegistered
+      {"households", "登记户数"},                      // kHouseholds
+      {"households_general", "一般贫困户"},            // kHouseholdsGeneral
+      {"households_low_income", "低保贫困户"},         // kHouseholdsLowIncome
+      {"households_destitute", "特困供养户"},          // kHouseholdsDestitute
+      {"status_not_lifted", "未脱贫"},                 // kStatusNotLifted
+      {"status_lifted", "已脱贫"},                     // kStatusLifted
+      {"status_unstable", "脱贫不稳定户"},             // kStatusUnstable
+      {"status_marginal", "边缘易致贫户"},             // kStatusMarginal
+      {"status_sudden_hardship", "突发严重困难户"},    // kStatusSuddenHardship
+      {"status_risk_eliminated", "风险已消除"},        // kStatusRiskEliminated
+      {"paired", "已结对帮扶"},                        // kPaired
+      {kVisitsIndicator, "近90天走访"},                // kVisitsLast90Days
+      {"duplicates_open", "待核疑似重复"},             // kDuplicatesOpen
+      {"households_publicity_reached", "宣传入户"},    // kHouseholdsPublicityReached
+      {"households_home_cleaned", "家政清洁完成户"},   // kHouseholdsHomeCleaned
+      {"eligible_women", "两癌保险适龄妇女"},          // kEligibleWomen
+      {"two_cancer_insured", "两癌保险已参保"},        // kTwoCancerInsured
+      {"school_age_students", "在校学生"},             // kSchoolAgeStudents
+      {"students_aided", "已资助学生"},                // kStudentsAided
   };
   return *defs;
 }
@@ -52,60 +53,57 @@ const std::vector<CoverageDef>& Coverage() {
 
 namespace {
 
-const char* StatusIndicator(int status) {
+std::optional<Indicator> StatusIndicator(int status) {
   switch (status) {
-    case reg::MONITORING_STATUS_NOT_LIFTED: return "status_not_lifted";
-    case reg::MONITORING_STATUS_LIFTED: return "status_lifted";
-    case reg::MONITORING_STATUS_UNSTABLE: return "status_unstable";
-    case reg::MONITORING_STATUS_MARGINAL: return "status_marginal";
-    case reg::MONITORING_STATUS_SUDDEN_HARDSHIP: return "status_sudden_hardship";
-    case reg::MONITORING_STATUS_RISK_ELIMINATED: return "status_risk_eliminated";
-    default: return nullptr;
+    case reg::MONITORING_STATUS_NOT_LIFTED: return kStatusNotLifted;
+    case reg::MONITORING_STATUS_LIFTED: return kStatusLifted;
+    case reg::MONITORING_STATUS_UNSTABLE: return kStatusUnstable;
+    case reg::MONITORING_STATUS_MARGINAL: return kStatusMarginal;
+    case reg::MONITORING_STATUS_SUDDEN_HARDSHIP: return kStatusSuddenHardship;
+    case reg::MONITORING_STATUS_RISK_ELIMINATED: return kStatusRiskEliminated;
+    default: return std::nullopt;
   }
 }
 
 }  // namespace
 
-void Contributions::Set(absl::string_view indicator, int64_t value) {
-  auto it = std::lower_bound(entries_.begin(), entries_.end(), indicator,
-                             [](const Entry& e, absl::string_view name) { return e.first < name; });
-  if (it != entries_.end() && it->first == indicator) {
-    it->second = value;
-  } else {
-    entries_.insert(it, Entry{indicator, value});
-  }
+Contributions Contributions::Of(const google::protobuf::RepeatedField<int64_t>& stored) {
+  Contributions c;
+  int n = std::min(stored.size(), static_cast<int>(kIndicatorCount));
+  for (int i = 0; i < n; ++i) c.values_[i] = stored.Get(i);
+  return c;
 }
 
-int64_t Contributions::Get(absl::string_view indicator) const {
-  for (const auto& [name, value] : entries_) {
-    if (name == indicator) return value;
-  }
-  return 0;
+void Contributions::StoreIn(google::protobuf::RepeatedField<int64_t>* stored) const {
+  int n = kIndicatorCount;
+  while (n > 0 && values_[n - 1] == 0) --n;
+  stored->Resize(n, 0);
+  for (int i = 0; i < n; ++i) stored->Set(i, values_[i]);
 }
 
-bool Contributions::Contains(absl::string_view indicator) const {
-  for (const auto& e : entries_) {
-    if (e.first == indicator) return true;
+bool Contributions::empty() const {
+  for (int64_t v : values_) {
+    if (v != 0) return false;
   }
-  return false;
+  return true;
 }
 
 Contributions BeneficiaryContributions(const v1::ProfileState& p, int current_year, const Settings& settings) {
   Contributions c;
   if (!p.registered() || !p.merged_into().empty()) return c;
-  c.Set("beneficiaries_registered", 1);
+  c.Set(kBeneficiariesRegistered, 1);
   bool woman = p.category() == reg::CATEGORY_WOMAN;
-  c.Set(woman ? "women_registered" : "children_registered", 1);
-  if (const char* status = StatusIndicator(p.monitoring_status())) c.Set(status, 1);
-  if (p.cadre_ids_size() > 0) c.Set("paired", 1);
+  c.Set(woman ? kWomenRegistered : kChildrenRegistered, 1);
+  if (auto status = StatusIndicator(p.monitoring_status())) c.Set(*status, 1);
+  if (p.cadre_ids_size() > 0) c.Set(kPaired, 1);
   int age = current_year - p.birth_year();
   if (woman && age >= settings.insured_min_age && age <= settings.insured_max_age) {
-    c.Set("eligible_women", 1);
-    if (p.two_cancer_insured()) c.Set("two_cancer_insured", 1);
+    c.Set(kEligibleWomen, 1);
+    if (p.two_cancer_insured()) c.Set(kTwoCancerInsured, 1);
   }
   if (!woman && p.student()) {
-    c.Set("school_age_students", 1);
-    if (p.student_aided()) c.Set("students_aided", 1);
+    c.Set(kSchoolAgeStudents, 1);
+    if (p.student_aided()) c.Set(kStudentsAided, 1);
   }
   return c;
 }
@@ -113,15 +111,15 @@ Contributions BeneficiaryContributions(const v1::ProfileState& p, int current_ye
 Contributions HouseholdContributions(const v1::HouseholdState& h) {
   Contributions c;
   if (h.region_code().empty()) return c;
-  c.Set("households", 1);
+  c.Set(kHouseholds, 1);
   switch (h.attribute()) {
-    case reg::HOUSEHOLD_ATTRIBUTE_GENERAL: c.Set("households_general", 1); break;
-    case reg::HOUSEHOLD_ATTRIBUTE_LOW_INCOME: c.Set("households_low_income", 1); break;
-    case reg::HOUSEHOLD_ATTRIBUTE_DESTITUTE: c.Set("households_destitute", 1); break;
+    case reg::HOUSEHOLD_ATTRIBUTE_GENERAL: c.Set(kHouseholdsGeneral, 1); break;
+    case reg::HOUSEHOLD_ATTRIBUTE_LOW_INCOME: c.Set(kHouseholdsLowIncome, 1); break;
+    case reg::HOUSEHOLD_ATTRIBUTE_DESTITUTE: c.Set(kHouseholdsDestitute, 1); break;
     default: break;
   }
-  if (h.publicity_reached()) c.Set("households_publicity_reached", 1);
-  if (h.home_cleaning_done()) c.Set("households_home_cleaned", 1);
+  if (h.publicity_reached()) c.Set(kHouseholdsPublicityReached, 1);
+  if (h.home_cleaning_done()) c.Set(kHouseholdsHomeCleaned, 1);
   return c;
 }
 
@@ -134,32 +132,23 @@ std::vector<std::string> NodesOf(const std::string& region_code) {
 }
 
 void Diff(const std::string& old_region, const Contributions& before, const std::string& new_region,
-          const Contributions& after,
-          absl::FunctionRef<void(const std::string&, absl::string_view, int64_t)> apply) {
+          const Contributions& after, absl::FunctionRef<void(const std::string&, Indicator, int64_t)> apply) {
   if (old_region == new_region) {
-    // Both are sorted by indicator: one merge pass.
-    auto b = before.begin(), a = after.begin();
-    while (b != before.end() || a != after.end()) {
-      if (a == after.end() || (b != before.end() && b->first < a->first)) {
-        if (b->second != 0) apply(new_region, b->first, -b->second);
-        ++b;
-      } else if (b == before.end() || a->first < b->first) {
-        if (a->second != 0) apply(new_region, a->first, a->second);
-        ++a;
-      } else {
-        if (a->second != b->second) apply(new_region, a->first, a->second - b->second);
-        ++a;
-        ++b;
-      }
+    for (int i = 0; i < kIndicatorCount; ++i) {
+      auto indicator = static_cast<Indicator>(i);
+      int64_t delta = after.Get(indicator) - before.Get(indicator);
+      if (delta != 0) apply(new_region, indicator, delta);
     }
     return;
   }
   // Moving: everything out of the old region, the new values into the new one.
-  for (const auto& [indicator, v] : before) {
-    if (v != 0) apply(old_region, indicator, -v);
+  for (int i = 0; i < kIndicatorCount; ++i) {
+    auto indicator = static_cast<Indicator>(i);
+    if (before.Get(indicator) != 0) apply(old_region, indicator, -before.Get(indicator));
   }
-  for (const auto& [indicator, v] : after) {
-    if (v != 0) apply(new_region, indicator, v);
+  for (int i = 0; i < kIndicatorCount; ++i) {
+    auto indicator = static_cast<Indicator>(i);
+    if (after.Get(indicator) != 0) apply(new_region, indicator, after.Get(indicator));
   }
 }
 

@@ -2,20 +2,23 @@
 // contributes to each, how contributions move between region nodes, and the "five 100%" built from them.
 // No I/O; thread-safe.
 //
-// Adding an indicator: name it in Indicators() (and in Coverage() if it is half of a coverage pair), and compute it
-// in BeneficiaryContributions or HouseholdContributions from the state the events keep (state.proto). The counters,
-// the history, the API and the dashboard pick it up from these lists.
+// Adding an indicator: give it a place in Indicator and name it at that place in Indicators() (and in Coverage() if
+// it is half of a coverage pair), and compute it in BeneficiaryContributions or HouseholdContributions from the
+// state the events keep (state.proto). The counters, the history, the API and the dashboard pick it up from these
+// lists; the store records the list, so the first start with a changed list rebuilds the read models from the
+// topics, counting everyone for the new indicator.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <string>
 #include <vector>
 
-#include "absl/container/inlined_vector.h"
 #include "absl/functional/function_ref.h"
 #include "absl/strings/string_view.h"
+#include "google/protobuf/repeated_field.h"
 #include "jinguo/reporting/v1/state.pb.h"
 
 namespace jinguo::reporting::domain {
@@ -27,8 +30,37 @@ struct IndicatorDef {
   const char* label;
 };
 
-// Every counter kept per region node, in display order.
+// Every counter kept per region node, by its place in Indicators(). Contributions are kept by place, in memory and
+// in stored state.
+enum Indicator : uint8_t {
+  kWomenRegistered,
+  kChildrenRegistered,
+  kBeneficiariesRegistered,
+  kHouseholds,
+  kHouseholdsGeneral,
+  kHouseholdsLowIncome,
+  kHouseholdsDestitute,
+  kStatusNotLifted,
+  kStatusLifted,
+  kStatusUnstable,
+  kStatusMarginal,
+  kStatusSuddenHardship,
+  kStatusRiskEliminated,
+  kPaired,
+  kVisitsLast90Days,
+  kDuplicatesOpen,
+  kHouseholdsPublicityReached,
+  kHouseholdsHomeCleaned,
+  kEligibleWomen,
+  kTwoCancerInsured,
+  kSchoolAgeStudents,
+  kStudentsAided,
+  kIndicatorCount
+};
+
+// Every counter kept per region node, in display order: Indicators()[i] names Indicator i.
 const std::vector<IndicatorDef>& Indicators();
+inline const char* NameOf(Indicator i) { return Indicators()[i].name; }
 
 // Visits are counted per day (counter "visits@YYYY-MM-DD"); this many days make "visits in the last 90 days".
 inline constexpr int kVisitWindowDays = 90;
@@ -52,36 +84,29 @@ struct Settings {
   int insured_max_age = 64;
 };
 
-// What one beneficiary or household counts for: indicator → contribution, sorted by indicator. A handful of
-// entries, kept inline: an event's contributions cost no allocation. The names are views of Indicators()' static
-// names or of a stored state's keys, which must outlive the Contributions.
+// What one beneficiary or household counts for: a contribution (0 when none) to each indicator.
 class Contributions {
  public:
-  using Entry = std::pair<absl::string_view, int64_t>;
+  using Entry = std::pair<Indicator, int64_t>;
   Contributions() = default;
   Contributions(std::initializer_list<Entry> entries) {
     for (const auto& [indicator, value] : entries) Set(indicator, value);
   }
-  // From a stored state's map (any order).
-  template <typename Map>
-  static Contributions Of(const Map& stored) {
-    Contributions c;
-    for (const auto& [indicator, value] : stored) c.Set(indicator, value);
-    return c;
-  }
-  void Set(absl::string_view indicator, int64_t value);
+  // From stored state: values by place; places past the end are 0, and values past kIndicatorCount (a longer
+  // list's, which a rebuild replaces) are ignored.
+  static Contributions Of(const google::protobuf::RepeatedField<int64_t>& stored);
+  // Into stored state, up to the last non-zero value.
+  void StoreIn(google::protobuf::RepeatedField<int64_t>* stored) const;
+  void Set(Indicator indicator, int64_t value) { values_[indicator] = value; }
   // 0 when she does not count for `indicator`.
-  int64_t Get(absl::string_view indicator) const;
-  bool Contains(absl::string_view indicator) const;
-  bool empty() const { return entries_.empty(); }
-  size_t size() const { return entries_.size(); }
-  auto begin() const { return entries_.begin(); }
-  auto end() const { return entries_.end(); }
-  friend bool operator==(const Contributions& a, const Contributions& b) { return a.entries_ == b.entries_; }
+  int64_t Get(Indicator indicator) const { return values_[indicator]; }
+  bool Contains(Indicator indicator) const { return values_[indicator] != 0; }
+  bool empty() const;
+  friend bool operator==(const Contributions& a, const Contributions& b) { return a.values_ == b.values_; }
   friend bool operator!=(const Contributions& a, const Contributions& b) { return !(a == b); }
 
  private:
-  absl::InlinedVector<Entry, 12> entries_;
+  std::array<int64_t, kIndicatorCount> values_{};
 };
 
 // What a beneficiary counts for. Nothing until she is registered, and nothing once merged into another.
@@ -99,7 +124,7 @@ std::vector<std::string> NodesOf(const std::string& region_code);
 // receives both and they net out. Callers sum the changes per region and spread them over the nodes once.
 void Diff(const std::string& old_region, const Contributions& before, const std::string& new_region,
           const Contributions& after,
-          absl::FunctionRef<void(const std::string& region, absl::string_view indicator, int64_t delta)> apply);
+          absl::FunctionRef<void(const std::string& region, Indicator indicator, int64_t delta)> apply);
 
 // numerator / denominator in basis points, rounded down; 0 when the denominator is 0.
 int64_t BasisPoints(int64_t numerator, int64_t denominator);

@@ -21,22 +21,22 @@ v1::ProfileState Woman(int birth_year) {
 
 TEST(Contributions, WomanCountsOnceInEachOfHerIndicators) {
   Contributions c = BeneficiaryContributions(Woman(1980), 2026, {});
-  EXPECT_EQ(c, (Contributions{{"beneficiaries_registered", 1},
-                              {"women_registered", 1},
-                              {"status_not_lifted", 1},
-                              {"eligible_women", 1}}));
+  EXPECT_EQ(c, (Contributions{{kBeneficiariesRegistered, 1},
+                              {kWomenRegistered, 1},
+                              {kStatusNotLifted, 1},
+                              {kEligibleWomen, 1}}));
   v1::ProfileState paired = Woman(1980);
   paired.add_cadre_ids("c1");
   paired.add_cadre_ids("c2");
-  EXPECT_EQ(BeneficiaryContributions(paired, 2026, {}).Get("paired"), 1);  // paired, however many cadres
+  EXPECT_EQ(BeneficiaryContributions(paired, 2026, {}).Get(kPaired), 1);  // paired, however many cadres
 }
 
 TEST(Contributions, InsuranceEligibilityFollowsTheConfiguredAges) {
-  EXPECT_TRUE(BeneficiaryContributions(Woman(1991), 2026, {}).Contains("eligible_women"));  // 35
-  EXPECT_FALSE(BeneficiaryContributions(Woman(1992), 2026, {}).Contains("eligible_women"));  // 34
-  EXPECT_TRUE(BeneficiaryContributions(Woman(1962), 2026, {}).Contains("eligible_women"));  // 64
-  EXPECT_FALSE(BeneficiaryContributions(Woman(1961), 2026, {}).Contains("eligible_women"));  // 65
-  EXPECT_TRUE(BeneficiaryContributions(Woman(1961), 2026, {30, 70}).Contains("eligible_women"));
+  EXPECT_TRUE(BeneficiaryContributions(Woman(1991), 2026, {}).Contains(kEligibleWomen));  // 35
+  EXPECT_FALSE(BeneficiaryContributions(Woman(1992), 2026, {}).Contains(kEligibleWomen));  // 34
+  EXPECT_TRUE(BeneficiaryContributions(Woman(1962), 2026, {}).Contains(kEligibleWomen));  // 64
+  EXPECT_FALSE(BeneficiaryContributions(Woman(1961), 2026, {}).Contains(kEligibleWomen));  // 65
+  EXPECT_TRUE(BeneficiaryContributions(Woman(1961), 2026, {30, 70}).Contains(kEligibleWomen));
 }
 
 TEST(Contributions, ChildrenStudentsUnregisteredAndMerged) {
@@ -44,10 +44,10 @@ TEST(Contributions, ChildrenStudentsUnregisteredAndMerged) {
   child.set_category(reg::CATEGORY_CHILD);
   child.set_student(true);
   Contributions c = BeneficiaryContributions(child, 2026, {});
-  EXPECT_EQ(c.Get("children_registered"), 1);
-  EXPECT_EQ(c.Get("school_age_students"), 1);
-  EXPECT_FALSE(c.Contains("students_aided"));
-  EXPECT_FALSE(c.Contains("eligible_women"));
+  EXPECT_EQ(c.Get(kChildrenRegistered), 1);
+  EXPECT_EQ(c.Get(kSchoolAgeStudents), 1);
+  EXPECT_FALSE(c.Contains(kStudentsAided));
+  EXPECT_FALSE(c.Contains(kEligibleWomen));
   v1::ProfileState stub = Woman(1980);
   stub.set_registered(false);
   EXPECT_TRUE(BeneficiaryContributions(stub, 2026, {}).empty());
@@ -60,7 +60,33 @@ TEST(Contributions, HouseholdsByAttribute) {
   v1::HouseholdState h;
   h.set_region_code("130207104201");
   h.set_attribute(reg::HOUSEHOLD_ATTRIBUTE_LOW_INCOME);
-  EXPECT_EQ(HouseholdContributions(h), (Contributions{{"households", 1}, {"households_low_income", 1}}));
+  EXPECT_EQ(HouseholdContributions(h), (Contributions{{kHouseholds, 1}, {kHouseholdsLowIncome, 1}}));
+}
+
+TEST(Indicators, EachPlaceNamesItsIndicator) {
+  ASSERT_EQ(Indicators().size(), size_t{kIndicatorCount});
+  EXPECT_STREQ(NameOf(kWomenRegistered), "women_registered");
+  EXPECT_STREQ(NameOf(kStatusRiskEliminated), "status_risk_eliminated");
+  EXPECT_STREQ(NameOf(kPaired), "paired");
+  EXPECT_STREQ(NameOf(kVisitsLast90Days), kVisitsIndicator);
+  EXPECT_STREQ(NameOf(kDuplicatesOpen), "duplicates_open");
+  EXPECT_STREQ(NameOf(kEligibleWomen), "eligible_women");
+  EXPECT_STREQ(NameOf(kStudentsAided), "students_aided");
+  for (const auto& c : Coverage()) {  // every coverage pair names indicators that exist
+    int found = 0;
+    for (const auto& d : Indicators()) found += std::string(d.name) == c.numerator || std::string(d.name) == c.denominator;
+    EXPECT_EQ(found, 2) << c.name;
+  }
+}
+
+TEST(Contributions, StoredUpToTheLastNonZeroAndReadBack) {
+  Contributions c{{kWomenRegistered, 1}, {kEligibleWomen, 1}};
+  google::protobuf::RepeatedField<int64_t> stored;
+  c.StoreIn(&stored);
+  EXPECT_EQ(stored.size(), kEligibleWomen + 1);
+  EXPECT_EQ(Contributions::Of(stored), c);
+  Contributions().StoreIn(&stored);
+  EXPECT_EQ(stored.size(), 0);
 }
 
 TEST(Nodes, EveryLevelFromTheCountryDown) {
@@ -70,27 +96,27 @@ TEST(Nodes, EveryLevelFromTheCountryDown) {
 }
 
 TEST(Diff, StatusChangeMovesOneCountInHerRegion) {
-  Contributions before{{"status_not_lifted", 1}, {"beneficiaries_registered", 1}};
-  Contributions after{{"status_lifted", 1}, {"beneficiaries_registered", 1}};
+  Contributions before{{kStatusNotLifted, 1}, {kBeneficiariesRegistered, 1}};
+  Contributions after{{kStatusLifted, 1}, {kBeneficiariesRegistered, 1}};
   std::map<std::pair<std::string, std::string>, int64_t> applied;
   Diff("130207104201", before, "130207104201", after,
-       [&](const std::string& r, absl::string_view i, int64_t d) { applied[{r, std::string(i)}] += d; });
+       [&](const std::string& r, Indicator i, int64_t d) { applied[{r, NameOf(i)}] += d; });
   EXPECT_EQ(applied, (std::map<std::pair<std::string, std::string>, int64_t>{
                          {{"130207104201", "status_lifted"}, 1}, {{"130207104201", "status_not_lifted"}, -1}}));
 }
 
 TEST(Diff, ChangedValuesAndIndicatorsOnOneSideOnly) {
-  Contributions before{{"paired", 1}, {"women_registered", 1}};
-  Contributions after{{"eligible_women", 1}, {"women_registered", 2}};
+  Contributions before{{kPaired, 1}, {kWomenRegistered, 1}};
+  Contributions after{{kEligibleWomen, 1}, {kWomenRegistered, 2}};
   std::map<std::string, int64_t> applied;
-  Diff("13", before, "13", after, [&](const std::string&, absl::string_view i, int64_t d) { applied[std::string(i)] += d; });
+  Diff("13", before, "13", after, [&](const std::string&, Indicator i, int64_t d) { applied[NameOf(i)] += d; });
   EXPECT_EQ(applied, (std::map<std::string, int64_t>{{"eligible_women", 1}, {"paired", -1}, {"women_registered", 1}}));
 }
 
 TEST(Diff, MoveLeavesSharedNodesUnchanged) {
-  Contributions c{{"women_registered", 1}};
+  Contributions c{{kWomenRegistered, 1}};
   std::map<std::string, int64_t> net;
-  Diff("130207104201", c, "130208100201", c, [&](const std::string& r, absl::string_view, int64_t d) {
+  Diff("130207104201", c, "130208100201", c, [&](const std::string& r, Indicator, int64_t d) {
     for (const auto& node : NodesOf(r)) net[node] += d;
   });
   EXPECT_EQ(net[""], 0);

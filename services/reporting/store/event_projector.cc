@@ -139,8 +139,8 @@ void EventProjector::Numbering::Clear() {
   names_.clear();
 }
 
-void EventProjector::AddDelta(uint32_t region, absl::string_view indicator, absl::CivilDay day, int64_t delta) {
-  deltas_[DeltaKey{region, indicators_.Of(indicator), day}] += delta;
+void EventProjector::AddDelta(uint32_t region, domain::Indicator indicator, absl::CivilDay day, int64_t delta) {
+  deltas_[DeltaKey{region, indicator, day}] += delta;
 }
 
 absl::Status EventProjector::BeforeCommit(projection::ProjectionTx& tx) {
@@ -169,7 +169,7 @@ absl::Status EventProjector::BeforeCommit(projection::ProjectionTx& tx) {
   std::map<std::tuple<std::string, std::string, absl::CivilDay>, int64_t> by_node;
   for (const auto& [k, delta] : deltas_) {
     for (auto& node : domain::NodesOf(regions_.Name(k.region))) {
-      by_node[{std::move(node), indicators_.Name(k.indicator), k.day}] += delta;
+      by_node[{std::move(node), domain::NameOf(k.indicator), k.day}] += delta;
     }
   }
   deltas_.clear();
@@ -226,7 +226,7 @@ absl::Status EventProjector::Move(projection::ProjectionTx& tx, const common::v1
   const std::string* numbered = nullptr;
   uint32_t region = 0;
   domain::Diff(old_region, before, new_region, after,
-               [&](const std::string& at, absl::string_view indicator, int64_t delta) {
+               [&](const std::string& at, domain::Indicator indicator, int64_t delta) {
                  if (&at != numbered) {
                    numbered = &at;
                    region = regions_.Of(at);
@@ -237,7 +237,7 @@ absl::Status EventProjector::Move(projection::ProjectionTx& tx, const common::v1
 }
 
 absl::Status EventProjector::AddEverywhere(projection::ProjectionTx& tx, const common::v1::EventEnvelope& event,
-                                           const std::string& region, const std::string& indicator, int64_t delta) {
+                                           const std::string& region, domain::Indicator indicator, int64_t delta) {
   AddDelta(regions_.Of(region), indicator, EventDay(event), delta);
   return absl::OkStatus();
 }
@@ -252,15 +252,12 @@ absl::Status EventProjector::UpdateProfile(projection::ProjectionTx& tx, const c
     p.set_region_code(event.region_code());
   }
   std::string old_region = p.region_code();
-  domain::Contributions before = domain::Contributions::Of(p.contributions());  // views of the stored keys
+  domain::Contributions before = domain::Contributions::Of(p.contributions());
   change(p);
   int year = static_cast<int>(EventDay(event).year());
   domain::Contributions after = domain::BeneficiaryContributions(p, year, settings_);
   RETURN_IF_ERROR(Move(tx, event, old_region, before, p.region_code(), after));
-  if (after != before) {
-    p.clear_contributions();
-    for (const auto& [k, v] : after) (*p.mutable_contributions())[std::string(k)] = v;
-  }
+  if (after != before) after.StoreIn(p.mutable_contributions());
   return absl::OkStatus();
 }
 
@@ -275,14 +272,11 @@ absl::Status EventProjector::UpdateHousehold(projection::ProjectionTx& tx, const
     h.set_household_id(household_id);
   }
   std::string old_region = h.region_code();
-  domain::Contributions before = domain::Contributions::Of(h.contributions());  // views of the stored keys
+  domain::Contributions before = domain::Contributions::Of(h.contributions());
   change(h);
   domain::Contributions after = domain::HouseholdContributions(h);
   RETURN_IF_ERROR(Move(tx, event, old_region, before, h.region_code(), after));
-  if (after != before) {
-    h.clear_contributions();
-    for (const auto& [k, v] : after) (*h.mutable_contributions())[std::string(k)] = v;
-  }
+  if (after != before) after.StoreIn(h.mutable_contributions());
   model_->PutHousehold(tx, h);
   return absl::OkStatus();
 }
@@ -364,8 +358,8 @@ absl::Status EventProjector::ApplyEvent(const common::v1::EventEnvelope& e, proj
       AddTimeline(p, e, absl::StrCat("visited on ", FormatCivilDate(*day), " by cadre ", v.cadre_id()));
     });
   }
-  if (type == "DuplicateCandidateFlagged") return AddEverywhere(tx, e, e.region_code(), "duplicates_open", 1);
-  if (type == "DuplicateCandidateResolved") return AddEverywhere(tx, e, e.region_code(), "duplicates_open", -1);
+  if (type == "DuplicateCandidateFlagged") return AddEverywhere(tx, e, e.region_code(), domain::kDuplicatesOpen, 1);
+  if (type == "DuplicateCandidateResolved") return AddEverywhere(tx, e, e.region_code(), domain::kDuplicatesOpen, -1);
   if (type == "BeneficiariesMerged") {
     ASSIGN_OR_RETURN(auto m, Unpack<reg::BeneficiariesMerged>(e));
     std::vector<std::string> merged_cadres;

@@ -75,7 +75,7 @@ class EventProjector final : public projection::ProjectionHandler {
                     const std::string& old_region, const domain::Contributions& before,
                     const std::string& new_region, const domain::Contributions& after);
   absl::Status AddEverywhere(projection::ProjectionTx& tx, const common::v1::EventEnvelope& event,
-                             const std::string& region, const std::string& indicator, int64_t delta);
+                             const std::string& region, domain::Indicator indicator, int64_t delta);
 
   // Her state as this batch has left it: read once per batch, written once in BeforeCommit.
   absl::StatusOr<v1::ProfileState*> CachedProfile(projection::ProjectionTx& tx, const std::string& id);
@@ -106,7 +106,7 @@ class EventProjector final : public projection::ProjectionHandler {
   // nodes (country, province, …, village).
   struct DeltaKey {
     uint32_t region;     // in regions_
-    uint32_t indicator;  // in indicators_
+    domain::Indicator indicator;
     absl::CivilDay day;
     bool operator==(const DeltaKey& o) const { return region == o.region && indicator == o.indicator && day == o.day; }
     template <typename H>
@@ -114,7 +114,7 @@ class EventProjector final : public projection::ProjectionHandler {
       return H::combine(std::move(h), k.region, k.indicator, k.day);
     }
   };
-  void AddDelta(uint32_t region, absl::string_view indicator, absl::CivilDay day, int64_t delta);  // region: in regions_
+  void AddDelta(uint32_t region, domain::Indicator indicator, absl::CivilDay day, int64_t delta);  // region: in regions_
   // The day (Asia/Shanghai) the event occurred on.
   absl::CivilDay EventDay(const common::v1::EventEnvelope& e);
   struct {
@@ -124,8 +124,7 @@ class EventProjector final : public projection::ProjectionHandler {
   // The batch's counter changes, summed per region, indicator and day; spread over the nodes in BeforeCommit, so
   // an event costs one sum per changed indicator whatever the depth of the region tree.
   absl::flat_hash_map<DeltaKey, int64_t> deltas_;
-  Numbering regions_;     // cleared with every batch
-  Numbering indicators_;  // kept: a handful of names
+  Numbering regions_;  // cleared with every batch
   // Profiles loaded or changed by one batch (an empty id: not stored, not yet seen), on an arena released in one
   // piece.
   struct Profiles {

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/base/status.h"
 #include "common/store/keys.h"
+#include "services/reporting/domain/indicators.h"
 
 namespace jinguo::reporting::store {
 
@@ -61,16 +62,22 @@ jinguo::store::StoreOptions ReadModel::StoreOptions(std::string path, size_t blo
   return options;
 }
 
+std::string ReadModel::Layout() {
+  std::string layout = "3";
+  for (const auto& d : domain::Indicators()) absl::StrAppend(&layout, " ", d.name);
+  return layout;
+}
+
 absl::StatusOr<bool> ReadModel::OtherLayout(const jinguo::store::Store& db) {
   ASSIGN_OR_RETURN(auto layout, db.Get(db.Family("meta"), "layout"));
-  if (layout && *layout == kLayout) return false;
+  if (layout && *layout == Layout()) return false;
   ASSIGN_OR_RETURN(bool none, db.Empty(db.Family(projection::kOffsetsFamily)));
   return !none;
 }
 
 absl::Status ReadModel::MarkLayout(jinguo::store::Store& db) {
   rocksdb::WriteBatch batch;
-  batch.Put(db.Family("meta"), "layout", kLayout);
+  batch.Put(db.Family("meta"), "layout", Layout());
   return db.Write(&batch);
 }
 

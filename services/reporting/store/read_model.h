@@ -38,13 +38,15 @@ class ReadModel {
   static std::vector<std::string> DerivedFamilies();
   // How the store is opened, by the service and by its benchmark: every family, unlogged writes, larger memtables.
   static jinguo::store::StoreOptions StoreOptions(std::string path, size_t block_cache_bytes);
-  // The layout of the derived families this code reads and writes, kept in "meta". Read models written in an
-  // earlier layout are rebuilt at start: they derive from the topics.
+  // The layout of the derived families this code reads and writes, kept in "meta": a number, then the indicators
+  // in their order (stored contributions are by place in it, and a new indicator must count everyone). Read models
+  // written in another layout are rebuilt at start: they derive from the topics.
   //   2: a profile keeps her own aggregate's last processed version; the projection keeps no version key for it.
-  static constexpr char kLayout[] = "2";
+  //   3: contributions are stored by the indicator's place, not its name.
+  static std::string Layout();
   // Whether `db` holds read models written in another layout (false when it holds none).
   static absl::StatusOr<bool> OtherLayout(const jinguo::store::Store& db);
-  // Records that the read models follow kLayout.
+  // Records that the read models follow Layout().
   [[nodiscard]] static absl::Status MarkLayout(jinguo::store::Store& db);
   explicit ReadModel(jinguo::store::Store* db);
 
