@@ -274,6 +274,12 @@ class Projection::Writer {
     cv_.wait(lock, [&] { return done_; });
     return result_;
   }
+  // Whether the batch submitted last is written (Wait returns at once). When it is, the projection's
+  // handed_over_ is notified too.
+  bool Done() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return done_;
+  }
 
  private:
   void Loop() {
@@ -289,6 +295,13 @@ class Projection::Writer {
         result_ = std::move(s);
         done_ = true;
         cv_.notify_all();
+        lock.unlock();
+        {
+          // Wakes the applying thread if it waits for this write or the next batch, whichever comes first.
+          std::lock_guard<std::mutex> handing_over(p_->mu_);
+        }
+        p_->handed_over_.notify_all();
+        lock.lock();
       } else {
         return;  // quitting
       }
@@ -361,10 +374,14 @@ void Projection::ApplyLoop() {
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
     if (ready_ == nullptr && in_flight_) {
-      // Nothing new yet: the write is finished now, so its changes are announced without waiting for more.
-      lock.unlock();
-      FinishInFlight();
-      lock.lock();
+      // Nothing new yet: once the write is finished, its changes are announced without waiting for more; but a
+      // batch handed over sooner is applied at once, while the write goes on.
+      handed_over_.wait(lock, [&] { return ready_ != nullptr || quit_ || writer_->Done(); });
+      if (ready_ == nullptr) {
+        lock.unlock();
+        FinishInFlight();
+        lock.lock();
+      }
       continue;
     }
     if (ready_ == nullptr) {
