@@ -109,6 +109,10 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(StoreOptions options) {
   // profile new?), and without it every miss walks the memtable's skiplist.
   cf_options.memtable_whole_key_filtering = true;
   cf_options.memtable_prefix_bloom_size_ratio = 0.05;
+  if (options.sorted_batches) {
+    // One hint for all keys (an empty prefix), kept per memtable.
+    cf_options.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(0));
+  }
 
   rocksdb::DBOptions db_options;
   db_options.create_if_missing = true;

@@ -34,6 +34,9 @@ struct StoreOptions {
   // flushes, and compactions that wait for a quiet moment instead of competing with the writes.
   size_t write_buffer_bytes = 32 << 20;
   int level0_compaction_trigger = 4;
+  // Whether writes come as batches in key order (a projection's): memtable inserts then start from where the one
+  // before went (RocksDB's insert hint) instead of from the top of the skiplist, when the one before is close.
+  bool sorted_batches = false;
   // Whether flushed files (level 0) are compressed. A store that flushes far more than it keeps (a projection
   // replaying a topic) can leave them uncompressed: compaction compresses what stays, once.
   bool compress_level0 = true;
