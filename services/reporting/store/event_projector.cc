@@ -146,11 +146,12 @@ void EventProjector::AddDelta(uint32_t region, domain::Indicator indicator, absl
 absl::Status EventProjector::BeforeCommit(projection::ProjectionTx& tx) {
   std::vector<std::pair<absl::string_view, const v1::ProfileState*>> changed;
   changed.reserve(profiles_->by_id.size());
-  for (const auto& [id, p] : profiles_->by_id) {
-    if (!p->beneficiary_id().empty()) changed.emplace_back(p->beneficiary_id(), p);
+  for (const auto& [key, p] : profiles_->by_id) {
+    if (p->beneficiary_id().empty()) continue;  // not stored
+    changed.emplace_back(p->beneficiary_id(), p);
+    if (written_.all_known) written_.hashes.insert(key.hash);
   }
   if (written_.all_known) {
-    for (const auto& [id, p] : changed) written_.hashes.insert(absl::HashOf(id));
     if (written_.hashes.size() > kWrittenProfilesLimit) {
       written_.all_known = false;
       written_.hashes = {};
@@ -188,13 +189,14 @@ absl::Status EventProjector::BeforeCommit(projection::ProjectionTx& tx) {
 absl::StatusOr<v1::ProfileState*> EventProjector::CachedProfile(projection::ProjectionTx& tx, const std::string& id) {
   Profiles& batch = *profiles_;
   if (batch.last != nullptr && batch.last_id == id) return batch.last;  // an event's second look at her
-  auto it =
-      batch.by_id.lazy_emplace(id, [&](const auto& construct) { construct(CopyOnArena(&batch.arena, id), nullptr); });
+  const IdKey key(id);
+  auto it = batch.by_id.lazy_emplace(
+      key, [&](const auto& construct) { construct(IdKey(CopyOnArena(&batch.arena, id), key.hash), nullptr); });
   if (it->second == nullptr) {  // first seen in this batch
     it->second = google::protobuf::Arena::CreateMessage<v1::ProfileState>(&batch.arena);
-    if (auto sealed = sealed_profiles_->by_id.find(id); sealed != sealed_profiles_->by_id.end()) {
+    if (auto sealed = sealed_profiles_->by_id.find(key); sealed != sealed_profiles_->by_id.end()) {
       it->second->CopyFrom(*sealed->second);  // as the batch before left her, maybe not yet in the store
-    } else if (!written_.all_known || written_.hashes.contains(absl::HashOf(absl::string_view(id)))) {
+    } else if (!written_.all_known || written_.hashes.contains(key.hash)) {
       // Not surely new: maybe stored.
       auto found = model_->ReadProfile(tx, id, it->second);
       if (!found.ok()) {
@@ -203,7 +205,7 @@ absl::StatusOr<v1::ProfileState*> EventProjector::CachedProfile(projection::Proj
       }
     }
   }
-  batch.last_id = it->first;
+  batch.last_id = it->first.id;
   batch.last = it->second;
   return it->second;
 }

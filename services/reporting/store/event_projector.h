@@ -127,9 +127,23 @@ class EventProjector final : public projection::ProjectionHandler {
   Numbering regions_;  // cleared with every batch
   // Profiles loaded or changed by one batch (an empty id: not stored, not yet seen), on an arena released in one
   // piece.
+  // A beneficiary id with its hash, computed once for an event's lookups (this batch's profiles, the batch before's,
+  // the ones written) rather than once for each.
+  struct IdKey {
+    absl::string_view id;
+    size_t hash;
+    explicit IdKey(absl::string_view i) : id(i), hash(absl::HashOf(i)) {}
+    IdKey(absl::string_view i, size_t h) : id(i), hash(h) {}
+  };
+  struct IdKeyHash {
+    size_t operator()(const IdKey& k) const { return k.hash; }
+  };
+  struct IdKeyEq {
+    bool operator()(const IdKey& a, const IdKey& b) const { return a.hash == b.hash && a.id == b.id; }
+  };
   struct Profiles {
     google::protobuf::Arena arena;
-    absl::flat_hash_map<absl::string_view, v1::ProfileState*> by_id;  // keys on the arena
+    absl::flat_hash_map<IdKey, v1::ProfileState*, IdKeyHash, IdKeyEq> by_id;  // ids on the arena
     // The last one looked up (an event looks at her twice: for her version, then to change her).
     absl::string_view last_id;
     v1::ProfileState* last = nullptr;
