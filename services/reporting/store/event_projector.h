@@ -1,7 +1,8 @@
 // Applies every service's events to the reporting read models: keeps each beneficiary's and household's state,
 // recomputes what she contributes to each indicator (domain/indicators.h) and moves exactly the difference on the
-// counters of every region node she counts in. A region move, a status change, a merge or a repeated event (which
-// the projection runtime skips by version) therefore moves or keeps the counts exactly.
+// counters of every region node she counts in. A region move, a status change, a merge or a repeated event (skipped
+// by version: her own aggregate's by the version her profile keeps, any other by the projection runtime's) therefore
+// moves or keeps the counts exactly.
 //
 // Events may arrive out of order across aggregates (a pairing before the registration it refers to): state is
 // created from the envelope's beneficiary id and region when first seen, and counts start once she is registered.
