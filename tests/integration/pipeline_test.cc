@@ -118,23 +118,13 @@ TEST_F(PipelineTest, HundredThousandEventsArriveExactlyOnceInAggregateOrder) {
   EXPECT_TRUE(relay.Stop(absl::Seconds(10)).ok());
 }
 
-// Applies events but fails, once each, on two chosen events with an error that is not the event's fault, and
-// counts an application only once its batch is committed. Each batch also stores each aggregate's last version
-// through WriteLater, on the writer thread.
-class FlakyHandler final : public projection::ProjectionHandler {
+// Fails once on each chosen event with an error that is not the event's fault, and counts an application only once
+// its batch is committed, noting whether each aggregate's versions were committed in order.
+class CommitCountingHandler : public projection::ProjectionHandler {
  public:
-  absl::Status Apply(const common::v1::EventEnvelope& event, projection::ProjectionTx& tx) override {
-    std::pair<std::string, int64_t> key{event.aggregate_id(), event.aggregate_version()};
-    if (fail_once_.erase(key) > 0) return absl::UnavailableError("disk hiccup");
-    applied_.current().push_back(key);
-    return absl::OkStatus();
-  }
-  absl::Status BeforeCommit(projection::ProjectionTx& tx) override {
-    std::map<std::string, int64_t> last;
-    for (const auto& [aggregate, version] : applied_.current()) last[aggregate] = version;
-    tx.WriteLater([state = tx.store().Family(kStateFamily), last = std::move(last)](rocksdb::WriteBatch& batch) {
-      for (const auto& [aggregate, version] : last) batch.Put(state, aggregate, std::to_string(version));
-    });
+  using Key = std::pair<std::string, int64_t>;  // aggregate, version
+  explicit CommitCountingHandler(std::set<Key> fail_once) : fail_once_(std::move(fail_once)) {}
+  absl::Status BeforeCommit(projection::ProjectionTx&) override {
     applied_.Seal();
     return absl::OkStatus();
   }
@@ -149,7 +139,7 @@ class FlakyHandler final : public projection::ProjectionHandler {
   }
   void Discarded() override { applied_.Clear(); }
 
-  std::map<std::pair<std::string, int64_t>, int> counts() const {
+  std::map<Key, int> counts() const {
     std::lock_guard<std::mutex> lock(mu_);
     return counts_;
   }
@@ -158,13 +148,42 @@ class FlakyHandler final : public projection::ProjectionHandler {
     return order_violations_;
   }
 
+ protected:
+  // Counts `event` as applied in the batch being applied, unless it is a chosen one's first try.
+  absl::Status Record(const common::v1::EventEnvelope& event) {
+    Key key{event.aggregate_id(), event.aggregate_version()};
+    if (fail_once_.erase(key) > 0) return absl::UnavailableError("disk hiccup");
+    applied_.current().push_back(key);
+    return absl::OkStatus();
+  }
+  // What the batch being applied has recorded so far.
+  const std::vector<Key>& recorded() { return applied_.current(); }
+
  private:
-  std::set<std::pair<std::string, int64_t>> fail_once_{{"agg-7", 10}, {"agg-150", 40}};
-  projection::PerBatch<std::vector<std::pair<std::string, int64_t>>> applied_;
+  std::set<Key> fail_once_;
+  projection::PerBatch<std::vector<Key>> applied_;
   mutable std::mutex mu_;
-  std::map<std::pair<std::string, int64_t>, int> counts_;
+  std::map<Key, int> counts_;
   std::map<std::string, int64_t> last_;
   int64_t order_violations_ = 0;
+};
+
+// Fails once each on two chosen events; each batch also stores each aggregate's last version through WriteLater,
+// on the writer thread.
+class FlakyHandler final : public CommitCountingHandler {
+ public:
+  FlakyHandler() : CommitCountingHandler({{"agg-7", 10}, {"agg-150", 40}}) {}
+  absl::Status Apply(const common::v1::EventEnvelope& event, projection::ProjectionTx&) override {
+    return Record(event);
+  }
+  absl::Status BeforeCommit(projection::ProjectionTx& tx) override {
+    std::map<std::string, int64_t> last;
+    for (const auto& [aggregate, version] : recorded()) last[aggregate] = version;
+    tx.WriteLater([state = tx.store().Family(kStateFamily), last = std::move(last)](rocksdb::WriteBatch& batch) {
+      for (const auto& [aggregate, version] : last) batch.Put(state, aggregate, std::to_string(version));
+    });
+    return CommitCountingHandler::BeforeCommit(tx);
+  }
 };
 
 // (a2) A batch that fails part-way is discarded and consumed again from the stored offsets: every event is
@@ -441,46 +460,24 @@ TEST_F(PipelineTest, EnvelopesDecodedIntoSpentOnesCarryNothingOver) {
 }
 
 // Keeps the last processed version of the "kept-" aggregates in its own row (KeepsVersion), and fails once on one
-// of their events with an error that is not the event's fault; counts an application once its batch is committed.
-class VersionKeepingHandler final : public projection::ProjectionHandler {
+// of their events.
+class VersionKeepingHandler final : public CommitCountingHandler {
  public:
+  VersionKeepingHandler() : CommitCountingHandler({{"kept-3", 7}}) {}
   bool KeepsVersion(const common::v1::EventEnvelope& event) const override {
     return absl::StartsWith(event.aggregate_id(), "kept-");
   }
   absl::Status Apply(const common::v1::EventEnvelope& event, projection::ProjectionTx& tx) override {
-    std::pair<std::string, int64_t> key{event.aggregate_id(), event.aggregate_version()};
-    if (KeepsVersion(event)) {
-      rocksdb::ColumnFamilyHandle* state = tx.store().Family(kStateFamily);
-      ASSIGN_OR_RETURN(auto row, tx.Get(state, event.aggregate_id()));
-      uint64_t kept = 0;
-      if (row) store::DecodeU64(*row, &kept);
-      if (event.aggregate_version() <= static_cast<int64_t>(kept)) return projection::AlreadyProcessed();
-      if (fail_once_.erase(key) > 0) return absl::UnavailableError("disk hiccup");
-      tx.Put(state, event.aggregate_id(), store::EncodeU64(static_cast<uint64_t>(event.aggregate_version())));
-    }
-    applied_.current().push_back(key);
+    if (!KeepsVersion(event)) return Record(event);
+    rocksdb::ColumnFamilyHandle* state = tx.store().Family(kStateFamily);
+    ASSIGN_OR_RETURN(auto row, tx.Get(state, event.aggregate_id()));
+    uint64_t kept = 0;
+    if (row) store::DecodeU64(*row, &kept);
+    if (event.aggregate_version() <= static_cast<int64_t>(kept)) return projection::AlreadyProcessed();
+    RETURN_IF_ERROR(Record(event));
+    tx.Put(state, event.aggregate_id(), store::EncodeU64(static_cast<uint64_t>(event.aggregate_version())));
     return absl::OkStatus();
   }
-  absl::Status BeforeCommit(projection::ProjectionTx&) override {
-    applied_.Seal();
-    return absl::OkStatus();
-  }
-  void Committed() override {
-    std::lock_guard<std::mutex> lock(mu_);
-    for (const auto& key : applied_.TakeCommitted()) ++counts_[key];
-  }
-  void Discarded() override { applied_.Clear(); }
-
-  std::map<std::pair<std::string, int64_t>, int> counts() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return counts_;
-  }
-
- private:
-  std::set<std::pair<std::string, int64_t>> fail_once_{{"kept-3", 7}};
-  projection::PerBatch<std::vector<std::pair<std::string, int64_t>>> applied_;
-  mutable std::mutex mu_;
-  std::map<std::pair<std::string, int64_t>, int> counts_;
 };
 
 // (f) Aggregates whose versions the handler keeps: every delivery reaches the handler, which skips the repeats,

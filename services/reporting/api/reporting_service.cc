@@ -184,11 +184,9 @@ grpc::Status ReportingService::GetBeneficiaryProfile(grpc::ServerContext* ctx,
   out->set_category(registration::v1::Category_Name(p.category()));
   out->set_monitoring_status(registration::v1::MonitoringStatus_Name(p.monitoring_status()));
   out->set_cadres(p.cadre_ids_size());
-  domain::Contributions contributions = domain::Contributions::Of(p.contributions());
-  for (int i = 0; i < domain::kIndicatorCount; ++i) {
-    auto indicator = static_cast<domain::Indicator>(i);
-    if (contributions.Contains(indicator)) (*out->mutable_contributions())[domain::NameOf(indicator)] = contributions.Get(indicator);
-  }
+  domain::Contributions::Of(p.contributions()).ForEach([&](domain::Indicator indicator, int64_t value) {
+    (*out->mutable_contributions())[domain::NameOf(indicator)] = value;
+  });
   *out->mutable_timeline() = p.timeline();
   out->set_merged_into(p.merged_into());
   return grpc::Status::OK;

@@ -142,14 +142,8 @@ void Diff(const std::string& old_region, const Contributions& before, const std:
     return;
   }
   // Moving: everything out of the old region, the new values into the new one.
-  for (int i = 0; i < kIndicatorCount; ++i) {
-    auto indicator = static_cast<Indicator>(i);
-    if (before.Get(indicator) != 0) apply(old_region, indicator, -before.Get(indicator));
-  }
-  for (int i = 0; i < kIndicatorCount; ++i) {
-    auto indicator = static_cast<Indicator>(i);
-    if (after.Get(indicator) != 0) apply(new_region, indicator, after.Get(indicator));
-  }
+  before.ForEach([&](Indicator indicator, int64_t v) { apply(old_region, indicator, -v); });
+  after.ForEach([&](Indicator indicator, int64_t v) { apply(new_region, indicator, v); });
 }
 
 int64_t BasisPoints(int64_t numerator, int64_t denominator) {

@@ -102,6 +102,12 @@ class Contributions {
   int64_t Get(Indicator indicator) const { return values_[indicator]; }
   bool Contains(Indicator indicator) const { return values_[indicator] != 0; }
   bool empty() const;
+  // Calls `f(indicator, value)` for each indicator she counts for, in place order.
+  void ForEach(absl::FunctionRef<void(Indicator, int64_t)> f) const {
+    for (int i = 0; i < kIndicatorCount; ++i) {
+      if (values_[i] != 0) f(static_cast<Indicator>(i), values_[i]);
+    }
+  }
   friend bool operator==(const Contributions& a, const Contributions& b) { return a.values_ == b.values_; }
   friend bool operator!=(const Contributions& a, const Contributions& b) { return !(a == b); }
 

@@ -44,11 +44,13 @@ void TakeFacts(v1::ProfileState& p, const reg::BeneficiaryFacts& f) {
 }
 
 template <typename Payload>
+absl::Status NotA(const common::v1::EventEnvelope& e) {
+  return absl::InvalidArgumentError(absl::StrCat(e.event_type(), ": payload is not a ", Payload().GetTypeName()));
+}
+
+template <typename Payload>
 absl::Status UnpackInto(const common::v1::EventEnvelope& e, Payload* p) {
-  if (!e.payload().UnpackTo(p)) {
-    return absl::InvalidArgumentError(absl::StrCat(e.event_type(), ": payload is not a ", Payload().GetTypeName()));
-  }
-  return absl::OkStatus();
+  return e.payload().UnpackTo(p) ? absl::OkStatus() : NotA<Payload>(e);
 }
 
 // Decodes `e`'s payload, a message whose facts are its `beneficiary` (BeneficiaryRegistered, BeneficiaryUpdated),
@@ -56,9 +58,7 @@ absl::Status UnpackInto(const common::v1::EventEnvelope& e, Payload* p) {
 // allocates next to nothing, where a new message allocated each of its strings (and freed them after).
 template <typename Payload>
 absl::Status UnpackReusingFacts(const common::v1::EventEnvelope& e, Payload* reused) {
-  if (!e.payload().Is<Payload>()) {
-    return absl::InvalidArgumentError(absl::StrCat(e.event_type(), ": payload is not a ", Payload().GetTypeName()));
-  }
+  if (!e.payload().Is<Payload>()) return NotA<Payload>(e);
   reg::BeneficiaryFacts* facts = reused->release_beneficiary();  // null the first time
   reused->Clear();
   if (facts != nullptr) {
@@ -66,10 +66,7 @@ absl::Status UnpackReusingFacts(const common::v1::EventEnvelope& e, Payload* reu
     reused->set_allocated_beneficiary(facts);
   }
   // Into a cleared message, a merge is a parse.
-  if (!reused->MergeFromString(e.payload().value())) {
-    return absl::InvalidArgumentError(absl::StrCat(e.event_type(), ": payload is not a ", Payload().GetTypeName()));
-  }
-  return absl::OkStatus();
+  return reused->MergeFromString(e.payload().value()) ? absl::OkStatus() : NotA<Payload>(e);
 }
 
 template <typename Payload>
@@ -144,18 +141,16 @@ void EventProjector::AddDelta(uint32_t region, domain::Indicator indicator, absl
 }
 
 absl::Status EventProjector::BeforeCommit(projection::ProjectionTx& tx) {
-  std::vector<std::pair<absl::string_view, const v1::ProfileState*>> changed;
+  std::vector<ReadModel::IdAndProfile> changed;
   changed.reserve(profiles_->by_id.size());
   for (const auto& [key, p] : profiles_->by_id) {
     if (p->beneficiary_id().empty()) continue;  // not stored
     changed.emplace_back(p->beneficiary_id(), p);
     if (written_.all_known) written_.hashes.insert(key.hash);
   }
-  if (written_.all_known) {
-    if (written_.hashes.size() > kWrittenProfilesLimit) {
-      written_.all_known = false;
-      written_.hashes = {};
-    }
+  if (written_.all_known && written_.hashes.size() > kWrittenProfilesLimit) {
+    written_.all_known = false;
+    written_.hashes = {};
   }
   // Sorted and serialized on the writer thread, which has time to spare while the next batch is applied: they
   // stay unchanged as sealed_profiles_ until the next batch's BeforeCommit, and are freed with that batch, after

@@ -126,8 +126,6 @@ class EventProjector final : public projection::ProjectionHandler {
   // an event costs one sum per changed indicator whatever the depth of the region tree.
   absl::flat_hash_map<DeltaKey, int64_t> deltas_;
   Numbering regions_;  // cleared with every batch
-  // Profiles loaded or changed by one batch (an empty id: not stored, not yet seen), on an arena released in one
-  // piece.
   // A beneficiary id with its hash, computed once for an event's lookups (this batch's profiles, the batch before's,
   // the ones written) rather than once for each.
   struct IdKey {
@@ -142,6 +140,8 @@ class EventProjector final : public projection::ProjectionHandler {
   struct IdKeyEq {
     bool operator()(const IdKey& a, const IdKey& b) const { return a.hash == b.hash && a.id == b.id; }
   };
+  // Profiles loaded or changed by one batch (an empty id: not stored, not yet seen), on an arena released in one
+  // piece.
   struct Profiles {
     google::protobuf::Arena arena;
     absl::flat_hash_map<IdKey, v1::ProfileState*, IdKeyHash, IdKeyEq> by_id;  // ids on the arena
