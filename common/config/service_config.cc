@@ -8,7 +8,23 @@
 
 namespace jinguo::config {
 
-ServiceFlags::ServiceFlags(std::string service) : service_(std::move(service)), data_dir_("var/" + service_) {}
+ServiceFlags::ServiceFlags(std::string service)
+    : service_(std::move(service)), data_dir_("var/" + service_), regions_dir_(FindAsset("data/regions")) {}
+
+std::string FindAsset(const std::string& relative) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::exists(relative, ec)) return relative;
+  fs::path dir = fs::read_symlink("/proc/self/exe", ec).parent_path();
+  for (int up = 0; !ec && up < 5 && !dir.empty(); ++up) {
+    for (const fs::path& candidate : {dir / relative, dir / "share" / "jinguo" / relative}) {
+      if (fs::exists(candidate, ec)) return candidate.string();
+    }
+    if (dir == dir.parent_path()) break;
+    dir = dir.parent_path();
+  }
+  return relative;
+}
 
 void ServiceFlags::Register(CLI::App& app) {
   app.add_option("--grpc-listen", grpc_listen_, "gRPC listen address host:port (port 0 picks one)")
@@ -37,6 +53,10 @@ void ServiceFlags::Register(CLI::App& app) {
       ->envname("JINGUO_LOG_LEVEL")->capture_default_str();
   app.add_option("--max-message-mb", max_message_mb_, "largest gRPC message in MiB")
       ->envname("JINGUO_MAX_MESSAGE_MB")->capture_default_str();
+  app.add_option("--page-token-key-file", page_token_key_file_,
+                 "64 hex characters that seal page tokens (replicas behind one address share it); without it a key "
+                 "is drawn at start and page tokens end with the process")
+      ->envname("JINGUO_PAGE_TOKEN_KEY_FILE");
 }
 
 namespace {
@@ -90,6 +110,10 @@ absl::StatusOr<ServiceConfig> ServiceFlags::Build() const {
   c.log_level = log_level_;
   if (max_message_mb_ < 1 || max_message_mb_ > 1024) v.Add("--max-message-mb", "must be 1-1024");
   c.max_message_bytes = max_message_mb_ << 20;
+  if (!page_token_key_file_.empty() && !std::filesystem::exists(page_token_key_file_)) {
+    v.Add("--page-token-key-file", absl::StrCat(page_token_key_file_, " does not exist"));
+  }
+  c.page_token_key_file = page_token_key_file_;
   if (!v.empty()) return v.ToStatus();
   return c;
 }

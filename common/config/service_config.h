@@ -16,6 +16,11 @@
 //   --tls-client-ca        JINGUO_TLS_CLIENT_CA       (mutual TLS when set)
 //   --log-level            JINGUO_LOG_LEVEL           info
 //   --max-message-mb       JINGUO_MAX_MESSAGE_MB      16
+//   --page-token-key-file  JINGUO_PAGE_TOKEN_KEY_FILE (a key drawn at start: page tokens end with the process)
+//
+// Relative paths are taken from the working directory; the region table's default, when data/regions is not
+// there, is looked up beside the binary (its build tree or an installed share/jinguo/), so a service starts from
+// any directory.
 //
 // Thread-safety: ServiceConfig is immutable and may be shared freely.
 #pragma once
@@ -42,7 +47,12 @@ struct ServiceConfig {
   std::string tls_cert_file, tls_key_file, tls_client_ca_file;
   std::string log_level;
   int max_message_bytes = 16 << 20;
+  std::string page_token_key_file;  // "" = a key drawn at start
 };
+
+// The first of `relative` under the working directory, or under a directory above the running binary (up to four
+// levels), or under share/jinguo/ beside them, that exists; `relative` itself when none does.
+std::string FindAsset(const std::string& relative);
 
 class ServiceFlags {
  public:
@@ -62,10 +72,11 @@ class ServiceFlags {
   int topic_replication_ = 1;
   int block_cache_mb_ = 64;
   std::string tokens_file_;
-  std::string regions_dir_ = "data/regions";
+  std::string regions_dir_;
   std::string tls_cert_, tls_key_, tls_client_ca_;
   std::string log_level_ = "info";
   int max_message_mb_ = 16;
+  std::string page_token_key_file_;
 };
 
 }  // namespace jinguo::config

@@ -1,5 +1,7 @@
 #include "common/rpc/request_log.h"
 
+#include "common/validate/field_violations.h"
+
 #include "absl/strings/str_cat.h"
 #include "common/rpc/auth.h"
 #include "common/store/keys.h"
@@ -38,8 +40,8 @@ KeyedMutex::Held RequestLog::Lock(absl::string_view method, absl::string_view re
 }
 
 absl::Status RequestIdReused(absl::string_view request_id) {
-  return absl::AlreadyExistsError(
-      absl::StrCat("request_id ", request_id, " was already used for a different request; use a new id"));
+  return validate::FieldError(absl::StatusCode::kAlreadyExists, "request_id",
+                              absl::StrCat(request_id, " was already used for a different request; use a new id"));
 }
 
 absl::StatusOr<bool> RequestLog::Find(absl::string_view method, absl::string_view request_id,

@@ -1,16 +1,23 @@
 #include "common/store/store.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
+#include <filesystem>
 
 #include "absl/algorithm/container.h"
 #include "absl/strings/str_cat.h"
 #include "common/base/check.h"
 #include "common/base/status.h"
+#include "common/base/thread_name.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/slice_transform.h"
 #include "rocksdb/table.h"
+#include "spdlog/spdlog.h"
 
 namespace jinguo::store {
 
@@ -25,6 +32,14 @@ std::string PrefixSuccessor(absl::string_view prefix) {
     out.pop_back();
   }
   return out;
+}
+
+absl::Status WriteFailure(const rocksdb::Status& s) {
+  if (s.IsNoSpace()) {
+    return absl::ResourceExhaustedError(
+        "the server's disk is full: nothing of this request was saved; retry once the operator has freed space");
+  }
+  return absl::UnavailableError("the server cannot write to its disk: nothing of this request was saved; retry later");
 }
 
 absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
@@ -136,8 +151,40 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(StoreOptions options) {
     descriptors.emplace_back(name, first_part ? first_part_options : cf_options);
   }
 
+  {
+    std::error_code ec;
+    std::filesystem::create_directories(options.path, ec);
+    if (ec) return absl::FailedPreconditionError(absl::StrCat("cannot create data directory ", options.path, ": ", ec.message()));
+    std::string probe = (std::filesystem::path(options.path) / ".write-probe").string();
+    int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    bool written = fd >= 0 && ::write(fd, "1", 1) == 1 && ::fsync(fd) == 0;
+    int error = errno;
+    if (fd >= 0) ::close(fd);
+    ::unlink(probe.c_str());
+    if (!written) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("data directory is not writable: ", options.path, " (", std::strerror(error), ")"));
+    }
+  }
+
   std::unique_ptr<Store> store(new Store());
   store->path_ = options.path;
+  store->on_writable_change_ = std::move(options.on_writable_change);
+  store->recovery_interval_ = options.recovery_interval;
+  if (options.metrics != nullptr) {
+    auto& errors = prometheus::BuildCounter()
+                       .Name("jinguo_store_write_errors_total")
+                       .Help("Writes the disk refused, by reason (disk_full, io); each stops writes until recovery")
+                       .Register(*options.metrics);
+    store->disk_full_errors_ = &errors.Add({{"reason", "disk_full"}});
+    store->io_errors_ = &errors.Add({{"reason", "io"}});
+    store->writable_gauge_ = &prometheus::BuildGauge()
+                                  .Name("jinguo_store_writable")
+                                  .Help("1 while the store accepts writes, 0 while the disk refuses them")
+                                  .Register(*options.metrics)
+                                  .Add({});
+    store->writable_gauge_->Set(1);
+  }
   store->unlogged_writes_ = options.unlogged_writes;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(db_options, options.path, descriptors, &store->handles_, &raw);
@@ -169,6 +216,11 @@ absl::Status Store::Recreate(const std::vector<std::string>& families) {
 }
 
 Store::~Store() {
+  {
+    absl::MutexLock lock(&recovery_mu_);
+    stopping_ = true;
+  }
+  if (recovery_.joinable()) recovery_.join();
   if (!db_) return;
   // Memtables go to disk now, so the next start reads tables instead of replaying the write-ahead log (a second
   // or more after a large load). A failure here only means that replay happens.
@@ -187,14 +239,67 @@ rocksdb::ColumnFamilyHandle* Store::Family(absl::string_view name) const {
 absl::Status Store::Write(rocksdb::WriteBatch* batch, bool sync) {
   rocksdb::WriteOptions wo;
   wo.sync = sync;
-  return FromRocks(db_->Write(wo, batch), "write batch");
+  rocksdb::Status s = db_->Write(wo, batch);
+  return s.ok() ? absl::OkStatus() : WriteFailed(s);
 }
 
 absl::Status Store::WriteUnlogged(rocksdb::WriteBatch* batch) {
   JG_CHECK(unlogged_writes_);
   rocksdb::WriteOptions wo;
   wo.disableWAL = true;
-  return FromRocks(db_->Write(wo, batch), "write batch");
+  rocksdb::Status s = db_->Write(wo, batch);
+  return s.ok() ? absl::OkStatus() : WriteFailed(s);
+}
+
+absl::Status Store::Writable() const {
+  absl::MutexLock lock(&recovery_mu_);
+  return write_failure_;
+}
+
+absl::Status Store::WriteFailed(const rocksdb::Status& s) {
+  if (!s.IsIOError()) return FromRocks(s, "write batch");
+  absl::Status failure = WriteFailure(s);
+  if (prometheus::Counter* errors = s.IsNoSpace() ? disk_full_errors_ : io_errors_) errors->Increment();
+  bool first = false;
+  {
+    absl::MutexLock lock(&recovery_mu_);
+    if (write_failure_.ok() && !stopping_) {
+      first = true;
+      write_failure_ = failure;
+      if (!recovery_.joinable()) recovery_ = std::thread([this] { RecoverLoop(); });
+    }
+  }
+  if (first) {
+    spdlog::error("store {}: {}; writes are refused until the disk takes them again ({})", path_,
+                  s.IsNoSpace() ? "the disk is full" : "the disk failed a write", s.ToString());
+    if (writable_gauge_ != nullptr) writable_gauge_->Set(0);
+    if (on_writable_change_) on_writable_change_(failure);
+  }
+  return failure;
+}
+
+void Store::RecoverLoop() {
+  NameThisThread("store-recovery");
+  absl::MutexLock lock(&recovery_mu_);
+  while (true) {
+    auto failed_or_stopping = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(recovery_mu_) {
+      return stopping_ || !write_failure_.ok();
+    };
+    recovery_mu_.Await(absl::Condition(&failed_or_stopping));
+    if (stopping_) return;
+    auto stopping = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(recovery_mu_) { return stopping_; };
+    if (recovery_mu_.AwaitWithTimeout(absl::Condition(&stopping), recovery_interval_)) return;
+    recovery_mu_.Unlock();
+    rocksdb::Status resumed = db_->Resume();
+    recovery_mu_.Lock();
+    if (!resumed.ok() || stopping_) continue;
+    write_failure_ = absl::OkStatus();
+    recovery_mu_.Unlock();
+    spdlog::info("store {}: the disk takes writes again; writes resumed", path_);
+    if (writable_gauge_ != nullptr) writable_gauge_->Set(1);
+    if (on_writable_change_) on_writable_change_(absl::OkStatus());
+    recovery_mu_.Lock();
+  }
 }
 
 namespace {
@@ -265,6 +370,19 @@ absl::StatusOr<std::optional<std::string>> Store::Get(rocksdb::ColumnFamilyHandl
 std::unique_ptr<rocksdb::Iterator> Store::Scan(rocksdb::ColumnFamilyHandle* cf, absl::string_view prefix) const {
   bool prefix_mode = first_part_families_.count(cf) > 0 && IsOneFirstPart(prefix);
   return std::make_unique<BoundedIterator>(db_.get(), cf, PrefixSuccessor(prefix), prefix_mode);
+}
+
+std::unique_ptr<rocksdb::Iterator> Store::ScanAfter(rocksdb::ColumnFamilyHandle* cf, absl::string_view prefix,
+                                                   absl::string_view after) const {
+  auto it = Scan(cf, prefix);
+  if (after <= prefix) {
+    it->Seek(rocksdb::Slice(prefix.data(), prefix.size()));
+  } else {
+    rocksdb::Slice target(after.data(), after.size());
+    it->Seek(target);
+    if (it->Valid() && it->key() == target) it->Next();
+  }
+  return it;
 }
 
 }  // namespace jinguo::store

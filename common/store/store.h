@@ -2,15 +2,23 @@
 // a bounded block cache. Thread-safe: every method may be called from any thread (RocksDB's own guarantees).
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
+#include <thread>
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "prometheus/counter.h"
+#include "prometheus/gauge.h"
+#include "prometheus/registry.h"
 #include "rocksdb/db.h"
 #include "rocksdb/write_batch.h"
 
@@ -40,20 +48,35 @@ struct StoreOptions {
   // Whether flushed files (level 0) are compressed. A store that flushes far more than it keeps (a projection
   // replaying a topic) can leave them uncompressed: compaction compresses what stays, once.
   bool compress_level0 = true;
+  // Metrics (optional): jinguo_store_write_errors_total{reason="disk_full"|"io"} and jinguo_store_writable.
+  prometheus::Registry* metrics = nullptr;
+  // Called (from a writer's thread or the recovery thread) when the store stops accepting writes, with the status
+  // writers get, and with OK once it accepts them again; e.g. to turn readiness off and on.
+  std::function<void(const absl::Status&)> on_writable_change;
+  // How often a store that stopped accepting writes tries to resume them (RocksDB's Resume).
+  absl::Duration recovery_interval = absl::Seconds(1);
 };
 
 // Converts a RocksDB status; `what` says what was being done ("open /var/jinguo/db").
 absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what);
 
+// What a caller is told when a write fails on the disk: RESOURCE_EXHAUSTED "the server's disk is full" or
+// UNAVAILABLE, with no path or RocksDB detail (those go to the log). Nothing of the write was saved.
+absl::Status WriteFailure(const rocksdb::Status& s);
+
 class Store {
  public:
+  // Creates the data directory (and its parents) when missing. Fails naming the directory when it cannot be
+  // created or written ("data directory is not writable: <dir>"), or with RocksDB's reason otherwise.
   static absl::StatusOr<std::unique_ptr<Store>> Open(StoreOptions options);
   ~Store();
 
   // The handle of a column family named at Open; aborts on a name not declared (a programming error).
   rocksdb::ColumnFamilyHandle* Family(absl::string_view name) const;
 
-  // Writes `batch` atomically. sync=true (the default) returns only once it is on disk.
+  // Writes `batch` atomically. sync=true (the default) returns only once it is on disk. When the disk fails (full,
+  // or an I/O error) the write is refused with WriteFailure's status, the store stops accepting writes, and a
+  // recovery thread resumes them once the disk takes writes again (see StoreOptions::on_writable_change).
   [[nodiscard]] absl::Status Write(rocksdb::WriteBatch* batch, bool sync = true);
 
   // Writes `batch` atomically without the write-ahead log: a crash loses it, and every write after the last flush,
@@ -75,16 +98,39 @@ class Store {
   // In a family scanned by first part, a prefix that is one whole first part uses the prefix bloom filters.
   std::unique_ptr<rocksdb::Iterator> Scan(rocksdb::ColumnFamilyHandle* cf, absl::string_view prefix) const;
 
+  // An iterator positioned at the first key of `cf` that starts with `prefix` and sorts after `after` ("" for the
+  // first key under `prefix`), ending after the last key under `prefix`. Resumes a listing: whatever `after` holds,
+  // the scan never yields a key outside `prefix`.
+  std::unique_ptr<rocksdb::Iterator> ScanAfter(rocksdb::ColumnFamilyHandle* cf, absl::string_view prefix,
+                                               absl::string_view after) const;
+
   // Empties the named families at once by dropping and creating them again (old tables are deleted, not read
   // through range tombstones). Their handles change: call before anything has taken them with Family().
   [[nodiscard]] absl::Status Recreate(const std::vector<std::string>& families);
+
+  // OK while the store accepts writes; the status writers get while it does not.
+  absl::Status Writable() const;
 
   rocksdb::DB* db() const { return db_.get(); }
   const std::string& path() const { return path_; }
 
  private:
   Store() = default;
+  // Takes a failed write's status: logs it, counts it, stops writes and starts recovery; returns WriteFailure's.
+  absl::Status WriteFailed(const rocksdb::Status& s);
+  // The recovery thread: tries RocksDB's Resume every recovery_interval until it succeeds.
+  void RecoverLoop();
+
   std::string path_;
+  std::function<void(const absl::Status&)> on_writable_change_;
+  absl::Duration recovery_interval_;
+  prometheus::Counter* disk_full_errors_ = nullptr;
+  prometheus::Counter* io_errors_ = nullptr;
+  prometheus::Gauge* writable_gauge_ = nullptr;
+  mutable absl::Mutex recovery_mu_;
+  absl::Status write_failure_ ABSL_GUARDED_BY(recovery_mu_);
+  bool stopping_ ABSL_GUARDED_BY(recovery_mu_) = false;
+  std::thread recovery_;
   bool unlogged_writes_ = false;
   std::unique_ptr<rocksdb::DB> db_;
   std::map<std::string, rocksdb::ColumnFamilyHandle*, std::less<>> families_;

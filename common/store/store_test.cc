@@ -127,6 +127,31 @@ TEST(Store, ScanStaysWithinThePrefix) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(Store, ScanAfterNeverLeavesThePrefixWhateverItResumesAfter) {
+  std::string dir = TempDir();
+  auto store = Store::Open({dir, {"x"}, 8 << 20});
+  ASSERT_TRUE(store.ok());
+  auto* cf = (*store)->Family("x");
+  rocksdb::WriteBatch batch;
+  for (const char* k : {"11", "1301", "1302a", "1302b", "1302c", "1303", "99"}) batch.Put(cf, k, "v");
+  ASSERT_TRUE((*store)->Write(&batch).ok());
+  auto scan = [&](const std::string& after) {
+    std::vector<std::string> seen;
+    for (auto it = (*store)->ScanAfter(cf, "1302", after); it->Valid(); it->Next()) seen.push_back(it->key().ToString());
+    return seen;
+  };
+  using Keys = std::vector<std::string>;
+  EXPECT_EQ(scan(""), (Keys{"1302a", "1302b", "1302c"}));
+  EXPECT_EQ(scan("1302a"), (Keys{"1302b", "1302c"}));
+  EXPECT_EQ(scan("1302aa"), (Keys{"1302b", "1302c"}));
+  // Resume keys before or after the prefix (a forged cursor) stay inside it or yield nothing.
+  EXPECT_EQ(scan("0"), (Keys{"1302a", "1302b", "1302c"}));
+  EXPECT_EQ(scan("11"), (Keys{"1302a", "1302b", "1302c"}));
+  EXPECT_EQ(scan("1303"), Keys{});
+  EXPECT_EQ(scan("\xff\xff"), Keys{});
+  std::filesystem::remove_all(dir);
+}
+
 // A family scanned by first part answers whole-part scans from its prefix filters and every other scan in key
 // order, from the memtable and from flushed files alike.
 TEST(Store, FamilyScannedByFirstPartKeepsEveryScanExact) {

@@ -17,6 +17,37 @@ bool FieldViolations::Check(absl::string_view field, const absl::Status& status)
   return false;
 }
 
+void FieldViolations::Merge(const absl::Status& status, absl::string_view field_if_none) {
+  if (status.ok()) return;
+  google::rpc::BadRequest br = BadRequestOf(status);
+  if (br.field_violations_size() == 0) {
+    Add(field_if_none, status.message());
+    return;
+  }
+  for (const auto& v : br.field_violations()) Add(v.field(), v.description());
+}
+
+absl::Status FieldError(absl::StatusCode code, absl::string_view field, absl::string_view reason) {
+  google::rpc::BadRequest br;
+  auto* v = br.add_field_violations();
+  v->set_field(std::string(field));
+  v->set_description(std::string(reason));
+  absl::Status status(code, absl::StrCat(field, ": ", reason));
+  status.SetPayload(kBadRequestTypeUrl, absl::Cord(br.SerializeAsString()));
+  return status;
+}
+
+absl::Status WithField(const absl::Status& status, absl::string_view field) {
+  if (status.ok() || BadRequestOf(status).field_violations_size() > 0) return status;
+  google::rpc::BadRequest br;
+  auto* v = br.add_field_violations();
+  v->set_field(std::string(field));
+  v->set_description(std::string(status.message()));
+  absl::Status out(status.code(), status.message());
+  out.SetPayload(kBadRequestTypeUrl, absl::Cord(br.SerializeAsString()));
+  return out;
+}
+
 absl::Status FieldViolations::ToStatus() const {
   if (empty()) return absl::OkStatus();
   std::string message;

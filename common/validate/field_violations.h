@@ -24,6 +24,9 @@ class FieldViolations {
   // Adds `status`'s message as the reason for `field` when `status` is not OK. Returns status.ok().
   bool Check(absl::string_view field, const absl::Status& status);
 
+  // Adds every violation `status` carries; a failed status without any adds its message under `field_if_none`.
+  void Merge(const absl::Status& status, absl::string_view field_if_none = "");
+
   bool empty() const { return violations_.field_violations_size() == 0; }
   const google::rpc::BadRequest& violations() const { return violations_; }
 
@@ -33,6 +36,13 @@ class FieldViolations {
  private:
   google::rpc::BadRequest violations_;
 };
+
+// A status of `code` (ALREADY_EXISTS, PERMISSION_DENIED, …) that names the field it is about, as a violation in
+// its BadRequest payload: "field: reason".
+absl::Status FieldError(absl::StatusCode code, absl::string_view field, absl::string_view reason);
+
+// `status` naming `field` when it names no field yet (OK stays OK); the code and message are kept.
+absl::Status WithField(const absl::Status& status, absl::string_view field);
 
 // The BadRequest carried by `status`, or an empty one.
 google::rpc::BadRequest BadRequestOf(const absl::Status& status);

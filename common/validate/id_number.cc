@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/base/civil_date.h"
+#include "common/validate/text.h"
 
 namespace jinguo::validate {
 
@@ -23,8 +24,11 @@ std::string ComposeIdNumber(absl::string_view address_code, absl::CivilDay birth
 
 absl::StatusOr<IdNumber> ParseIdNumber(absl::string_view text, absl::CivilDay today) {
   if (text.empty()) return absl::InvalidArgumentError("is required");
+  if (size_t n = CharacterCount(text); n != 18) {
+    return absl::InvalidArgumentError(absl::StrCat("must be 18 characters, got ", n));
+  }
   if (text.size() != 18) {
-    return absl::InvalidArgumentError(absl::StrCat("must be 18 characters, got ", text.size()));
+    return absl::InvalidArgumentError("must be typed with half-width digits 0-9 and X (it has full-width characters)");
   }
   for (size_t i = 0; i < 17; ++i) {
     if (text[i] < '0' || text[i] > '9') {

@@ -4,6 +4,7 @@
 #include "common/validate/id_number.h"
 #include "common/validate/mobile.h"
 #include "common/validate/region_code.h"
+#include "common/validate/text.h"
 #include "gtest/gtest.h"
 
 namespace jinguo::validate {
@@ -44,6 +45,11 @@ INSTANTIATE_TEST_SUITE_P(
                       IdCase{"WrongCheckDigit", "360426199101010072", false, "check character"},
                       IdCase{"SeventeenCharacters", "36042619910101007", false, "must be 18 characters, got 17"},
                       IdCase{"NineteenCharacters", "3604261991010100711", false, "must be 18 characters, got 19"},
+                      IdCase{"FullWidthDigitsCountAsCharacters", "\uff13\uff16\uff10\uff14\uff12\uff16\uff11\uff19"
+                             "\uff19\uff11\uff10\uff11\uff10\uff11\uff10\uff10\uff17\uff11", false,
+                             "must be typed with half-width digits 0-9 and X (it has full-width characters)"},
+                      IdCase{"FullWidthDigitsAmongMoreCharacters", "\uff13\uff16\uff10\uff14\uff12\uff16\uff11",
+                             false, "must be 18 characters, got 7"},
                       IdCase{"BirthInTheFuture", "360426209901010079", false, "in the future"},
                       IdCase{"ThirtyFirstFebruary", "360426199102310071", false, "not a real date"},
                       IdCase{"MonthThirteen", "360426199113010071", false, "not a real date"},
@@ -165,6 +171,39 @@ TEST(FieldViolations, BecomeOneInvalidArgumentWithBadRequestDetails) {
   google::rpc::BadRequest br = BadRequestOf(s);
   ASSERT_EQ(br.field_violations_size(), 2);
   EXPECT_EQ(br.field_violations(1).field(), "beneficiary.id_number");
+}
+
+TEST(Text, CountsCharactersNotBytes) {
+  EXPECT_EQ(CharacterCount("王丽"), 2u);
+  EXPECT_EQ(CharacterCount("abc"), 3u);
+  EXPECT_EQ(CharacterCount("阿依古丽·买买提"), 8u);
+}
+
+TEST(Text, TrimsRefusesHiddenCharactersAndAllowsNotesTheirLines) {
+  EXPECT_EQ(*CleanText(" \u3000王丽\u00a0 ", {}), "王丽");
+  EXPECT_EQ(CleanText("", {.required = false}).value(), "");
+  EXPECT_EQ(CleanText("  ", {.required = false}).value(), "");
+  EXPECT_EQ(CleanText("第一行\n第二行", {.multi_line = true}).value(), "第一行\n第二行");
+  EXPECT_EQ(CleanText("第一行\n第二行", {}).status().message(),
+            "must not contain U+000A (a control, format or bidirectional character that changes how text reads)");
+  EXPECT_EQ(CleanText("a\u202eb", {.multi_line = true}).status().message(),
+            "must not contain U+202E (a control, format or bidirectional character that changes how text reads)");
+  // Overlong encodings and lone surrogates are not UTF-8.
+  EXPECT_EQ(CleanText("\xc0\xaf", {}).status().message(), "is not valid UTF-8");
+  EXPECT_EQ(CleanText("\xed\xa0\x80", {}).status().message(), "is not valid UTF-8");
+  EXPECT_EQ(CleanText("\xff", {}).status().message(), "is not valid UTF-8");
+}
+
+TEST(FieldViolations, FieldErrorsKeepTheirCodeAndNameTheirField) {
+  absl::Status s = FieldError(absl::StatusCode::kAlreadyExists, "request_id", "was already used");
+  EXPECT_EQ(s.code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(BadRequestOf(s).field_violations(0).field(), "request_id");
+  absl::Status denied = WithField(absl::PermissionDeniedError("outside your region"), "beneficiary.household_id");
+  EXPECT_EQ(denied.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(denied.message(), "outside your region");
+  EXPECT_EQ(BadRequestOf(denied).field_violations(0).field(), "beneficiary.household_id");
+  // A status that names its field already keeps it.
+  EXPECT_EQ(BadRequestOf(WithField(s, "other")).field_violations(0).field(), "request_id");
 }
 
 }  // namespace

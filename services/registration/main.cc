@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "CLI/CLI.hpp"
+#include "absl/synchronization/notification.h"
 #include "common/base/clock.h"
 #include "common/base/uuid.h"
 #include "common/bus/kafka.h"
@@ -14,6 +15,8 @@
 #include "common/outbox/outbox.h"
 #include "common/regions/region_table.h"
 #include "common/rpc/auth.h"
+#include "common/rpc/paging.h"
+#include "common/rpc/readiness.h"
 #include "common/rpc/request_log.h"
 #include "common/rpc/server.h"
 #include "services/registration/api/registration_service.h"
@@ -46,8 +49,25 @@ int main(int argc, char** argv) {
     spdlog::critical("{}", std::string(auth.status().message()));
     return 1;
   }
-  auto db = store::Store::Open({c.data_dir, registration::store::RegistryStore::Families(), c.block_cache_bytes,
-                                registration::store::RegistryStore::ScannedByFirstPart()});
+  std::string page_key = rpc::PageTokens::RandomKey();
+  if (!c.page_token_key_file.empty()) {
+    auto key = rpc::PageTokens::LoadKey(c.page_token_key_file);
+    if (!key.ok()) {
+      spdlog::critical("{}", std::string(key.status().message()));
+      return 1;
+    }
+    page_key = *key;
+  }
+  rpc::PageTokens pages("registration", page_key);
+  auto metrics = std::make_shared<prometheus::Registry>();
+  // SERVING once the topics exist, and while the store takes writes.
+  rpc::Readiness readiness;
+  readiness.Set("topics", absl::UnavailableError("waiting for Kafka topics"));
+  store::StoreOptions store_options{c.data_dir, registration::store::RegistryStore::Families(), c.block_cache_bytes,
+                                    registration::store::RegistryStore::ScannedByFirstPart()};
+  store_options.metrics = metrics.get();
+  store_options.on_writable_change = [&readiness](const absl::Status& s) { readiness.Set("store", s); };
+  auto db = store::Store::Open(std::move(store_options));
   if (!db.ok()) {
     spdlog::critical("{}", std::string(db.status().message()));
     return 1;
@@ -58,7 +78,6 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  auto metrics = std::make_shared<prometheus::Registry>();
   bus::KafkaOptions kafka;
   kafka.brokers = c.kafka_brokers;
   kafka.partitions = c.topic_partitions;
@@ -69,12 +88,9 @@ int main(int argc, char** argv) {
   rpc::RequestLog requests(db->get());
   outbox::CommitQueue commits(box->get(), metrics.get());
   registration::api::RegistrationService service(
-      {&registry, &commits, &requests, &*auth, regions->get(), &clock, &ids, metrics.get()});
+      {&registry, &commits, &requests, &*auth, &pages, regions->get(), &clock, &ids, metrics.get()});
 
-  std::atomic<bool> topics_ready{false};
-  obs::HttpEndpoint http(metrics, [&]() -> absl::Status {
-    return topics_ready ? absl::OkStatus() : absl::UnavailableError("waiting for Kafka topics");
-  });
+  obs::HttpEndpoint http(metrics, [&readiness] { return readiness.Check(); });
   auto http_port = http.Start(c.http_host, c.http_port);
   if (!http_port.ok()) {
     spdlog::critical("{}", std::string(http_port.status().message()));
@@ -88,6 +104,7 @@ int main(int argc, char** argv) {
     spdlog::critical("{}", std::string(grpc_port.status().message()));
     return 1;
   }
+  readiness.OnChange([&server](bool ready) { server.SetServing(ready); });
   spdlog::info("registration: gRPC on port {}, HTTP on port {}, data in {}, {} outbox events waiting", *grpc_port,
                *http_port, c.data_dir, (*box)->depth());
 
@@ -95,26 +112,27 @@ int main(int argc, char** argv) {
   relay.Start();
   // Serving waits for the topics; writes before that would only queue in the outbox, but a health check that says
   // SERVING promises the whole path works.
+  absl::Notification stopping;
   std::thread topics([&] {
     absl::Duration backoff = absl::Milliseconds(500);
-    while (!topics_ready) {
+    while (!stopping.HasBeenNotified()) {
       absl::Status s = bus::EnsureTopics(kafka, {{bus::EventTopic("registration")}, {std::string(bus::kDeadLetterTopic)}},
                                          absl::Seconds(10));
       if (s.ok()) {
-        topics_ready = true;
-        server.SetServing(true);
+        readiness.Set("topics", absl::OkStatus());
         spdlog::info("registration: topics ready; SERVING");
         break;
       }
       spdlog::warn("registration: {}; retrying in {}", std::string(s.message()), absl::FormatDuration(backoff));
-      absl::SleepFor(backoff);
+      stopping.WaitForNotificationWithTimeout(backoff);
       backoff = std::min(backoff * 2, absl::Seconds(10));
     }
   });
-  topics.detach();
 
   std::string signal = rpc::WaitForShutdownSignal();
   spdlog::info("registration: {} received; shutting down", signal);
+  stopping.Notify();
+  topics.join();
   server.Shutdown(absl::Seconds(10));
   http.Stop();
   absl::Status flushed = relay.Stop(absl::Seconds(10));

@@ -77,6 +77,12 @@ class ServiceProcess {
   ~ServiceProcess();
   // SIGTERM, then waits; returns the exit status (or -1 if killed by a signal).
   int Stop();
+  // Sends `signal` (SIGKILL: a crash) without waiting.
+  void Signal(int signal);
+  // Waits for the process to end; returns its exit status (or -1 if killed by a signal).
+  int Wait();
+  // The gRPC health status, or UNKNOWN when the service does not answer within a second.
+  int HealthStatus() const;
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
 
  private:

@@ -387,6 +387,186 @@ TEST_F(RegistrationTest, ListingPagesInStableRegionOrderWithFilters) {
   EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));  // one village: ordered by id (UUIDv7, time order)
 }
 
+// Page tokens are bound to the query and the caller that received them, and scans never leave the caller's scope:
+// whatever token an operator of 唐山市 (1302) sends, no row outside 1302 comes back.
+TEST_F(RegistrationTest, PageTokensCannotWidenACallersScopeOrFilter) {
+  // People and duplicate candidates in 北京 110101, 石家庄 130102 and 唐山 130203/130207.
+  std::vector<std::string> regions = {"110101001001", kShijiazhuang, "130203001001", "130207104207"};
+  for (const std::string& region : regions) {
+    rv1::Household h = NewHousehold(region);
+    for (int i = 0; i < 3; ++i) NewWoman(h.id(), absl::StrCat("翻页", i));
+    NewWoman(h.id(), "翻页重", absl::CivilDay(1979, 9, 9));
+    NewWoman(h.id(), "翻页重", absl::CivilDay(1979, 9, 9));  // flagged: same name, birth date and county
+  }
+  std::string deadbeef;
+  for (int i = 0; i < 16; ++i) deadbeef += "deadbeef";
+  std::string huge;
+  for (int i = 0; i < 100000; ++i) huge += "ab";
+  const std::vector<std::string> forged = {"3131", "30", "00", deadbeef, huge, "AQ", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"};
+
+  auto list = [&](const std::string& token, const std::string& prefix, const std::string& page_token, int size,
+                  rv1::ListBeneficiariesResponse* resp, rv1::Category category = rv1::CATEGORY_UNSPECIFIED) {
+    rv1::ListBeneficiariesRequest r;
+    r.set_region_prefix(prefix);
+    r.set_category(category);
+    r.mutable_page()->set_page_size(size);
+    r.mutable_page()->set_page_token(page_token);
+    return stub_->ListBeneficiaries(Authorized(token).get(), r, resp);
+  };
+  auto candidates = [&](const std::string& token, const std::string& prefix, const std::string& page_token, int size,
+                        rv1::ListDuplicateCandidatesResponse* resp) {
+    rv1::ListDuplicateCandidatesRequest r;
+    r.set_region_prefix(prefix);
+    r.mutable_page()->set_page_size(size);
+    r.mutable_page()->set_page_token(page_token);
+    return stub_->ListDuplicateCandidates(Authorized(token).get(), r, resp);
+  };
+  auto expect_refused = [](const grpc::Status& s, const std::string& what) {
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << what << ": " << s.error_message();
+    auto fields = ViolatedFields(s);
+    EXPECT_NE(std::find(fields.begin(), fields.end(), "page.page_token"), fields.end()) << what;
+  };
+
+  // Forged tokens: refused for both listings, with and without a prefix.
+  for (const std::string& token : forged) {
+    for (const std::string& prefix : {std::string(), std::string("1302")}) {
+      rv1::ListBeneficiariesResponse b;
+      expect_refused(list(kTangshan, prefix, token, 50, &b), "ListBeneficiaries " + token.substr(0, 16));
+      EXPECT_EQ(b.beneficiaries_size(), 0);
+      rv1::ListDuplicateCandidatesResponse c;
+      expect_refused(candidates(kTangshan, prefix, token, 50, &c), "ListDuplicateCandidates " + token.substr(0, 16));
+      EXPECT_EQ(c.candidates_size(), 0);
+    }
+  }
+
+  // Walking every page one row at a time never leaves 1302, for either listing.
+  std::string page_token;
+  int rows = 0;
+  for (int page = 0; page < 100000; ++page) {
+    rv1::ListBeneficiariesResponse resp;
+    grpc::Status s = list(kTangshan, "", page_token, 1, &resp);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    for (const auto& b : resp.beneficiaries()) {
+      EXPECT_EQ(b.region_code().rfind("1302", 0), 0u) << b.region_code();
+      ++rows;
+    }
+    if (resp.next_page_token().empty()) break;
+    page_token = resp.next_page_token();
+  }
+  EXPECT_GE(rows, 10);
+  page_token.clear();
+  int flagged = 0;
+  for (int page = 0; page < 100000; ++page) {
+    rv1::ListDuplicateCandidatesResponse resp;
+    grpc::Status s = candidates(kTangshan, "", page_token, 1, &resp);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    for (const auto& c : resp.candidates()) {
+      EXPECT_EQ(c.region_code().rfind("1302", 0), 0u) << c.region_code();
+      ++flagged;
+    }
+    if (resp.next_page_token().empty()) break;
+    page_token = resp.next_page_token();
+  }
+  EXPECT_GE(flagged, 2);
+
+  // A token is bound to its prefix, its filters and its caller.
+  rv1::ListBeneficiariesResponse first;
+  ASSERT_TRUE(list(kAdmin, "130203", "", 1, &first).ok());
+  ASSERT_FALSE(first.next_page_token().empty());
+  rv1::ListBeneficiariesResponse other;
+  expect_refused(list(kAdmin, "130207", first.next_page_token(), 1, &other), "token of 130203 sent for 130207");
+  expect_refused(list(kAdmin, "130203", first.next_page_token(), 1, &other, rv1::CATEGORY_WOMAN),
+                 "token sent with another category");
+  expect_refused(list(kTangshan, "130203", first.next_page_token(), 1, &other), "admin's token sent by an operator");
+  rv1::ListBeneficiariesResponse admin_wide;
+  ASSERT_TRUE(list(kAdmin, "", "", 1, &admin_wide).ok());
+  expect_refused(list(kTangshan, "", admin_wide.next_page_token(), 1, &other), "a country-wide token");
+  rv1::ListDuplicateCandidatesResponse admin_candidates;
+  ASSERT_TRUE(candidates(kAdmin, "", "", 1, &admin_candidates).ok());
+  ASSERT_FALSE(admin_candidates.next_page_token().empty());
+  rv1::ListDuplicateCandidatesResponse stolen;
+  expect_refused(candidates(kTangshan, "", admin_candidates.next_page_token(), 1, &stolen), "admin's candidate token");
+  expect_refused(list(kAdmin, "", admin_candidates.next_page_token(), 1, &other), "another listing's token");
+  // The same token, sent as issued, goes on.
+  ASSERT_TRUE(list(kAdmin, "130203", first.next_page_token(), 1, &other).ok());
+  EXPECT_EQ(other.beneficiaries(0).region_code().rfind("130203", 0), 0u);
+  EXPECT_NE(other.beneficiaries(0).id(), first.beneficiaries(0).id());
+}
+
+TEST_F(RegistrationTest, NamesAreStoredTrimmed) {
+  rv1::Household h = NewHousehold("130207104208");
+  rv1::Beneficiary b = NewWoman(h.id(), " 王丽 ");
+  EXPECT_EQ(b.name(), "王丽");
+  rv1::Beneficiary minority = NewWoman(h.id(), "阿依古丽·买买提");
+  EXPECT_EQ(minority.name(), "阿依古丽·买买提");
+  rv1::GetBeneficiaryRequest get;
+  get.set_beneficiary_id(b.id());
+  rv1::GetBeneficiaryResponse stored;
+  ASSERT_TRUE(stub_->GetBeneficiary(Authorized(kAdmin).get(), get, &stored).ok());
+  EXPECT_EQ(stored.beneficiary().name(), "王丽");
+}
+
+// Authorization comes before the body is checked wherever the target is known: an operator outside the target's
+// region learns only that it is not hers to change.
+TEST_F(RegistrationTest, OutOfScopeCallersArePermissionDeniedBeforeTheirInputIsChecked) {
+  rv1::Household h = NewHousehold(kShijiazhuang);
+  rv1::Beneficiary b = NewWoman(h.id(), "范围");
+  rv1::ChangeMonitoringStatusRequest change;
+  change.set_request_id(NewRequestId());
+  change.set_beneficiary_id(b.id());  // no status, reason, version or effective_on
+  rv1::ChangeMonitoringStatusResponse changed;
+  EXPECT_EQ(stub_->ChangeMonitoringStatus(Authorized(kTangshan).get(), change, &changed).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  rv1::RecordVisitRequest visit;
+  visit.set_request_id(NewRequestId());
+  visit.set_beneficiary_id(b.id());
+  rv1::RecordVisitResponse visited;
+  EXPECT_EQ(stub_->RecordVisit(Authorized(kTangshan).get(), visit, &visited).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  rv1::PairCadreRequest pair;
+  pair.set_request_id(NewRequestId());
+  pair.set_beneficiary_id(b.id());
+  rv1::PairCadreResponse paired;
+  EXPECT_EQ(stub_->PairCadre(Authorized(kTangshan).get(), pair, &paired).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  rv1::UpdateHouseholdRequest move;
+  move.set_request_id(NewRequestId());
+  move.set_household_id(h.id());
+  rv1::UpdateHouseholdResponse moved;
+  EXPECT_EQ(stub_->UpdateHousehold(Authorized(kTangshan).get(), move, &moved).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+}
+
+TEST_F(RegistrationTest, EveryRejectedImportRowNamesItsField) {
+  rv1::Household mine = NewHousehold("130207104209", kTangshan);
+  rv1::Household elsewhere = NewHousehold(kShijiazhuang);
+  std::vector<rv1::ImportBeneficiariesRequest> rows;
+  for (int i = 0; i < 3; ++i) {
+    rv1::ImportBeneficiariesRequest row;
+    row.set_row_number(i + 2);
+    *row.mutable_beneficiary() =
+        BeneficiaryRequest(mine.id(), TestIdNumber(absl::CivilDay(1972, 1, 1) + i, ++serial_), absl::StrCat("字段", i))
+            .beneficiary();
+    row.set_request_id(absl::StrCat("fields-", serial_));
+    rows.push_back(row);
+  }
+  rows[1].set_request_id(rows[0].request_id());  // the same request id, another person
+  rows[2].mutable_beneficiary()->set_household_id(elsewhere.id());  // outside 唐山
+  rv1::ImportBeneficiariesResponse summary;
+  auto ctx = Authorized(kTangshan);
+  auto writer = stub_->ImportBeneficiaries(ctx.get(), &summary);
+  for (const auto& r : rows) writer->Write(r);
+  writer->WritesDone();
+  grpc::Status s = writer->Finish();
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(summary.accepted(), 1);
+  ASSERT_EQ(summary.rejected_size(), 2);
+  EXPECT_EQ(summary.rejected(0).row_number(), 3);
+  EXPECT_EQ(summary.rejected(0).field(), "request_id");
+  EXPECT_EQ(summary.rejected(1).row_number(), 4);
+  EXPECT_EQ(summary.rejected(1).field(), "beneficiary.household_id");
+}
+
 TEST_F(RegistrationTest, ImportAcceptsGoodRowsReportsBadOnesAndIgnoresARepeat) {
   rv1::Household h = NewHousehold("130207104204");
   std::vector<rv1::ImportBeneficiariesRequest> rows;
@@ -504,6 +684,17 @@ struct BadCase {
 TEST_F(RegistrationTest, BadInputIsRefusedNamingTheFieldAndWritesNothing) {
   rv1::Household h = NewHousehold("130207104205");
   rv1::Beneficiary woman = NewWoman(h.id(), "表测");
+  // An open duplicate candidate (same name, birth date and county, another ID number), for checks of a resolution.
+  NewWoman(h.id(), "表重", absl::CivilDay(1981, 2, 3));
+  rv1::RegisterBeneficiaryResponse twin;
+  ASSERT_TRUE(stub_->RegisterBeneficiary(
+                      Authorized(kAdmin).get(),
+                      BeneficiaryRequest(h.id(), TestIdNumber(absl::CivilDay(1981, 2, 3), ++serial_), "表重"), &twin)
+                  .ok());
+  ASSERT_FALSE(twin.duplicate_candidate_id().empty());
+  const std::string open_candidate = twin.duplicate_candidate_id();
+  std::string fifty_one_characters;
+  for (int i = 0; i < 51; ++i) fifty_one_characters += "丽";
   rv1::RegisterCadreResponse cadre;
   ASSERT_TRUE(stub_->RegisterCadre(Authorized(kAdmin).get(), CadreRequest("表干部", "130207"), &cadre).ok());
   tap_->WaitForAggregate(cadre.cadre().id(), 1);
@@ -750,11 +941,24 @@ TEST_F(RegistrationTest, BadInputIsRefusedNamingTheFieldAndWritesNothing) {
       {"ResolveDuplicateCandidate.request_id", resolve([](auto& r) { r.clear_request_id(); }), kInvalid, "request_id"},
       {"ResolveDuplicateCandidate.candidate_id", resolve([](auto& r) { r.clear_candidate_id(); }), kInvalid, "candidate_id"},
       {"ResolveDuplicateCandidate.candidate_id.unknown", resolve([](auto&) {}), grpc::StatusCode::NOT_FOUND, ""},
-      {"ResolveDuplicateCandidate.resolution", resolve([](auto& r) { r.set_resolution(rv1::DUPLICATE_STATE_OPEN); }), kInvalid, "resolution"},
+      {"ResolveDuplicateCandidate.resolution", resolve([=](auto& r) { r.set_candidate_id(open_candidate); r.set_resolution(rv1::DUPLICATE_STATE_OPEN); }), kInvalid, "resolution"},
+      {"RegisterBeneficiary.name.rtl_override", beneficiary([](auto& r) { r.mutable_beneficiary()->set_name("王\u202E丽"); }), kInvalid, "beneficiary.name"},
+      {"RegisterBeneficiary.name.zero_width_joiner", beneficiary([](auto& r) { r.mutable_beneficiary()->set_name("王\u200D丽"); }), kInvalid, "beneficiary.name"},
+      {"RegisterBeneficiary.name.del", beneficiary([](auto& r) { r.mutable_beneficiary()->set_name("王\x7F丽"); }), kInvalid, "beneficiary.name"},
+      {"RegisterBeneficiary.name.next_line", beneficiary([](auto& r) { r.mutable_beneficiary()->set_name("王\u0085丽"); }), kInvalid, "beneficiary.name"},
+      {"RegisterBeneficiary.name.blank", beneficiary([](auto& r) { r.mutable_beneficiary()->set_name("   "); }), kInvalid, "beneficiary.name"},
+      {"RegisterBeneficiary.name.fifty_one_characters", beneficiary([=](auto& r) { r.mutable_beneficiary()->set_name(fifty_one_characters); }), kInvalid, "beneficiary.name"},
+      {"RegisterBeneficiary.name.hundred_ascii", beneficiary([](auto& r) { r.mutable_beneficiary()->set_name(std::string(100, 'a')); }), kInvalid, "beneficiary.name"},
+      {"RegisterBeneficiary.id_number.full_width", beneficiary([](auto& r) { r.mutable_beneficiary()->set_id_number("\uff13\uff16\uff10\uff14\uff12\uff16\uff11\uff19\uff19\uff11\uff10\uff11\uff10\uff11\uff10\uff10\uff17\uff11"); }), kInvalid, "beneficiary.id_number"},
+      {"RegisterHousehold.head_name.rtl_override", household([](auto& r) { r.set_head_name("\u202E王"); }), kInvalid, "head_name"},
+      {"RegisterCadre.name.blank", new_cadre([](auto& r) { r.set_name("\u3000 "); }), kInvalid, "name"},
+      {"ListBeneficiaries.page_size.negative", list([](auto& r) { r.mutable_page()->set_page_size(-1); }), kInvalid, "page.page_size"},
+      {"ListDuplicateCandidates.page_size.negative", candidates([](auto& r) { r.mutable_page()->set_page_size(-5); }), kInvalid, "page.page_size"},
   };
   for (const BadCase& c : cases) {
     grpc::Status s = c.call();
     EXPECT_EQ(s.error_code(), c.code) << c.name << ": " << s.error_message();
+    EXPECT_EQ(s.error_message().find("/tmp"), std::string::npos) << c.name << ": " << s.error_message();
     if (c.code == kInvalid) {
       auto fields = ViolatedFields(s);
       EXPECT_NE(std::find(fields.begin(), fields.end(), c.field), fields.end())

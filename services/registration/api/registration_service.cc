@@ -14,6 +14,7 @@
 #include "common/validate/field_violations.h"
 #include "common/validate/mobile.h"
 #include "common/validate/region_code.h"
+#include "common/validate/text.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "services/registration/domain/registry_rules.h"
 
@@ -24,8 +25,6 @@ using validate::FieldViolations;
 
 namespace {
 
-constexpr int kDefaultPageSize = 50;
-constexpr int kMaxPageSize = 500;
 constexpr size_t kImportChunkRows = 2000;
 // An import holds every stripe while it checks a chunk and while the chunk before is committed; it lets go (once
 // that chunk has landed) after this many chunks, so other calls wait at most about a second behind a long import.
@@ -43,6 +42,16 @@ absl::StatusOr<absl::CivilDay> DateOrToday(const common::v1::CivilDate& date, bo
   return *d;
 }
 
+// A date the request must carry, not in the future.
+void RequiredPastDate(const common::v1::CivilDate& date, bool has, absl::CivilDay today, const std::string& field,
+                      FieldViolations& v) {
+  if (!has) {
+    v.Add(field, "is required");
+    return;
+  }
+  DateOrToday(date, true, today, field, v).IgnoreError();
+}
+
 absl::Status CheckExpectedVersion(int64_t expected, int64_t actual, const char* what) {
   if (expected <= 0) {
     FieldViolations v;
@@ -56,18 +65,7 @@ absl::Status CheckExpectedVersion(int64_t expected, int64_t actual, const char* 
   return absl::OkStatus();
 }
 
-// Page tokens are the hex of the last index key returned.
-absl::StatusOr<std::string> DecodePageToken(const std::string& token) {
-  if (token.empty()) return std::string();
-  std::string out = absl::HexStringToBytes(token);
-  if (absl::BytesToHexString(out) != token) return absl::InvalidArgumentError("is not a token this service issued");
-  return out;
-}
-
-int PageSize(const common::v1::PageRequest& page) {
-  if (page.page_size() <= 0) return kDefaultPageSize;
-  return std::min(page.page_size(), kMaxPageSize);
-}
+constexpr rpc::PageLimits kPageLimits{50, 500};
 
 // The region a read covers: the requested prefix, or the caller's whole scope when none is given.
 absl::StatusOr<std::string> ReadScope(const rpc::Principal& who, const regions::RegionTable& table,
@@ -139,7 +137,7 @@ std::vector<std::string> NoKeys() { return {}; }
 std::vector<std::string> RegistrationKeys(const v1::BeneficiaryInput& in) {
   std::string id_number = in.id_number();
   if (!id_number.empty() && id_number.back() == 'x') id_number.back() = 'X';
-  return {absl::StrCat("idn:", id_number), absl::StrCat("name:", in.name())};
+  return {absl::StrCat("idn:", id_number), absl::StrCat("name:", validate::TrimSpaces(in.name()))};
 }
 
 }  // namespace
@@ -212,7 +210,7 @@ grpc::ServerUnaryReactor* RegistrationService::RegisterHousehold(grpc::CallbackS
     if (req->attribute() == v1::HOUSEHOLD_ATTRIBUTE_UNSPECIFIED || !v1::HouseholdAttribute_IsValid(req->attribute())) {
       v.Add("attribute", "must be GENERAL (一般贫困户), LOW_INCOME (低保贫困户) or DESTITUTE (特困供养)");
     }
-    domain::CheckPersonName(req->head_name(), "head_name", v);
+    std::string head_name = domain::CheckPersonName(req->head_name(), "head_name", v);
     absl::CivilDay today = Today();
     auto on = DateOrToday(req->registered_on(), req->has_registered_on(), today, "registered_on", v);
     RETURN_IF_ERROR(v.ToStatus());
@@ -221,7 +219,7 @@ grpc::ServerUnaryReactor* RegistrationService::RegisterHousehold(grpc::CallbackS
     h.set_id(d_.ids->Next());
     h.set_region_code(req->region_code());
     h.set_attribute(req->attribute());
-    h.set_head_name(req->head_name());
+    h.set_head_name(head_name);
     *h.mutable_registered_on() = ToProto(*on);
     h.set_version(1);
     d_.registry->PutHousehold(&tx.batch, h);
@@ -240,24 +238,24 @@ grpc::ServerUnaryReactor* RegistrationService::UpdateHousehold(grpc::CallbackSer
                                                                const v1::UpdateHouseholdRequest* req,
                                                                v1::UpdateHouseholdResponse* resp) {
   return Mutate(ctx, "UpdateHousehold", req->request_id(), *req, resp, Scope::kExclusive, NoKeys, [&](const rpc::Principal& who, Tx& tx) {
+    if (req->household_id().empty()) return validate::FieldError(absl::StatusCode::kInvalidArgument, "household_id", "is required");
+    ASSIGN_OR_RETURN(auto current, d_.registry->GetHousehold(req->household_id()));
+    if (!current) return absl::NotFoundError(absl::StrCat("no household ", req->household_id()));
+    RETURN_IF_ERROR(rpc::Authorize(who, Role::kOperator, current->region_code()));
     FieldViolations v;
-    if (req->household_id().empty()) v.Add("household_id", "is required");
     v.Check("region_code", validate::CheckRegionCode(*d_.regions, req->region_code()));
     if (req->attribute() == v1::HOUSEHOLD_ATTRIBUTE_UNSPECIFIED || !v1::HouseholdAttribute_IsValid(req->attribute())) {
       v.Add("attribute", "must be GENERAL (一般贫困户), LOW_INCOME (低保贫困户) or DESTITUTE (特困供养)");
     }
-    domain::CheckPersonName(req->head_name(), "head_name", v);
+    std::string head_name = domain::CheckPersonName(req->head_name(), "head_name", v);
     RETURN_IF_ERROR(v.ToStatus());
-    ASSIGN_OR_RETURN(auto current, d_.registry->GetHousehold(req->household_id()));
-    if (!current) return absl::NotFoundError(absl::StrCat("no household ", req->household_id()));
-    RETURN_IF_ERROR(rpc::Authorize(who, Role::kOperator, current->region_code()));
     RETURN_IF_ERROR(rpc::Authorize(who, Role::kOperator, req->region_code()));
     RETURN_IF_ERROR(CheckExpectedVersion(req->expected_version(), current->version(), "the household"));
 
     v1::Household h = *current;
     h.set_region_code(req->region_code());
     h.set_attribute(req->attribute());
-    h.set_head_name(req->head_name());
+    h.set_head_name(head_name);
     h.set_version(current->version() + 1);
     d_.registry->PutHousehold(&tx.batch, h);
     v1::HouseholdUpdated e;
@@ -310,15 +308,17 @@ absl::Status RegistrationService::RegisterInto(const rpc::Principal& who, const 
   FieldViolations v;
   domain::DerivedFacts facts = domain::CheckRegistration(in, household, Today(), prefix, v);
   RETURN_IF_ERROR(v.ToStatus());
-  RETURN_IF_ERROR(rpc::Authorize(who, Role::kOperator, household->region_code()));
+  RETURN_IF_ERROR(
+      validate::WithField(rpc::Authorize(who, Role::kOperator, household->region_code()), prefix + "household_id"));
 
   ASSIGN_OR_RETURN(auto existing, d_.registry->BeneficiaryIdForNumber(facts.id_number));
   if (existing) {
-    return absl::AlreadyExistsError(
-        absl::StrCat(prefix, "id_number: already registered as beneficiary ", *existing));
+    return validate::FieldError(absl::StatusCode::kAlreadyExists, prefix + "id_number",
+                                absl::StrCat("already registered as beneficiary ", *existing));
   }
   if (pending && (pending->HasIdNumber(facts.id_number) || !pending->id_numbers.insert(facts.id_number).second)) {
-    return absl::AlreadyExistsError(absl::StrCat(prefix, "id_number: appears in an earlier row of this import"));
+    return validate::FieldError(absl::StatusCode::kAlreadyExists, prefix + "id_number",
+                                "appears in an earlier row of this import");
   }
 
   v1::Beneficiary b = domain::BuildBeneficiary(d_.ids->Next(), in, facts, *household);
@@ -421,21 +421,28 @@ grpc::Status RegistrationService::ListBeneficiaries(grpc::ServerContext* ctx, co
   FieldViolations v;
   if (!v1::Category_IsValid(req->category())) v.Add("category", "unknown category");
   if (!v1::MonitoringStatus_IsValid(req->monitoring_status())) v.Add("monitoring_status", "unknown status");
-  auto after = DecodePageToken(req->page().page_token());
-  if (!after.ok()) v.Add("page.page_token", "is not a token this service issued");
+  int page_size = rpc::PageSize(req->page().page_size(), kPageLimits, "page.page_size", v);
+  rpc::PageQuery query{"ListBeneficiaries",
+                       who->region_scope,
+                       *scope,
+                       {absl::StrCat("category=", req->category()),
+                        absl::StrCat("monitoring_status=", req->monitoring_status())}};
+  auto after = d_.pages->Resume(query, req->page().page_token(), "page.page_token");
+  if (!after.ok()) v.Merge(after.status());
   if (!v.empty()) return rpc::ToGrpcStatus(v.ToStatus());
   std::string next;
   auto page = d_.registry->ListByRegion(
-      *scope, *after, PageSize(req->page()),
+      *scope, *after, page_size,
       [&](const v1::Beneficiary& b) {
-        return (req->category() == v1::CATEGORY_UNSPECIFIED || b.category() == req->category()) &&
+        return who->Covers(b.region_code()) &&
+               (req->category() == v1::CATEGORY_UNSPECIFIED || b.category() == req->category()) &&
                (req->monitoring_status() == v1::MONITORING_STATUS_UNSPECIFIED ||
                 b.monitoring_status() == req->monitoring_status());
       },
       &next);
   if (!page.ok()) return rpc::ToGrpcStatus(page.status());
   for (auto& b : *page) *resp->add_beneficiaries() = who->SeesIdentifiers() ? std::move(b) : domain::Masked(b);
-  if (!next.empty()) resp->set_next_page_token(absl::BytesToHexString(next));
+  if (!next.empty()) resp->set_next_page_token(d_.pages->Issue(query, next));
   return grpc::Status::OK;
 }
 
@@ -444,20 +451,15 @@ grpc::ServerUnaryReactor* RegistrationService::ChangeMonitoringStatus(grpc::Call
                                                                       v1::ChangeMonitoringStatusResponse* resp) {
   return Mutate(ctx, "ChangeMonitoringStatus", req->request_id(), *req, resp, Scope::kKeys,
                 [&] { return std::vector<std::string>{BeneficiaryKey(req->beneficiary_id())}; }, [&](const rpc::Principal& who, Tx& tx) {
+    ASSIGN_OR_RETURN(v1::Beneficiary current, LoadBeneficiary(req->beneficiary_id(), "beneficiary_id"));
+    RETURN_IF_ERROR(rpc::Authorize(who, Role::kOperator, current.region_code()));
     FieldViolations v;
-    if (req->beneficiary_id().empty()) v.Add("beneficiary_id", "is required");
     if (req->status() == v1::MONITORING_STATUS_UNSPECIFIED || !v1::MonitoringStatus_IsValid(req->status())) {
       v.Add("status", "is required");
     }
     if (req->reason().empty()) v.Add("reason", "is required (why the status changes)");
-    if (!req->has_effective_on()) {
-      v.Add("effective_on", "is required");
-    } else {
-      DateOrToday(req->effective_on(), true, Today(), "effective_on", v).IgnoreError();
-    }
+    RequiredPastDate(req->effective_on(), req->has_effective_on(), Today(), "effective_on", v);
     RETURN_IF_ERROR(v.ToStatus());
-    ASSIGN_OR_RETURN(v1::Beneficiary current, LoadBeneficiary(req->beneficiary_id(), "beneficiary_id"));
-    RETURN_IF_ERROR(rpc::Authorize(who, Role::kOperator, current.region_code()));
     RETURN_IF_ERROR(CheckExpectedVersion(req->expected_version(), current.version(), "the beneficiary"));
     RETURN_IF_ERROR(domain::CheckMonitoringTransition(current.monitoring_status(), req->status()));
     v1::Beneficiary b = current;
@@ -484,7 +486,7 @@ grpc::ServerUnaryReactor* RegistrationService::RegisterCadre(grpc::CallbackServe
                                                              v1::RegisterCadreResponse* resp) {
   return Mutate(ctx, "RegisterCadre", req->request_id(), *req, resp, Scope::kKeys, NoKeys, [&](const rpc::Principal& who, Tx& tx) {
     FieldViolations v;
-    domain::CheckPersonName(req->name(), "name", v);
+    std::string name = domain::CheckPersonName(req->name(), "name", v);
     std::string mobile;
     if (!req->mobile().empty()) {
       auto m = validate::ParseMobile(req->mobile());
@@ -499,7 +501,7 @@ grpc::ServerUnaryReactor* RegistrationService::RegisterCadre(grpc::CallbackServe
     RETURN_IF_ERROR(rpc::Authorize(who, Role::kOperator, req->region_code()));
     v1::Cadre c;
     c.set_id(d_.ids->Next());
-    c.set_name(req->name());
+    c.set_name(name);
     c.set_mobile(mobile);
     c.set_region_code(req->region_code());
     c.set_version(1);
@@ -527,15 +529,14 @@ grpc::ServerUnaryReactor* RegistrationService::PairCadre(grpc::CallbackServerCon
                                                          v1::PairCadreResponse* resp) {
   return Mutate(ctx, "PairCadre", req->request_id(), *req, resp, Scope::kKeys,
                 [&] { return std::vector<std::string>{BeneficiaryKey(req->beneficiary_id())}; }, [&](const rpc::Principal& who, Tx& tx) {
+    ASSIGN_OR_RETURN(v1::Beneficiary b, LoadBeneficiary(req->beneficiary_id(), "beneficiary_id"));
+    RETURN_IF_ERROR(rpc::Authorize(who, Role::kOperator, b.region_code()));
     FieldViolations v;
     if (req->cadre_id().empty()) v.Add("cadre_id", "is required");
-    if (req->beneficiary_id().empty()) v.Add("beneficiary_id", "is required");
     auto on = DateOrToday(req->paired_on(), req->has_paired_on(), Today(), "paired_on", v);
     RETURN_IF_ERROR(v.ToStatus());
     ASSIGN_OR_RETURN(auto cadre, d_.registry->GetCadre(req->cadre_id()));
     if (!cadre) return absl::NotFoundError(absl::StrCat("no cadre ", req->cadre_id()));
-    ASSIGN_OR_RETURN(v1::Beneficiary b, LoadBeneficiary(req->beneficiary_id(), "beneficiary_id"));
-    RETURN_IF_ERROR(rpc::Authorize(who, Role::kOperator, b.region_code()));
     if (b.region_code().rfind(cadre->region_code(), 0) != 0) {
       return absl::FailedPreconditionError(absl::StrCat("cadre ", cadre->name(), " serves region ",
                                                         cadre->region_code(), "; the beneficiary lives in ",
@@ -565,13 +566,12 @@ grpc::ServerUnaryReactor* RegistrationService::UnpairCadre(grpc::CallbackServerC
                                                            v1::UnpairCadreResponse* resp) {
   return Mutate(ctx, "UnpairCadre", req->request_id(), *req, resp, Scope::kKeys,
                 [&] { return std::vector<std::string>{BeneficiaryKey(req->beneficiary_id())}; }, [&](const rpc::Principal& who, Tx& tx) {
-    FieldViolations v;
-    if (req->cadre_id().empty()) v.Add("cadre_id", "is required");
-    if (req->beneficiary_id().empty()) v.Add("beneficiary_id", "is required");
-    if (req->reason().empty()) v.Add("reason", "is required");
-    RETURN_IF_ERROR(v.ToStatus());
     ASSIGN_OR_RETURN(v1::Beneficiary b, LoadBeneficiary(req->beneficiary_id(), "beneficiary_id"));
     RETURN_IF_ERROR(rpc::Authorize(who, Role::kOperator, b.region_code()));
+    FieldViolations v;
+    if (req->cadre_id().empty()) v.Add("cadre_id", "is required");
+    if (req->reason().empty()) v.Add("reason", "is required");
+    RETURN_IF_ERROR(v.ToStatus());
     ASSIGN_OR_RETURN(store::PairingState pairing, d_.registry->GetPairing(b.id(), req->cadre_id()));
     if (!pairing.active) return absl::FailedPreconditionError("this cadre is not paired with this beneficiary");
     pairing.active = false;
@@ -599,18 +599,14 @@ grpc::ServerUnaryReactor* RegistrationService::RecordVisit(grpc::CallbackServerC
                                                            v1::RecordVisitResponse* resp) {
   return Mutate(ctx, "RecordVisit", req->request_id(), *req, resp, Scope::kKeys,
                 [&] { return std::vector<std::string>{BeneficiaryKey(req->beneficiary_id())}; }, [&](const rpc::Principal& who, Tx& tx) {
-    FieldViolations v;
-    if (req->cadre_id().empty()) v.Add("cadre_id", "is required");
-    if (req->beneficiary_id().empty()) v.Add("beneficiary_id", "is required");
-    if (!req->has_visited_on()) {
-      v.Add("visited_on", "is required");
-    } else {
-      DateOrToday(req->visited_on(), true, Today(), "visited_on", v).IgnoreError();
-    }
-    if (req->notes().size() > 6000) v.Add("notes", "must be at most 2000 characters");
-    RETURN_IF_ERROR(v.ToStatus());
     ASSIGN_OR_RETURN(v1::Beneficiary b, LoadBeneficiary(req->beneficiary_id(), "beneficiary_id"));
     RETURN_IF_ERROR(rpc::Authorize(who, Role::kOperator, b.region_code()));
+    FieldViolations v;
+    if (req->cadre_id().empty()) v.Add("cadre_id", "is required");
+    RequiredPastDate(req->visited_on(), req->has_visited_on(), Today(), "visited_on", v);
+    auto notes = validate::CleanText(req->notes(), {.max_characters = 2000, .required = false, .multi_line = true});
+    v.Check("notes", notes.status());
+    RETURN_IF_ERROR(v.ToStatus());
     ASSIGN_OR_RETURN(store::PairingState pairing, d_.registry->GetPairing(b.id(), req->cadre_id()));
     if (!pairing.active) {
       return absl::FailedPreconditionError("only a cadre paired with the beneficiary records visits to her");
@@ -620,7 +616,7 @@ grpc::ServerUnaryReactor* RegistrationService::RecordVisit(grpc::CallbackServerC
     visit.set_cadre_id(req->cadre_id());
     visit.set_beneficiary_id(b.id());
     *visit.mutable_visited_on() = req->visited_on();
-    visit.set_notes(req->notes());
+    visit.set_notes(*notes);
     d_.registry->PutVisit(&tx.batch, visit);
     v1::VisitRecorded e;
     e.set_visit_id(visit.id());
@@ -645,19 +641,22 @@ grpc::Status RegistrationService::ListDuplicateCandidates(grpc::ServerContext* c
   if (!scope.ok()) return rpc::ToGrpcStatus(scope.status());
   FieldViolations v;
   if (!v1::DuplicateState_IsValid(req->state())) v.Add("state", "unknown state");
-  auto after = DecodePageToken(req->page().page_token());
-  if (!after.ok()) v.Add("page.page_token", "is not a token this service issued");
+  int page_size = rpc::PageSize(req->page().page_size(), kPageLimits, "page.page_size", v);
+  rpc::PageQuery query{"ListDuplicateCandidates", who->region_scope, *scope, {absl::StrCat("state=", req->state())}};
+  auto after = d_.pages->Resume(query, req->page().page_token(), "page.page_token");
+  if (!after.ok()) v.Merge(after.status());
   if (!v.empty()) return rpc::ToGrpcStatus(v.ToStatus());
   std::string next;
   auto page = d_.registry->ListCandidates(
-      *scope, *after, PageSize(req->page()),
+      *scope, *after, page_size,
       [&](const v1::DuplicateCandidate& c) {
-        return req->state() == v1::DUPLICATE_STATE_UNSPECIFIED || c.state() == req->state();
+        return who->Covers(c.region_code()) &&
+               (req->state() == v1::DUPLICATE_STATE_UNSPECIFIED || c.state() == req->state());
       },
       &next);
   if (!page.ok()) return rpc::ToGrpcStatus(page.status());
   for (auto& c : *page) *resp->add_candidates() = std::move(c);
-  if (!next.empty()) resp->set_next_page_token(absl::BytesToHexString(next));
+  if (!next.empty()) resp->set_next_page_token(d_.pages->Issue(query, next));
   return grpc::Status::OK;
 }
 
@@ -666,15 +665,16 @@ grpc::ServerUnaryReactor* RegistrationService::ResolveDuplicateCandidate(grpc::C
                                                                          v1::ResolveDuplicateCandidateResponse* resp) {
   return Mutate(ctx, "ResolveDuplicateCandidate", req->request_id(), *req, resp, Scope::kExclusive, NoKeys, [&](const rpc::Principal& who,
                                                                                       Tx& tx) {
-    FieldViolations v;
-    if (req->candidate_id().empty()) v.Add("candidate_id", "is required");
-    if (req->resolution() != v1::DUPLICATE_STATE_CONFIRMED && req->resolution() != v1::DUPLICATE_STATE_DISMISSED) {
-      v.Add("resolution", "must be CONFIRMED (merge the two) or DISMISSED (two different people)");
+    if (req->candidate_id().empty()) {
+      return validate::FieldError(absl::StatusCode::kInvalidArgument, "candidate_id", "is required");
     }
-    RETURN_IF_ERROR(v.ToStatus());
     ASSIGN_OR_RETURN(auto candidate, d_.registry->GetCandidate(req->candidate_id()));
     if (!candidate) return absl::NotFoundError(absl::StrCat("no duplicate candidate ", req->candidate_id()));
     RETURN_IF_ERROR(rpc::Authorize(who, Role::kOperator, candidate->region_code()));
+    if (req->resolution() != v1::DUPLICATE_STATE_CONFIRMED && req->resolution() != v1::DUPLICATE_STATE_DISMISSED) {
+      return validate::FieldError(absl::StatusCode::kInvalidArgument, "resolution",
+                                  "must be CONFIRMED (merge the two) or DISMISSED (two different people)");
+    }
     if (candidate->state() != v1::DUPLICATE_STATE_OPEN) {
       return absl::FailedPreconditionError(
           absl::StrCat("the candidate is already ", v1::DuplicateState_Name(candidate->state())));
@@ -754,20 +754,12 @@ grpc::Status RegistrationService::ImportBeneficiaries(grpc::ServerContext* ctx,
     r->set_reason(std::string(reason));
     rejected_rows.Increment();
   };
-  // A failed status becomes one rejection per field violation, or one for the whole row.
+  // A failed status becomes one rejection per field violation it names; every refusal of a row names its field
+  // (one that names none is a failure of the service, not of the row, and ends the import).
   auto reject_status = [&](int64_t row, const absl::Status& s) {
     google::rpc::BadRequest br = validate::BadRequestOf(s);
-    if (br.field_violations_size() == 0) {
-      std::string message = rpc::ToGrpcStatus(s).error_message();
-      size_t colon = message.find(": ");
-      if (colon != std::string::npos && message.compare(0, 12, "beneficiary.") == 0) {
-        reject(row, message.substr(0, colon), message.substr(colon + 2));
-      } else {
-        reject(row, "", message);
-      }
-      return;
-    }
     for (const auto& fv : br.field_violations()) reject(row, fv.field(), fv.description());
+    return br.field_violations_size() > 0 ? absl::OkStatus() : s;
   };
 
   // Chunks are pipelined: one is checked and built while the one before is committed. That one is not in the
@@ -811,14 +803,14 @@ grpc::Status RegistrationService::ImportBeneficiaries(grpc::ServerContext* ctx,
           resp->set_repeated_rows(resp->repeated_rows() + 1);
           repeated_rows.Increment();
         } else {
-          reject_status(row_number, rpc::RequestIdReused(row.request_id()));
+          RETURN_IF_ERROR(reject_status(row_number, rpc::RequestIdReused(row.request_id())));
         }
         continue;
       }
       v1::RegisterBeneficiaryResponse answer;
       auto earlier = d_.requests->Find("RegisterBeneficiary", row.request_id(), as_request, &answer);
       if (!earlier.ok()) {
-        reject_status(row_number, earlier.status());
+        RETURN_IF_ERROR(reject_status(row_number, earlier.status()));
         continue;
       }
       if (*earlier) {
@@ -830,7 +822,7 @@ grpc::Status RegistrationService::ImportBeneficiaries(grpc::ServerContext* ctx,
       absl::Status s = RegisterInto(*who, row.beneficiary(), "beneficiary.", row.request_id(), tx, &pending, &answer);
       if (!s.ok()) {
         JG_DCHECK(tx.events.size() == events_before);
-        reject_status(row_number, s);
+        RETURN_IF_ERROR(reject_status(row_number, s));
         continue;
       }
       d_.requests->Record(&tx.batch, "RegisterBeneficiary", row.request_id(), as_request, answer);

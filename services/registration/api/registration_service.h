@@ -16,6 +16,7 @@
 #include "common/outbox/event_factory.h"
 #include "common/regions/region_table.h"
 #include "common/rpc/auth.h"
+#include "common/rpc/paging.h"
 #include "common/rpc/request_log.h"
 #include "jinguo/registration/v1/registration.grpc.pb.h"
 #include "prometheus/counter.h"
@@ -31,6 +32,7 @@ struct Dependencies {
   outbox::CommitQueue* commits;
   rpc::RequestLog* requests;
   const rpc::Authenticator* auth;
+  const rpc::PageTokens* pages;
   const regions::RegionTable* regions;
   const Clock* clock;
   UuidV7Generator* ids;

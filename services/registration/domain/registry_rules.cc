@@ -9,16 +9,13 @@
 #include "common/base/mask.h"
 #include "common/validate/id_number.h"
 #include "common/validate/mobile.h"
+#include "common/validate/text.h"
 
 namespace jinguo::registration::domain {
-void CheckPersonName(const std::string& name, const std::string& field, validate::FieldViolations& v) {
-  if (name.empty()) {
-    v.Add(field, "is required");
-  } else if (name.size() > 150) {
-    v.Add(field, "must be at most 50 characters");
-  } else if (std::any_of(name.begin(), name.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; })) {
-    v.Add(field, "must not contain control characters");
-  }
+std::string CheckPersonName(absl::string_view name, const std::string& field, validate::FieldViolations& v) {
+  auto clean = validate::CleanText(name, {kMaxNameCharacters});
+  if (!v.Check(field, clean.status())) return "";
+  return *std::move(clean);
 }
 
 namespace {
@@ -44,7 +41,7 @@ void CheckCauses(const v1::BeneficiaryInput& in, const std::string& field, valid
 // Checks the fields common to registration and update, given her ID-derived facts.
 void CheckCommon(const v1::BeneficiaryInput& in, const v1::Household* household, DerivedFacts& facts,
                  const std::string& prefix, validate::FieldViolations& v) {
-  CheckPersonName(in.name(), prefix + "name", v);
+  facts.name = CheckPersonName(in.name(), prefix + "name", v);
   if (in.household_id().empty()) {
     v.Add(prefix + "household_id", "is required (register the household first)");
   } else if (household == nullptr) {
@@ -168,7 +165,7 @@ v1::Beneficiary BuildBeneficiary(const std::string& id, const v1::BeneficiaryInp
   v1::Beneficiary b;
   b.set_id(id);
   b.set_id_number(facts.id_number);
-  b.set_name(in.name());
+  b.set_name(facts.name);
   b.set_sex(facts.sex);
   *b.mutable_birth_date() = ToProto(facts.birth_date);
   b.set_category(facts.category);

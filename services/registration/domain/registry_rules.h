@@ -27,6 +27,7 @@ struct DerivedFacts {
   absl::CivilDay birth_date;
   absl::CivilDay registered_on;
   v1::Category category = v1::CATEGORY_UNSPECIFIED;
+  std::string name;    // trimmed
   std::string mobile;  // normalized 11 digits, or ""
   v1::MonitoringStatus monitoring_status = v1::MONITORING_STATUS_UNSPECIFIED;
 };
@@ -41,9 +42,12 @@ DerivedFacts CheckUpdate(const v1::BeneficiaryInput& in, const v1::Beneficiary& 
                          const v1::Household* household, absl::CivilDay today, const std::string& prefix,
                          validate::FieldViolations& violations);
 
-// A person's name (a beneficiary, a household head, a cadre): required, at most 50 characters, no control
-// characters. Adds a violation under `field` otherwise.
-void CheckPersonName(const std::string& name, const std::string& field, validate::FieldViolations& violations);
+// A person's name (a beneficiary, a household head, a cadre), trimmed: required and not blank, at most 50
+// characters (code points), no control, format or bidirectional characters (validate::CleanText). Adds a
+// violation under `field` otherwise (and returns "").
+std::string CheckPersonName(absl::string_view name, const std::string& field, validate::FieldViolations& violations);
+
+inline constexpr size_t kMaxNameCharacters = 50;
 
 // The beneficiary record for validated input.
 v1::Beneficiary BuildBeneficiary(const std::string& id, const v1::BeneficiaryInput& in, const DerivedFacts& facts,

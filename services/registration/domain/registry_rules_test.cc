@@ -97,6 +97,40 @@ TEST(Registration, EveryBadFieldIsNamedAtOnce) {
                                                  "beneficiary.school_stage"}));
 }
 
+TEST(Registration, NamesAreTrimmedCountedInCharactersAndFreeOfHiddenCharacters) {
+  auto check = [](const std::string& name) {
+    v1::BeneficiaryInput in = Woman();
+    in.set_name(name);
+    validate::FieldViolations v;
+    DerivedFacts facts = CheckRegistration(in, nullptr, kToday, "beneficiary.", v);
+    std::string reason;
+    for (const auto& f : v.violations().field_violations()) {
+      if (f.field() == "beneficiary.name") reason = f.description();
+    }
+    return std::make_pair(facts.name, reason);
+  };
+  EXPECT_EQ(check(" 王丽 ").first, "王丽");
+  EXPECT_EQ(check("\u3000王丽\t").first, "王丽");
+  EXPECT_EQ(check("阿依古丽·买买提").second, "");
+  EXPECT_EQ(check("阿依古丽·买买提").first, "阿依古丽·买买提");
+  EXPECT_EQ(check("Mary Ann").first, "Mary Ann");
+  std::string fifty, fifty_one;
+  for (int i = 0; i < 50; ++i) fifty += "丽";
+  fifty_one = fifty + "丽";
+  EXPECT_EQ(check(fifty).second, "");
+  EXPECT_EQ(check(fifty_one).second, "must be at most 50 characters, got 51");
+  EXPECT_EQ(check(std::string(100, 'a')).second, "must be at most 50 characters, got 100");
+  EXPECT_EQ(check("   ").second, "must not be blank (it holds only spaces)");
+  EXPECT_EQ(check("").second, "is required");
+  for (const char* hidden : {"\u202E", "\u200D", "\x7F", "\u0085", "\u2066", "\uFEFF", "\x01", "\u2028"}) {
+    std::string reason = check(std::string("王") + hidden + "丽").second;
+    EXPECT_NE(reason.find("must not contain U+"), std::string::npos) << reason;
+  }
+  EXPECT_NE(check("王\u202E丽").second.find("U+202E"), std::string::npos);
+  EXPECT_NE(check("王\u0085丽").second.find("U+0085"), std::string::npos);
+  EXPECT_EQ(check("\xe7\x8e").second, "is not valid UTF-8");
+}
+
 TEST(Registration, PovertyCausesAreRequiredAndDistinct) {
   v1::Household h = TheHousehold();
   v1::BeneficiaryInput none = Woman();

@@ -193,13 +193,7 @@ absl::StatusOr<std::vector<Message>> ListIndex(const jinguo::store::Store& db, r
                                                std::string* next) {
   std::vector<Message> out;
   next->clear();
-  auto it = db.Scan(index, prefix);
-  if (after.empty()) {
-    it->Seek(prefix);
-  } else {
-    it->Seek(after);
-    if (it->Valid() && it->key().ToString() == after) it->Next();
-  }
+  auto it = db.ScanAfter(index, prefix, after);
   for (; it->Valid(); it->Next()) {
     std::string key = it->key().ToString();
     KeyReader reader(key);
