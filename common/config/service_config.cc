@@ -57,6 +57,10 @@ void ServiceFlags::Register(CLI::App& app) {
                  "64 hex characters that seal page tokens (replicas behind one address share it); without it a key "
                  "is drawn at start and page tokens end with the process")
       ->envname("JINGUO_PAGE_TOKEN_KEY_FILE");
+  app.add_option("--drain-ms", drain_ms_,
+                 "on SIGTERM, how long health says NOT_SERVING and new calls are answered UNAVAILABLE before the "
+                 "server stops accepting them (calls in flight always finish)")
+      ->envname("JINGUO_DRAIN_MS")->capture_default_str();
 }
 
 namespace {
@@ -114,6 +118,8 @@ absl::StatusOr<ServiceConfig> ServiceFlags::Build() const {
     v.Add("--page-token-key-file", absl::StrCat(page_token_key_file_, " does not exist"));
   }
   c.page_token_key_file = page_token_key_file_;
+  if (drain_ms_ < 0 || drain_ms_ > 600000) v.Add("--drain-ms", "must be 0-600000");
+  c.drain = absl::Milliseconds(drain_ms_);
   if (!v.empty()) return v.ToStatus();
   return c;
 }

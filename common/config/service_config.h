@@ -17,6 +17,7 @@
 //   --log-level            JINGUO_LOG_LEVEL           info
 //   --max-message-mb       JINGUO_MAX_MESSAGE_MB      16
 //   --page-token-key-file  JINGUO_PAGE_TOKEN_KEY_FILE (a key drawn at start: page tokens end with the process)
+//   --drain-ms             JINGUO_DRAIN_MS            1000  (on SIGTERM: NOT_SERVING, new calls UNAVAILABLE, then stop)
 //
 // Relative paths are taken from the working directory; the region table's default, when data/regions is not
 // there, is looked up beside the binary (its build tree or an installed share/jinguo/), so a service starts from
@@ -29,6 +30,7 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 
 namespace jinguo::config {
 
@@ -48,6 +50,7 @@ struct ServiceConfig {
   std::string log_level;
   int max_message_bytes = 16 << 20;
   std::string page_token_key_file;  // "" = a key drawn at start
+  absl::Duration drain = absl::Seconds(1);
 };
 
 // The first of `relative` under the working directory, or under a directory above the running binary (up to four
@@ -77,6 +80,7 @@ class ServiceFlags {
   std::string log_level_ = "info";
   int max_message_mb_ = 16;
   std::string page_token_key_file_;
+  int drain_ms_ = 1000;
 };
 
 }  // namespace jinguo::config

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "absl/time/clock.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
@@ -140,9 +141,18 @@ void RpcServer::SetServing(bool serving) {
   if (server_ && server_->GetHealthCheckService()) server_->GetHealthCheckService()->SetServingStatus(serving);
 }
 
+absl::Status DrainGate::Admit() const {
+  if (!closed_.load(std::memory_order_acquire)) return absl::OkStatus();
+  return absl::UnavailableError("the server is shutting down; retry (another replica, or this one once restarted)");
+}
+
 void RpcServer::Shutdown(absl::Duration grace) {
   if (!server_) return;
   SetServing(false);
+  if (options_.gate != nullptr) {
+    options_.gate->Close();
+    absl::SleepFor(options_.drain);
+  }
   server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(grace));
   server_->Wait();
   server_.reset();

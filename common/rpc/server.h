@@ -5,6 +5,7 @@
 // Thread-safety: configure and Start from one thread; SetServing and Shutdown from any.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -15,6 +16,19 @@
 #include "prometheus/registry.h"
 
 namespace jinguo::rpc {
+
+// Closed when a service starts shutting down: calls that reach a handler after that are answered UNAVAILABLE
+// (clients retry them, elsewhere or after the restart) instead of being started, so that when gRPC stops accepting
+// calls none is left half done. Thread-safe.
+class DrainGate {
+ public:
+  void Close() { closed_.store(true, std::memory_order_release); }
+  // OK while open; UNAVAILABLE once closed.
+  absl::Status Admit() const;
+
+ private:
+  std::atomic<bool> closed_{false};
+};
 
 struct ServerOptions {
   std::string address = "127.0.0.1:0";
@@ -28,6 +42,11 @@ struct ServerOptions {
   // Idle threads waiting for calls: at least / at most. Threads above the maximum exit when their call ends.
   int min_pollers = 2;
   int max_pollers = 64;
+  // Handlers consult it (optional); Shutdown closes it first.
+  DrainGate* gate = nullptr;
+  // Between health going NOT_SERVING (and the gate closing) and gRPC refusing new calls: time for load balancers
+  // and clients to stop sending here, while the calls they still send are answered UNAVAILABLE.
+  absl::Duration drain = absl::Seconds(1);
 };
 
 class RpcServer {
@@ -41,7 +60,8 @@ class RpcServer {
   // Builds and starts listening; health is NOT_SERVING until SetServing(true). Returns the bound port.
   absl::StatusOr<int> Start();
   void SetServing(bool serving);
-  // Stops accepting calls and waits up to `grace` for those in flight, then cancels the rest.
+  // Says NOT_SERVING and closes the gate; after options.drain stops accepting calls and waits up to `grace` for
+  // those in flight (they finish normally), then cancels the rest.
   void Shutdown(absl::Duration grace);
 
  private:

@@ -16,6 +16,7 @@
 #include "rocksdb/cache.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/slice_transform.h"
+#include "rocksdb/sst_file_manager.h"
 #include "rocksdb/table.h"
 #include "spdlog/spdlog.h"
 
@@ -141,6 +142,9 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(StoreOptions options) {
   db_options.keep_log_file_num = 5;
   db_options.max_total_wal_size = 256 << 20;
   db_options.atomic_flush = options.unlogged_writes;
+  // RocksDB stops writes after a failed one; with an SstFileManager it recovers from a full disk by itself once
+  // space is back (it polls the free space), and RecoverLoop sees the store take writes again.
+  db_options.sst_file_manager.reset(rocksdb::NewSstFileManager(rocksdb::Env::Default()));
 
   rocksdb::ColumnFamilyOptions first_part_options = cf_options;
   first_part_options.prefix_extractor = std::make_shared<FirstPartTransform>();
@@ -280,6 +284,7 @@ absl::Status Store::WriteFailed(const rocksdb::Status& s) {
 
 void Store::RecoverLoop() {
   NameThisThread("store-recovery");
+  int failed_resumes = 0;
   absl::MutexLock lock(&recovery_mu_);
   while (true) {
     auto failed_or_stopping = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(recovery_mu_) {
@@ -291,8 +296,12 @@ void Store::RecoverLoop() {
     if (recovery_mu_.AwaitWithTimeout(absl::Condition(&stopping), recovery_interval_)) return;
     recovery_mu_.Unlock();
     rocksdb::Status resumed = db_->Resume();
+    if (!resumed.ok() && ++failed_resumes % 30 == 1) {
+      spdlog::warn("store {}: writes still refused: {}", path_, resumed.ToString());
+    }
     recovery_mu_.Lock();
     if (!resumed.ok() || stopping_) continue;
+    failed_resumes = 0;
     write_failure_ = absl::OkStatus();
     recovery_mu_.Unlock();
     spdlog::info("store {}: the disk takes writes again; writes resumed", path_);

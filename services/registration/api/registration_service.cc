@@ -152,6 +152,7 @@ grpc::ServerUnaryReactor* RegistrationService::Mutate(grpc::CallbackServerContex
     reactor->Finish(rpc::ToGrpcStatus(s));
     return reactor;
   };
+  if (absl::Status open = d_.gate->Admit(); !open.ok()) return finish(open);
   auto who = d_.auth->Authenticate(*ctx);
   if (!who.ok()) return finish(who.status());
   if (absl::Status s = rpc::Authorize(*who, Role::kOperator, who->region_scope); !s.ok()) return finish(s);
@@ -403,6 +404,7 @@ grpc::ServerUnaryReactor* RegistrationService::UpdateBeneficiary(grpc::CallbackS
 
 grpc::Status RegistrationService::GetBeneficiary(grpc::ServerContext* ctx, const v1::GetBeneficiaryRequest* req,
                                                  v1::GetBeneficiaryResponse* resp) {
+  if (absl::Status open = d_.gate->Admit(); !open.ok()) return rpc::ToGrpcStatus(open);
   auto who = d_.auth->Authenticate(*ctx);
   if (!who.ok()) return rpc::ToGrpcStatus(who.status());
   auto b = LoadBeneficiary(req->beneficiary_id(), "beneficiary_id");
@@ -414,6 +416,7 @@ grpc::Status RegistrationService::GetBeneficiary(grpc::ServerContext* ctx, const
 
 grpc::Status RegistrationService::ListBeneficiaries(grpc::ServerContext* ctx, const v1::ListBeneficiariesRequest* req,
                                                     v1::ListBeneficiariesResponse* resp) {
+  if (absl::Status open = d_.gate->Admit(); !open.ok()) return rpc::ToGrpcStatus(open);
   auto who = d_.auth->Authenticate(*ctx);
   if (!who.ok()) return rpc::ToGrpcStatus(who.status());
   auto scope = ReadScope(*who, *d_.regions, req->region_prefix());
@@ -635,6 +638,7 @@ grpc::ServerUnaryReactor* RegistrationService::RecordVisit(grpc::CallbackServerC
 grpc::Status RegistrationService::ListDuplicateCandidates(grpc::ServerContext* ctx,
                                                           const v1::ListDuplicateCandidatesRequest* req,
                                                           v1::ListDuplicateCandidatesResponse* resp) {
+  if (absl::Status open = d_.gate->Admit(); !open.ok()) return rpc::ToGrpcStatus(open);
   auto who = d_.auth->Authenticate(*ctx);
   if (!who.ok()) return rpc::ToGrpcStatus(who.status());
   auto scope = ReadScope(*who, *d_.regions, req->region_prefix());
@@ -738,6 +742,7 @@ grpc::ServerUnaryReactor* RegistrationService::ResolveDuplicateCandidate(grpc::C
 grpc::Status RegistrationService::ImportBeneficiaries(grpc::ServerContext* ctx,
                                                       grpc::ServerReader<v1::ImportBeneficiariesRequest>* reader,
                                                       v1::ImportBeneficiariesResponse* resp) {
+  if (absl::Status open = d_.gate->Admit(); !open.ok()) return rpc::ToGrpcStatus(open);
   auto who = d_.auth->Authenticate(*ctx);
   if (!who.ok()) return rpc::ToGrpcStatus(who.status());
   if (absl::Status s = rpc::Authorize(*who, Role::kOperator, who->region_scope); !s.ok()) {

@@ -18,6 +18,7 @@
 #include "common/rpc/auth.h"
 #include "common/rpc/paging.h"
 #include "common/rpc/request_log.h"
+#include "common/rpc/server.h"
 #include "jinguo/registration/v1/registration.grpc.pb.h"
 #include "prometheus/counter.h"
 #include "prometheus/registry.h"
@@ -33,6 +34,7 @@ struct Dependencies {
   rpc::RequestLog* requests;
   const rpc::Authenticator* auth;
   const rpc::PageTokens* pages;
+  const rpc::DrainGate* gate;
   const regions::RegionTable* regions;
   const Clock* clock;
   UuidV7Generator* ids;
