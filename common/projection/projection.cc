@@ -86,6 +86,7 @@ class Projection::Rebalancer final : public RdKafka::RebalanceCb {
     p_->Drain();
     if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
       for (RdKafka::TopicPartition* tp : partitions) tp->set_offset(p_->StartOffset(tp->topic(), tp->partition()));
+      p_->SetCatchUpTargets(partitions);
       consumer->assign(partitions);
       spdlog::info("projection {}: assigned {} partitions, resuming at stored offsets", p_->options_.name,
                    partitions.size());
@@ -154,12 +155,15 @@ absl::Status Projection::Start() {
   auto no_versions = store_->Empty(versions_);
   version_cache_complete_ = no_versions.ok() && *no_versions;
   rebalancer_ = std::make_unique<Rebalancer>(this);
-  auto conf = bus::MakeConf(kafka_, {{"group.id", options_.name},
-                                     {"enable.auto.commit", "false"},
-                                     {"enable.auto.offset.store", "false"},
-                                     {"auto.offset.reset", "earliest"},
-                                     {"fetch.wait.max.ms", "20"},
-                                     {"queued.min.messages", "200000"}});
+  std::map<std::string, std::string> settings = {{"group.id", options_.name},
+                                                 {"enable.auto.commit", "false"},
+                                                 {"enable.auto.offset.store", "false"},
+                                                 {"auto.offset.reset", "earliest"},
+                                                 {"fetch.wait.max.ms", "20"},
+                                                 {"queued.min.messages", "200000"}};
+  if (!options_.instance_id.empty()) settings["group.instance.id"] = options_.instance_id;
+  auto conf = bus::MakeConf(kafka_, settings);
+  last_flush_ = options_.clock->Now();
   if (!conf.ok()) return conf.status();
   std::string err;
   if ((*conf)->set("rebalance_cb", rebalancer_.get(), err) != RdKafka::Conf::CONF_OK) {
@@ -430,10 +434,75 @@ void Projection::Discard(const absl::Status& s) {
   handed_over_.notify_all();
 }
 
+absl::Status Projection::CaughtUp() const {
+  if (caught_up_.load(std::memory_order_acquire)) return absl::OkStatus();
+  absl::MutexLock lock(&catch_up_mu_);
+  if (!catch_up_set_) return absl::UnavailableError("catching up: waiting for the event topics' partitions");
+  int64_t left = 0;
+  for (const auto& [tp, end] : catch_up_left_) {
+    auto at = catch_up_at_.find(tp);
+    left += end - (at == catch_up_at_.end() ? 0 : at->second);
+  }
+  return absl::UnavailableError(absl::StrCat("catching up after a start: ", left,
+                                             " events still to apply before the figures are current; retry shortly"));
+}
+
+void Projection::SetCatchUpTargets(const std::vector<RdKafka::TopicPartition*>& partitions) {
+  bool now_caught_up = false;
+  {
+    absl::MutexLock lock(&catch_up_mu_);
+    if (catch_up_set_) return;  // only the first assignment after a start
+    catch_up_set_ = true;
+    for (const RdKafka::TopicPartition* tp : partitions) {
+      int64_t low = 0, high = 0;
+      if (consumer_->query_watermark_offsets(tp->topic(), tp->partition(), &low, &high, 5000) !=
+          RdKafka::ERR_NO_ERROR) {
+        high = 0;  // unknown: readiness then does not wait for this partition
+      }
+      int64_t start = tp->offset() >= 0 ? tp->offset() : low;
+      if (high > start) {
+        catch_up_left_[{tp->topic(), tp->partition()}] = high;
+        catch_up_at_[{tp->topic(), tp->partition()}] = start;
+      }
+    }
+    now_caught_up = catch_up_left_.empty();
+  }
+  if (now_caught_up && !caught_up_.exchange(true)) {
+    spdlog::info("projection {}: nothing to catch up; current", options_.name);
+    if (on_caught_up_) on_caught_up_();
+  }
+}
+
+void Projection::Reached(const std::vector<std::pair<std::string, std::pair<int32_t, int64_t>>>& written) {
+  if (caught_up_.load(std::memory_order_acquire)) return;
+  bool now_caught_up = false;
+  {
+    absl::MutexLock lock(&catch_up_mu_);
+    for (const auto& [topic, po] : written) {
+      std::pair<std::string, int32_t> key{topic, po.first};
+      auto it = catch_up_left_.find(key);
+      if (it == catch_up_left_.end()) continue;
+      catch_up_at_[key] = po.second;
+      if (po.second >= it->second) catch_up_left_.erase(it);
+    }
+    now_caught_up = catch_up_set_ && catch_up_left_.empty();
+  }
+  if (now_caught_up && !caught_up_.exchange(true)) {
+    spdlog::info("projection {}: caught up with the topics' ends as of its start; current", options_.name);
+    if (on_caught_up_) on_caught_up_();
+  }
+}
+
 bool Projection::FinishInFlight() {
   absl::Status s = writer_->Wait();
   const int64_t applied = in_flight_->applied, skipped = in_flight_->skipped;
   const int dead = in_flight_->dead;
+  std::vector<std::pair<std::string, std::pair<int32_t, int64_t>>> written;
+  if (s.ok() && !caught_up_.load(std::memory_order_relaxed)) {
+    for (const auto& [tp, offset] : in_flight_->next_offsets) {
+      written.push_back({rd_kafka_topic_name(tp.first), {tp.second, offset}});
+    }
+  }
   {
     // Tens of thousands of messages and envelopes, mostly allocated by the reading thread: freed there, where the
     // allocator takes them back fastest and where there is time to spare.
@@ -445,6 +514,7 @@ bool Projection::FinishInFlight() {
     return false;
   }
   handler_->Committed();
+  if (!written.empty()) Reached(written);
   applied_ += applied;
   skipped_ += skipped;
   dead_lettered_ += dead;
@@ -592,7 +662,18 @@ absl::Status Projection::Write(Batch& batch) {
   }
   // Not synced, and not logged where the store allows it: a crash may lose the last batches, and their offsets
   // with them, so they are consumed again.
-  return store_->unlogged_writes() ? store_->WriteUnlogged(&sealed) : store_->Write(&sealed, /*sync=*/false);
+  if (!store_->unlogged_writes()) return store_->Write(&sealed, /*sync=*/false);
+  RETURN_IF_ERROR(store_->WriteUnlogged(&sealed));
+  // Unlogged writes live only in the memtables until they are flushed: flushing every few seconds (or so many
+  // events) bounds what a crash rolls back, and so the replay after it.
+  events_since_flush_ += static_cast<int64_t>(batch.to_apply.size());
+  absl::Time now = options_.clock->Now();
+  if (events_since_flush_ >= options_.flush_events || now - last_flush_ >= options_.flush_interval) {
+    events_since_flush_ = 0;
+    last_flush_ = now;
+    return store_->FlushAsync();
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace jinguo::projection

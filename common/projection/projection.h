@@ -20,6 +20,8 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -29,6 +31,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/functional/any_invocable.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/status/statusor.h"
 #include "common/base/clock.h"
 #include "common/bus/kafka.h"
@@ -164,6 +167,14 @@ struct ProjectionOptions {
   int max_batch = 20000;
   absl::Duration poll_timeout = absl::Milliseconds(100);
   absl::Duration retry_backoff = absl::Seconds(1);
+  // Static group membership (Kafka's group.instance.id): a member restarted under the same id gets its partitions
+  // back at once, instead of after the session timeout of the member it replaces. "" = dynamic membership.
+  std::string instance_id;
+  // On a store with unlogged writes, the memtables are flushed once this much time or this many events have been
+  // written since the last flush, so a crash replays at most about that much.
+  absl::Duration flush_interval = absl::Seconds(5);
+  int64_t flush_events = 200000;
+  const Clock* clock = &SystemClock::Get();
 };
 
 class Projection {
@@ -176,6 +187,13 @@ class Projection {
   [[nodiscard]] absl::Status Start();
   // Stops after the batch in progress; everything applied so far is stored.
   void Stop();
+
+  // OK once every partition of the first assignment has been applied up to the end it had when assigned (at once
+  // when nothing was waiting); until then UNAVAILABLE saying how many events are still to apply. Read models read
+  // before then may show less than they did before a restart.
+  absl::Status CaughtUp() const;
+  // Called (on the projection's thread) when CaughtUp() first becomes OK.
+  void OnCaughtUp(std::function<void()> callback) { on_caught_up_ = std::move(callback); }
 
   int64_t applied() const { return applied_.load(); }
   int64_t skipped() const { return skipped_.load(); }
@@ -256,6 +274,18 @@ class Projection {
   // trimmed since): a miss needs no read.
   bool version_cache_complete_ = false;
   std::atomic<int64_t> applied_{0}, skipped_{0}, dead_lettered_{0};
+  // Catching up (CaughtUp): the end offset of each partition of the first assignment not yet reached.
+  void SetCatchUpTargets(const std::vector<RdKafka::TopicPartition*>& partitions);
+  void Reached(const std::vector<std::pair<std::string, std::pair<int32_t, int64_t>>>& written);
+  mutable absl::Mutex catch_up_mu_;
+  bool catch_up_set_ ABSL_GUARDED_BY(catch_up_mu_) = false;
+  std::map<std::pair<std::string, int32_t>, int64_t> catch_up_left_ ABSL_GUARDED_BY(catch_up_mu_);  // → end
+  std::map<std::pair<std::string, int32_t>, int64_t> catch_up_at_ ABSL_GUARDED_BY(catch_up_mu_);    // → written
+  std::atomic<bool> caught_up_{false};
+  std::function<void()> on_caught_up_;
+  // Flushing (flush_interval, flush_events); writer thread only.
+  absl::Time last_flush_;
+  int64_t events_since_flush_ = 0;
   prometheus::Counter* applied_total_;
   prometheus::Counter* skipped_total_;
   prometheus::Counter* dead_lettered_total_;

@@ -255,6 +255,14 @@ absl::Status Store::WriteUnlogged(rocksdb::WriteBatch* batch) {
   return s.ok() ? absl::OkStatus() : WriteFailed(s);
 }
 
+absl::Status Store::FlushAsync() {
+  rocksdb::FlushOptions flush;
+  flush.wait = false;
+  flush.allow_write_stall = true;
+  rocksdb::Status s = db_->Flush(flush, handles_);
+  return s.ok() ? absl::OkStatus() : WriteFailed(s);
+}
+
 absl::Status Store::Writable() const {
   absl::MutexLock lock(&recovery_mu_);
   return write_failure_;

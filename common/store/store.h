@@ -108,6 +108,9 @@ class Store {
   // through range tombstones). Their handles change: call before anything has taken them with Family().
   [[nodiscard]] absl::Status Recreate(const std::vector<std::string>& families);
 
+  // Starts flushing every family's memtable (together, on a store with unlogged writes) without waiting for it.
+  [[nodiscard]] absl::Status FlushAsync();
+
   // OK while the store accepts writes; the status writers get while it does not.
   absl::Status Writable() const;
 

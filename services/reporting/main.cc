@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "CLI/CLI.hpp"
+#include "absl/synchronization/notification.h"
 #include "absl/strings/str_cat.h"
 #include "common/base/clock.h"
 #include "common/base/uuid.h"
@@ -16,6 +17,7 @@
 #include "common/projection/projection.h"
 #include "common/regions/region_table.h"
 #include "common/rpc/auth.h"
+#include "common/rpc/readiness.h"
 #include "common/rpc/server.h"
 #include "common/validate/region_code.h"
 #include "httplib.h"
@@ -26,6 +28,12 @@
 #include "spdlog/spdlog.h"
 
 using namespace jinguo;
+
+namespace jinguo::reporting {
+// The dashboard page, built into the binary (services/reporting/dashboard/index.html).
+extern const char kDashboardHtml[];
+extern const size_t kDashboardHtml_size;
+}  // namespace jinguo::reporting
 
 namespace {
 
@@ -58,14 +66,15 @@ int main(int argc, char** argv) {
   flags.Register(app);
   bool rebuild = false;
   int insured_min_age = 35, insured_max_age = 64;
-  std::string dashboard_dir = "services/reporting/dashboard";
+  std::string dashboard_dir;
   app.add_flag("--rebuild", rebuild, "clear the read models and replay every topic from the beginning");
   app.add_option("--insured-min-age", insured_min_age, "youngest woman eligible for two-cancer insurance")
       ->envname("JINGUO_INSURED_MIN_AGE")->capture_default_str();
   app.add_option("--insured-max-age", insured_max_age, "oldest woman eligible for two-cancer insurance")
       ->envname("JINGUO_INSURED_MAX_AGE")->capture_default_str();
-  app.add_option("--dashboard-dir", dashboard_dir, "directory of the dashboard page")
-      ->envname("JINGUO_DASHBOARD_DIR")->capture_default_str();
+  app.add_option("--dashboard-dir", dashboard_dir,
+                 "serve index.html from this directory instead of the page built into the binary (to work on it)")
+      ->envname("JINGUO_DASHBOARD_DIR");
   CLI11_PARSE(app, argc, argv);
   auto config = flags.Build();
   if (!config.ok()) {
@@ -76,8 +85,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "jinguo-reporting: --insured-min-age/--insured-max-age: need 0 <= min <= max\n");
     return 2;
   }
-  std::string dashboard;
-  {
+  std::string dashboard(reporting::kDashboardHtml, reporting::kDashboardHtml_size);
+  if (!dashboard_dir.empty()) {
     std::ifstream in(dashboard_dir + "/index.html");
     if (!in) {
       std::fprintf(stderr, "jinguo-reporting: --dashboard-dir: %s/index.html cannot be read\n", dashboard_dir.c_str());
@@ -94,7 +103,15 @@ int main(int argc, char** argv) {
   if (!regions.ok()) return Fail(regions.status());
   auto auth = rpc::Authenticator::Load(c.tokens_file);
   if (!auth.ok()) return Fail(auth.status());
-  auto db = store::Store::Open(reporting::store::ReadModel::StoreOptions(c.data_dir, c.block_cache_bytes));
+  auto metrics = std::make_shared<prometheus::Registry>();
+  // SERVING once the topics exist and the projection has caught up with them, and while the store takes writes.
+  rpc::Readiness readiness;
+  readiness.Set("topics", absl::UnavailableError("waiting for Kafka topics"));
+  readiness.Set("projection", absl::UnavailableError("catching up: not yet subscribed to the event topics"));
+  store::StoreOptions store_options = reporting::store::ReadModel::StoreOptions(c.data_dir, c.block_cache_bytes);
+  store_options.metrics = metrics.get();
+  store_options.on_writable_change = [&readiness](const absl::Status& s) { readiness.Set("store", s); };
+  auto db = store::Store::Open(std::move(store_options));
   if (!db.ok()) return Fail(db.status());
   auto other_layout = reporting::store::ReadModel::OtherLayout(**db);
   if (!other_layout.ok()) return Fail(other_layout.status());
@@ -121,7 +138,6 @@ int main(int argc, char** argv) {
     if (absl::Status s = model.PutMeta("group_id", group_id); !s.ok()) return Fail(s);
   }
 
-  auto metrics = std::make_shared<prometheus::Registry>();
   bus::KafkaOptions kafka;
   kafka.brokers = c.kafka_brokers;
   kafka.partitions = c.topic_partitions;
@@ -135,17 +151,18 @@ int main(int argc, char** argv) {
 
   reporting::store::ChangeFeed feed;
   reporting::store::EventProjector projector(&model, {insured_min_age, insured_max_age}, &feed);
-  projection::Projection projection(db->get(), kafka, &projector, metrics.get(),
-                                    projection::ProjectionOptions{group_id, topics});
+  projection::ProjectionOptions projection_options{group_id, topics};
+  // The group is this replica's own, so its id names the member too: a restart after a crash rejoins at once.
+  projection_options.instance_id = group_id;
+  projection::Projection projection(db->get(), kafka, &projector, metrics.get(), projection_options);
+  projection.OnCaughtUp([&readiness] { readiness.Set("projection", absl::OkStatus()); });
 
   const Clock& clock = SystemClock::Get();
   reporting::api::Summaries summaries(&model, regions->get(), &clock);
-  reporting::api::ReportingService service(&summaries, &model, regions->get(), &*auth, &clock, &feed);
+  auto current = [&projection] { return projection.CaughtUp(); };
+  reporting::api::ReportingService service(&summaries, &model, regions->get(), &*auth, &clock, &feed, current);
 
-  std::atomic<bool> ready{false};
-  obs::HttpEndpoint http(metrics, [&]() -> absl::Status {
-    return ready ? absl::OkStatus() : absl::UnavailableError("waiting for Kafka topics");
-  });
+  obs::HttpEndpoint http(metrics, [&readiness] { return readiness.Check(); });
   http.server().Get("/", [&](const httplib::Request&, httplib::Response& res) {
     res.set_content(dashboard, "text/html; charset=utf-8");
   });
@@ -157,6 +174,10 @@ int main(int argc, char** argv) {
     std::string header = req.get_header_value("Authorization");
     auto who = (*auth).AuthenticateToken(header.rfind("Bearer ", 0) == 0 ? header.substr(7) : "");
     if (!who.ok()) return fail(401, std::string(who.status().message()));
+    if (absl::Status s = projection.CaughtUp(); !s.ok()) {
+      res.set_header("Retry-After", "2");
+      return fail(503, std::string(s.message()));
+    }
     std::string region = req.get_param_value("region");
     if (absl::Status s = validate::CheckRegionPrefix(**regions, region); !s.ok()) {
       return fail(400, absl::StrCat("region: ", s.message()));
@@ -179,32 +200,38 @@ int main(int argc, char** argv) {
   auto http_port = http.Start(c.http_host, c.http_port);
   if (!http_port.ok()) return Fail(http_port.status());
 
-  rpc::RpcServer server({c.grpc_listen, c.tls_cert_file, c.tls_key_file, c.tls_client_ca_file, c.max_message_bytes},
-                        metrics);
+  rpc::ServerOptions server_options{c.grpc_listen, c.tls_cert_file, c.tls_key_file, c.tls_client_ca_file,
+                                    c.max_message_bytes};
+  server_options.drain = c.drain;
+  rpc::RpcServer server(server_options, metrics);
   server.AddService(&service);
   auto grpc_port = server.Start();
   if (!grpc_port.ok()) return Fail(grpc_port.status());
+  readiness.OnChange([&server](bool ready) { server.SetServing(ready); });
   spdlog::info("reporting: gRPC on port {}, dashboard http://{}:{}/, data in {}, consumer group {}", *grpc_port,
                c.http_host, *http_port, c.data_dir, group_id);
 
+  absl::Notification stopping;
   std::thread starter([&] {
     absl::Duration backoff = absl::Milliseconds(500);
-    while (true) {
+    while (!stopping.HasBeenNotified()) {
       absl::Status s = bus::EnsureTopics(kafka, specs, absl::Seconds(10));
       if (s.ok()) s = projection.Start();
-      if (s.ok()) break;
+      if (s.ok()) {
+        readiness.Set("topics", absl::OkStatus());
+        spdlog::info("reporting: projecting {} topics; SERVING once caught up with them", topics.size());
+        return;
+      }
       spdlog::warn("reporting: {}; retrying in {}", std::string(s.message()), absl::FormatDuration(backoff));
-      absl::SleepFor(backoff);
+      stopping.WaitForNotificationWithTimeout(backoff);
       backoff = std::min(backoff * 2, absl::Seconds(10));
     }
-    ready = true;
-    server.SetServing(true);
-    spdlog::info("reporting: projecting {} topics; SERVING", topics.size());
   });
-  starter.detach();
 
   std::string signal = rpc::WaitForShutdownSignal();
   spdlog::info("reporting: {} received; shutting down", signal);
+  stopping.Notify();
+  starter.join();
   server.Shutdown(absl::Seconds(5));
   http.Stop();
   projection.Stop();

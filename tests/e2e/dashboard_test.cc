@@ -3,6 +3,7 @@
 // (dashboard.png).
 #include <array>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <regex>
 
@@ -20,9 +21,9 @@ namespace {
 namespace pv1 = ::jinguo::reporting::v1;
 constexpr char kToken[] = "dashboard-token";
 
-std::string Chromium(const std::string& args) {
+std::string Chromium(const std::string& args, const std::string& time_zone = "Asia/Shanghai") {
   std::string cmd = absl::StrCat(
-      "timeout 90 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
+      "TZ=", time_zone, " timeout 90 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
       "--disable-background-networking --disable-component-update --disable-sync --user-data-dir=$(mktemp -d) "
       "--virtual-time-budget=8000 ",
       args, " 2>/dev/null");
@@ -52,10 +53,14 @@ TEST(Dashboard, ShowsTheSameFiguresAsGetCoverage) {
   auto registration = ServiceProcess::Start(REGISTRATION_BINARY, args("registration", reg_port, 0), reg_port,
                                             dir.path() + "/registration.log");
   ASSERT_NE(registration, nullptr);
+  // Started from another directory, with neither --dashboard-dir nor --regions-dir: the page is built into the
+  // binary and the region table is found beside it.
   auto reporting_args = args("reporting", rep_port, http_port);
-  reporting_args.push_back("--dashboard-dir");
-  reporting_args.push_back(SourceDir() + "/services/reporting/dashboard");
+  reporting_args.erase(reporting_args.end() - 4, reporting_args.end() - 2);
+  std::string cwd = std::filesystem::current_path();
+  std::filesystem::current_path("/");
   auto reporting = ServiceProcess::Start(REPORTING_BINARY, reporting_args, rep_port, dir.path() + "/reporting.log");
+  std::filesystem::current_path(cwd);
   ASSERT_NE(reporting, nullptr);
 
   // Two households in 丰南区, three people, one of them paired.
@@ -94,8 +99,15 @@ TEST(Dashboard, ShowsTheSameFiguresAsGetCoverage) {
       << coverage.DebugString();
 
   std::string url = absl::StrCat("http://127.0.0.1:", http_port, "/#token=", kToken, "&region=130207");
-  std::string dom = Chromium("--dump-dom '" + url + "'");
+  // In a browser on another continent the page still says when it was updated in Beijing time, 24-hour, dated.
+  std::string dom = Chromium("--dump-dom '" + url + "'", "America/Los_Angeles");
   ASSERT_NE(dom.find("data-loaded=\"130207\""), std::string::npos) << "the page did not load its figures:\n" << dom;
+  std::smatch updated;
+  ASSERT_TRUE(std::regex_search(dom, updated, std::regex("更新于 (\\d{4})-\\d{2}-\\d{2} (\\d{2}):\\d{2}:\\d{2}（北京时间）")))
+      << "no dated 24-hour Beijing time in the status line";
+  absl::CivilHour beijing_now = absl::ToCivilHour(absl::Now(), absl::FixedTimeZone(8 * 3600));
+  int shown_hour = std::stoi(updated[2].str());
+  EXPECT_TRUE(shown_hour == beijing_now.hour() || shown_hour == (beijing_now.hour() + 23) % 24) << updated[0];
 
   // The first region block is 丰南区 itself: each coverage row shows "numerator / denominator  percent%".
   size_t current = dom.find("id=\"current\"");

@@ -89,13 +89,21 @@ absl::StatusOr<std::vector<std::string>> Summaries::Children(const std::string& 
 
 ReportingService::ReportingService(const Summaries* summaries, const store::ReadModel* model,
                                    const regions::RegionTable* regions, const rpc::Authenticator* auth,
-                                   const Clock* clock, store::ChangeFeed* feed)
-    : summaries_(summaries), model_(model), regions_(regions), auth_(auth), clock_(clock), feed_(feed) {}
+                                   const Clock* clock, store::ChangeFeed* feed,
+                                   std::function<absl::Status()> current)
+    : summaries_(summaries),
+      model_(model),
+      regions_(regions),
+      auth_(auth),
+      clock_(clock),
+      feed_(feed),
+      current_(std::move(current)) {}
 
 absl::StatusOr<rpc::Principal> ReportingService::CheckRead(const grpc::ServerContext& ctx, const std::string& region,
                                                            const common::v1::CivilDate* as_of, bool has_as_of,
                                                            std::optional<absl::CivilDay>* day) const {
   ASSIGN_OR_RETURN(rpc::Principal who, auth_->Authenticate(ctx));
+  RETURN_IF_ERROR(current_());
   validate::FieldViolations v;
   v.Check("region_code", validate::CheckRegionPrefix(*regions_, region));
   if (has_as_of) {
@@ -160,6 +168,7 @@ grpc::Status ReportingService::GetBeneficiaryProfile(grpc::ServerContext* ctx,
                                                      v1::GetBeneficiaryProfileResponse* resp) {
   auto who = auth_->Authenticate(*ctx);
   if (!who.ok()) return rpc::ToGrpcStatus(who.status());
+  if (absl::Status s = current_(); !s.ok()) return rpc::ToGrpcStatus(s);
   if (req->beneficiary_id().empty()) {
     validate::FieldViolations v;
     v.Add("beneficiary_id", "is required");

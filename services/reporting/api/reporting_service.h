@@ -3,6 +3,8 @@
 // Thread-safety: all methods may run concurrently.
 #pragma once
 
+#include <functional>
+
 #include "common/base/clock.h"
 #include "common/regions/region_table.h"
 #include "common/rpc/auth.h"
@@ -35,8 +37,11 @@ class Summaries {
 
 class ReportingService final : public v1::ReportingService::Service {
  public:
+  // `current` says whether the read models are current (OK) or still catching up after a start (UNAVAILABLE,
+  // which every read then answers rather than figures lower than the ones shown before the restart).
   ReportingService(const Summaries* summaries, const store::ReadModel* model, const regions::RegionTable* regions,
-                   const rpc::Authenticator* auth, const Clock* clock, store::ChangeFeed* feed);
+                   const rpc::Authenticator* auth, const Clock* clock, store::ChangeFeed* feed,
+                   std::function<absl::Status()> current);
 
   grpc::Status GetRegionSummary(grpc::ServerContext* ctx, const v1::GetRegionSummaryRequest* req,
                                 v1::GetRegionSummaryResponse* resp) override;
@@ -64,6 +69,7 @@ class ReportingService final : public v1::ReportingService::Service {
   const rpc::Authenticator* auth_;
   const Clock* clock_;
   store::ChangeFeed* feed_;
+  std::function<absl::Status()> current_;
 };
 
 }  // namespace jinguo::reporting::api
