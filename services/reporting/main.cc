@@ -159,7 +159,12 @@ int main(int argc, char** argv) {
 
   const Clock& clock = SystemClock::Get();
   reporting::api::Summaries summaries(&model, regions->get(), &clock);
-  auto current = [&projection] { return projection.CaughtUp(); };
+  // Reads are refused while the server drains at shutdown, and while the read models catch up after a start.
+  rpc::DrainGate gate;
+  auto current = [&gate, &projection] {
+    absl::Status open = gate.Admit();
+    return open.ok() ? projection.CaughtUp() : open;
+  };
   reporting::api::ReportingService service(&summaries, &model, regions->get(), &*auth, &clock, &feed, current);
 
   obs::HttpEndpoint http(metrics, [&readiness] { return readiness.Check(); });
@@ -202,6 +207,7 @@ int main(int argc, char** argv) {
 
   rpc::ServerOptions server_options{c.grpc_listen, c.tls_cert_file, c.tls_key_file, c.tls_client_ca_file,
                                     c.max_message_bytes};
+  server_options.gate = &gate;
   server_options.drain = c.drain;
   rpc::RpcServer server(server_options, metrics);
   server.AddService(&service);
