@@ -29,7 +29,7 @@ const std::vector<IndicatorDef>& Indicators() {
       {kVisitsIndicator, "近90天走访"},                // kVisitsLast90Days
       {"duplicates_open", "待核疑似重复"},             // kDuplicatesOpen
       {"households_publicity_reached", "宣传入户"},    // kHouseholdsPublicityReached
-      {"households_home_cleaned", "家政清洁完成户"},   // kHouseholdsHomeCleaned
+      {"households_home_cleaned", "家居清洁完成户"},   // kHouseholdsHomeCleaned
       {"eligible_women", "两癌保险适龄妇女"},          // kEligibleWomen
       {"two_cancer_insured", "两癌保险已参保"},        // kTwoCancerInsured
       {"school_age_students", "在校学生"},             // kSchoolAgeStudents
@@ -44,9 +44,9 @@ const std::vector<CoverageDef>& Coverage() {
   static const auto* defs = new std::vector<CoverageDef>{
       {"publicity_reached", "宣传到户", "households_publicity_reached", "households"},
       {"paired", "结对帮扶", "paired", "beneficiaries_registered"},
-      {"home_cleaning", "家政清洁", "households_home_cleaned", "households"},
+      {"home_cleaning", "家居清洁", "households_home_cleaned", "households"},
       {"two_cancer_insured", "两癌保险", "two_cancer_insured", "eligible_women"},
-      {"students_aided", "学生资助", "students_aided", "school_age_students"},
+      {"students_aided", "春蕾助学", "students_aided", "school_age_students"},
   };
   return *defs;
 }
