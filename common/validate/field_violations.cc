@@ -27,25 +27,27 @@ void FieldViolations::Merge(const absl::Status& status, absl::string_view field_
   for (const auto& v : br.field_violations()) Add(v.field(), v.description());
 }
 
-absl::Status FieldError(absl::StatusCode code, absl::string_view field, absl::string_view reason) {
-  google::rpc::BadRequest br;
-  auto* v = br.add_field_violations();
-  v->set_field(std::string(field));
-  v->set_description(std::string(reason));
-  absl::Status status(code, absl::StrCat(field, ": ", reason));
-  status.SetPayload(kBadRequestTypeUrl, absl::Cord(br.SerializeAsString()));
+namespace {
+
+// `code` and `message` with one violation of `field` as the BadRequest payload.
+absl::Status WithViolation(absl::StatusCode code, absl::string_view message, absl::string_view field,
+                           absl::string_view reason) {
+  FieldViolations v;
+  v.Add(field, reason);
+  absl::Status status(code, message);
+  status.SetPayload(kBadRequestTypeUrl, absl::Cord(v.violations().SerializeAsString()));
   return status;
+}
+
+}  // namespace
+
+absl::Status FieldError(absl::StatusCode code, absl::string_view field, absl::string_view reason) {
+  return WithViolation(code, absl::StrCat(field, ": ", reason), field, reason);
 }
 
 absl::Status WithField(const absl::Status& status, absl::string_view field) {
   if (status.ok() || BadRequestOf(status).field_violations_size() > 0) return status;
-  google::rpc::BadRequest br;
-  auto* v = br.add_field_violations();
-  v->set_field(std::string(field));
-  v->set_description(std::string(status.message()));
-  absl::Status out(status.code(), status.message());
-  out.SetPayload(kBadRequestTypeUrl, absl::Cord(br.SerializeAsString()));
-  return out;
+  return WithViolation(status.code(), status.message(), field, status.message());
 }
 
 absl::Status FieldViolations::ToStatus() const {
