@@ -7,6 +7,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "common/validate/region_code.h"
 #include "openssl/crypto.h"
 #include "openssl/evp.h"
 #include "openssl/hmac.h"
@@ -120,6 +121,16 @@ int PageSize(int32_t requested, PageLimits limits, absl::string_view field, vali
   }
   if (requested == 0) return limits.default_size;
   return std::min<int>(requested, limits.max_size);
+}
+
+absl::StatusOr<std::string> ReadScope(const Principal& who, const regions::RegionTable& table,
+                                      absl::string_view prefix, absl::string_view field, Role minimum) {
+  validate::FieldViolations v;
+  v.Check(field, validate::CheckRegionPrefix(table, prefix));
+  if (!v.empty()) return v.ToStatus();
+  std::string scope = prefix.empty() ? who.region_scope : std::string(prefix);
+  if (absl::Status s = Authorize(who, minimum, scope); !s.ok()) return s;
+  return scope;
 }
 
 }  // namespace jinguo::rpc

@@ -18,6 +18,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/regions/region_table.h"
+#include "common/rpc/auth.h"
 #include "common/validate/field_violations.h"
 #include "jinguo/common/v1/types.pb.h"
 
@@ -68,5 +70,11 @@ struct PageLimits {
 // The page size a request asks for: `limits.default_size` when 0, at most `limits.max_size`. A negative size is a
 // violation of `field` (and the default is returned, so the other fields are still checked).
 int PageSize(int32_t requested, PageLimits limits, absl::string_view field, validate::FieldViolations& v);
+
+// The region a listing is clamped to: `prefix` (a violation of `field` unless the region table knows it), or the
+// caller's whole scope when `prefix` is empty. PERMISSION_DENIED unless the caller holds `minimum` over it.
+absl::StatusOr<std::string> ReadScope(const Principal& who, const regions::RegionTable& table,
+                                      absl::string_view prefix, absl::string_view field = "region_prefix",
+                                      Role minimum = Role::kViewer);
 
 }  // namespace jinguo::rpc

@@ -29,6 +29,7 @@ absl::Status Readiness::Check() const {
 }
 
 void Readiness::OnChange(std::function<void(bool)> listener) {
+  absl::MutexLock notify(&notify_mu_);  // no call of the listener it replaces is under way once this returns
   absl::MutexLock lock(&mu_);
   listener_ = std::move(listener);
 }

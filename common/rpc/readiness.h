@@ -24,7 +24,8 @@ class Readiness {
   // OK when every condition is met, else the first unmet one's status (in the order they were first set).
   absl::Status Check() const;
   bool ready() const { return Check().ok(); }
-  // Called with ready() after every change; set before any condition changes.
+  // Called with ready() after every change; set before any condition changes. Once OnChange returns, the
+  // listener it replaced (e.g. with nullptr, before what it refers to goes) is no longer being called.
   void OnChange(std::function<void(bool)> listener);
 
  private:

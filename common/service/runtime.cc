@@ -1,0 +1,234 @@
+#include "common/service/runtime.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/base/check.h"
+#include "common/obs/http_endpoint.h"
+#include "common/obs/logging.h"
+#include "common/outbox/commit_queue.h"
+#include "common/outbox/outbox.h"
+#include "common/regions/region_table.h"
+#include "common/rpc/auth.h"
+#include "common/rpc/paging.h"
+#include "common/rpc/request_log.h"
+#include "common/rpc/write_path.h"
+#include "spdlog/spdlog.h"
+
+namespace jinguo::service {
+
+namespace {
+
+void AddOnce(std::vector<std::string>& to, const std::string& name) {
+  if (std::find(to.begin(), to.end(), name) == to.end()) to.push_back(name);
+}
+
+}  // namespace
+
+Runtime::Runtime(ServiceSpec spec) : spec_(std::move(spec)), app_(spec_.about), flags_(spec_.name) {
+  flags_.Register(app_);
+}
+
+Runtime::~Runtime() { ReleaseAll(); }
+
+outbox::Outbox& Runtime::outbox() {
+  JG_CHECK(outbox_ != nullptr);
+  return *outbox_;
+}
+outbox::CommitQueue& Runtime::commits() {
+  JG_CHECK(commits_ != nullptr);
+  return *commits_;
+}
+rpc::RequestLog& Runtime::requests() {
+  JG_CHECK(requests_ != nullptr);
+  return *requests_;
+}
+rpc::WritePath& Runtime::writes() {
+  JG_CHECK(writes_ != nullptr);
+  return *writes_;
+}
+httplib::Server& Runtime::http() { return http_->server(); }
+
+void Runtime::AddService(grpc::Service* service) { services_.push_back(service); }
+
+void Runtime::EnsureTopic(std::string topic) { AddOnce(topics_, topic); }
+
+projection::Projection& Runtime::AddProjection(projection::ProjectionHandler* handler,
+                                               projection::ProjectionOptions options) {
+  JG_CHECK(spec_.consumes);
+  for (const std::string& t : options.topics) EnsureTopic(t);
+  std::string condition = absl::StrCat("projection ", options.name);
+  readiness_.Set(condition, absl::UnavailableError("catching up: not yet subscribed to the event topics"));
+  projections_.push_back(
+      std::make_unique<projection::Projection>(store_.get(), kafka_, handler, metrics_.get(), std::move(options)));
+  projection::Projection* p = projections_.back().get();
+  p->OnCaughtUp([this, condition] { readiness_.Set(condition, absl::OkStatus()); });
+  return *p;
+}
+
+int Runtime::Main(int argc, char** argv, absl::FunctionRef<absl::Status(Runtime&)> wire) {
+  rpc::BlockShutdownSignals();
+  try {
+    app_.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app_.exit(e);
+  }
+  auto config = flags_.Build();
+  if (!config.ok()) {
+    std::fprintf(stderr, "jinguo-%s: %s\n", spec_.name.c_str(), std::string(config.status().message()).c_str());
+    return 2;
+  }
+  config_ = *std::move(config);
+  obs::InitLogging(spec_.name, config_.log_level);
+
+  if (absl::Status s = Start(wire); !s.ok()) {
+    spdlog::critical("{}: {}", spec_.name, std::string(s.message()));
+    Shutdown();
+    // wire() checks the service's own flags: INVALID_ARGUMENT from it is a bad flag, as for the common ones.
+    return s.code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
+  }
+  std::string signal = rpc::WaitForShutdownSignal();
+  spdlog::info("{}: {} received; shutting down", spec_.name, signal);
+  Shutdown();
+  return 0;
+}
+
+absl::Status Runtime::Start(absl::FunctionRef<absl::Status(Runtime&)> wire) {
+  auto regions = regions::RegionTable::LoadFromDirectory(config_.regions_dir);
+  if (!regions.ok()) return regions.status();
+  regions_ = *std::move(regions);
+  auto auth = rpc::Authenticator::Load(config_.tokens_file);
+  if (!auth.ok()) return auth.status();
+  auth_ = std::make_unique<rpc::Authenticator>(*std::move(auth));
+  std::string page_key = rpc::PageTokens::RandomKey();
+  if (!config_.page_token_key_file.empty()) {
+    auto key = rpc::PageTokens::LoadKey(config_.page_token_key_file);
+    if (!key.ok()) return key.status();
+    page_key = *key;
+  }
+  pages_ = std::make_unique<rpc::PageTokens>(spec_.name, page_key);
+  ids_ = std::make_unique<UuidV7Generator>(*clock_);
+  metrics_ = std::make_shared<prometheus::Registry>();
+  kafka_.brokers = config_.kafka_brokers;
+  kafka_.partitions = config_.topic_partitions;
+  kafka_.replication_factor = config_.topic_replication;
+  if (spec_.publishes) EnsureTopic(bus::EventTopic(spec_.name));
+  EnsureTopic(std::string(bus::kDeadLetterTopic));
+
+  // SERVING once the topics exist, while the store takes writes (and, per projection, once it has caught up).
+  readiness_.Set("topics", absl::UnavailableError("waiting for Kafka topics"));
+  store::StoreOptions options{config_.data_dir, spec_.families, config_.block_cache_bytes, spec_.scanned_by_first_part};
+  if (spec_.publishes) {
+    AddOnce(options.column_families, outbox::kOutboxFamily);
+    AddOnce(options.column_families, rpc::kRequestsFamily);
+  }
+  if (spec_.consumes) {
+    for (const std::string& f : projection::ProjectionFamilies()) AddOnce(options.column_families, f);
+  }
+  options.metrics = metrics_.get();
+  options.on_writable_change = [this](const absl::Status& s) { readiness_.Set("store", s); };
+  if (spec_.tune_store) spec_.tune_store(options);
+  auto db = store::Store::Open(std::move(options));
+  if (!db.ok()) return db.status();
+  store_ = *std::move(db);
+
+  if (spec_.publishes) {
+    auto box = outbox::Outbox::Open(store_.get());
+    if (!box.ok()) return box.status();
+    outbox_ = *std::move(box);
+    commits_ = std::make_unique<outbox::CommitQueue>(outbox_.get(), metrics_.get());
+    requests_ = std::make_unique<rpc::RequestLog>(store_.get());
+    writes_ = std::make_unique<rpc::WritePath>(spec_.name, auth_.get(), &gate_, requests_.get(), commits_.get(),
+                                               metrics_.get());
+  }
+  http_ = std::make_unique<obs::HttpEndpoint>(metrics_, [this] { return readiness_.Check(); });
+
+  if (absl::Status s = wire(*this); !s.ok()) return s;
+
+  auto http_port = http_->Start(config_.http_host, config_.http_port);
+  if (!http_port.ok()) return http_port.status();
+  rpc::ServerOptions server_options{config_.grpc_listen, config_.tls_cert_file, config_.tls_key_file,
+                                    config_.tls_client_ca_file, config_.max_message_bytes};
+  server_options.gate = &gate_;
+  server_options.drain = config_.drain;
+  server_ = std::make_unique<rpc::RpcServer>(server_options, metrics_);
+  for (grpc::Service* s : services_) server_->AddService(s);
+  auto grpc_port = server_->Start();
+  if (!grpc_port.ok()) return grpc_port.status();
+  readiness_.OnChange([server = server_.get()](bool ready) { server->SetServing(ready); });
+  std::string words = absl::StrCat("gRPC on port ", *grpc_port, ", HTTP on port ", *http_port, ", data in ",
+                                   config_.data_dir);
+  if (outbox_ != nullptr) absl::StrAppend(&words, ", ", outbox_->depth(), " outbox events waiting");
+  for (const std::string& w : announce_) absl::StrAppend(&words, ", ", w);
+  spdlog::info("{}: {}", spec_.name, words);
+
+  if (outbox_ != nullptr) {
+    relay_ = std::make_unique<outbox::OutboxRelay>(outbox_.get(), kafka_, metrics_.get(), *clock_);
+    relay_->Start();
+  }
+  // Serving waits for the topics; writes before that would only queue in the outbox, but a health check that says
+  // SERVING promises the whole path works.
+  starter_ = std::thread([this] { EnsureTopicsLoop(); });
+  return absl::OkStatus();
+}
+
+void Runtime::EnsureTopicsLoop() {
+  std::vector<bus::TopicSpec> specs;
+  for (const std::string& t : topics_) specs.push_back({t});
+  absl::Duration backoff = absl::Milliseconds(500);
+  size_t subscribed = 0;
+  while (!stopping_.HasBeenNotified()) {
+    absl::Status s = bus::EnsureTopics(kafka_, specs, absl::Seconds(10));
+    for (; s.ok() && subscribed < projections_.size(); ++subscribed) s = projections_[subscribed]->Start();
+    if (s.ok()) {
+      readiness_.Set("topics", absl::OkStatus());
+      spdlog::info("{}: topics ready ({}); {}", spec_.name, absl::StrJoin(topics_, ", "),
+                   projections_.empty() ? "SERVING" : "SERVING once the projections have caught up");
+      return;
+    }
+    spdlog::warn("{}: {}; retrying in {}", spec_.name, std::string(s.message()), absl::FormatDuration(backoff));
+    stopping_.WaitForNotificationWithTimeout(backoff);
+    backoff = std::min(backoff * 2, absl::Seconds(10));
+  }
+}
+
+void Runtime::Shutdown() {
+  if (!stopping_.HasBeenNotified()) stopping_.Notify();
+  if (starter_.joinable()) starter_.join();
+  if (server_ != nullptr) server_->Shutdown(absl::Seconds(10));
+  if (http_ != nullptr) http_->Stop();
+  if (relay_ != nullptr) {
+    absl::Status flushed = relay_->Stop(absl::Seconds(10));
+    if (!flushed.ok()) spdlog::warn("{}: {}", spec_.name, std::string(flushed.message()));
+  }
+  int64_t applied = 0;
+  for (auto& p : projections_) {
+    p->Stop();
+    applied += p->applied();
+  }
+  std::string words = "stopped";
+  if (outbox_ != nullptr) absl::StrAppend(&words, " with ", outbox_->depth(), " outbox events waiting");
+  if (!projections_.empty()) absl::StrAppend(&words, "; ", applied, " events applied this run");
+  spdlog::info("{}: {}", spec_.name, words);
+  ReleaseAll();
+}
+
+void Runtime::ReleaseAll() {
+  readiness_.OnChange(nullptr);
+  // The server first (it refers to the services), then what wire() kept, newest first, then the write path, the
+  // projections and the store they all write to.
+  server_.reset();
+  http_.reset();
+  relay_.reset();
+  while (!kept_.empty()) kept_.pop_back();
+  writes_.reset();
+  commits_.reset();
+  requests_.reset();
+  projections_.clear();
+  outbox_.reset();
+  store_.reset();
+}
+
+}  // namespace jinguo::service
