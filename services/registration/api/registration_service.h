@@ -1,6 +1,7 @@
 // The registration service's gRPC adapter: proto in, authentication and validation, domain decision, one write
-// batch (state, indexes, idempotency record, outbox events) committed with sync=true through the commit queue,
-// proto out.
+// batch (state, indexes, idempotency record, outbox events) committed with sync=true through the kit's write path
+// (common/rpc/write_path.h), proto out. One file per aggregate: households.cc, beneficiaries.cc, cadres.cc
+// (cadres, pairings, visits), duplicates.cc, import.cc.
 //
 // Thread-safety: handlers run on gRPC's threads. A mutating call holds, from its first read until its batch is on
 // disk, the locks of the keys its decision depends on (the beneficiary, the ID number, the name a duplicate would
@@ -10,15 +11,11 @@
 #pragma once
 
 #include "common/base/clock.h"
-#include "common/base/keyed_mutex.h"
 #include "common/base/uuid.h"
-#include "common/outbox/commit_queue.h"
 #include "common/outbox/event_factory.h"
 #include "common/regions/region_table.h"
-#include "common/rpc/auth.h"
 #include "common/rpc/paging.h"
-#include "common/rpc/request_log.h"
-#include "common/rpc/server.h"
+#include "common/rpc/write_path.h"
 #include "jinguo/registration/v1/registration.grpc.pb.h"
 #include "prometheus/counter.h"
 #include "prometheus/registry.h"
@@ -30,11 +27,8 @@ namespace v1 = ::jinguo::registration::v1;
 
 struct Dependencies {
   store::RegistryStore* registry;
-  outbox::CommitQueue* commits;
-  rpc::RequestLog* requests;
-  const rpc::Authenticator* auth;
+  rpc::WritePath* writes;
   const rpc::PageTokens* pages;
-  const rpc::DrainGate* gate;
   const regions::RegionTable* regions;
   const Clock* clock;
   UuidV7Generator* ids;
@@ -97,23 +91,6 @@ class RegistrationService final : public internal::CallbackWrites {
                                    v1::ImportBeneficiariesResponse* resp) override;
 
  private:
-  // What one mutating call writes: state and indexes into `batch`, events into `events`.
-  struct Tx {
-    rocksdb::WriteBatch batch;
-    std::vector<common::v1::OutboxRecord> events;
-  };
-  using Decide = std::function<absl::Status(const rpc::Principal&, Tx&)>;
-  // The keys a decision depends on; may read the store (e.g. to resolve a merged id).
-  using LockKeys = std::function<std::vector<std::string>()>;
-  enum class Scope { kKeys, kExclusive };
-
-  // The shape of every mutating call: authenticate; check the request id; take the locks; return the recorded
-  // answer of a retry, or decide, record the answer and queue state + events as one batch for the commit queue.
-  // The call is finished at once for an answer that writes nothing, by the commit thread otherwise.
-  grpc::ServerUnaryReactor* Mutate(grpc::CallbackServerContext* ctx, const char* method, const std::string& request_id,
-                                   const google::protobuf::Message& request, google::protobuf::Message* response,
-                                   Scope scope, const LockKeys& keys, const Decide& decide);
-
   // The lock key of a beneficiary, after resolving a merged id to the survivor.
   std::string BeneficiaryKey(const std::string& id) const;
 
@@ -124,14 +101,11 @@ class RegistrationService final : public internal::CallbackWrites {
   // the ID numbers and duplicate keys already taken by earlier rows of the same batch.
   struct PendingRows;
   absl::Status RegisterInto(const rpc::Principal& who, const v1::BeneficiaryInput& in, const std::string& prefix,
-                            const std::string& correlation, Tx& tx, PendingRows* pending,
+                            const std::string& correlation, rpc::Tx& tx, PendingRows* pending,
                             v1::RegisterBeneficiaryResponse* resp);
 
   Dependencies d_;
   outbox::EventFactory events_;
-  // Mutating calls hold the stripes of their keys; calls that touch many entities hold every stripe.
-  KeyedMutex key_locks_;
-  prometheus::Counter* replays_total_;
   prometheus::Counter* duplicates_flagged_total_;
   prometheus::Family<prometheus::Counter>* import_rows_;
 };

@@ -320,4 +320,37 @@ v1::Beneficiary Masked(const v1::Beneficiary& b) {
   return out;
 }
 
+v1::BeneficiaryRegistered RegisteredEvent(const v1::Beneficiary& b) {
+  v1::BeneficiaryRegistered e;
+  *e.mutable_beneficiary() = FactsOf(b);
+  return e;
+}
+
+v1::BeneficiaryUpdated UpdatedEvent(const v1::Beneficiary& b, const v1::Beneficiary& before) {
+  v1::BeneficiaryUpdated e;
+  *e.mutable_beneficiary() = FactsOf(b);
+  if (b.region_code() != before.region_code()) e.set_previous_region_code(before.region_code());
+  return e;
+}
+
+v1::DuplicateCandidateFlagged FlaggedEvent(const v1::DuplicateCandidate& c) {
+  v1::DuplicateCandidateFlagged e;
+  e.set_candidate_id(c.id());
+  e.set_beneficiary_id(c.beneficiary_id());
+  e.set_existing_beneficiary_id(c.existing_beneficiary_id());
+  return e;
+}
+
+v1::DuplicateCandidate NewDuplicateCandidate(const std::string& id, const v1::Beneficiary& b,
+                                             const std::string& existing_id) {
+  v1::DuplicateCandidate c;
+  c.set_id(id);
+  c.set_beneficiary_id(b.id());
+  c.set_existing_beneficiary_id(existing_id);
+  c.set_region_code(b.region_code());
+  c.set_state(v1::DUPLICATE_STATE_OPEN);
+  c.set_version(1);
+  return c;
+}
+
 }  // namespace jinguo::registration::domain

@@ -85,4 +85,15 @@ v1::BeneficiaryFacts FactsOf(const v1::Beneficiary& b);
 // A copy with the ID number and mobile masked, for callers who may not see identifiers.
 v1::Beneficiary Masked(const v1::Beneficiary& b);
 
+// The events a decision produces, built from the state it decided.
+v1::BeneficiaryRegistered RegisteredEvent(const v1::Beneficiary& b);
+// `before` is the record as it was: a region change carries the region she left.
+v1::BeneficiaryUpdated UpdatedEvent(const v1::Beneficiary& b, const v1::Beneficiary& before);
+v1::DuplicateCandidateFlagged FlaggedEvent(const v1::DuplicateCandidate& c);
+
+// An open duplicate candidate pairing the just-registered `b` with `existing_id`, who shares her name, birth date
+// and county.
+v1::DuplicateCandidate NewDuplicateCandidate(const std::string& id, const v1::Beneficiary& b,
+                                             const std::string& existing_id);
+
 }  // namespace jinguo::registration::domain

@@ -48,8 +48,7 @@ std::string DuplicateIndexKey(const v1::Beneficiary& b) {
 
 std::vector<std::string> RegistryStore::Families() {
   return {"beneficiaries", "id_numbers", "region_index", "members",  "duplicate_keys",   "aliases",
-          "households",    "cadres",     "pairings",     "visits",   "duplicates",       "duplicate_region",
-          outbox::kOutboxFamily, rpc::kRequestsFamily};
+          "households",    "cadres",     "pairings",     "visits",   "duplicates",       "duplicate_region"};
 }
 
 std::vector<std::string> RegistryStore::ScannedByFirstPart() { return {"members", "duplicate_keys", "pairings"}; }
