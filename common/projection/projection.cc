@@ -45,7 +45,6 @@ constexpr size_t kVersionCacheLimit = 2'000'000;
 constexpr size_t kEnvelopePoolBatches = 2;
 constexpr size_t kPooledPayloadBytes = 4096;
 
-constexpr char kAlreadyProcessed[] = "already processed";
 
 bool DeadLetterCode(absl::StatusCode code) {
   return code == absl::StatusCode::kInvalidArgument || code == absl::StatusCode::kFailedPrecondition ||
@@ -98,12 +97,6 @@ class Projection::Rebalancer final : public RdKafka::RebalanceCb {
  private:
   Projection* p_;
 };
-
-absl::Status AlreadyProcessed() { return absl::AlreadyExistsError(kAlreadyProcessed); }
-
-bool IsAlreadyProcessed(const absl::Status& s) {
-  return s.code() == absl::StatusCode::kAlreadyExists && s.message() == kAlreadyProcessed;
-}
 
 Projection::Projection(store::Store* store, bus::KafkaOptions kafka, ProjectionHandler* handler,
                        prometheus::Registry* metrics, ProjectionOptions options)
@@ -619,15 +612,13 @@ absl::Status Projection::Apply(Batch& batch, Batch* behind) {
   ProjectionTx tx(store_, batch.write.get(), behind != nullptr ? behind->write.get() : nullptr, &batch.retired,
                   &batch.later);
   for (const auto& [m, event] : batch.to_apply) {
-    absl::Status s = handler_->Apply(*event, tx);
-    if (s.ok()) {
-      ++batch.applied;
-    } else if (IsAlreadyProcessed(s)) {
-      ++batch.skipped;
-    } else if (DeadLetterCode(s.code())) {
-      RETURN_IF_ERROR(DeadLetter(batch, *m, s.message()));
+    absl::StatusOr<Applied> applied = handler_->Apply(*event, tx);
+    if (applied.ok()) {
+      ++(*applied == Applied::kApplied ? batch.applied : batch.skipped);
+    } else if (DeadLetterCode(applied.status().code())) {
+      RETURN_IF_ERROR(DeadLetter(batch, *m, applied.status().message()));
     } else {
-      return s;
+      return applied.status();
     }
   }
   RETURN_IF_ERROR(handler_->BeforeCommit(tx));

@@ -93,13 +93,16 @@ class ProjectionTx {
   std::vector<LaterWrite>* later_;
 };
 
+// What a handler did with an event: applied it, or found it already processed (see KeepsVersion).
+enum class Applied { kApplied, kAlreadyProcessed };
+
 class ProjectionHandler {
  public:
   virtual ~ProjectionHandler() = default;
   // Applies one event inside `tx`. INVALID_ARGUMENT, FAILED_PRECONDITION or DATA_LOSS: the event is dead-lettered
   // with that reason and the projection goes on. Any other error: the whole batch is discarded and retried after a
   // back-off (e.g. a disk error).
-  virtual absl::Status Apply(const common::v1::EventEnvelope& event, ProjectionTx& tx) = 0;
+  virtual absl::StatusOr<Applied> Apply(const common::v1::EventEnvelope& event, ProjectionTx& tx) = 0;
   // Called once per batch after the last Apply and before the batch is written, for writes a handler gathers
   // across events (e.g. counter deltas summed per batch). An error discards and retries the batch. Default: none.
   //
@@ -115,18 +118,13 @@ class ProjectionHandler {
   virtual void Discarded() {}
   // Whether the handler keeps the last processed version of `event`'s aggregate itself, in a row it writes with
   // every event of that aggregate anyway (a read model keyed by the aggregate's id), instead of the runtime keeping
-  // it under a key of its own: in a rebuild those keys are a fifth of the CPU. For such an event the runtime reads
-  // and writes no version; every delivery reaches Apply, which must return AlreadyProcessed() when the event's
-  // version is not above the one it keeps, and otherwise record it with the event's effects (also when it rejects
-  // the event as invalid: that too is processed). Called on the reading thread; must depend on the envelope alone.
+  // it under a key of its own, which saves a read and a write per event. For such an event the runtime reads and
+  // writes no version; every delivery reaches Apply, which must return Applied::kAlreadyProcessed when the
+  // event's version is not above the one it keeps, and otherwise record it with the event's effects (also when it
+  // rejects the event as invalid: that too is processed). Called on the reading thread; must depend on the envelope alone.
   // Default: the runtime keeps every version.
   virtual bool KeepsVersion(const common::v1::EventEnvelope& event) const { return false; }
 };
-
-// What Apply returns for an event whose aggregate version it keeps (KeepsVersion) when it has processed that
-// version or a later one: the event is counted as skipped, as the runtime's own check would have.
-absl::Status AlreadyProcessed();
-bool IsAlreadyProcessed(const absl::Status& s);
 
 // What a handler gathers per batch for Committed() to act on (e.g. the nodes it changed): the batch being applied,
 // and the batches past BeforeCommit not yet committed, oldest first. Projection thread only.

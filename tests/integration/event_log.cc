@@ -24,14 +24,15 @@ common::v1::OutboxRecord TestEvent(const std::string& topic, const std::string& 
   return r;
 }
 
-absl::Status RecordingHandler::Apply(const common::v1::EventEnvelope& event, projection::ProjectionTx&) {
+absl::StatusOr<projection::Applied> RecordingHandler::Apply(const common::v1::EventEnvelope& event,
+                                                            projection::ProjectionTx&) {
   std::lock_guard<std::mutex> lock(mu_);
   ++applications_;
   ++counts_[{event.aggregate_id(), event.aggregate_version()}];
   int64_t& last = last_[event.aggregate_id()];
   if (event.aggregate_version() != last + 1) ++order_violations_;
   last = event.aggregate_version();
-  return absl::OkStatus();
+  return projection::Applied::kApplied;
 }
 
 int64_t RecordingHandler::applications() const {

@@ -21,7 +21,8 @@ common::v1::OutboxRecord TestEvent(const std::string& topic, const std::string& 
 
 class RecordingHandler final : public projection::ProjectionHandler {
  public:
-  absl::Status Apply(const common::v1::EventEnvelope& event, projection::ProjectionTx& tx) override;
+  absl::StatusOr<projection::Applied> Apply(const common::v1::EventEnvelope& event,
+                                            projection::ProjectionTx& tx) override;
 
   int64_t applications() const;
   // Times each (aggregate, version) was applied.

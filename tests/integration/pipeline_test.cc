@@ -173,8 +173,10 @@ class CommitCountingHandler : public projection::ProjectionHandler {
 class FlakyHandler final : public CommitCountingHandler {
  public:
   FlakyHandler() : CommitCountingHandler({{"agg-7", 10}, {"agg-150", 40}}) {}
-  absl::Status Apply(const common::v1::EventEnvelope& event, projection::ProjectionTx&) override {
-    return Record(event);
+  absl::StatusOr<projection::Applied> Apply(const common::v1::EventEnvelope& event,
+                                            projection::ProjectionTx&) override {
+    RETURN_IF_ERROR(Record(event));
+    return projection::Applied::kApplied;
   }
   absl::Status BeforeCommit(projection::ProjectionTx& tx) override {
     std::map<std::string, int64_t> last;
@@ -384,10 +386,11 @@ TEST_F(PipelineTest, UndecodableMessageIsDeadLetteredAndTheNextIsApplied) {
 // Keeps a copy of every envelope it is handed, in order.
 class CopyingHandler final : public projection::ProjectionHandler {
  public:
-  absl::Status Apply(const common::v1::EventEnvelope& event, projection::ProjectionTx&) override {
+  absl::StatusOr<projection::Applied> Apply(const common::v1::EventEnvelope& event,
+                                            projection::ProjectionTx&) override {
     std::lock_guard<std::mutex> lock(mu_);
     seen_.push_back(event);
-    return absl::OkStatus();
+    return projection::Applied::kApplied;
   }
   std::vector<common::v1::EventEnvelope> seen() const {
     std::lock_guard<std::mutex> lock(mu_);
@@ -467,16 +470,20 @@ class VersionKeepingHandler final : public CommitCountingHandler {
   bool KeepsVersion(const common::v1::EventEnvelope& event) const override {
     return absl::StartsWith(event.aggregate_id(), "kept-");
   }
-  absl::Status Apply(const common::v1::EventEnvelope& event, projection::ProjectionTx& tx) override {
-    if (!KeepsVersion(event)) return Record(event);
+  absl::StatusOr<projection::Applied> Apply(const common::v1::EventEnvelope& event,
+                                            projection::ProjectionTx& tx) override {
+    if (!KeepsVersion(event)) {
+      RETURN_IF_ERROR(Record(event));
+      return projection::Applied::kApplied;
+    }
     rocksdb::ColumnFamilyHandle* state = tx.store().Family(kStateFamily);
     ASSIGN_OR_RETURN(auto row, tx.Get(state, event.aggregate_id()));
     uint64_t kept = 0;
     if (row) store::DecodeU64(*row, &kept);
-    if (event.aggregate_version() <= static_cast<int64_t>(kept)) return projection::AlreadyProcessed();
+    if (event.aggregate_version() <= static_cast<int64_t>(kept)) return projection::Applied::kAlreadyProcessed;
     RETURN_IF_ERROR(Record(event));
     tx.Put(state, event.aggregate_id(), store::EncodeU64(static_cast<uint64_t>(event.aggregate_version())));
-    return absl::OkStatus();
+    return projection::Applied::kApplied;
   }
 };
 

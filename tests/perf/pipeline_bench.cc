@@ -27,12 +27,13 @@ namespace {
 // benchmark.
 class CountingHandler final : public projection::ProjectionHandler {
  public:
-  absl::Status Apply(const common::v1::EventEnvelope& event, projection::ProjectionTx&) override {
+  absl::StatusOr<projection::Applied> Apply(const common::v1::EventEnvelope& event,
+                                            projection::ProjectionTx&) override {
     if (count_.fetch_add(1) == 0) first_ = absl::Now();
     google::protobuf::StringValue body;
     if (!event.payload().UnpackTo(&body)) return absl::InvalidArgumentError("payload is not a StringValue");
     bytes_ += body.value().size();
-    return absl::OkStatus();
+    return projection::Applied::kApplied;
   }
   std::atomic<int64_t> count_{0};
   int64_t bytes_ = 0;

@@ -10,71 +10,15 @@
 #include "common/base/clock.h"
 #include "common/base/status.h"
 #include "common/base/timestamp.h"
-#include "jinguo/registration/v1/events.pb.h"
+#include "services/reporting/handlers/handlers.h"
 
 namespace jinguo::reporting::store {
-
-namespace reg = ::jinguo::registration::v1;
 
 namespace {
 
 constexpr int kTimelineLimit = 200;
 // Bound on the profiles remembered as written (8 bytes each, about 150 MiB at the bound with the table's slack).
 constexpr size_t kWrittenProfilesLimit = 10'000'000;
-
-void AddTimeline(v1::ProfileState& p, const common::v1::EventEnvelope& e, const std::string& summary) {
-  auto* t = p.add_timeline();
-  *t->mutable_occurred_at() = e.occurred_at();
-  t->set_producer(e.producer());
-  t->set_event_type(e.event_type());
-  t->set_summary(summary);
-  if (p.timeline_size() > kTimelineLimit) p.mutable_timeline()->DeleteSubrange(0, p.timeline_size() - kTimelineLimit);
-}
-
-void TakeFacts(v1::ProfileState& p, const reg::BeneficiaryFacts& f) {
-  p.set_name(f.name());
-  p.set_id_number_masked(f.id_number_masked());
-  p.set_region_code(f.region_code());
-  p.set_category(f.category());
-  p.set_sex(f.sex());
-  p.set_birth_year(f.birth_date().year());
-  p.set_student(f.student());
-  p.set_monitoring_status(f.monitoring_status());
-  p.set_household_id(f.household_id());
-}
-
-template <typename Payload>
-absl::Status NotA(const common::v1::EventEnvelope& e) {
-  return absl::InvalidArgumentError(absl::StrCat(e.event_type(), ": payload is not a ", Payload().GetTypeName()));
-}
-
-template <typename Payload>
-absl::Status UnpackInto(const common::v1::EventEnvelope& e, Payload* p) {
-  return e.payload().UnpackTo(p) ? absl::OkStatus() : NotA<Payload>(e);
-}
-
-// Decodes `e`'s payload, a message whose facts are its `beneficiary` (BeneficiaryRegistered, BeneficiaryUpdated),
-// into `*reused`, kept from event to event: its facts keep their strings' buffers, so decoding a registration
-// allocates next to nothing, where a new message allocated each of its strings (and freed them after).
-template <typename Payload>
-absl::Status UnpackReusingFacts(const common::v1::EventEnvelope& e, Payload* reused) {
-  if (!e.payload().Is<Payload>()) return NotA<Payload>(e);
-  reg::BeneficiaryFacts* facts = reused->release_beneficiary();  // null the first time
-  reused->Clear();
-  if (facts != nullptr) {
-    facts->Clear();  // strings emptied, their buffers kept
-    reused->set_allocated_beneficiary(facts);
-  }
-  // Into a cleared message, a merge is a parse.
-  return reused->MergeFromString(e.payload().value()) ? absl::OkStatus() : NotA<Payload>(e);
-}
-
-template <typename Payload>
-absl::StatusOr<Payload> Unpack(const common::v1::EventEnvelope& e) {
-  Payload p;
-  RETURN_IF_ERROR(UnpackInto(e, &p));
-  return p;
-}
 
 }  // namespace
 
@@ -104,8 +48,24 @@ uint64_t ChangeFeed::generation() {
   return generation_;
 }
 
+void EventProjector::AddTimeline(v1::ProfileState& p, const common::v1::EventEnvelope& e,
+                                 const std::string& summary) {
+  auto* t = p.add_timeline();
+  *t->mutable_occurred_at() = e.occurred_at();
+  t->set_producer(e.producer());
+  t->set_event_type(e.event_type());
+  t->set_summary(summary);
+  if (p.timeline_size() > kTimelineLimit) p.mutable_timeline()->DeleteSubrange(0, p.timeline_size() - kTimelineLimit);
+}
+
 EventProjector::EventProjector(ReadModel* model, domain::Settings settings, ChangeFeed* feed)
     : model_(model), settings_(settings), feed_(feed) {
+  RouteRegistrationEvents(router_, *this);
+  // Any other event about a beneficiary (from any service) joins her timeline.
+  router_.Otherwise([this](const common::v1::EventEnvelope& e, projection::ProjectionTx& tx) -> absl::Status {
+    if (e.beneficiary_id().empty()) return absl::OkStatus();
+    return UpdateProfile(tx, e, e.beneficiary_id(), [&](v1::ProfileState& p) { AddTimeline(p, e, ""); });
+  });
   auto no_profiles = model_->NoProfiles();
   written_.all_known = no_profiles.ok() && *no_profiles;
 }
@@ -278,11 +238,15 @@ absl::Status EventProjector::UpdateHousehold(projection::ProjectionTx& tx, const
   return absl::OkStatus();
 }
 
-absl::Status EventProjector::Apply(const common::v1::EventEnvelope& e, projection::ProjectionTx& tx) {
-  if (!KeepsVersion(e)) return ApplyEvent(e, tx);  // the projection runtime skips what was processed
+absl::StatusOr<projection::Applied> EventProjector::Apply(const common::v1::EventEnvelope& e,
+                                                          projection::ProjectionTx& tx) {
+  if (!KeepsVersion(e)) {  // the projection runtime skips what was processed
+    RETURN_IF_ERROR(router_.Route(e, tx));
+    return projection::Applied::kApplied;
+  }
   ASSIGN_OR_RETURN(v1::ProfileState * p, CachedProfile(tx, e.aggregate_id()));
-  if (e.aggregate_version() <= p->version()) return projection::AlreadyProcessed();
-  absl::Status s = ApplyEvent(e, tx);
+  if (e.aggregate_version() <= p->version()) return projection::Applied::kAlreadyProcessed;
+  absl::Status s = router_.Route(e, tx);
   // Processed, whether applied or rejected (dead-lettered): a redelivery is skipped either way. On any other error
   // the batch is discarded, and her cached profile with it.
   if (p->beneficiary_id().empty()) {  // stored from now on, if only for the version
@@ -290,108 +254,14 @@ absl::Status EventProjector::Apply(const common::v1::EventEnvelope& e, projectio
     p->set_region_code(e.region_code());
   }
   p->set_version(e.aggregate_version());
-  return s;
+  RETURN_IF_ERROR(s);
+  return projection::Applied::kApplied;
 }
 
-absl::Status EventProjector::ApplyEvent(const common::v1::EventEnvelope& e, projection::ProjectionTx& tx) {
-  const std::string& type = e.event_type();
-  if (type == "BeneficiaryRegistered" || type == "BeneficiaryUpdated") {
-    const reg::BeneficiaryFacts* facts_of = nullptr;
-    if (type == "BeneficiaryRegistered") {
-      RETURN_IF_ERROR(UnpackReusingFacts(e, &decoded_.registered));
-      facts_of = &decoded_.registered.beneficiary();
-    } else {
-      RETURN_IF_ERROR(UnpackReusingFacts(e, &decoded_.updated));
-      facts_of = &decoded_.updated.beneficiary();
-    }
-    const reg::BeneficiaryFacts& facts = *facts_of;
-    return UpdateProfile(tx, e, facts.beneficiary_id(), [&](v1::ProfileState& p) {
-      bool moved = p.registered() && p.region_code() != facts.region_code();
-      TakeFacts(p, facts);
-      p.set_registered(true);
-      AddTimeline(p, e, moved ? absl::StrCat("region now ", facts.region_code()) : "");
-    });
-  }
-  if (type == "MonitoringStatusChanged") {
-    ASSIGN_OR_RETURN(auto c, Unpack<reg::MonitoringStatusChanged>(e));
-    return UpdateProfile(tx, e, c.beneficiary_id(), [&](v1::ProfileState& p) {
-      p.set_monitoring_status(c.status());
-      AddTimeline(p, e, absl::StrCat(reg::MonitoringStatus_Name(c.previous_status()), " → ",
-                                     reg::MonitoringStatus_Name(c.status()), ": ", c.reason()));
-    });
-  }
-  if (type == "CadrePaired" || type == "CadreUnpaired") {
-    bool paired = type == "CadrePaired";
-    std::string cadre, beneficiary;
-    if (paired) {
-      ASSIGN_OR_RETURN(auto c, Unpack<reg::CadrePaired>(e));
-      cadre = c.cadre_id();
-      beneficiary = c.beneficiary_id();
-    } else {
-      ASSIGN_OR_RETURN(auto c, Unpack<reg::CadreUnpaired>(e));
-      cadre = c.cadre_id();
-      beneficiary = c.beneficiary_id();
-    }
-    // A pairing of someone merged since counts for the survivor.
-    ASSIGN_OR_RETURN(v1::ProfileState * target, CachedProfile(tx, beneficiary));
-    if (!target->merged_into().empty()) beneficiary = target->merged_into();
-    return UpdateProfile(tx, e, beneficiary, [&](v1::ProfileState& p) {
-      auto* ids = p.mutable_cadre_ids();
-      auto it = std::find(ids->begin(), ids->end(), cadre);
-      if (paired && it == ids->end()) p.add_cadre_ids(cadre);
-      if (!paired && it != ids->end()) ids->erase(it);
-      AddTimeline(p, e, absl::StrCat("cadre ", cadre));
-    });
-  }
-  if (type == "VisitRecorded") {
-    ASSIGN_OR_RETURN(auto v, Unpack<reg::VisitRecorded>(e));
-    auto day = FromProto(v.visited_on());
-    if (!day.ok()) return absl::InvalidArgumentError("VisitRecorded: visited_on is not a date");
-    for (const auto& node : domain::NodesOf(e.region_code())) {
-      RETURN_IF_ERROR(model_->AddVisits(tx, node, *day, 1));
-      changed_nodes_.current().insert(node);
-    }
-    return UpdateProfile(tx, e, v.beneficiary_id(), [&](v1::ProfileState& p) {
-      AddTimeline(p, e, absl::StrCat("visited on ", FormatCivilDate(*day), " by cadre ", v.cadre_id()));
-    });
-  }
-  if (type == "DuplicateCandidateFlagged") return AddEverywhere(tx, e, e.region_code(), domain::kDuplicatesOpen, 1);
-  if (type == "DuplicateCandidateResolved") return AddEverywhere(tx, e, e.region_code(), domain::kDuplicatesOpen, -1);
-  if (type == "BeneficiariesMerged") {
-    ASSIGN_OR_RETURN(auto m, Unpack<reg::BeneficiariesMerged>(e));
-    std::vector<std::string> merged_cadres;
-    RETURN_IF_ERROR(UpdateProfile(tx, e, m.merged_id(), [&](v1::ProfileState& p) {
-      if (p.region_code().empty()) p.set_region_code(m.merged_region_code());
-      merged_cadres.assign(p.cadre_ids().begin(), p.cadre_ids().end());
-      p.set_merged_into(m.survivor_id());
-      AddTimeline(p, e, absl::StrCat("merged into ", m.survivor_id()));
-    }));
-    return UpdateProfile(tx, e, m.survivor_id(), [&](v1::ProfileState& p) {
-      TakeFacts(p, m.survivor());
-      p.set_registered(true);
-      for (const auto& c : merged_cadres) {
-        if (std::find(p.cadre_ids().begin(), p.cadre_ids().end(), c) == p.cadre_ids().end()) p.add_cadre_ids(c);
-      }
-      AddTimeline(p, e, absl::StrCat("absorbed duplicate ", m.merged_id()));
-    });
-  }
-  if (type == "HouseholdRegistered") {
-    ASSIGN_OR_RETURN(auto h, Unpack<reg::HouseholdRegistered>(e));
-    return UpdateHousehold(tx, e, h.household_id(), [&](v1::HouseholdState& s) {
-      s.set_region_code(h.region_code());
-      s.set_attribute(h.attribute());
-    });
-  }
-  if (type == "HouseholdUpdated") {
-    ASSIGN_OR_RETURN(auto h, Unpack<reg::HouseholdUpdated>(e));
-    return UpdateHousehold(tx, e, h.household_id(), [&](v1::HouseholdState& s) {
-      s.set_region_code(h.region_code());
-      s.set_attribute(h.attribute());
-    });
-  }
-  // Any other event about a beneficiary (from any service) joins her timeline.
-  if (!e.beneficiary_id().empty() && type != "CadreRegistered") {
-    return UpdateProfile(tx, e, e.beneficiary_id(), [&](v1::ProfileState& p) { AddTimeline(p, e, ""); });
+absl::Status EventProjector::AddVisits(projection::ProjectionTx& tx, const std::string& region, absl::CivilDay day) {
+  for (const auto& node : domain::NodesOf(region)) {
+    RETURN_IF_ERROR(model_->AddVisits(tx, node, day, 1));
+    changed_nodes_.current().insert(node);
   }
   return absl::OkStatus();
 }

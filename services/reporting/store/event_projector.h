@@ -22,6 +22,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/hash/hash.h"
 #include "absl/time/civil_time.h"
+#include "common/projection/event_router.h"
 #include "common/projection/projection.h"
 #include "google/protobuf/arena.h"
 #include "jinguo/registration/v1/events.pb.h"
@@ -51,7 +52,8 @@ class EventProjector final : public projection::ProjectionHandler {
  public:
   EventProjector(ReadModel* model, domain::Settings settings, ChangeFeed* feed);
 
-  absl::Status Apply(const common::v1::EventEnvelope& event, projection::ProjectionTx& tx) override;
+  absl::StatusOr<projection::Applied> Apply(const common::v1::EventEnvelope& event,
+                                            projection::ProjectionTx& tx) override;
   // Events of a beneficiary's own aggregate (its id is hers): her profile, written for each of them anyway, keeps
   // the aggregate's last processed version.
   bool KeepsVersion(const common::v1::EventEnvelope& event) const override {
@@ -62,9 +64,8 @@ class EventProjector final : public projection::ProjectionHandler {
   void Committed() override;
   void Discarded() override;
 
- private:
-  // Applies one event, whatever its version.
-  absl::Status ApplyEvent(const common::v1::EventEnvelope& event, projection::ProjectionTx& tx);
+ // For the event handlers (handlers/*.cc), on the projection's thread:
+
   // Loads (or starts) her state, lets `change` edit it, and moves her contributions.
   absl::Status UpdateProfile(projection::ProjectionTx& tx, const common::v1::EventEnvelope& event,
                              const std::string& beneficiary_id,
@@ -72,22 +73,25 @@ class EventProjector final : public projection::ProjectionHandler {
   absl::Status UpdateHousehold(projection::ProjectionTx& tx, const common::v1::EventEnvelope& event,
                                const std::string& household_id,
                                const std::function<void(v1::HouseholdState&)>& change);
+  // Adds `delta` to `indicator` at `region` and every node above it, on the event's day.
+  absl::Status AddEverywhere(projection::ProjectionTx& tx, const common::v1::EventEnvelope& event,
+                             const std::string& region, domain::Indicator indicator, int64_t delta);
+  // Counts one visit on `day` at `region` and every node above it.
+  absl::Status AddVisits(projection::ProjectionTx& tx, const std::string& region, absl::CivilDay day);
+  // Her state as this batch has left it: read once per batch, written once in BeforeCommit.
+  absl::StatusOr<v1::ProfileState*> CachedProfile(projection::ProjectionTx& tx, const std::string& id);
+  // Adds the event to her timeline (the latest 200 are kept).
+  static void AddTimeline(v1::ProfileState& p, const common::v1::EventEnvelope& e, const std::string& summary);
+
+ private:
   absl::Status Move(projection::ProjectionTx& tx, const common::v1::EventEnvelope& event,
                     const std::string& old_region, const domain::Contributions& before,
                     const std::string& new_region, const domain::Contributions& after);
-  absl::Status AddEverywhere(projection::ProjectionTx& tx, const common::v1::EventEnvelope& event,
-                             const std::string& region, domain::Indicator indicator, int64_t delta);
-
-  // Her state as this batch has left it: read once per batch, written once in BeforeCommit.
-  absl::StatusOr<v1::ProfileState*> CachedProfile(projection::ProjectionTx& tx, const std::string& id);
 
   ReadModel* model_;
   domain::Settings settings_;
-  // The payloads of the events nearly all others are, decoded into the same messages event after event.
-  struct {
-    registration::v1::BeneficiaryRegistered registered;
-    registration::v1::BeneficiaryUpdated updated;
-  } decoded_;
+  // Every service's events, by payload type (handlers/).
+  projection::EventRouter router_;
   ChangeFeed* feed_;
   // Nodes each batch changed, published by Committed().
   projection::PerBatch<std::set<std::string>> changed_nodes_;

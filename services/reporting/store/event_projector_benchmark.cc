@@ -74,7 +74,7 @@ void BM_ApplyRegistrations(benchmark::State& state) {
     projection::ProjectionTx tx(db->get(), &batch);
     for (const auto& m : messages) {
       if (!event.ParseFromString(m)) state.SkipWithError("unparsable envelope");
-      if (absl::Status s = projector.Apply(event, tx); !s.ok()) state.SkipWithError(s.ToString().c_str());
+      if (auto s = projector.Apply(event, tx); !s.ok()) state.SkipWithError(s.status().ToString().c_str());
     }
     if (absl::Status s = projector.BeforeCommit(tx); !s.ok()) state.SkipWithError(s.ToString().c_str());
     if (absl::Status s = (*db)->WriteUnlogged(batch.GetWriteBatch()); !s.ok()) {

@@ -38,6 +38,8 @@ class ReadModel {
   static std::vector<std::string> DerivedFamilies();
   // How the store is opened, by the service and by its benchmark: every family, unlogged writes, larger memtables.
   static jinguo::store::StoreOptions StoreOptions(std::string path, size_t block_cache_bytes);
+  // What StoreOptions sets beyond the path, families and cache: unlogged writes, memtables, compaction.
+  static void Tune(jinguo::store::StoreOptions& options);
   // The layout of the derived families this code reads and writes, kept in "meta": a number, then the indicators
   // in their order (stored contributions are by place in it, and a new indicator must count everyone). Read models
   // written in another layout are rebuilt at start: they derive from the topics.

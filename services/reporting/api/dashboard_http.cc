@@ -1,0 +1,65 @@
+#include "services/reporting/api/dashboard_http.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/validate/region_code.h"
+#include "httplib.h"
+#include "nlohmann/json.hpp"
+
+namespace jinguo::reporting::api {
+
+namespace {
+
+nlohmann::json CoverageJson(const v1::RegionSummary& s) {
+  nlohmann::json items = nlohmann::json::array();
+  for (const auto& c : s.coverage()) {
+    items.push_back({{"name", c.name()},
+                     {"label", c.label()},
+                     {"numerator", c.numerator()},
+                     {"denominator", c.denominator()},
+                     {"basis_points", c.basis_points()}});
+  }
+  return {{"region", s.region_code()}, {"name", s.name()}, {"items", items}};
+}
+
+}  // namespace
+
+void AddDashboardRoutes(httplib::Server& http, std::string page, const Summaries* summaries,
+                        const regions::RegionTable* regions, const rpc::Authenticator* auth,
+                        std::function<absl::Status()> current) {
+  http.Get("/", [page = std::move(page)](const httplib::Request&, httplib::Response& res) {
+    res.set_content(page, "text/html; charset=utf-8");
+  });
+  http.Get("/api/coverage", [=](const httplib::Request& req, httplib::Response& res) {
+    auto fail = [&](int code, const std::string& message) {
+      res.status = code;
+      res.set_content(nlohmann::json({{"error", message}}).dump(), "application/json; charset=utf-8");
+    };
+    std::string header = req.get_header_value("Authorization");
+    auto who = auth->AuthenticateToken(header.rfind("Bearer ", 0) == 0 ? header.substr(7) : "");
+    if (!who.ok()) return fail(401, std::string(who.status().message()));
+    if (absl::Status s = current(); !s.ok()) {
+      res.set_header("Retry-After", "2");
+      return fail(503, std::string(s.message()));
+    }
+    std::string region = req.get_param_value("region");
+    if (absl::Status s = validate::CheckRegionPrefix(*regions, region); !s.ok()) {
+      return fail(400, absl::StrCat("region: ", s.message()));
+    }
+    if (region.empty()) region = who->region_scope;
+    if (absl::Status s = rpc::Authorize(*who, rpc::Role::kViewer, region); !s.ok()) {
+      return fail(403, std::string(s.message()));
+    }
+    auto summary = summaries->Summary(region, std::nullopt);
+    auto children = summaries->Children(region);
+    if (!summary.ok() || !children.ok()) return fail(500, "read model unavailable");
+    nlohmann::json out = CoverageJson(*summary);
+    out["children"] = nlohmann::json::array();
+    for (const auto& child : *children) {
+      auto s = summaries->Summary(child, std::nullopt);
+      if (s.ok()) out["children"].push_back(CoverageJson(*s));
+    }
+    res.set_content(out.dump(), "application/json; charset=utf-8");
+  });
+}
+
+}  // namespace jinguo::reporting::api

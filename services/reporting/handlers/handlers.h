@@ -1,0 +1,17 @@
+// The events each producing service contributes to reporting's read models: one file per service, each adding its
+// payload types to the projector's router. A new service joins reporting with its file here, a line in
+// EventProjector's constructor, and its indicators in domain/indicators.h.
+//
+// Thread-safety: handlers run on the projection's thread only.
+#pragma once
+
+#include "common/projection/event_router.h"
+
+namespace jinguo::reporting::store {
+
+class EventProjector;
+
+// jinguo.registration.events.v1: beneficiaries, households, pairings, visits, duplicates and merges.
+void RouteRegistrationEvents(projection::EventRouter& router, EventProjector& projector);
+
+}  // namespace jinguo::reporting::store
