@@ -18,10 +18,10 @@ inline void IgnoreError(const absl::Status&) {}
 #define JINGUO_STATUS_CONCAT_(a, b) JINGUO_STATUS_CONCAT_INNER_(a, b)
 
 // Returns the status of `expr` from the enclosing function when it is not OK.
-#define RETURN_IF_ERROR(expr)                          \
-  do {                                                 \
-    ::absl::Status jinguo_status_ = (expr);            \
-    if (!jinguo_status_.ok()) return jinguo_status_;   \
+#define RETURN_IF_ERROR(expr)                        \
+  do {                                               \
+    ::absl::Status jinguo_status_ = (expr);          \
+    if (!jinguo_status_.ok()) return jinguo_status_; \
   } while (0)
 
 // ASSIGN_OR_RETURN(lhs, expr): evaluates the StatusOr `expr`; returns its status when not OK, otherwise moves

@@ -75,10 +75,9 @@ absl::Status EnsureTopics(const KafkaOptions& options, const std::vector<TopicSp
   std::vector<rd_kafka_NewTopic_t*> new_topics;
   char errstr[512];
   for (const TopicSpec& t : topics) {
-    rd_kafka_NewTopic_t* nt =
-        rd_kafka_NewTopic_new(t.name.c_str(), t.partitions > 0 ? t.partitions : options.partitions,
-                              t.replication_factor > 0 ? t.replication_factor : options.replication_factor, errstr,
-                              sizeof errstr);
+    rd_kafka_NewTopic_t* nt = rd_kafka_NewTopic_new(
+        t.name.c_str(), t.partitions > 0 ? t.partitions : options.partitions,
+        t.replication_factor > 0 ? t.replication_factor : options.replication_factor, errstr, sizeof errstr);
     if (nt == nullptr) {
       for (auto* n : new_topics) rd_kafka_NewTopic_destroy(n);
       return absl::InvalidArgumentError(absl::StrCat("topic ", t.name, ": ", errstr));
@@ -87,8 +86,8 @@ absl::Status EnsureTopics(const KafkaOptions& options, const std::vector<TopicSp
     new_topics.push_back(nt);
   }
   rd_kafka_AdminOptions_t* admin_options = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
-  rd_kafka_AdminOptions_set_request_timeout(admin_options, static_cast<int>(absl::ToInt64Milliseconds(timeout)),
-                                            errstr, sizeof errstr);
+  rd_kafka_AdminOptions_set_request_timeout(admin_options, static_cast<int>(absl::ToInt64Milliseconds(timeout)), errstr,
+                                            sizeof errstr);
   rd_kafka_AdminOptions_set_operation_timeout(admin_options, static_cast<int>(absl::ToInt64Milliseconds(timeout)),
                                               errstr, sizeof errstr);
   rd_kafka_queue_t* queue = rd_kafka_queue_new(rk);
@@ -108,8 +107,8 @@ absl::Status EnsureTopics(const KafkaOptions& options, const std::vector<TopicSp
     for (size_t i = 0; i < n && result.ok(); ++i) {
       rd_kafka_resp_err_t e = rd_kafka_topic_result_error(results[i]);
       if (e != RD_KAFKA_RESP_ERR_NO_ERROR && e != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
-        result = absl::UnavailableError(absl::StrCat("creating topic ", rd_kafka_topic_result_name(results[i]), ": ",
-                                                     rd_kafka_err2str(e)));
+        result = absl::UnavailableError(
+            absl::StrCat("creating topic ", rd_kafka_topic_result_name(results[i]), ": ", rd_kafka_err2str(e)));
       }
     }
   }
@@ -149,17 +148,14 @@ absl::StatusOr<std::unique_ptr<Producer>> Producer::Create(const KafkaOptions& o
       {"enable.idempotence", "true"},
       {"acks", "all"},
       {"message.timeout.ms", "0"},
-      // Up to 25 ms for a batch to fill. At 5 ms a broker busy with thousands of small requests a second sometimes
-      // took 5-10 times the CPU per event (1.9-4.7 s for 20,000 registrations instead of 0.4-0.8 s). Against 10 ms,
-      // 25 ms gave 12% more RegisterBeneficiary throughput under ghz (mean of four alternating pairs, two cores
-      // shared with the broker and ghz), for about 5 ms more median freshness (acknowledged → visible in
-      // reporting at 1,000 events/s: p50 23 ms, p99 53 ms, against 18 and 60 ms at 10 ms).
+      // Up to 25 ms for a batch to fill: a broker flooded with small produce requests spends many times the CPU
+      // per event that it spends on full batches, CPU the services on the same machine need. The price is a few
+      // milliseconds of freshness (see docs/performance.md).
       {"linger.ms", "25"},
       // One produce request in flight per connection. With librdkafka 2.0's idempotent producer and more in flight,
-      // its broker thread polls without sleeping while a partition waits on its in-flight requests; when the
-      // broker answered slowly that took up to a second of CPU per 10 s at 1,000 events/s, which slowed the broker
-      // further. Measured on one broker: no loss of relay throughput (a batch still carries up to
-      // batch.num.messages), and ordering holds through retries either way.
+      // its broker thread polls without sleeping while a partition waits on its in-flight requests, taking CPU
+      // from a broker that is already slow to answer. A batch still carries up to batch.num.messages, and
+      // ordering holds through retries either way.
       {"max.in.flight.requests.per.connection", "1"},
       {"batch.num.messages", "10000"},
       {"queue.buffering.max.messages", "200000"},
@@ -185,9 +181,9 @@ Producer::~Producer() {
 }
 
 absl::Status Producer::Produce(absl::string_view topic, absl::string_view key, absl::string_view value, uint64_t tag) {
-  RdKafka::ErrorCode e = producer_->produce(
-      std::string(topic), RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
-      const_cast<char*>(value.data()), value.size(), key.data(), key.size(), 0, reinterpret_cast<void*>(tag));
+  RdKafka::ErrorCode e = producer_->produce(std::string(topic), RdKafka::Topic::PARTITION_UA,
+                                            RdKafka::Producer::RK_MSG_COPY, const_cast<char*>(value.data()),
+                                            value.size(), key.data(), key.size(), 0, reinterpret_cast<void*>(tag));
   if (e == RdKafka::ERR_NO_ERROR) return absl::OkStatus();
   if (e == RdKafka::ERR__QUEUE_FULL) return absl::ResourceExhaustedError("kafka producer queue is full");
   return absl::InternalError(absl::StrCat("produce to ", topic, ": ", RdKafka::err2str(e)));

@@ -28,31 +28,41 @@ std::string FindAsset(const std::string& relative) {
 
 void ServiceFlags::Register(CLI::App& app) {
   app.add_option("--grpc-listen", grpc_listen_, "gRPC listen address host:port (port 0 picks one)")
-      ->envname("JINGUO_GRPC_LISTEN")->capture_default_str();
+      ->envname("JINGUO_GRPC_LISTEN")
+      ->capture_default_str();
   app.add_option("--http-listen", http_listen_, "HTTP listen address for /metrics and /healthz")
-      ->envname("JINGUO_HTTP_LISTEN")->capture_default_str();
+      ->envname("JINGUO_HTTP_LISTEN")
+      ->capture_default_str();
   app.add_option("--data-dir", data_dir_, "directory of this service's RocksDB")
-      ->envname("JINGUO_DATA_DIR")->capture_default_str();
+      ->envname("JINGUO_DATA_DIR")
+      ->capture_default_str();
   app.add_option("--kafka-brokers", kafka_brokers_, "Kafka bootstrap servers")
-      ->envname("JINGUO_KAFKA_BROKERS")->capture_default_str();
+      ->envname("JINGUO_KAFKA_BROKERS")
+      ->capture_default_str();
   app.add_option("--topic-partitions", topic_partitions_, "partitions of topics this service creates")
-      ->envname("JINGUO_TOPIC_PARTITIONS")->capture_default_str();
+      ->envname("JINGUO_TOPIC_PARTITIONS")
+      ->capture_default_str();
   app.add_option("--topic-replication", topic_replication_, "replication factor of topics this service creates")
-      ->envname("JINGUO_TOPIC_REPLICATION")->capture_default_str();
+      ->envname("JINGUO_TOPIC_REPLICATION")
+      ->capture_default_str();
   app.add_option("--block-cache-mb", block_cache_mb_, "RocksDB block cache bound in MiB")
-      ->envname("JINGUO_BLOCK_CACHE_MB")->capture_default_str();
+      ->envname("JINGUO_BLOCK_CACHE_MB")
+      ->capture_default_str();
   app.add_option("--tokens-file", tokens_file_, "bearer tokens file (SHA-256 hashes → principals)")
       ->envname("JINGUO_TOKENS_FILE");
   app.add_option("--regions-dir", regions_dir_, "region-code table directory")
-      ->envname("JINGUO_REGIONS_DIR")->capture_default_str();
+      ->envname("JINGUO_REGIONS_DIR")
+      ->capture_default_str();
   app.add_option("--tls-cert", tls_cert_, "server certificate (PEM); TLS when set")->envname("JINGUO_TLS_CERT");
   app.add_option("--tls-key", tls_key_, "server private key (PEM)")->envname("JINGUO_TLS_KEY");
   app.add_option("--tls-client-ca", tls_client_ca_, "CA for client certificates; mutual TLS when set")
       ->envname("JINGUO_TLS_CLIENT_CA");
   app.add_option("--log-level", log_level_, "debug, info, warn or error")
-      ->envname("JINGUO_LOG_LEVEL")->capture_default_str();
+      ->envname("JINGUO_LOG_LEVEL")
+      ->capture_default_str();
   app.add_option("--max-message-mb", max_message_mb_, "largest gRPC message in MiB")
-      ->envname("JINGUO_MAX_MESSAGE_MB")->capture_default_str();
+      ->envname("JINGUO_MAX_MESSAGE_MB")
+      ->capture_default_str();
   app.add_option("--page-token-key-file", page_token_key_file_,
                  "64 hex characters that seal page tokens (replicas behind one address share it); without it a key "
                  "is drawn at start and page tokens end with the process")
@@ -60,7 +70,8 @@ void ServiceFlags::Register(CLI::App& app) {
   app.add_option("--drain-ms", drain_ms_,
                  "on SIGTERM, how long health says NOT_SERVING and new calls are answered UNAVAILABLE before the "
                  "server stops accepting them (calls in flight always finish)")
-      ->envname("JINGUO_DRAIN_MS")->capture_default_str();
+      ->envname("JINGUO_DRAIN_MS")
+      ->capture_default_str();
 }
 
 namespace {

@@ -1,9 +1,9 @@
 // Group commit: callers hand in a write batch with its events; one thread writes everything handed in while the
 // previous write was on its way to disk as a single RocksDB write with one fsync, then tells each caller.
 //
-// Why: at 50 concurrent calls, each call blocking in its own synced write cost a thread hand-off per call inside
-// RocksDB's write group and kept a gRPC thread per call parked. Here a call's thread (or a gRPC callback) only
-// queues its batch; the commit thread's write covers all of them.
+// Why: a call blocking in its own synced write costs a thread hand-off inside RocksDB's write group and keeps a
+// gRPC thread parked per call in flight. Here a call's thread (or a gRPC callback) only queues its batch; the
+// commit thread's write covers all of them.
 //
 // An entry's batch and events commit atomically with the entries written alongside it: on a failed write none of
 // them is on disk and every caller gets the error.

@@ -242,10 +242,9 @@ void OutboxRelay::Run() {
   while (!in_flight_.empty() && absl::Now() < deadline) producer_->Poll(absl::Milliseconds(50));
   SettleDeliveries();
   UpdateOldestAge();
-  stop_status_ = in_flight_.empty()
-                     ? absl::OkStatus()
-                     : absl::DeadlineExceededError(absl::StrCat(in_flight_.size(),
-                                                                " outbox events not confirmed; kept for next start"));
+  stop_status_ = in_flight_.empty() ? absl::OkStatus()
+                                    : absl::DeadlineExceededError(absl::StrCat(
+                                          in_flight_.size(), " outbox events not confirmed; kept for next start"));
   producer_.reset();
 }
 

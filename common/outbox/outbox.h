@@ -39,8 +39,7 @@ class Outbox {
 
   // Adds one record per event to `batch` and writes it with sync=true. On success every event is durable and
   // will be published; on failure nothing of `batch` is written.
-  [[nodiscard]] absl::Status Commit(rocksdb::WriteBatch* batch,
-                                    const std::vector<common::v1::OutboxRecord>& records);
+  [[nodiscard]] absl::Status Commit(rocksdb::WriteBatch* batch, const std::vector<common::v1::OutboxRecord>& records);
 
   store::Store* store() const { return store_; }
 
@@ -63,8 +62,8 @@ class Outbox {
   store::Store* store_;
   rocksdb::ColumnFamilyHandle* family_;
   std::mutex commit_mu_;
-  uint64_t next_sequence_ = 1;              // guarded by commit_mu_
-  std::multiset<uint64_t> being_written_;   // guarded by commit_mu_: first sequence of each commit in progress
+  uint64_t next_sequence_ = 1;             // guarded by commit_mu_
+  std::multiset<uint64_t> being_written_;  // guarded by commit_mu_: first sequence of each commit in progress
   std::atomic<int64_t> depth_{0};
   std::mutex wake_mu_;
   std::condition_variable wake_;
@@ -112,10 +111,10 @@ class OutboxRelay {
 
   // Relay-thread state.
   std::unique_ptr<bus::Producer> producer_;
-  uint64_t cursor_ = 0;                  // next sequence to read
-  std::set<uint64_t> in_flight_;         // produced, not yet reported
-  std::vector<uint64_t> delivered_;      // reported OK, not yet deleted
-  bool failed_ = false;                  // a delivery failed: restart from the oldest record
+  uint64_t cursor_ = 0;              // next sequence to read
+  std::set<uint64_t> in_flight_;     // produced, not yet reported
+  std::vector<uint64_t> delivered_;  // reported OK, not yet deleted
+  bool failed_ = false;              // a delivery failed: restart from the oldest record
   absl::Duration backoff_;
   absl::Time last_age_update_ = absl::InfinitePast();
 

@@ -11,8 +11,8 @@
 #include "common/outbox/commit_queue.h"
 #include "common/outbox/event_factory.h"
 #include "common/store/keys.h"
-#include "gtest/gtest.h"
 #include "google/protobuf/wrappers.pb.h"
+#include "gtest/gtest.h"
 
 namespace jinguo::outbox {
 namespace {

@@ -47,7 +47,7 @@ class EventRouter {
     auto reused = std::make_shared<Payload>();
     Add(Payload::descriptor()->full_name(),
         [reused, decode = std::move(decode), handle = std::move(handle)](const common::v1::EventEnvelope& e,
-                                                                           ProjectionTx& tx) -> absl::Status {
+                                                                         ProjectionTx& tx) -> absl::Status {
           if (!decode(e.payload().value(), reused.get())) {
             return absl::InvalidArgumentError(
                 absl::StrCat(e.event_type(), ": payload is not a readable ", Payload::descriptor()->full_name()));

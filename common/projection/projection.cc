@@ -45,7 +45,6 @@ constexpr size_t kVersionCacheLimit = 2'000'000;
 constexpr size_t kEnvelopePoolBatches = 2;
 constexpr size_t kPooledPayloadBytes = 4096;
 
-
 bool DeadLetterCode(absl::StatusCode code) {
   return code == absl::StatusCode::kInvalidArgument || code == absl::StatusCode::kFailedPrecondition ||
          code == absl::StatusCode::kDataLoss;
@@ -127,10 +126,10 @@ int64_t Projection::StartOffset(const std::string& topic, int32_t partition) {
   if (stored.ok() && *stored >= 0) return *stored;
   // Nothing stored: the partition's first offset, asked of the broker here. Handed the logical "beginning",
   // librdkafka 2.0 looks it up itself, and when the partition has not yet joined its broker's thread (as happens
-  // to most partitions of a fresh assignment) it retries only after 500 ms: a rebuild then started on one
-  // partition of three for its first half second.
+  // to most partitions of a fresh assignment) it retries only after 500 ms, and a rebuild would start on one
+  // partition instead of all of them.
   int64_t low = 0, high = 0;
-  // A broker that does not answer within a second leaves the lookup to librdkafka, as before.
+  // A broker that does not answer within a second leaves the lookup to librdkafka.
   if (consumer_->query_watermark_offsets(topic, partition, &low, &high, 1000) == RdKafka::ERR_NO_ERROR) return low;
   return RdKafka::Topic::OFFSET_BEGINNING;
 }
@@ -148,12 +147,9 @@ absl::Status Projection::Start() {
   auto no_versions = store_->Empty(versions_);
   version_cache_complete_ = no_versions.ok() && *no_versions;
   rebalancer_ = std::make_unique<Rebalancer>(this);
-  std::map<std::string, std::string> settings = {{"group.id", options_.name},
-                                                 {"enable.auto.commit", "false"},
-                                                 {"enable.auto.offset.store", "false"},
-                                                 {"auto.offset.reset", "earliest"},
-                                                 {"fetch.wait.max.ms", "20"},
-                                                 {"queued.min.messages", "200000"}};
+  std::map<std::string, std::string> settings = {
+      {"group.id", options_.name},       {"enable.auto.commit", "false"}, {"enable.auto.offset.store", "false"},
+      {"auto.offset.reset", "earliest"}, {"fetch.wait.max.ms", "20"},     {"queued.min.messages", "200000"}};
   if (!options_.instance_id.empty()) settings["group.instance.id"] = options_.instance_id;
   auto conf = bus::MakeConf(kafka_, settings);
   last_flush_ = options_.clock->Now();

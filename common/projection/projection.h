@@ -31,8 +31,8 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/functional/any_invocable.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "common/base/clock.h"
 #include "common/bus/kafka.h"
 #include "common/store/store.h"
@@ -121,8 +121,8 @@ class ProjectionHandler {
   // it under a key of its own, which saves a read and a write per event. For such an event the runtime reads and
   // writes no version; every delivery reaches Apply, which must return Applied::kAlreadyProcessed when the
   // event's version is not above the one it keeps, and otherwise record it with the event's effects (also when it
-  // rejects the event as invalid: that too is processed). Called on the reading thread; must depend on the envelope alone.
-  // Default: the runtime keeps every version.
+  // rejects the event as invalid: that too is processed). Called on the reading thread; must depend on the envelope
+  // alone. Default: the runtime keeps every version.
   virtual bool KeepsVersion(const common::v1::EventEnvelope& event) const { return false; }
 };
 

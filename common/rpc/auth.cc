@@ -13,10 +13,14 @@ namespace jinguo::rpc {
 
 absl::string_view RoleName(Role role) {
   switch (role) {
-    case Role::kViewer: return "viewer";
-    case Role::kOperator: return "operator";
-    case Role::kAdmin: return "admin";
-    case Role::kService: return "service";
+    case Role::kViewer:
+      return "viewer";
+    case Role::kOperator:
+      return "operator";
+    case Role::kAdmin:
+      return "admin";
+    case Role::kService:
+      return "service";
   }
   return "unknown";
 }
@@ -59,11 +63,16 @@ absl::StatusOr<Authenticator> Authenticator::Load(const std::string& path) {
     }
     Principal p;
     p.name = name;
-    if (role == "viewer") p.role = Role::kViewer;
-    else if (role == "operator") p.role = Role::kOperator;
-    else if (role == "admin") p.role = Role::kAdmin;
-    else if (role == "service") p.role = Role::kService;
-    else return absl::InvalidArgumentError(absl::StrCat(where(), "role must be viewer, operator, admin or service"));
+    if (role == "viewer")
+      p.role = Role::kViewer;
+    else if (role == "operator")
+      p.role = Role::kOperator;
+    else if (role == "admin")
+      p.role = Role::kAdmin;
+    else if (role == "service")
+      p.role = Role::kService;
+    else
+      return absl::InvalidArgumentError(absl::StrCat(where(), "role must be viewer, operator, admin or service"));
     if (scope != "*") {
       if (scope.find_first_not_of("0123456789") != std::string::npos) {
         return absl::InvalidArgumentError(absl::StrCat(where(), "region scope must be digits or *"));
@@ -97,8 +106,8 @@ absl::StatusOr<Principal> Authenticator::Authenticate(const grpc::ServerContextB
 absl::Status Authorize(const Principal& principal, Role minimum, absl::string_view region) {
   int have = principal.role == Role::kService ? static_cast<int>(Role::kOperator) : static_cast<int>(principal.role);
   if (have < static_cast<int>(minimum)) {
-    return absl::PermissionDeniedError(absl::StrCat(principal.name, " is a ", RoleName(principal.role),
-                                                    "; this needs ", RoleName(minimum)));
+    return absl::PermissionDeniedError(
+        absl::StrCat(principal.name, " is a ", RoleName(principal.role), "; this needs ", RoleName(minimum)));
   }
   if (!principal.Covers(region)) {
     return absl::PermissionDeniedError(absl::StrCat(principal.name, " may act only within region ",

@@ -123,8 +123,8 @@ int PageSize(int32_t requested, PageLimits limits, absl::string_view field, vali
   return std::min<int>(requested, limits.max_size);
 }
 
-absl::StatusOr<std::string> ReadScope(const Principal& who, const regions::RegionTable& table,
-                                      absl::string_view prefix, absl::string_view field, Role minimum) {
+absl::StatusOr<std::string> ReadScope(const Principal& who, const regions::RegionTable& table, absl::string_view prefix,
+                                      absl::string_view field, Role minimum) {
   validate::FieldViolations v;
   v.Check(field, validate::CheckRegionPrefix(table, prefix));
   if (!v.empty()) return v.ToStatus();

@@ -73,8 +73,7 @@ int PageSize(int32_t requested, PageLimits limits, absl::string_view field, vali
 
 // The region a listing is clamped to: `prefix` (a violation of `field` unless the region table knows it), or the
 // caller's whole scope when `prefix` is empty. PERMISSION_DENIED unless the caller holds `minimum` over it.
-absl::StatusOr<std::string> ReadScope(const Principal& who, const regions::RegionTable& table,
-                                      absl::string_view prefix, absl::string_view field = "region_prefix",
-                                      Role minimum = Role::kViewer);
+absl::StatusOr<std::string> ReadScope(const Principal& who, const regions::RegionTable& table, absl::string_view prefix,
+                                      absl::string_view field = "region_prefix", Role minimum = Role::kViewer);
 
 }  // namespace jinguo::rpc

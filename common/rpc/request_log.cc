@@ -1,10 +1,9 @@
 #include "common/rpc/request_log.h"
 
-#include "common/validate/field_violations.h"
-
 #include "absl/strings/str_cat.h"
 #include "common/rpc/auth.h"
 #include "common/store/keys.h"
+#include "common/validate/field_violations.h"
 
 namespace jinguo::rpc {
 namespace {

@@ -76,8 +76,7 @@ class WritePath {
 
   // Runs one mutating call on gRPC's callback API: the reactor is finished at once for an answer that writes
   // nothing, and by the commit thread once the write is on disk otherwise.
-  grpc::ServerUnaryReactor* Mutate(grpc::CallbackServerContext* ctx, const WriteCall& call, Lock lock,
-                                   Decide decide);
+  grpc::ServerUnaryReactor* Mutate(grpc::CallbackServerContext* ctx, const WriteCall& call, Lock lock, Decide decide);
 
   // Runs one read: `read` gets the authenticated caller and fills the response; its error is the call's.
   grpc::Status Read(grpc::ServerContext* ctx, absl::FunctionRef<absl::Status(const Principal& who)> read) const;

@@ -158,8 +158,8 @@ absl::Status Runtime::Start(absl::FunctionRef<absl::Status(Runtime&)> wire) {
   auto grpc_port = server_->Start();
   if (!grpc_port.ok()) return grpc_port.status();
   readiness_.OnChange([server = server_.get()](bool ready) { server->SetServing(ready); });
-  std::string words = absl::StrCat("gRPC on port ", *grpc_port, ", HTTP on port ", *http_port, ", data in ",
-                                   config_.data_dir);
+  std::string words =
+      absl::StrCat("gRPC on port ", *grpc_port, ", HTTP on port ", *http_port, ", data in ", config_.data_dir);
   if (outbox_ != nullptr) absl::StrAppend(&words, ", ", outbox_->depth(), " outbox events waiting");
   for (const std::string& w : announce_) absl::StrAppend(&words, ", ", w);
   spdlog::info("{}: {}", spec_.name, words);

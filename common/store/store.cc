@@ -68,9 +68,7 @@ class FirstPartTransform final : public rocksdb::SliceTransform {
 };
 
 // True when `prefix` is exactly one first part: "name\0".
-bool IsOneFirstPart(absl::string_view prefix) {
-  return !prefix.empty() && prefix.find('\0') == prefix.size() - 1;
-}
+bool IsOneFirstPart(absl::string_view prefix) { return !prefix.empty() && prefix.find('\0') == prefix.size() - 1; }
 
 // An iterator that owns the upper-bound slice its ReadOptions point at.
 class BoundedIterator final : public rocksdb::Iterator {
@@ -158,7 +156,9 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(StoreOptions options) {
   {
     std::error_code ec;
     std::filesystem::create_directories(options.path, ec);
-    if (ec) return absl::FailedPreconditionError(absl::StrCat("cannot create data directory ", options.path, ": ", ec.message()));
+    if (ec)
+      return absl::FailedPreconditionError(
+          absl::StrCat("cannot create data directory ", options.path, ": ", ec.message()));
     std::string probe = (std::filesystem::path(options.path) / ".write-probe").string();
     int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     bool written = fd >= 0 && ::write(fd, "1", 1) == 1 && ::fsync(fd) == 0;
@@ -390,7 +390,7 @@ std::unique_ptr<rocksdb::Iterator> Store::Scan(rocksdb::ColumnFamilyHandle* cf, 
 }
 
 std::unique_ptr<rocksdb::Iterator> Store::ScanAfter(rocksdb::ColumnFamilyHandle* cf, absl::string_view prefix,
-                                                   absl::string_view after) const {
+                                                    absl::string_view after) const {
   auto it = Scan(cf, prefix);
   if (after <= prefix) {
     it->Seek(rocksdb::Slice(prefix.data(), prefix.size()));

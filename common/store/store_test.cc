@@ -137,7 +137,8 @@ TEST(Store, ScanAfterNeverLeavesThePrefixWhateverItResumesAfter) {
   ASSERT_TRUE((*store)->Write(&batch).ok());
   auto scan = [&](const std::string& after) {
     std::vector<std::string> seen;
-    for (auto it = (*store)->ScanAfter(cf, "1302", after); it->Valid(); it->Next()) seen.push_back(it->key().ToString());
+    for (auto it = (*store)->ScanAfter(cf, "1302", after); it->Valid(); it->Next())
+      seen.push_back(it->key().ToString());
     return seen;
   };
   using Keys = std::vector<std::string>;

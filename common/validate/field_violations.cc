@@ -1,7 +1,7 @@
 #include "common/validate/field_violations.h"
 
-#include "absl/strings/str_cat.h"
 #include "absl/strings/cord.h"
+#include "absl/strings/str_cat.h"
 
 namespace jinguo::validate {
 

@@ -52,7 +52,8 @@ absl::StatusOr<IdNumber> ParseIdNumber(absl::string_view text, absl::CivilDay to
   absl::CivilDay birth(y, m, d);
   if (birth > today) return absl::InvalidArgumentError("the birth date (characters 7-14) is in the future");
   if (IdNumberCheckCharacter(text) != last) {
-    return absl::InvalidArgumentError("the check character does not match (ISO 7064 MOD 11-2); look for a mistyped digit");
+    return absl::InvalidArgumentError(
+        "the check character does not match (ISO 7064 MOD 11-2); look for a mistyped digit");
   }
   IdNumber out;
   out.normalized = std::string(text.substr(0, 17));

@@ -33,8 +33,7 @@ absl::Status CheckRegionCode(const regions::RegionTable& table, absl::string_vie
   }
   int village = (code[9] - '0') * 100 + (code[10] - '0') * 10 + (code[11] - '0');
   if (village < 1 || village > 399) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("village part ", code.substr(9), " must be 001-399"));
+    return absl::InvalidArgumentError(absl::StrCat("village part ", code.substr(9), " must be 001-399"));
   }
   return absl::OkStatus();
 }

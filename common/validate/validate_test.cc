@@ -45,11 +45,12 @@ INSTANTIATE_TEST_SUITE_P(
                       IdCase{"WrongCheckDigit", "360426199101010072", false, "check character"},
                       IdCase{"SeventeenCharacters", "36042619910101007", false, "must be 18 characters, got 17"},
                       IdCase{"NineteenCharacters", "3604261991010100711", false, "must be 18 characters, got 19"},
-                      IdCase{"FullWidthDigitsCountAsCharacters", "\uff13\uff16\uff10\uff14\uff12\uff16\uff11\uff19"
-                             "\uff19\uff11\uff10\uff11\uff10\uff11\uff10\uff10\uff17\uff11", false,
-                             "must be typed with half-width digits 0-9 and X (it has full-width characters)"},
-                      IdCase{"FullWidthDigitsAmongMoreCharacters", "\uff13\uff16\uff10\uff14\uff12\uff16\uff11",
-                             false, "must be 18 characters, got 7"},
+                      IdCase{"FullWidthDigitsCountAsCharacters",
+                             "\uff13\uff16\uff10\uff14\uff12\uff16\uff11\uff19"
+                             "\uff19\uff11\uff10\uff11\uff10\uff11\uff10\uff10\uff17\uff11",
+                             false, "must be typed with half-width digits 0-9 and X (it has full-width characters)"},
+                      IdCase{"FullWidthDigitsAmongMoreCharacters", "\uff13\uff16\uff10\uff14\uff12\uff16\uff11", false,
+                             "must be 18 characters, got 7"},
                       IdCase{"BirthInTheFuture", "360426209901010079", false, "in the future"},
                       IdCase{"ThirtyFirstFebruary", "360426199102310071", false, "not a real date"},
                       IdCase{"MonthThirteen", "360426199113010071", false, "not a real date"},

@@ -41,9 +41,11 @@ int main(int argc, char** argv) {
   CLI::App& app = runtime.app();
   app.add_flag("--rebuild", rebuild, "clear the read models and replay every topic from the beginning");
   app.add_option("--insured-min-age", insured_min_age, "youngest woman eligible for two-cancer insurance")
-      ->envname("JINGUO_INSURED_MIN_AGE")->capture_default_str();
+      ->envname("JINGUO_INSURED_MIN_AGE")
+      ->capture_default_str();
   app.add_option("--insured-max-age", insured_max_age, "oldest woman eligible for two-cancer insurance")
-      ->envname("JINGUO_INSURED_MAX_AGE")->capture_default_str();
+      ->envname("JINGUO_INSURED_MAX_AGE")
+      ->capture_default_str();
   app.add_option("--dashboard-dir", dashboard_dir,
                  "serve index.html from this directory instead of the page built into the binary (to work on it)")
       ->envname("JINGUO_DASHBOARD_DIR");
@@ -55,7 +57,9 @@ int main(int argc, char** argv) {
     std::string page(reporting::kDashboardHtml, reporting::kDashboardHtml_size);
     if (!dashboard_dir.empty()) {
       std::ifstream in(dashboard_dir + "/index.html");
-      if (!in) return absl::InvalidArgumentError(absl::StrCat("--dashboard-dir: ", dashboard_dir, "/index.html cannot be read"));
+      if (!in)
+        return absl::InvalidArgumentError(
+            absl::StrCat("--dashboard-dir: ", dashboard_dir, "/index.html cannot be read"));
       std::stringstream ss;
       ss << in.rdbuf();
       page = ss.str();
@@ -66,10 +70,11 @@ int main(int argc, char** argv) {
       if (rebuild) {
         spdlog::info("reporting: --rebuild: clearing read models; replaying every topic from the beginning");
       } else {
-        spdlog::warn("reporting: the read models in {} were written in another layout (an earlier version of this "
-                     "service, or another list of indicators): clearing them and replaying every topic from the "
-                     "beginning",
-                     rt.config().data_dir);
+        spdlog::warn(
+            "reporting: the read models in {} were written in another layout (an earlier version of this "
+            "service, or another list of indicators): clearing them and replaying every topic from the "
+            "beginning",
+            rt.config().data_dir);
       }
       RETURN_IF_ERROR(rt.store().Recreate(ReadModel::DerivedFamilies()));
     }

@@ -23,7 +23,8 @@ constexpr char kToken[] = "dashboard-token";
 
 std::string Chromium(const std::string& args, const std::string& time_zone = "Asia/Shanghai") {
   std::string cmd = absl::StrCat(
-      "TZ=", time_zone, " timeout 90 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
+      "TZ=", time_zone,
+      " timeout 90 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
       "--disable-background-networking --disable-component-update --disable-sync --user-data-dir=$(mktemp -d) "
       "--virtual-time-budget=8000 ",
       args, " 2>/dev/null");
@@ -44,10 +45,13 @@ TEST(Dashboard, ShowsTheSameFiguresAsGetCoverage) {
   TempDir dir;
   std::ofstream(dir.path() + "/tokens") << rpc::HashToken(kToken) << " dashboard admin *\n";
   auto args = [&](const std::string& name, int port, int http) {
-    return std::vector<std::string>{"--grpc-listen", absl::StrCat("127.0.0.1:", port), "--http-listen",
-                                    absl::StrCat("127.0.0.1:", http), "--data-dir", dir.path() + "/" + name,
-                                    "--kafka-brokers", broker->brokers(), "--tokens-file", dir.path() + "/tokens",
-                                    "--regions-dir", SourceDir() + "/data/regions", "--log-level", "warn"};
+    return std::vector<std::string>{"--grpc-listen",   absl::StrCat("127.0.0.1:", port),
+                                    "--http-listen",   absl::StrCat("127.0.0.1:", http),
+                                    "--data-dir",      dir.path() + "/" + name,
+                                    "--kafka-brokers", broker->brokers(),
+                                    "--tokens-file",   dir.path() + "/tokens",
+                                    "--regions-dir",   SourceDir() + "/data/regions",
+                                    "--log-level",     "warn"};
   };
   int reg_port = FreePort(), rep_port = FreePort(), http_port = FreePort();
   auto registration = ServiceProcess::Start(REGISTRATION_BINARY, args("registration", reg_port, 0), reg_port,
@@ -82,8 +86,7 @@ TEST(Dashboard, ShowsTheSameFiguresAsGetCoverage) {
   rv1::RegisterCadreResponse cadre;
   ASSERT_TRUE(registry->RegisterCadre(Authorized(kToken).get(), CadreRequest("干部", "130207"), &cadre).ok());
   rv1::PairCadreResponse paired;
-  ASSERT_TRUE(
-      registry->PairCadre(Authorized(kToken).get(), PairRequest(cadre.cadre().id(), first_id), &paired).ok());
+  ASSERT_TRUE(registry->PairCadre(Authorized(kToken).get(), PairRequest(cadre.cadre().id(), first_id), &paired).ok());
 
   auto reports = pv1::ReportingService::NewStub(reporting->channel());
   pv1::GetCoverageResponse coverage;
@@ -103,7 +106,8 @@ TEST(Dashboard, ShowsTheSameFiguresAsGetCoverage) {
   std::string dom = Chromium("--dump-dom '" + url + "'", "America/Los_Angeles");
   ASSERT_NE(dom.find("data-loaded=\"130207\""), std::string::npos) << "the page did not load its figures:\n" << dom;
   std::smatch updated;
-  ASSERT_TRUE(std::regex_search(dom, updated, std::regex("更新于 (\\d{4})-\\d{2}-\\d{2} (\\d{2}):\\d{2}:\\d{2}（北京时间）")))
+  ASSERT_TRUE(
+      std::regex_search(dom, updated, std::regex("更新于 (\\d{4})-\\d{2}-\\d{2} (\\d{2}):\\d{2}:\\d{2}（北京时间）")))
       << "no dated 24-hour Beijing time in the status line";
   absl::CivilHour beijing_now = absl::ToCivilHour(absl::Now(), absl::FixedTimeZone(8 * 3600));
   int shown_hour = std::stoi(updated[2].str());

@@ -2,8 +2,8 @@
 
 #include <unistd.h>
 
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 
 #include "absl/time/clock.h"
@@ -50,9 +50,7 @@ std::unique_ptr<KafkaBroker> KafkaBroker::Start() {
 
 KafkaBroker::~KafkaBroker() { Stop(); }
 
-bool KafkaBroker::Stop() {
-  return Shell(SourceDir() + "/deploy/local/kafka.sh stop " + dir_->path()) == 0;
-}
+bool KafkaBroker::Stop() { return Shell(SourceDir() + "/deploy/local/kafka.sh stop " + dir_->path()) == 0; }
 
 bool KafkaBroker::Restart() {
   // Owned by this process: a test killed before its destructors run (a timeout, a signal) leaves no broker behind.

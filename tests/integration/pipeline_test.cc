@@ -204,8 +204,7 @@ TEST_F(PipelineTest, FailedBatchIsRetriedAndEveryEventCommitsOnce) {
     rocksdb::WriteBatch batch;
     ASSERT_TRUE(box_->Commit(&batch, records).ok());
   }
-  ASSERT_TRUE(WaitFor([&] { return handler.counts().size() >= size_t{kAggregates * kVersions}; },
-                      absl::Seconds(120)))
+  ASSERT_TRUE(WaitFor([&] { return handler.counts().size() >= size_t{kAggregates * kVersions}; }, absl::Seconds(120)))
       << "committed " << handler.counts().size();
   absl::SleepFor(absl::Milliseconds(500));  // anything extra would show up now
   auto counts = handler.counts();
@@ -246,8 +245,13 @@ TEST_F(PipelineTest, SigkilledProducerLosesAndDoublesNothing) {
   TempDir dir;
   const std::string acks = dir.path() + "/acks.txt";
   constexpr int kAggregates = 200, kVersions = 100;
-  std::vector<std::string> args = {OUTBOX_WRITER_PATH, dir.path() + "/db", kafka_.brokers, kTopic,
-                                   std::to_string(kAggregates), std::to_string(kVersions), acks};
+  std::vector<std::string> args = {OUTBOX_WRITER_PATH,
+                                   dir.path() + "/db",
+                                   kafka_.brokers,
+                                   kTopic,
+                                   std::to_string(kAggregates),
+                                   std::to_string(kVersions),
+                                   acks};
   pid_t first = SpawnWriter(args);
   ASSERT_GT(first, 0);
   ASSERT_TRUE(WaitFor([&] { return ReadAcks(acks).size() >= 4000; }, absl::Seconds(60)));
@@ -351,14 +355,14 @@ TEST_F(PipelineTest, UndecodableMessageIsDeadLetteredAndTheNextIsApplied) {
   // Same key, so both land in one partition: garbage first, then a good event.
   ASSERT_TRUE((*producer)->Produce(kTopic, "agg-x", kGarbage, 1).ok());
   ASSERT_TRUE((*producer)
-                  ->Produce(kTopic, "agg-x", TestEvent(kTopic, "agg-x", 1, ids, SystemClock::Get()).envelope()
-                                                 .SerializeAsString(), 2)
+                  ->Produce(kTopic, "agg-x",
+                            TestEvent(kTopic, "agg-x", 1, ids, SystemClock::Get()).envelope().SerializeAsString(), 2)
                   .ok());
   ASSERT_TRUE((*producer)->Flush(absl::Seconds(10)).ok());
   ASSERT_EQ(delivered.load(), 2);
 
-  ASSERT_TRUE(WaitFor([&] { return handler.applications() == 1 && projection_->dead_lettered() == 1; },
-                      absl::Seconds(30)))
+  ASSERT_TRUE(
+      WaitFor([&] { return handler.applications() == 1 && projection_->dead_lettered() == 1; }, absl::Seconds(30)))
       << "applied " << handler.applications() << ", dead-lettered " << projection_->dead_lettered();
 
   // Read the dead letter back from its topic.
@@ -517,12 +521,12 @@ TEST_F(PipelineTest, HandlerKeptVersionsSkipRepeatsAndTheRuntimeKeepsNoneForThem
     ASSERT_TRUE((*producer)->Flush(absl::Seconds(10)).ok());
   };
   produce(2);
-  ASSERT_TRUE(WaitFor([&] { return projection_->applied() + projection_->skipped() == 2 * kEvents; },
-                      absl::Seconds(60)))
+  ASSERT_TRUE(
+      WaitFor([&] { return projection_->applied() + projection_->skipped() == 2 * kEvents; }, absl::Seconds(60)))
       << "applied " << projection_->applied() << ", skipped " << projection_->skipped();
   produce(1);
-  ASSERT_TRUE(WaitFor([&] { return projection_->applied() + projection_->skipped() == 3 * kEvents; },
-                      absl::Seconds(60)))
+  ASSERT_TRUE(
+      WaitFor([&] { return projection_->applied() + projection_->skipped() == 3 * kEvents; }, absl::Seconds(60)))
       << "applied " << projection_->applied() << ", skipped " << projection_->skipped();
   absl::SleepFor(absl::Milliseconds(500));  // anything extra would show up now
   ASSERT_EQ(delivered.load(), 3 * kEvents);

@@ -39,10 +39,13 @@ class RegistrationFaultsTest : public ::testing::Test {
   }
 
   std::vector<std::string> Args(const std::string& data_dir, int grpc_port, int http_port) const {
-    return {"--grpc-listen", absl::StrCat("127.0.0.1:", grpc_port), "--http-listen",
-            absl::StrCat("127.0.0.1:", http_port), "--data-dir", data_dir, "--kafka-brokers", broker_->brokers(),
-            "--tokens-file", dir_->path() + "/tokens", "--regions-dir", SourceDir() + "/data/regions",
-            "--log-level", "warn"};
+    return {"--grpc-listen",   absl::StrCat("127.0.0.1:", grpc_port),
+            "--http-listen",   absl::StrCat("127.0.0.1:", http_port),
+            "--data-dir",      data_dir,
+            "--kafka-brokers", broker_->brokers(),
+            "--tokens-file",   dir_->path() + "/tokens",
+            "--regions-dir",   SourceDir() + "/data/regions",
+            "--log-level",     "warn"};
   }
 
   std::unique_ptr<ServiceProcess> StartService(const std::string& data_dir, int* grpc_port = nullptr,

@@ -18,7 +18,7 @@ namespace {
 constexpr char kAdmin[] = "admin-token";
 constexpr char kTangshan[] = "tangshan-token";  // operator, 唐山市 1302
 constexpr char kViewer[] = "viewer-token";
-constexpr char kVillage[] = "130207104201";     // 丰南区 黄各庄镇
+constexpr char kVillage[] = "130207104201";      // 丰南区 黄各庄镇
 constexpr char kOtherCounty[] = "130208100201";  // 丰润区 丰润镇
 constexpr char kShijiazhuang[] = "130102001001";
 
@@ -64,9 +64,8 @@ class RegistrationTest : public ::testing::Test {
   rv1::Beneficiary NewWoman(const std::string& household_id, const std::string& name = "李秀英",
                             absl::CivilDay birth = absl::CivilDay(1980, 5, 1)) {
     rv1::RegisterBeneficiaryResponse resp;
-    grpc::Status s = stub_->RegisterBeneficiary(Authorized(kAdmin).get(),
-                                                BeneficiaryRequest(household_id, TestIdNumber(birth, ++serial_), name),
-                                                &resp);
+    grpc::Status s = stub_->RegisterBeneficiary(
+        Authorized(kAdmin).get(), BeneficiaryRequest(household_id, TestIdNumber(birth, ++serial_), name), &resp);
     EXPECT_TRUE(s.ok()) << s.error_message();
     return resp.beneficiary();
   }
@@ -153,10 +152,10 @@ TEST_F(RegistrationTest, SecondRegistrationOfAnIdNumberNamesTheExistingBeneficia
   rv1::Household h = NewHousehold();
   std::string id_number = TestIdNumber(absl::CivilDay(1985, 7, 7), ++serial_);
   rv1::RegisterBeneficiaryResponse first, again;
-  ASSERT_TRUE(stub_->RegisterBeneficiary(Authorized(kAdmin).get(), BeneficiaryRequest(h.id(), id_number, "陈静"),
-                                         &first).ok());
-  grpc::Status s = stub_->RegisterBeneficiary(Authorized(kAdmin).get(), BeneficiaryRequest(h.id(), id_number, "陈静"),
-                                              &again);
+  ASSERT_TRUE(
+      stub_->RegisterBeneficiary(Authorized(kAdmin).get(), BeneficiaryRequest(h.id(), id_number, "陈静"), &first).ok());
+  grpc::Status s =
+      stub_->RegisterBeneficiary(Authorized(kAdmin).get(), BeneficiaryRequest(h.id(), id_number, "陈静"), &again);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::ALREADY_EXISTS);
   EXPECT_NE(s.error_message().find(first.beneficiary().id()), std::string::npos) << s.error_message();
   EXPECT_EQ(s.error_message().find(id_number), std::string::npos) << "the error repeats the ID number";
@@ -402,7 +401,14 @@ TEST_F(RegistrationTest, PageTokensCannotWidenACallersScopeOrFilter) {
   for (int i = 0; i < 16; ++i) deadbeef += "deadbeef";
   std::string huge;
   for (int i = 0; i < 100000; ++i) huge += "ab";
-  const std::vector<std::string> forged = {"3131", "30", "00", deadbeef, huge, "AQ", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"};
+  const std::vector<std::string> forged = {
+      "3131",
+      "30",
+      "00",
+      deadbeef,
+      huge,
+      "AQ",
+      "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"};
 
   auto list = [&](const std::string& token, const std::string& prefix, const std::string& page_token, int size,
                   rv1::ListBeneficiariesResponse* resp, rv1::Category category = rv1::CATEGORY_UNSPECIFIED) {
@@ -550,7 +556,7 @@ TEST_F(RegistrationTest, EveryRejectedImportRowNamesItsField) {
     row.set_request_id(absl::StrCat("fields-", serial_));
     rows.push_back(row);
   }
-  rows[1].set_request_id(rows[0].request_id());  // the same request id, another person
+  rows[1].set_request_id(rows[0].request_id());                     // the same request id, another person
   rows[2].mutable_beneficiary()->set_household_id(elsewhere.id());  // outside 唐山
   rv1::ImportBeneficiariesResponse summary;
   auto ctx = Authorized(kTangshan);
@@ -579,7 +585,7 @@ TEST_F(RegistrationTest, ImportAcceptsGoodRowsReportsBadOnesAndIgnoresARepeat) {
     row.set_request_id(absl::StrCat("import-", serial_));
     rows.push_back(row);
   }
-  rows[3].mutable_beneficiary()->set_id_number("36042619910101007");    // 17 characters
+  rows[3].mutable_beneficiary()->set_id_number("36042619910101007");  // 17 characters
   rows[7].mutable_beneficiary()->clear_poverty_causes();
   rows[11].mutable_beneficiary()->set_id_number(rows[10].beneficiary().id_number());  // twice in one file
   auto send = [&](rv1::ImportBeneficiariesResponse* summary) {
@@ -687,7 +693,8 @@ TEST_F(RegistrationTest, BadInputIsRefusedNamingTheFieldAndWritesNothing) {
   // An open duplicate candidate (same name, birth date and county, another ID number), for checks of a resolution.
   NewWoman(h.id(), "表重", absl::CivilDay(1981, 2, 3));
   rv1::RegisterBeneficiaryResponse twin;
-  ASSERT_TRUE(stub_->RegisterBeneficiary(
+  ASSERT_TRUE(stub_
+                  ->RegisterBeneficiary(
                       Authorized(kAdmin).get(),
                       BeneficiaryRequest(h.id(), TestIdNumber(absl::CivilDay(1981, 2, 3), ++serial_), "表重"), &twin)
                   .ok());
@@ -853,71 +860,149 @@ TEST_F(RegistrationTest, BadInputIsRefusedNamingTheFieldAndWritesNothing) {
 
   std::vector<BadCase> cases = {
       {"RegisterHousehold.request_id", household([](auto& r) { r.clear_request_id(); }), kInvalid, "request_id"},
-      {"RegisterHousehold.region_code.short", household([](auto& r) { r.set_region_code("13020710420"); }), kInvalid, "region_code"},
-      {"RegisterHousehold.region_code.county", household([](auto& r) { r.set_region_code("130299104201"); }), kInvalid, "region_code"},
-      {"RegisterHousehold.region_code.village", household([](auto& r) { r.set_region_code("130207104400"); }), kInvalid, "region_code"},
+      {"RegisterHousehold.region_code.short", household([](auto& r) { r.set_region_code("13020710420"); }), kInvalid,
+       "region_code"},
+      {"RegisterHousehold.region_code.county", household([](auto& r) { r.set_region_code("130299104201"); }), kInvalid,
+       "region_code"},
+      {"RegisterHousehold.region_code.village", household([](auto& r) { r.set_region_code("130207104400"); }), kInvalid,
+       "region_code"},
       {"RegisterHousehold.attribute", household([](auto& r) { r.clear_attribute(); }), kInvalid, "attribute"},
       {"RegisterHousehold.head_name", household([](auto& r) { r.clear_head_name(); }), kInvalid, "head_name"},
-      {"RegisterHousehold.registered_on", household([=](auto& r) { *r.mutable_registered_on() = future; }), kInvalid, "registered_on"},
+      {"RegisterHousehold.registered_on", household([=](auto& r) { *r.mutable_registered_on() = future; }), kInvalid,
+       "registered_on"},
       {"UpdateHousehold.request_id", update_household([](auto& r) { r.clear_request_id(); }), kInvalid, "request_id"},
-      {"UpdateHousehold.household_id", update_household([](auto& r) { r.clear_household_id(); }), kInvalid, "household_id"},
-      {"UpdateHousehold.household_id.unknown", update_household([](auto& r) { r.set_household_id("nope"); }), grpc::StatusCode::NOT_FOUND, ""},
-      {"UpdateHousehold.expected_version", update_household([](auto& r) { r.clear_expected_version(); }), kInvalid, "expected_version"},
-      {"UpdateHousehold.expected_version.stale", update_household([](auto& r) { r.set_expected_version(7); }), grpc::StatusCode::ABORTED, ""},
-      {"UpdateHousehold.region_code", update_household([](auto& r) { r.set_region_code("13a207104201"); }), kInvalid, "region_code"},
-      {"UpdateHousehold.attribute", update_household([](auto& r) { r.set_attribute(static_cast<rv1::HouseholdAttribute>(9)); }), kInvalid, "attribute"},
+      {"UpdateHousehold.household_id", update_household([](auto& r) { r.clear_household_id(); }), kInvalid,
+       "household_id"},
+      {"UpdateHousehold.household_id.unknown", update_household([](auto& r) { r.set_household_id("nope"); }),
+       grpc::StatusCode::NOT_FOUND, ""},
+      {"UpdateHousehold.expected_version", update_household([](auto& r) { r.clear_expected_version(); }), kInvalid,
+       "expected_version"},
+      {"UpdateHousehold.expected_version.stale", update_household([](auto& r) { r.set_expected_version(7); }),
+       grpc::StatusCode::ABORTED, ""},
+      {"UpdateHousehold.region_code", update_household([](auto& r) { r.set_region_code("13a207104201"); }), kInvalid,
+       "region_code"},
+      {"UpdateHousehold.attribute",
+       update_household([](auto& r) { r.set_attribute(static_cast<rv1::HouseholdAttribute>(9)); }), kInvalid,
+       "attribute"},
       {"UpdateHousehold.head_name", update_household([](auto& r) { r.clear_head_name(); }), kInvalid, "head_name"},
-      {"RegisterBeneficiary.request_id", beneficiary([](auto& r) { r.set_request_id("has space"); }), kInvalid, "request_id"},
-      {"RegisterBeneficiary.id_number.check", beneficiary([](auto& r) { r.mutable_beneficiary()->set_id_number("360426199101010072"); }), kInvalid, "beneficiary.id_number"},
-      {"RegisterBeneficiary.id_number.length", beneficiary([](auto& r) { r.mutable_beneficiary()->set_id_number("36042619910101007"); }), kInvalid, "beneficiary.id_number"},
-      {"RegisterBeneficiary.id_number.man", beneficiary([](auto& r) { r.mutable_beneficiary()->set_id_number("360426199101010071"); }), kInvalid, "beneficiary.id_number"},
-      {"RegisterBeneficiary.id_number.taken", beneficiary([=](auto& r) { r.mutable_beneficiary()->set_id_number(woman.id_number()); }), grpc::StatusCode::ALREADY_EXISTS, ""},
-      {"RegisterBeneficiary.name", beneficiary([](auto& r) { r.mutable_beneficiary()->clear_name(); }), kInvalid, "beneficiary.name"},
-      {"RegisterBeneficiary.sex", beneficiary([](auto& r) { r.mutable_beneficiary()->set_sex(rv1::SEX_MALE); }), kInvalid, "beneficiary.sex"},
-      {"RegisterBeneficiary.birth_date", beneficiary([](auto& r) { *r.mutable_beneficiary()->mutable_birth_date() = ToProto(absl::CivilDay(1988, 8, 9)); }), kInvalid, "beneficiary.birth_date"},
-      {"RegisterBeneficiary.birth_date.unreal", beneficiary([=](auto& r) { *r.mutable_beneficiary()->mutable_birth_date() = feb31; }), kInvalid, "beneficiary.birth_date"},
-      {"RegisterBeneficiary.household_id", beneficiary([](auto& r) { r.mutable_beneficiary()->clear_household_id(); }), kInvalid, "beneficiary.household_id"},
-      {"RegisterBeneficiary.household_id.unknown", beneficiary([](auto& r) { r.mutable_beneficiary()->set_household_id("nope"); }), kInvalid, "beneficiary.household_id"},
-      {"RegisterBeneficiary.poverty_causes", beneficiary([](auto& r) { r.mutable_beneficiary()->clear_poverty_causes(); }), kInvalid, "beneficiary.poverty_causes"},
-      {"RegisterBeneficiary.poverty_causes.unknown", beneficiary([](auto& r) { r.mutable_beneficiary()->add_poverty_causes(static_cast<rv1::PovertyCause>(42)); }), kInvalid, "beneficiary.poverty_causes"},
-      {"RegisterBeneficiary.student", beneficiary([](auto& r) { r.mutable_beneficiary()->set_student(true); r.mutable_beneficiary()->set_school_stage(rv1::SCHOOL_STAGE_PRIMARY); }), kInvalid, "beneficiary.student"},
-      {"RegisterBeneficiary.school_stage", beneficiary([](auto& r) { r.mutable_beneficiary()->set_school_stage(rv1::SCHOOL_STAGE_PRIMARY); }), kInvalid, "beneficiary.school_stage"},
-      {"RegisterBeneficiary.left_behind.child_stage", beneficiary([](auto& r) { r.mutable_beneficiary()->set_id_number(TestIdNumber(absl::CivilDay(2015, 5, 5), 900001)); r.mutable_beneficiary()->set_left_behind(true); r.mutable_beneficiary()->set_student(true); }), kInvalid, "beneficiary.school_stage"},
-      {"RegisterBeneficiary.mobile", beneficiary([](auto& r) { r.mutable_beneficiary()->set_mobile("1381234567"); }), kInvalid, "beneficiary.mobile"},
-      {"RegisterBeneficiary.monitoring_status", beneficiary([](auto& r) { r.mutable_beneficiary()->set_monitoring_status(static_cast<rv1::MonitoringStatus>(99)); }), kInvalid, "beneficiary.monitoring_status"},
-      {"RegisterBeneficiary.registered_on", beneficiary([=](auto& r) { *r.mutable_beneficiary()->mutable_registered_on() = future; }), kInvalid, "beneficiary.registered_on"},
+      {"RegisterBeneficiary.request_id", beneficiary([](auto& r) { r.set_request_id("has space"); }), kInvalid,
+       "request_id"},
+      {"RegisterBeneficiary.id_number.check",
+       beneficiary([](auto& r) { r.mutable_beneficiary()->set_id_number("360426199101010072"); }), kInvalid,
+       "beneficiary.id_number"},
+      {"RegisterBeneficiary.id_number.length",
+       beneficiary([](auto& r) { r.mutable_beneficiary()->set_id_number("36042619910101007"); }), kInvalid,
+       "beneficiary.id_number"},
+      {"RegisterBeneficiary.id_number.man",
+       beneficiary([](auto& r) { r.mutable_beneficiary()->set_id_number("360426199101010071"); }), kInvalid,
+       "beneficiary.id_number"},
+      {"RegisterBeneficiary.id_number.taken",
+       beneficiary([=](auto& r) { r.mutable_beneficiary()->set_id_number(woman.id_number()); }),
+       grpc::StatusCode::ALREADY_EXISTS, ""},
+      {"RegisterBeneficiary.name", beneficiary([](auto& r) { r.mutable_beneficiary()->clear_name(); }), kInvalid,
+       "beneficiary.name"},
+      {"RegisterBeneficiary.sex", beneficiary([](auto& r) { r.mutable_beneficiary()->set_sex(rv1::SEX_MALE); }),
+       kInvalid, "beneficiary.sex"},
+      {"RegisterBeneficiary.birth_date", beneficiary([](auto& r) {
+         *r.mutable_beneficiary()->mutable_birth_date() = ToProto(absl::CivilDay(1988, 8, 9));
+       }),
+       kInvalid, "beneficiary.birth_date"},
+      {"RegisterBeneficiary.birth_date.unreal",
+       beneficiary([=](auto& r) { *r.mutable_beneficiary()->mutable_birth_date() = feb31; }), kInvalid,
+       "beneficiary.birth_date"},
+      {"RegisterBeneficiary.household_id", beneficiary([](auto& r) { r.mutable_beneficiary()->clear_household_id(); }),
+       kInvalid, "beneficiary.household_id"},
+      {"RegisterBeneficiary.household_id.unknown",
+       beneficiary([](auto& r) { r.mutable_beneficiary()->set_household_id("nope"); }), kInvalid,
+       "beneficiary.household_id"},
+      {"RegisterBeneficiary.poverty_causes",
+       beneficiary([](auto& r) { r.mutable_beneficiary()->clear_poverty_causes(); }), kInvalid,
+       "beneficiary.poverty_causes"},
+      {"RegisterBeneficiary.poverty_causes.unknown",
+       beneficiary([](auto& r) { r.mutable_beneficiary()->add_poverty_causes(static_cast<rv1::PovertyCause>(42)); }),
+       kInvalid, "beneficiary.poverty_causes"},
+      {"RegisterBeneficiary.student", beneficiary([](auto& r) {
+         r.mutable_beneficiary()->set_student(true);
+         r.mutable_beneficiary()->set_school_stage(rv1::SCHOOL_STAGE_PRIMARY);
+       }),
+       kInvalid, "beneficiary.student"},
+      {"RegisterBeneficiary.school_stage",
+       beneficiary([](auto& r) { r.mutable_beneficiary()->set_school_stage(rv1::SCHOOL_STAGE_PRIMARY); }), kInvalid,
+       "beneficiary.school_stage"},
+      {"RegisterBeneficiary.left_behind.child_stage", beneficiary([](auto& r) {
+         r.mutable_beneficiary()->set_id_number(TestIdNumber(absl::CivilDay(2015, 5, 5), 900001));
+         r.mutable_beneficiary()->set_left_behind(true);
+         r.mutable_beneficiary()->set_student(true);
+       }),
+       kInvalid, "beneficiary.school_stage"},
+      {"RegisterBeneficiary.mobile", beneficiary([](auto& r) { r.mutable_beneficiary()->set_mobile("1381234567"); }),
+       kInvalid, "beneficiary.mobile"},
+      {"RegisterBeneficiary.monitoring_status", beneficiary([](auto& r) {
+         r.mutable_beneficiary()->set_monitoring_status(static_cast<rv1::MonitoringStatus>(99));
+       }),
+       kInvalid, "beneficiary.monitoring_status"},
+      {"RegisterBeneficiary.registered_on",
+       beneficiary([=](auto& r) { *r.mutable_beneficiary()->mutable_registered_on() = future; }), kInvalid,
+       "beneficiary.registered_on"},
       {"UpdateBeneficiary.request_id", update([](auto& r) { r.clear_request_id(); }), kInvalid, "request_id"},
-      {"UpdateBeneficiary.beneficiary_id", update([](auto& r) { r.clear_beneficiary_id(); }), kInvalid, "beneficiary_id"},
-      {"UpdateBeneficiary.beneficiary_id.unknown", update([](auto& r) { r.set_beneficiary_id("nope"); }), grpc::StatusCode::NOT_FOUND, ""},
-      {"UpdateBeneficiary.expected_version", update([](auto& r) { r.clear_expected_version(); }), kInvalid, "expected_version"},
-      {"UpdateBeneficiary.expected_version.stale", update([](auto& r) { r.set_expected_version(5); }), grpc::StatusCode::ABORTED, ""},
-      {"UpdateBeneficiary.id_number", update([](auto& r) { r.mutable_beneficiary()->set_id_number("11010519491231002X"); }), kInvalid, "beneficiary.id_number"},
-      {"UpdateBeneficiary.name", update([](auto& r) { r.mutable_beneficiary()->clear_name(); }), kInvalid, "beneficiary.name"},
-      {"UpdateBeneficiary.household_id", update([](auto& r) { r.mutable_beneficiary()->set_household_id("nope"); }), kInvalid, "beneficiary.household_id"},
-      {"UpdateBeneficiary.poverty_causes", update([](auto& r) { r.mutable_beneficiary()->clear_poverty_causes(); }), kInvalid, "beneficiary.poverty_causes"},
-      {"UpdateBeneficiary.mobile", update([](auto& r) { r.mutable_beneficiary()->set_mobile("abc"); }), kInvalid, "beneficiary.mobile"},
-      {"UpdateBeneficiary.monitoring_status", update([](auto& r) { r.mutable_beneficiary()->set_monitoring_status(rv1::MONITORING_STATUS_LIFTED); }), kInvalid, "beneficiary.monitoring_status"},
-      {"UpdateBeneficiary.registered_on", update([](auto& r) { *r.mutable_beneficiary()->mutable_registered_on() = ToProto(absl::CivilDay(2001, 1, 1)); }), kInvalid, "beneficiary.registered_on"},
-      {"UpdateBeneficiary.sex", update([](auto& r) { r.mutable_beneficiary()->set_sex(rv1::SEX_MALE); }), kInvalid, "beneficiary.sex"},
+      {"UpdateBeneficiary.beneficiary_id", update([](auto& r) { r.clear_beneficiary_id(); }), kInvalid,
+       "beneficiary_id"},
+      {"UpdateBeneficiary.beneficiary_id.unknown", update([](auto& r) { r.set_beneficiary_id("nope"); }),
+       grpc::StatusCode::NOT_FOUND, ""},
+      {"UpdateBeneficiary.expected_version", update([](auto& r) { r.clear_expected_version(); }), kInvalid,
+       "expected_version"},
+      {"UpdateBeneficiary.expected_version.stale", update([](auto& r) { r.set_expected_version(5); }),
+       grpc::StatusCode::ABORTED, ""},
+      {"UpdateBeneficiary.id_number",
+       update([](auto& r) { r.mutable_beneficiary()->set_id_number("11010519491231002X"); }), kInvalid,
+       "beneficiary.id_number"},
+      {"UpdateBeneficiary.name", update([](auto& r) { r.mutable_beneficiary()->clear_name(); }), kInvalid,
+       "beneficiary.name"},
+      {"UpdateBeneficiary.household_id", update([](auto& r) { r.mutable_beneficiary()->set_household_id("nope"); }),
+       kInvalid, "beneficiary.household_id"},
+      {"UpdateBeneficiary.poverty_causes", update([](auto& r) { r.mutable_beneficiary()->clear_poverty_causes(); }),
+       kInvalid, "beneficiary.poverty_causes"},
+      {"UpdateBeneficiary.mobile", update([](auto& r) { r.mutable_beneficiary()->set_mobile("abc"); }), kInvalid,
+       "beneficiary.mobile"},
+      {"UpdateBeneficiary.monitoring_status",
+       update([](auto& r) { r.mutable_beneficiary()->set_monitoring_status(rv1::MONITORING_STATUS_LIFTED); }), kInvalid,
+       "beneficiary.monitoring_status"},
+      {"UpdateBeneficiary.registered_on",
+       update([](auto& r) { *r.mutable_beneficiary()->mutable_registered_on() = ToProto(absl::CivilDay(2001, 1, 1)); }),
+       kInvalid, "beneficiary.registered_on"},
+      {"UpdateBeneficiary.sex", update([](auto& r) { r.mutable_beneficiary()->set_sex(rv1::SEX_MALE); }), kInvalid,
+       "beneficiary.sex"},
       {"GetBeneficiary.beneficiary_id", get(""), kInvalid, "beneficiary_id"},
       {"GetBeneficiary.beneficiary_id.unknown", get("nope"), grpc::StatusCode::NOT_FOUND, ""},
-      {"ListBeneficiaries.region_prefix", list([](auto& r) { r.set_region_prefix("1399"); }), kInvalid, "region_prefix"},
-      {"ListBeneficiaries.category", list([](auto& r) { r.set_category(static_cast<rv1::Category>(7)); }), kInvalid, "category"},
-      {"ListBeneficiaries.monitoring_status", list([](auto& r) { r.set_monitoring_status(static_cast<rv1::MonitoringStatus>(77)); }), kInvalid, "monitoring_status"},
-      {"ListBeneficiaries.page_token", list([](auto& r) { r.mutable_page()->set_page_token("zz"); }), kInvalid, "page.page_token"},
+      {"ListBeneficiaries.region_prefix", list([](auto& r) { r.set_region_prefix("1399"); }), kInvalid,
+       "region_prefix"},
+      {"ListBeneficiaries.category", list([](auto& r) { r.set_category(static_cast<rv1::Category>(7)); }), kInvalid,
+       "category"},
+      {"ListBeneficiaries.monitoring_status",
+       list([](auto& r) { r.set_monitoring_status(static_cast<rv1::MonitoringStatus>(77)); }), kInvalid,
+       "monitoring_status"},
+      {"ListBeneficiaries.page_token", list([](auto& r) { r.mutable_page()->set_page_token("zz"); }), kInvalid,
+       "page.page_token"},
       {"ChangeMonitoringStatus.request_id", status([](auto& r) { r.clear_request_id(); }), kInvalid, "request_id"},
-      {"ChangeMonitoringStatus.beneficiary_id", status([](auto& r) { r.clear_beneficiary_id(); }), kInvalid, "beneficiary_id"},
-      {"ChangeMonitoringStatus.expected_version", status([](auto& r) { r.clear_expected_version(); }), kInvalid, "expected_version"},
+      {"ChangeMonitoringStatus.beneficiary_id", status([](auto& r) { r.clear_beneficiary_id(); }), kInvalid,
+       "beneficiary_id"},
+      {"ChangeMonitoringStatus.expected_version", status([](auto& r) { r.clear_expected_version(); }), kInvalid,
+       "expected_version"},
       {"ChangeMonitoringStatus.status", status([](auto& r) { r.clear_status(); }), kInvalid, "status"},
-      {"ChangeMonitoringStatus.status.transition", status([](auto& r) { r.set_status(rv1::MONITORING_STATUS_MARGINAL); }), grpc::StatusCode::FAILED_PRECONDITION, ""},
+      {"ChangeMonitoringStatus.status.transition",
+       status([](auto& r) { r.set_status(rv1::MONITORING_STATUS_MARGINAL); }), grpc::StatusCode::FAILED_PRECONDITION,
+       ""},
       {"ChangeMonitoringStatus.reason", status([](auto& r) { r.clear_reason(); }), kInvalid, "reason"},
-      {"ChangeMonitoringStatus.effective_on", status([](auto& r) { r.clear_effective_on(); }), kInvalid, "effective_on"},
-      {"ChangeMonitoringStatus.effective_on.future", status([=](auto& r) { *r.mutable_effective_on() = future; }), kInvalid, "effective_on"},
+      {"ChangeMonitoringStatus.effective_on", status([](auto& r) { r.clear_effective_on(); }), kInvalid,
+       "effective_on"},
+      {"ChangeMonitoringStatus.effective_on.future", status([=](auto& r) { *r.mutable_effective_on() = future; }),
+       kInvalid, "effective_on"},
       {"RegisterCadre.request_id", new_cadre([](auto& r) { r.clear_request_id(); }), kInvalid, "request_id"},
       {"RegisterCadre.name", new_cadre([](auto& r) { r.clear_name(); }), kInvalid, "name"},
       {"RegisterCadre.mobile", new_cadre([](auto& r) { r.set_mobile("02212345678"); }), kInvalid, "mobile"},
       {"RegisterCadre.region_code", new_cadre([](auto& r) { r.clear_region_code(); }), kInvalid, "region_code"},
-      {"RegisterCadre.region_code.unknown", new_cadre([](auto& r) { r.set_region_code("130299"); }), kInvalid, "region_code"},
+      {"RegisterCadre.region_code.unknown", new_cadre([](auto& r) { r.set_region_code("130299"); }), kInvalid,
+       "region_code"},
       {"PairCadre.request_id", pair([](auto& r) { r.clear_request_id(); }), kInvalid, "request_id"},
       {"PairCadre.cadre_id", pair([](auto& r) { r.clear_cadre_id(); }), kInvalid, "cadre_id"},
       {"PairCadre.cadre_id.unknown", pair([](auto& r) { r.set_cadre_id("nope"); }), grpc::StatusCode::NOT_FOUND, ""},
@@ -932,28 +1017,54 @@ TEST_F(RegistrationTest, BadInputIsRefusedNamingTheFieldAndWritesNothing) {
       {"RecordVisit.cadre_id", visit([](auto& r) { r.clear_cadre_id(); }), kInvalid, "cadre_id"},
       {"RecordVisit.beneficiary_id", visit([](auto& r) { r.clear_beneficiary_id(); }), kInvalid, "beneficiary_id"},
       {"RecordVisit.visited_on", visit([](auto& r) { r.clear_visited_on(); }), kInvalid, "visited_on"},
-      {"RecordVisit.visited_on.future", visit([=](auto& r) { *r.mutable_visited_on() = future; }), kInvalid, "visited_on"},
+      {"RecordVisit.visited_on.future", visit([=](auto& r) { *r.mutable_visited_on() = future; }), kInvalid,
+       "visited_on"},
       {"RecordVisit.notes", visit([](auto& r) { r.set_notes(std::string(7000, 'a')); }), kInvalid, "notes"},
       {"RecordVisit.not_paired", visit([](auto&) {}), grpc::StatusCode::FAILED_PRECONDITION, ""},
-      {"ListDuplicateCandidates.region_prefix", candidates([](auto& r) { r.set_region_prefix("x"); }), kInvalid, "region_prefix"},
-      {"ListDuplicateCandidates.state", candidates([](auto& r) { r.set_state(static_cast<rv1::DuplicateState>(8)); }), kInvalid, "state"},
-      {"ListDuplicateCandidates.page_token", candidates([](auto& r) { r.mutable_page()->set_page_token("g1"); }), kInvalid, "page.page_token"},
+      {"ListDuplicateCandidates.region_prefix", candidates([](auto& r) { r.set_region_prefix("x"); }), kInvalid,
+       "region_prefix"},
+      {"ListDuplicateCandidates.state", candidates([](auto& r) { r.set_state(static_cast<rv1::DuplicateState>(8)); }),
+       kInvalid, "state"},
+      {"ListDuplicateCandidates.page_token", candidates([](auto& r) { r.mutable_page()->set_page_token("g1"); }),
+       kInvalid, "page.page_token"},
       {"ResolveDuplicateCandidate.request_id", resolve([](auto& r) { r.clear_request_id(); }), kInvalid, "request_id"},
-      {"ResolveDuplicateCandidate.candidate_id", resolve([](auto& r) { r.clear_candidate_id(); }), kInvalid, "candidate_id"},
+      {"ResolveDuplicateCandidate.candidate_id", resolve([](auto& r) { r.clear_candidate_id(); }), kInvalid,
+       "candidate_id"},
       {"ResolveDuplicateCandidate.candidate_id.unknown", resolve([](auto&) {}), grpc::StatusCode::NOT_FOUND, ""},
-      {"ResolveDuplicateCandidate.resolution", resolve([=](auto& r) { r.set_candidate_id(open_candidate); r.set_resolution(rv1::DUPLICATE_STATE_OPEN); }), kInvalid, "resolution"},
-      {"RegisterBeneficiary.name.rtl_override", beneficiary([](auto& r) { r.mutable_beneficiary()->set_name("王\u202E丽"); }), kInvalid, "beneficiary.name"},
-      {"RegisterBeneficiary.name.zero_width_joiner", beneficiary([](auto& r) { r.mutable_beneficiary()->set_name("王\u200D丽"); }), kInvalid, "beneficiary.name"},
-      {"RegisterBeneficiary.name.del", beneficiary([](auto& r) { r.mutable_beneficiary()->set_name("王\x7F丽"); }), kInvalid, "beneficiary.name"},
-      {"RegisterBeneficiary.name.next_line", beneficiary([](auto& r) { r.mutable_beneficiary()->set_name("王\u0085丽"); }), kInvalid, "beneficiary.name"},
-      {"RegisterBeneficiary.name.blank", beneficiary([](auto& r) { r.mutable_beneficiary()->set_name("   "); }), kInvalid, "beneficiary.name"},
-      {"RegisterBeneficiary.name.fifty_one_characters", beneficiary([=](auto& r) { r.mutable_beneficiary()->set_name(fifty_one_characters); }), kInvalid, "beneficiary.name"},
-      {"RegisterBeneficiary.name.hundred_ascii", beneficiary([](auto& r) { r.mutable_beneficiary()->set_name(std::string(100, 'a')); }), kInvalid, "beneficiary.name"},
-      {"RegisterBeneficiary.id_number.full_width", beneficiary([](auto& r) { r.mutable_beneficiary()->set_id_number("\uff13\uff16\uff10\uff14\uff12\uff16\uff11\uff19\uff19\uff11\uff10\uff11\uff10\uff11\uff10\uff10\uff17\uff11"); }), kInvalid, "beneficiary.id_number"},
-      {"RegisterHousehold.head_name.rtl_override", household([](auto& r) { r.set_head_name("\u202E王"); }), kInvalid, "head_name"},
+      {"ResolveDuplicateCandidate.resolution", resolve([=](auto& r) {
+         r.set_candidate_id(open_candidate);
+         r.set_resolution(rv1::DUPLICATE_STATE_OPEN);
+       }),
+       kInvalid, "resolution"},
+      {"RegisterBeneficiary.name.rtl_override",
+       beneficiary([](auto& r) { r.mutable_beneficiary()->set_name("王\u202E丽"); }), kInvalid, "beneficiary.name"},
+      {"RegisterBeneficiary.name.zero_width_joiner",
+       beneficiary([](auto& r) { r.mutable_beneficiary()->set_name("王\u200D丽"); }), kInvalid, "beneficiary.name"},
+      {"RegisterBeneficiary.name.del", beneficiary([](auto& r) { r.mutable_beneficiary()->set_name("王\x7F丽"); }),
+       kInvalid, "beneficiary.name"},
+      {"RegisterBeneficiary.name.next_line",
+       beneficiary([](auto& r) { r.mutable_beneficiary()->set_name("王\u0085丽"); }), kInvalid, "beneficiary.name"},
+      {"RegisterBeneficiary.name.blank", beneficiary([](auto& r) { r.mutable_beneficiary()->set_name("   "); }),
+       kInvalid, "beneficiary.name"},
+      {"RegisterBeneficiary.name.fifty_one_characters",
+       beneficiary([=](auto& r) { r.mutable_beneficiary()->set_name(fifty_one_characters); }), kInvalid,
+       "beneficiary.name"},
+      {"RegisterBeneficiary.name.hundred_ascii",
+       beneficiary([](auto& r) { r.mutable_beneficiary()->set_name(std::string(100, 'a')); }), kInvalid,
+       "beneficiary.name"},
+      {"RegisterBeneficiary.id_number.full_width", beneficiary([](auto& r) {
+         r.mutable_beneficiary()->set_id_number(
+             "\uff13\uff16\uff10\uff14\uff12\uff16\uff11\uff19\uff19\uff11\uff10\uff11\uff10\uff11\uff10\uff10\uff17"
+             "\uff11");
+       }),
+       kInvalid, "beneficiary.id_number"},
+      {"RegisterHousehold.head_name.rtl_override", household([](auto& r) { r.set_head_name("\u202E王"); }), kInvalid,
+       "head_name"},
       {"RegisterCadre.name.blank", new_cadre([](auto& r) { r.set_name("\u3000 "); }), kInvalid, "name"},
-      {"ListBeneficiaries.page_size.negative", list([](auto& r) { r.mutable_page()->set_page_size(-1); }), kInvalid, "page.page_size"},
-      {"ListDuplicateCandidates.page_size.negative", candidates([](auto& r) { r.mutable_page()->set_page_size(-5); }), kInvalid, "page.page_size"},
+      {"ListBeneficiaries.page_size.negative", list([](auto& r) { r.mutable_page()->set_page_size(-1); }), kInvalid,
+       "page.page_size"},
+      {"ListDuplicateCandidates.page_size.negative", candidates([](auto& r) { r.mutable_page()->set_page_size(-5); }),
+       kInvalid, "page.page_size"},
   };
   for (const BadCase& c : cases) {
     grpc::Status s = c.call();

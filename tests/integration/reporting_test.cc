@@ -33,7 +33,8 @@ std::string FirstDifference(const std::string& a, const std::string& b) {
   if (i == a.size() && i == b.size()) return "";
   size_t start = a.rfind('\n', i == 0 ? 0 : i - 1);
   start = start == std::string::npos ? 0 : start + 1;
-  return "got:      " + a.substr(start, a.find('\n', i) - start) + "\nexpected: " + b.substr(start, b.find('\n', i) - start);
+  return "got:      " + a.substr(start, a.find('\n', i) - start) +
+         "\nexpected: " + b.substr(start, b.find('\n', i) - start);
 }
 
 class ReportingTest : public ::testing::Test {
@@ -52,9 +53,13 @@ class ReportingTest : public ::testing::Test {
   }
 
   std::vector<std::string> CommonArgs(const std::string& name, int port) {
-    return {"--grpc-listen", absl::StrCat("127.0.0.1:", port), "--http-listen", "127.0.0.1:0", "--data-dir",
-            dir_.path() + "/" + name, "--kafka-brokers", broker_->brokers(), "--tokens-file",
-            dir_.path() + "/tokens", "--regions-dir", SourceDir() + "/data/regions", "--log-level", "warn"};
+    return {"--grpc-listen",   absl::StrCat("127.0.0.1:", port),
+            "--http-listen",   "127.0.0.1:0",
+            "--data-dir",      dir_.path() + "/" + name,
+            "--kafka-brokers", broker_->brokers(),
+            "--tokens-file",   dir_.path() + "/tokens",
+            "--regions-dir",   SourceDir() + "/data/regions",
+            "--log-level",     "warn"};
   }
 
   void StartReporting(const std::vector<std::string>& extra, int port = 0) {
@@ -150,8 +155,8 @@ TEST_F(ReportingTest, CountsAtEveryLevelFollowRegistrationsMovesStatusMergesAndR
   auto w3 = Person(h2.id(), absl::CivilDay(1970, 7, 1), "丁");
 
   ASSERT_EQ(AwaitCount("", "beneficiaries_registered", 4), 4);
-  for (const std::string& node : {std::string(""), std::string("13"), std::string("1302"), std::string("130207"),
-                                  std::string("130207104")}) {
+  for (const std::string& node :
+       {std::string(""), std::string("13"), std::string("1302"), std::string("130207"), std::string("130207104")}) {
     auto c = Counts(node);
     EXPECT_EQ(c["women_registered"], 3) << node;
     EXPECT_EQ(c["children_registered"], 1) << node;
@@ -168,9 +173,9 @@ TEST_F(ReportingTest, CountsAtEveryLevelFollowRegistrationsMovesStatusMergesAndR
   rv1::RegisterCadreResponse cadre;
   ASSERT_TRUE(registry_->RegisterCadre(Authorized(kAdmin).get(), CadreRequest("干部", "130207"), &cadre).ok());
   rv1::PairCadreResponse paired;
-  ASSERT_TRUE(registry_->PairCadre(Authorized(kAdmin).get(), PairRequest(cadre.cadre().id(), w1.beneficiary().id()),
-                                   &paired)
-                  .ok());
+  ASSERT_TRUE(
+      registry_->PairCadre(Authorized(kAdmin).get(), PairRequest(cadre.cadre().id(), w1.beneficiary().id()), &paired)
+          .ok());
   rv1::ChangeMonitoringStatusRequest status;
   status.set_request_id(NewRequestId());
   status.set_beneficiary_id(w1.beneficiary().id());
@@ -339,8 +344,9 @@ TEST_F(ReportingTest, AfterACrashNoReadShowsLessThanBeforeAndTheReplicaRejoinsAt
   for (int kill = 0; kill < 2; ++kill) {
     // Reads climb while the load runs.
     int64_t before = highest;
-    ASSERT_TRUE(WaitFor([&] { return (highest = std::max(highest, Counts("")["beneficiaries_registered"])) > before + 200; },
-                        absl::Seconds(60)));
+    ASSERT_TRUE(
+        WaitFor([&] { return (highest = std::max(highest, Counts("")["beneficiaries_registered"])) > before + 200; },
+                absl::Seconds(60)));
     reporting_->Signal(SIGKILL);
     reporting_->Wait();
     int port = FreePort();

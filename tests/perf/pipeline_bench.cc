@@ -50,8 +50,8 @@ int Relay(const bus::KafkaOptions& kafka, const std::string& topic, int64_t coun
   for (int64_t i = 0; i < count; i += 1000) {
     std::vector<common::v1::OutboxRecord> records;
     for (int64_t k = i; k < std::min(count, i + 1000); ++k) {
-      records.push_back(testing::TestEvent(topic, absl::StrCat("agg-", k % 10000), k / 10000 + 1, ids,
-                                           SystemClock::Get(), 100));
+      records.push_back(
+          testing::TestEvent(topic, absl::StrCat("agg-", k % 10000), k / 10000 + 1, ids, SystemClock::Get(), 100));
     }
     record_size = records.back().envelope().ByteSizeLong();
     rocksdb::WriteBatch batch;
@@ -75,9 +75,9 @@ int Project(const bus::KafkaOptions& kafka, const std::string& topic, int64_t co
   if (!store.ok()) return 1;
   CountingHandler handler;
   prometheus::Registry metrics;
-  projection::Projection p(store->get(), kafka, &handler, &metrics,
-                           projection::ProjectionOptions{absl::StrCat("bench-", absl::ToUnixMillis(absl::Now())),
-                                                         {topic}});
+  projection::Projection p(
+      store->get(), kafka, &handler, &metrics,
+      projection::ProjectionOptions{absl::StrCat("bench-", absl::ToUnixMillis(absl::Now())), {topic}});
   if (!p.Start().ok()) return 1;
   absl::Time deadline = absl::Now() + absl::Minutes(5);
   while (handler.count_.load() < count && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(1));

@@ -99,8 +99,8 @@ int main(int argc, char** argv) {
     int64_t count = std::atoll(argv[5]);
     grpc::ChannelArguments args;
     args.SetMaxReceiveMessageSize(256 << 20);
-    auto stub = rv1::RegistrationService::NewStub(
-        grpc::CreateCustomChannel(argv[2], grpc::InsecureChannelCredentials(), args));
+    auto stub =
+        rv1::RegistrationService::NewStub(grpc::CreateCustomChannel(argv[2], grpc::InsecureChannelCredentials(), args));
     grpc::ClientContext ctx;
     ctx.AddMetadata("authorization", absl::StrCat("Bearer ", argv[3]));
     rv1::ImportBeneficiariesResponse summary;
@@ -127,6 +127,7 @@ int main(int argc, char** argv) {
                 summary.rejected_size(), seconds, summary.rows() / seconds);
     return summary.accepted() == count ? 0 : 1;
   }
-  std::fprintf(stderr, "usage: registration_load ghz-data REGION HOUSEHOLDS COUNT OUT | import ADDR TOKEN HOUSEHOLDS COUNT\n");
+  std::fprintf(stderr,
+               "usage: registration_load ghz-data REGION HOUSEHOLDS COUNT OUT | import ADDR TOKEN HOUSEHOLDS COUNT\n");
   return 2;
 }

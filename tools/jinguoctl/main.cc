@@ -98,9 +98,10 @@ int Demo(const std::string& registration_addr, const std::string& reporting_addr
   DemoRegistry demo = tools::BuildDemoRegistry(**table, city, 3468, 1269, ChinaDay(absl::Now()));
   std::printf("demo: %d women and %d children in %zu households, %zu township cadres, 唐山市 %s\n", demo.women,
               demo.children, demo.households.size(), demo.cadres.size(), city.c_str());
-  auto registry = rv1::RegistrationService::NewStub(grpc::CreateChannel(registration_addr,
-                                                                        grpc::InsecureChannelCredentials()));
-  auto reports = pv1::ReportingService::NewStub(grpc::CreateChannel(reporting_addr, grpc::InsecureChannelCredentials()));
+  auto registry =
+      rv1::RegistrationService::NewStub(grpc::CreateChannel(registration_addr, grpc::InsecureChannelCredentials()));
+  auto reports =
+      pv1::ReportingService::NewStub(grpc::CreateChannel(reporting_addr, grpc::InsecureChannelCredentials()));
   std::mutex err_mu;
   auto fail = [&](const std::string& what, const grpc::Status& s) {
     std::lock_guard<std::mutex> lock(err_mu);
@@ -193,7 +194,8 @@ int Demo(const std::string& registration_addr, const std::string& reporting_addr
   std::printf("demo: reporting shows %lld registered, %lld paired\n", static_cast<long long>(registered),
               static_cast<long long>(paired));
   int rc = PrintCoverage(*reports, token, city);
-  if (!dashboard.empty()) std::printf("\nDashboard: %s#token=%s&region=%s\n", dashboard.c_str(), token.c_str(), city.c_str());
+  if (!dashboard.empty())
+    std::printf("\nDashboard: %s#token=%s&region=%s\n", dashboard.c_str(), token.c_str(), city.c_str());
   return rc;
 }
 
@@ -207,7 +209,8 @@ int main(int argc, char** argv) {
   auto* demo = app.add_subcommand("demo", "load the deterministic Tangshan demo registry and print its coverage");
   demo->add_option("--registration", registration, "registration gRPC address")->capture_default_str();
   demo->add_option("--reporting", reporting, "reporting gRPC address")->capture_default_str();
-  demo->add_option("--token", token, "bearer token (admin or an operator of the city)")->required()
+  demo->add_option("--token", token, "bearer token (admin or an operator of the city)")
+      ->required()
       ->envname("JINGUO_TOKEN");
   demo->add_option("--city", region, "4-digit city code")->capture_default_str();
   demo->add_option("--regions-dir", regions_dir, "region table")->capture_default_str();

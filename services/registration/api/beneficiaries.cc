@@ -1,15 +1,14 @@
 // Beneficiaries: registration, updates, reads and listings, monitoring status.
-#include "services/registration/api/registration_service.h"
-
 #include "absl/strings/str_cat.h"
 #include "common/base/civil_date.h"
 #include "common/base/status.h"
+#include "common/rpc/paging.h"
 #include "common/validate/field_violations.h"
 #include "common/validate/fields.h"
 #include "common/validate/region_code.h"
 #include "services/registration/api/internal.h"
+#include "services/registration/api/registration_service.h"
 #include "services/registration/domain/registry_rules.h"
-#include "common/rpc/paging.h"
 
 namespace jinguo::registration::api {
 
@@ -77,45 +76,47 @@ absl::Status RegistrationService::RegisterInto(const rpc::Principal& who, const 
 grpc::ServerUnaryReactor* RegistrationService::RegisterBeneficiary(grpc::CallbackServerContext* ctx,
                                                                    const v1::RegisterBeneficiaryRequest* req,
                                                                    v1::RegisterBeneficiaryResponse* resp) {
-  return d_.writes->Mutate(ctx, {"RegisterBeneficiary", req->request_id(), *req, resp},
+  return d_.writes->Mutate(
+      ctx, {"RegisterBeneficiary", req->request_id(), *req, resp},
       [&] { return rpc::LockScope::Keys(RegistrationKeys(req->beneficiary())); },
       [&](const rpc::Principal& who, rpc::Tx& tx) -> absl::Status {
-    return RegisterInto(who, req->beneficiary(), "beneficiary.", req->request_id(), tx, nullptr, resp);
-  });
+        return RegisterInto(who, req->beneficiary(), "beneficiary.", req->request_id(), tx, nullptr, resp);
+      });
 }
 
 grpc::ServerUnaryReactor* RegistrationService::UpdateBeneficiary(grpc::CallbackServerContext* ctx,
                                                                  const v1::UpdateBeneficiaryRequest* req,
                                                                  v1::UpdateBeneficiaryResponse* resp) {
-  return d_.writes->Mutate(ctx, {"UpdateBeneficiary", req->request_id(), *req, resp},
+  return d_.writes->Mutate(
+      ctx, {"UpdateBeneficiary", req->request_id(), *req, resp},
       [&] {
-                  auto keys = RegistrationKeys(req->beneficiary());
-                  keys.push_back(BeneficiaryKey(req->beneficiary_id()));
-                  return rpc::LockScope::Keys(std::move(keys));
-                },
-                [&](const rpc::Principal& who, rpc::Tx& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(v1::Beneficiary current, LoadBeneficiary(req->beneficiary_id(), "beneficiary_id"));
-    RETURN_IF_ERROR(rpc::Authorize(who, Role::kOperator, current.region_code()));
-    std::optional<v1::Household> household;
-    if (!req->beneficiary().household_id().empty()) {
-      ASSIGN_OR_RETURN(household, d_.registry->GetHouseholdRecord(req->beneficiary().household_id()));
-    }
-    FieldViolations v;
-    domain::DerivedFacts facts = domain::CheckUpdate(req->beneficiary(), current, household ? &*household : nullptr,
-                                                     Today(), "beneficiary.", v);
-    RETURN_IF_ERROR(v.ToStatus());
-    RETURN_IF_ERROR(rpc::Authorize(who, Role::kOperator, household->region_code()));
-    RETURN_IF_ERROR(validate::CheckExpectedVersion(req->expected_version(), current.version(), "the beneficiary"));
-    v1::Beneficiary b = domain::BuildBeneficiary(current.id(), req->beneficiary(), facts, *household);
-    *b.mutable_cadre_ids() = current.cadre_ids();
-    *b.mutable_merged_ids() = current.merged_ids();
-    b.set_version(current.version() + 1);
-    d_.registry->PutBeneficiary(&tx.batch, b, &current);
-    tx.events.push_back(events_.Make({b.id(), b.version(), b.id(), b.region_code()}, domain::UpdatedEvent(b, current),
-                                     req->request_id()));
-    *resp->mutable_beneficiary() = b;
-    return absl::OkStatus();
-  });
+        auto keys = RegistrationKeys(req->beneficiary());
+        keys.push_back(BeneficiaryKey(req->beneficiary_id()));
+        return rpc::LockScope::Keys(std::move(keys));
+      },
+      [&](const rpc::Principal& who, rpc::Tx& tx) -> absl::Status {
+        ASSIGN_OR_RETURN(v1::Beneficiary current, LoadBeneficiary(req->beneficiary_id(), "beneficiary_id"));
+        RETURN_IF_ERROR(rpc::Authorize(who, Role::kOperator, current.region_code()));
+        std::optional<v1::Household> household;
+        if (!req->beneficiary().household_id().empty()) {
+          ASSIGN_OR_RETURN(household, d_.registry->GetHouseholdRecord(req->beneficiary().household_id()));
+        }
+        FieldViolations v;
+        domain::DerivedFacts facts = domain::CheckUpdate(req->beneficiary(), current, household ? &*household : nullptr,
+                                                         Today(), "beneficiary.", v);
+        RETURN_IF_ERROR(v.ToStatus());
+        RETURN_IF_ERROR(rpc::Authorize(who, Role::kOperator, household->region_code()));
+        RETURN_IF_ERROR(validate::CheckExpectedVersion(req->expected_version(), current.version(), "the beneficiary"));
+        v1::Beneficiary b = domain::BuildBeneficiary(current.id(), req->beneficiary(), facts, *household);
+        *b.mutable_cadre_ids() = current.cadre_ids();
+        *b.mutable_merged_ids() = current.merged_ids();
+        b.set_version(current.version() + 1);
+        d_.registry->PutBeneficiary(&tx.batch, b, &current);
+        tx.events.push_back(events_.Make({b.id(), b.version(), b.id(), b.region_code()},
+                                         domain::UpdatedEvent(b, current), req->request_id()));
+        *resp->mutable_beneficiary() = b;
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status RegistrationService::GetBeneficiary(grpc::ServerContext* ctx, const v1::GetBeneficiaryRequest* req,
@@ -138,11 +139,11 @@ grpc::Status RegistrationService::ListBeneficiaries(grpc::ServerContext* ctx, co
     if (!v1::Category_IsValid(req->category())) v.Add("category", "unknown category");
     if (!v1::MonitoringStatus_IsValid(req->monitoring_status())) v.Add("monitoring_status", "unknown status");
     int page_size = rpc::PageSize(req->page().page_size(), kPageLimits, "page.page_size", v);
-    rpc::PageQuery query{"ListBeneficiaries",
-                         who->region_scope,
-                         *scope,
-                         {absl::StrCat("category=", req->category()),
-                          absl::StrCat("monitoring_status=", req->monitoring_status())}};
+    rpc::PageQuery query{
+        "ListBeneficiaries",
+        who->region_scope,
+        *scope,
+        {absl::StrCat("category=", req->category()), absl::StrCat("monitoring_status=", req->monitoring_status())}};
     auto after = d_.pages->Resume(query, req->page().page_token(), "page.page_token");
     if (!after.ok()) v.Merge(after.status());
     if (!v.empty()) return v.ToStatus();
@@ -166,35 +167,35 @@ grpc::Status RegistrationService::ListBeneficiaries(grpc::ServerContext* ctx, co
 grpc::ServerUnaryReactor* RegistrationService::ChangeMonitoringStatus(grpc::CallbackServerContext* ctx,
                                                                       const v1::ChangeMonitoringStatusRequest* req,
                                                                       v1::ChangeMonitoringStatusResponse* resp) {
-  return d_.writes->Mutate(ctx, {"ChangeMonitoringStatus", req->request_id(), *req, resp},
+  return d_.writes->Mutate(
+      ctx, {"ChangeMonitoringStatus", req->request_id(), *req, resp},
       [&] { return rpc::LockScope::Keys({BeneficiaryKey(req->beneficiary_id())}); },
       [&](const rpc::Principal& who, rpc::Tx& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(v1::Beneficiary current, LoadBeneficiary(req->beneficiary_id(), "beneficiary_id"));
-    RETURN_IF_ERROR(rpc::Authorize(who, Role::kOperator, current.region_code()));
-    FieldViolations v;
-    if (req->status() == v1::MONITORING_STATUS_UNSPECIFIED || !v1::MonitoringStatus_IsValid(req->status())) {
-      v.Add("status", "is required");
-    }
-    if (req->reason().empty()) v.Add("reason", "is required (why the status changes)");
-    validate::RequiredPastDate(req->effective_on(), req->has_effective_on(), Today(), "effective_on", v);
-    RETURN_IF_ERROR(v.ToStatus());
-    RETURN_IF_ERROR(validate::CheckExpectedVersion(req->expected_version(), current.version(), "the beneficiary"));
-    RETURN_IF_ERROR(domain::CheckMonitoringTransition(current.monitoring_status(), req->status()));
-    v1::Beneficiary b = current;
-    b.set_monitoring_status(req->status());
-    b.set_version(current.version() + 1);
-    d_.registry->PutBeneficiary(&tx.batch, b, &current);
-    v1::MonitoringStatusChanged e;
-    e.set_beneficiary_id(b.id());
-    e.set_previous_status(current.monitoring_status());
-    e.set_status(b.monitoring_status());
-    e.set_reason(req->reason());
-    *e.mutable_effective_on() = req->effective_on();
-    tx.events.push_back(events_.Make({b.id(), b.version(), b.id(), b.region_code()}, e, req->request_id()));
-    *resp->mutable_beneficiary() = b;
-    return absl::OkStatus();
-  });
+        ASSIGN_OR_RETURN(v1::Beneficiary current, LoadBeneficiary(req->beneficiary_id(), "beneficiary_id"));
+        RETURN_IF_ERROR(rpc::Authorize(who, Role::kOperator, current.region_code()));
+        FieldViolations v;
+        if (req->status() == v1::MONITORING_STATUS_UNSPECIFIED || !v1::MonitoringStatus_IsValid(req->status())) {
+          v.Add("status", "is required");
+        }
+        if (req->reason().empty()) v.Add("reason", "is required (why the status changes)");
+        validate::RequiredPastDate(req->effective_on(), req->has_effective_on(), Today(), "effective_on", v);
+        RETURN_IF_ERROR(v.ToStatus());
+        RETURN_IF_ERROR(validate::CheckExpectedVersion(req->expected_version(), current.version(), "the beneficiary"));
+        RETURN_IF_ERROR(domain::CheckMonitoringTransition(current.monitoring_status(), req->status()));
+        v1::Beneficiary b = current;
+        b.set_monitoring_status(req->status());
+        b.set_version(current.version() + 1);
+        d_.registry->PutBeneficiary(&tx.batch, b, &current);
+        v1::MonitoringStatusChanged e;
+        e.set_beneficiary_id(b.id());
+        e.set_previous_status(current.monitoring_status());
+        e.set_status(b.monitoring_status());
+        e.set_reason(req->reason());
+        *e.mutable_effective_on() = req->effective_on();
+        tx.events.push_back(events_.Make({b.id(), b.version(), b.id(), b.region_code()}, e, req->request_id()));
+        *resp->mutable_beneficiary() = b;
+        return absl::OkStatus();
+      });
 }
-
 
 }  // namespace jinguo::registration::api

@@ -1,6 +1,4 @@
 // Households: RegisterHousehold, UpdateHousehold (a move takes its members along).
-#include "services/registration/api/registration_service.h"
-
 #include "absl/strings/str_cat.h"
 #include "common/base/civil_date.h"
 #include "common/base/status.h"
@@ -8,6 +6,7 @@
 #include "common/validate/fields.h"
 #include "common/validate/region_code.h"
 #include "services/registration/api/internal.h"
+#include "services/registration/api/registration_service.h"
 #include "services/registration/domain/registry_rules.h"
 
 namespace jinguo::registration::api {
@@ -18,86 +17,90 @@ using validate::FieldViolations;
 grpc::ServerUnaryReactor* RegistrationService::RegisterHousehold(grpc::CallbackServerContext* ctx,
                                                                  const v1::RegisterHouseholdRequest* req,
                                                                  v1::RegisterHouseholdResponse* resp) {
-  return d_.writes->Mutate(ctx, {"RegisterHousehold", req->request_id(), *req, resp}, NoKeys,
+  return d_.writes->Mutate(
+      ctx, {"RegisterHousehold", req->request_id(), *req, resp}, NoKeys,
       [&](const rpc::Principal& who, rpc::Tx& tx) -> absl::Status {
-    FieldViolations v;
-    v.Check("region_code", validate::CheckRegionCode(*d_.regions, req->region_code()));
-    if (req->attribute() == v1::HOUSEHOLD_ATTRIBUTE_UNSPECIFIED || !v1::HouseholdAttribute_IsValid(req->attribute())) {
-      v.Add("attribute", "must be GENERAL (一般贫困户), LOW_INCOME (低保贫困户) or DESTITUTE (特困供养)");
-    }
-    std::string head_name = domain::CheckPersonName(req->head_name(), "head_name", v);
-    absl::CivilDay today = Today();
-    auto on = validate::DateOrToday(req->registered_on(), req->has_registered_on(), today, "registered_on", v);
-    RETURN_IF_ERROR(v.ToStatus());
-    RETURN_IF_ERROR(rpc::Authorize(who, Role::kOperator, req->region_code()));
-    v1::Household h;
-    h.set_id(d_.ids->Next());
-    h.set_region_code(req->region_code());
-    h.set_attribute(req->attribute());
-    h.set_head_name(head_name);
-    *h.mutable_registered_on() = ToProto(on);
-    h.set_version(1);
-    d_.registry->PutHousehold(&tx.batch, h);
-    v1::HouseholdRegistered e;
-    e.set_household_id(h.id());
-    e.set_region_code(h.region_code());
-    e.set_attribute(h.attribute());
-    *e.mutable_registered_on() = h.registered_on();
-    tx.events.push_back(events_.Make({h.id(), 1, "", h.region_code()}, e, req->request_id()));
-    *resp->mutable_household() = h;
-    return absl::OkStatus();
-  });
+        FieldViolations v;
+        v.Check("region_code", validate::CheckRegionCode(*d_.regions, req->region_code()));
+        if (req->attribute() == v1::HOUSEHOLD_ATTRIBUTE_UNSPECIFIED ||
+            !v1::HouseholdAttribute_IsValid(req->attribute())) {
+          v.Add("attribute", "must be GENERAL (一般贫困户), LOW_INCOME (低保贫困户) or DESTITUTE (特困供养)");
+        }
+        std::string head_name = domain::CheckPersonName(req->head_name(), "head_name", v);
+        absl::CivilDay today = Today();
+        auto on = validate::DateOrToday(req->registered_on(), req->has_registered_on(), today, "registered_on", v);
+        RETURN_IF_ERROR(v.ToStatus());
+        RETURN_IF_ERROR(rpc::Authorize(who, Role::kOperator, req->region_code()));
+        v1::Household h;
+        h.set_id(d_.ids->Next());
+        h.set_region_code(req->region_code());
+        h.set_attribute(req->attribute());
+        h.set_head_name(head_name);
+        *h.mutable_registered_on() = ToProto(on);
+        h.set_version(1);
+        d_.registry->PutHousehold(&tx.batch, h);
+        v1::HouseholdRegistered e;
+        e.set_household_id(h.id());
+        e.set_region_code(h.region_code());
+        e.set_attribute(h.attribute());
+        *e.mutable_registered_on() = h.registered_on();
+        tx.events.push_back(events_.Make({h.id(), 1, "", h.region_code()}, e, req->request_id()));
+        *resp->mutable_household() = h;
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* RegistrationService::UpdateHousehold(grpc::CallbackServerContext* ctx,
                                                                const v1::UpdateHouseholdRequest* req,
                                                                v1::UpdateHouseholdResponse* resp) {
-  return d_.writes->Mutate(ctx, {"UpdateHousehold", req->request_id(), *req, resp}, rpc::LockScope::Everything,
+  return d_.writes->Mutate(
+      ctx, {"UpdateHousehold", req->request_id(), *req, resp}, rpc::LockScope::Everything,
       [&](const rpc::Principal& who, rpc::Tx& tx) -> absl::Status {
-    if (req->household_id().empty()) return validate::FieldError(absl::StatusCode::kInvalidArgument, "household_id", "is required");
-    ASSIGN_OR_RETURN(auto current, d_.registry->GetHousehold(req->household_id()));
-    if (!current) return absl::NotFoundError(absl::StrCat("no household ", req->household_id()));
-    RETURN_IF_ERROR(rpc::Authorize(who, Role::kOperator, current->region_code()));
-    FieldViolations v;
-    v.Check("region_code", validate::CheckRegionCode(*d_.regions, req->region_code()));
-    if (req->attribute() == v1::HOUSEHOLD_ATTRIBUTE_UNSPECIFIED || !v1::HouseholdAttribute_IsValid(req->attribute())) {
-      v.Add("attribute", "must be GENERAL (一般贫困户), LOW_INCOME (低保贫困户) or DESTITUTE (特困供养)");
-    }
-    std::string head_name = domain::CheckPersonName(req->head_name(), "head_name", v);
-    RETURN_IF_ERROR(v.ToStatus());
-    RETURN_IF_ERROR(rpc::Authorize(who, Role::kOperator, req->region_code()));
-    RETURN_IF_ERROR(validate::CheckExpectedVersion(req->expected_version(), current->version(), "the household"));
+        if (req->household_id().empty())
+          return validate::FieldError(absl::StatusCode::kInvalidArgument, "household_id", "is required");
+        ASSIGN_OR_RETURN(auto current, d_.registry->GetHousehold(req->household_id()));
+        if (!current) return absl::NotFoundError(absl::StrCat("no household ", req->household_id()));
+        RETURN_IF_ERROR(rpc::Authorize(who, Role::kOperator, current->region_code()));
+        FieldViolations v;
+        v.Check("region_code", validate::CheckRegionCode(*d_.regions, req->region_code()));
+        if (req->attribute() == v1::HOUSEHOLD_ATTRIBUTE_UNSPECIFIED ||
+            !v1::HouseholdAttribute_IsValid(req->attribute())) {
+          v.Add("attribute", "must be GENERAL (一般贫困户), LOW_INCOME (低保贫困户) or DESTITUTE (特困供养)");
+        }
+        std::string head_name = domain::CheckPersonName(req->head_name(), "head_name", v);
+        RETURN_IF_ERROR(v.ToStatus());
+        RETURN_IF_ERROR(rpc::Authorize(who, Role::kOperator, req->region_code()));
+        RETURN_IF_ERROR(validate::CheckExpectedVersion(req->expected_version(), current->version(), "the household"));
 
-    v1::Household h = *current;
-    h.set_region_code(req->region_code());
-    h.set_attribute(req->attribute());
-    h.set_head_name(head_name);
-    h.set_version(current->version() + 1);
-    d_.registry->PutHousehold(&tx.batch, h);
-    v1::HouseholdUpdated e;
-    e.set_household_id(h.id());
-    e.set_region_code(h.region_code());
-    e.set_attribute(h.attribute());
-    e.set_previous_region_code(current->region_code());
-    e.set_previous_attribute(current->attribute());
-    tx.events.push_back(events_.Make({h.id(), h.version(), "", h.region_code()}, e, req->request_id()));
-    if (h.region_code() != current->region_code() || h.attribute() != current->attribute()) {
-      for (const std::string& member_id : current->member_ids()) {
-        ASSIGN_OR_RETURN(auto member, d_.registry->GetBeneficiary(member_id));
-        if (!member) continue;
-        v1::Beneficiary moved = *member;
-        moved.set_region_code(h.region_code());
-        moved.set_household_attribute(h.attribute());
-        moved.set_version(member->version() + 1);
-        d_.registry->PutBeneficiary(&tx.batch, moved, &*member);
-        tx.events.push_back(events_.Make({moved.id(), moved.version(), moved.id(), moved.region_code()},
-                                         domain::UpdatedEvent(moved, *member), req->request_id()));
-      }
-    }
-    *resp->mutable_household() = h;
-    return absl::OkStatus();
-  });
+        v1::Household h = *current;
+        h.set_region_code(req->region_code());
+        h.set_attribute(req->attribute());
+        h.set_head_name(head_name);
+        h.set_version(current->version() + 1);
+        d_.registry->PutHousehold(&tx.batch, h);
+        v1::HouseholdUpdated e;
+        e.set_household_id(h.id());
+        e.set_region_code(h.region_code());
+        e.set_attribute(h.attribute());
+        e.set_previous_region_code(current->region_code());
+        e.set_previous_attribute(current->attribute());
+        tx.events.push_back(events_.Make({h.id(), h.version(), "", h.region_code()}, e, req->request_id()));
+        if (h.region_code() != current->region_code() || h.attribute() != current->attribute()) {
+          for (const std::string& member_id : current->member_ids()) {
+            ASSIGN_OR_RETURN(auto member, d_.registry->GetBeneficiary(member_id));
+            if (!member) continue;
+            v1::Beneficiary moved = *member;
+            moved.set_region_code(h.region_code());
+            moved.set_household_attribute(h.attribute());
+            moved.set_version(member->version() + 1);
+            d_.registry->PutBeneficiary(&tx.batch, moved, &*member);
+            tx.events.push_back(events_.Make({moved.id(), moved.version(), moved.id(), moved.region_code()},
+                                             domain::UpdatedEvent(moved, *member), req->request_id()));
+          }
+        }
+        *resp->mutable_household() = h;
+        return absl::OkStatus();
+      });
 }
-
 
 }  // namespace jinguo::registration::api

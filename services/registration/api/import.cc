@@ -1,18 +1,17 @@
 // ImportBeneficiaries: a client stream of rows, checked and committed in pipelined chunks.
-#include "services/registration/api/registration_service.h"
+#include <future>
 
 #include "absl/strings/str_cat.h"
 #include "common/base/civil_date.h"
 #include "common/base/status.h"
+#include "common/rpc/status.h"
 #include "common/validate/field_violations.h"
 #include "common/validate/fields.h"
 #include "common/validate/region_code.h"
-#include "services/registration/api/internal.h"
-#include "services/registration/domain/registry_rules.h"
-
-#include <future>
-#include "common/rpc/status.h"
 #include "google/protobuf/util/message_differencer.h"
+#include "services/registration/api/internal.h"
+#include "services/registration/api/registration_service.h"
+#include "services/registration/domain/registry_rules.h"
 
 namespace jinguo::registration::api {
 
@@ -130,7 +129,7 @@ grpc::Status RegistrationService::ImportBeneficiaries(grpc::ServerContext* ctx,
     in_flight = landed->get_future();
     in_flight_rows = std::move(rows);
     d_.writes->commits().Submit(std::move(tx.batch), std::move(tx.events),
-                       [landed](const absl::Status& s) { landed->set_value(s); });
+                                [landed](const absl::Status& s) { landed->set_value(s); });
     if (++chunks_locked >= kImportChunksPerLock || last) {
       RETURN_IF_ERROR(land());
       everything.Release();
@@ -153,6 +152,5 @@ grpc::Status RegistrationService::ImportBeneficiaries(grpc::ServerContext* ctx,
   if (absl::Status s = flush(/*last=*/true); !s.ok()) return rpc::ToGrpcStatus(s);
   return grpc::Status::OK;
 }
-
 
 }  // namespace jinguo::registration::api

@@ -57,5 +57,4 @@ struct RegistrationService::PendingRows {
   }
 };
 
-
 }  // namespace jinguo::registration::api

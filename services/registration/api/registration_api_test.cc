@@ -47,9 +47,8 @@ class RegistrationApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
     registry_ = std::make_unique<store::RegistryStore>(&svc_.store());
-    api_ = std::make_unique<RegistrationService>(Dependencies{registry_.get(), &svc_.writes(), &svc_.pages(),
-                                                              &svc_.regions(), &svc_.clock(), &svc_.ids(),
-                                                              &svc_.metrics()});
+    api_ = std::make_unique<RegistrationService>(Dependencies{
+        registry_.get(), &svc_.writes(), &svc_.pages(), &svc_.regions(), &svc_.clock(), &svc_.ids(), &svc_.metrics()});
     ASSERT_TRUE(svc_.Serve(api_.get()));
     stub_ = v1::RegistrationService::NewStub(svc_.channel());
   }
@@ -100,8 +99,8 @@ TEST_F(RegistrationApiTest, HouseholdsAreRegisteredAndMovedWithTheirMembers) {
   auto member = registry_->GetBeneficiary(woman);
   ASSERT_TRUE(member.ok() && member->has_value());
   EXPECT_EQ((*member)->region_code(), kOtherVillage);
-  EXPECT_THAT(EventTypes(), ElementsAre("HouseholdRegistered", "BeneficiaryRegistered", "HouseholdUpdated",
-                                        "BeneficiaryUpdated"));
+  EXPECT_THAT(EventTypes(),
+              ElementsAre("HouseholdRegistered", "BeneficiaryRegistered", "HouseholdUpdated", "BeneficiaryUpdated"));
 
   // The same version again: someone else's change is not overwritten.
   move.set_request_id(NewRequestId());
@@ -269,12 +268,12 @@ TEST_F(RegistrationApiTest, RejectedImportRowsLeaveNothingBehind) {
   std::string a = TestIdNumber(absl::CivilDay(1981, 1, 1), 901);
   std::string b = TestIdNumber(absl::CivilDay(1982, 2, 2), 902);
   std::vector<v1::ImportBeneficiariesRequest> rows = {
-      row(a, "周梅", h.id()),                                    // 1 accepted
-      row(existing_number, "吴婷", h.id()),                      // 2 refused: registered before
-      row(a, "郭欣", h.id()),                                    // 3 refused: row 1's number
-      row(b, "", h.id()),                                        // 4 refused: no name
-      row(b, "马悦", "no-such-household"),                       // 5 refused: no household
-      row(b, "马悦", h.id()),                                    // 6 accepted: rows 4 and 5 took nothing
+      row(a, "周梅", h.id()),                                              // 1 accepted
+      row(existing_number, "吴婷", h.id()),                                // 2 refused: registered before
+      row(a, "郭欣", h.id()),                                              // 3 refused: row 1's number
+      row(b, "", h.id()),                                                  // 4 refused: no name
+      row(b, "马悦", "no-such-household"),                                 // 5 refused: no household
+      row(b, "马悦", h.id()),                                              // 6 accepted: rows 4 and 5 took nothing
       row(TestIdNumber(absl::CivilDay(1981, 1, 1), 903), "周梅", h.id()),  // 7 accepted, flagged against row 1
   };
   rows.push_back(rows[0]);  // 8: row 1 again, same request id: repeated

@@ -86,8 +86,7 @@ class RegistrationService final : public internal::CallbackWrites {
   grpc::ServerUnaryReactor* ResolveDuplicateCandidate(grpc::CallbackServerContext* ctx,
                                                       const v1::ResolveDuplicateCandidateRequest* req,
                                                       v1::ResolveDuplicateCandidateResponse* resp) override;
-  grpc::Status ImportBeneficiaries(grpc::ServerContext* ctx,
-                                   grpc::ServerReader<v1::ImportBeneficiariesRequest>* reader,
+  grpc::Status ImportBeneficiaries(grpc::ServerContext* ctx, grpc::ServerReader<v1::ImportBeneficiariesRequest>* reader,
                                    v1::ImportBeneficiariesResponse* resp) override;
 
  private:

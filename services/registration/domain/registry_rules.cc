@@ -120,9 +120,9 @@ DerivedFacts CheckRegistration(const v1::BeneficiaryInput& in, const v1::Househo
     CheckDerivedAgreement(in, facts, prefix, v);
     CheckWomanOrChild(facts, prefix, v);
   }
-  facts.monitoring_status =
-      in.monitoring_status() == v1::MONITORING_STATUS_UNSPECIFIED ? v1::MONITORING_STATUS_NOT_LIFTED
-                                                                   : in.monitoring_status();
+  facts.monitoring_status = in.monitoring_status() == v1::MONITORING_STATUS_UNSPECIFIED
+                                ? v1::MONITORING_STATUS_NOT_LIFTED
+                                : in.monitoring_status();
   if (!v1::MonitoringStatus_IsValid(in.monitoring_status())) {
     v.Add(prefix + "monitoring_status", "unknown monitoring status");
   }
@@ -130,9 +130,8 @@ DerivedFacts CheckRegistration(const v1::BeneficiaryInput& in, const v1::Househo
   return facts;
 }
 
-DerivedFacts CheckUpdate(const v1::BeneficiaryInput& in, const v1::Beneficiary& current,
-                         const v1::Household* household, absl::CivilDay today, const std::string& prefix,
-                         validate::FieldViolations& v) {
+DerivedFacts CheckUpdate(const v1::BeneficiaryInput& in, const v1::Beneficiary& current, const v1::Household* household,
+                         absl::CivilDay today, const std::string& prefix, validate::FieldViolations& v) {
   DerivedFacts facts;
   facts.id_number = current.id_number();
   facts.sex = current.sex();
@@ -205,13 +204,20 @@ std::vector<v1::MonitoringStatus> AllowedTransitions(v1::MonitoringStatus from) 
 
 const char* MonitoringStatusName(v1::MonitoringStatus status) {
   switch (status) {
-    case v1::MONITORING_STATUS_NOT_LIFTED: return "未脱贫";
-    case v1::MONITORING_STATUS_LIFTED: return "已脱贫";
-    case v1::MONITORING_STATUS_UNSTABLE: return "脱贫不稳定户";
-    case v1::MONITORING_STATUS_MARGINAL: return "边缘易致贫户";
-    case v1::MONITORING_STATUS_SUDDEN_HARDSHIP: return "突发严重困难户";
-    case v1::MONITORING_STATUS_RISK_ELIMINATED: return "风险已消除";
-    default: return "未指定";
+    case v1::MONITORING_STATUS_NOT_LIFTED:
+      return "未脱贫";
+    case v1::MONITORING_STATUS_LIFTED:
+      return "已脱贫";
+    case v1::MONITORING_STATUS_UNSTABLE:
+      return "脱贫不稳定户";
+    case v1::MONITORING_STATUS_MARGINAL:
+      return "边缘易致贫户";
+    case v1::MONITORING_STATUS_SUDDEN_HARDSHIP:
+      return "突发严重困难户";
+    case v1::MONITORING_STATUS_RISK_ELIMINATED:
+      return "风险已消除";
+    default:
+      return "未指定";
   }
 }
 
@@ -219,11 +225,12 @@ absl::Status CheckMonitoringTransition(v1::MonitoringStatus from, v1::Monitoring
   std::vector<v1::MonitoringStatus> allowed = AllowedTransitions(from);
   if (std::find(allowed.begin(), allowed.end(), to) != allowed.end()) return absl::OkStatus();
   std::vector<std::string> names;
-  for (auto s : allowed) names.push_back(absl::StrCat(v1::MonitoringStatus_Name(s), " (", MonitoringStatusName(s), ")"));
-  return absl::FailedPreconditionError(absl::StrCat(
-      "cannot go from ", v1::MonitoringStatus_Name(from), " (", MonitoringStatusName(from), ") to ",
-      v1::MonitoringStatus_Name(to), " (", MonitoringStatusName(to), "); allowed: ",
-      names.empty() ? "none" : absl::StrJoin(names, ", ")));
+  for (auto s : allowed)
+    names.push_back(absl::StrCat(v1::MonitoringStatus_Name(s), " (", MonitoringStatusName(s), ")"));
+  return absl::FailedPreconditionError(
+      absl::StrCat("cannot go from ", v1::MonitoringStatus_Name(from), " (", MonitoringStatusName(from), ") to ",
+                   v1::MonitoringStatus_Name(to), " (", MonitoringStatusName(to),
+                   "); allowed: ", names.empty() ? "none" : absl::StrJoin(names, ", ")));
 }
 
 std::string DuplicateKey(const std::string& region_code, absl::CivilDay birth_date, const std::string& name) {
@@ -233,8 +240,8 @@ std::string DuplicateKey(const std::string& region_code, absl::CivilDay birth_da
 namespace {
 
 // Takes `from` into `into` when `into` lacks it; records a conflict when both differ.
-void MergeText(const char* field, const std::string& survivor, const std::string& merged, bool mask,
-               std::string* into, std::vector<v1::FieldConflict>* conflicts) {
+void MergeText(const char* field, const std::string& survivor, const std::string& merged, bool mask, std::string* into,
+               std::vector<v1::FieldConflict>* conflicts) {
   if (merged.empty() || merged == survivor) return;
   if (survivor.empty()) {
     if (into != nullptr) *into = merged;
@@ -258,8 +265,7 @@ MergeResult MergeBeneficiaries(const v1::Beneficiary& survivor, const v1::Benefi
   MergeText("mobile", survivor.mobile(), merged.mobile(), true, s.mutable_mobile(), &r.conflicts);
   MergeText("household_id", survivor.household_id(), merged.household_id(), false, s.mutable_household_id(),
             &r.conflicts);
-  MergeText("region_code", survivor.region_code(), merged.region_code(), false, s.mutable_region_code(),
-            &r.conflicts);
+  MergeText("region_code", survivor.region_code(), merged.region_code(), false, s.mutable_region_code(), &r.conflicts);
   if (merged.monitoring_status() != survivor.monitoring_status()) {
     MergeText("monitoring_status", v1::MonitoringStatus_Name(survivor.monitoring_status()),
               v1::MonitoringStatus_Name(merged.monitoring_status()), false, nullptr, &r.conflicts);

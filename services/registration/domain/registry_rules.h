@@ -38,9 +38,8 @@ DerivedFacts CheckRegistration(const v1::BeneficiaryInput& in, const v1::Househo
                                const std::string& prefix, validate::FieldViolations& violations);
 
 // Checks an update of `current`. The ID number, registration date and monitoring status cannot change here.
-DerivedFacts CheckUpdate(const v1::BeneficiaryInput& in, const v1::Beneficiary& current,
-                         const v1::Household* household, absl::CivilDay today, const std::string& prefix,
-                         validate::FieldViolations& violations);
+DerivedFacts CheckUpdate(const v1::BeneficiaryInput& in, const v1::Beneficiary& current, const v1::Household* household,
+                         absl::CivilDay today, const std::string& prefix, validate::FieldViolations& violations);
 
 // A person's name (a beneficiary, a household head, a cadre), trimmed: required and not blank, at most 50
 // characters (code points), no control, format or bidirectional characters (validate::CleanText). Adds a

@@ -91,10 +91,10 @@ TEST(Registration, EveryBadFieldIsNamedAtOnce) {
   *in.mutable_registered_on() = ToProto(absl::CivilDay(2027, 1, 1));
   validate::FieldViolations v;
   CheckRegistration(in, nullptr, kToday, "beneficiary.", v);
-  EXPECT_EQ(Fields(v), (std::vector<std::string>{"beneficiary.id_number", "beneficiary.registered_on",
-                                                 "beneficiary.name", "beneficiary.household_id",
-                                                 "beneficiary.poverty_causes", "beneficiary.mobile",
-                                                 "beneficiary.school_stage"}));
+  EXPECT_EQ(Fields(v),
+            (std::vector<std::string>{"beneficiary.id_number", "beneficiary.registered_on", "beneficiary.name",
+                                      "beneficiary.household_id", "beneficiary.poverty_causes", "beneficiary.mobile",
+                                      "beneficiary.school_stage"}));
 }
 
 TEST(Registration, NamesAreTrimmedCountedInCharactersAndFreeOfHiddenCharacters) {

@@ -47,8 +47,8 @@ std::string DuplicateIndexKey(const v1::Beneficiary& b) {
 }  // namespace
 
 std::vector<std::string> RegistryStore::Families() {
-  return {"beneficiaries", "id_numbers", "region_index", "members",  "duplicate_keys",   "aliases",
-          "households",    "cadres",     "pairings",     "visits",   "duplicates",       "duplicate_region"};
+  return {"beneficiaries", "id_numbers", "region_index", "members", "duplicate_keys", "aliases",
+          "households",    "cadres",     "pairings",     "visits",  "duplicates",     "duplicate_region"};
 }
 
 std::vector<std::string> RegistryStore::ScannedByFirstPart() { return {"members", "duplicate_keys", "pairings"}; }
@@ -216,15 +216,17 @@ absl::StatusOr<std::vector<Message>> ListIndex(const jinguo::store::Store& db, r
 absl::StatusOr<std::vector<v1::Beneficiary>> RegistryStore::ListByRegion(
     const std::string& prefix, const std::string& after, int limit,
     const std::function<bool(const v1::Beneficiary&)>& keep, std::string* next) const {
-  return ListIndex<v1::Beneficiary>(*db_, region_index_, prefix, after, limit, keep,
-                                    [this](const std::string& id) { return GetBeneficiary(id); }, next);
+  return ListIndex<v1::Beneficiary>(
+      *db_, region_index_, prefix, after, limit, keep, [this](const std::string& id) { return GetBeneficiary(id); },
+      next);
 }
 
 absl::StatusOr<std::vector<v1::DuplicateCandidate>> RegistryStore::ListCandidates(
     const std::string& prefix, const std::string& after, int limit,
     const std::function<bool(const v1::DuplicateCandidate&)>& keep, std::string* next) const {
-  return ListIndex<v1::DuplicateCandidate>(*db_, duplicate_region_, prefix, after, limit, keep,
-                                           [this](const std::string& id) { return GetCandidate(id); }, next);
+  return ListIndex<v1::DuplicateCandidate>(
+      *db_, duplicate_region_, prefix, after, limit, keep, [this](const std::string& id) { return GetCandidate(id); },
+      next);
 }
 
 }  // namespace jinguo::registration::store

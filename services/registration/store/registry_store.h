@@ -77,9 +77,10 @@ class RegistryStore {
   // One page of beneficiaries whose region starts with `prefix`, in (region, id) order, after the index key
   // `after` (exclusive; "" from the start), keeping those `keep` accepts. `next` is set to the key to continue
   // after, or "" at the end. Reads at most `scan_limit` index entries per call.
-  absl::StatusOr<std::vector<v1::Beneficiary>> ListByRegion(
-      const std::string& prefix, const std::string& after, int limit,
-      const std::function<bool(const v1::Beneficiary&)>& keep, std::string* next) const;
+  absl::StatusOr<std::vector<v1::Beneficiary>> ListByRegion(const std::string& prefix, const std::string& after,
+                                                            int limit,
+                                                            const std::function<bool(const v1::Beneficiary&)>& keep,
+                                                            std::string* next) const;
 
   absl::StatusOr<std::vector<v1::DuplicateCandidate>> ListCandidates(
       const std::string& prefix, const std::string& after, int limit,

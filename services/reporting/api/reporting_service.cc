@@ -20,12 +20,18 @@ namespace {
 
 const char* LevelName(size_t length) {
   switch (length) {
-    case 0: return "country";
-    case 2: return "province";
-    case 4: return "city";
-    case 6: return "county";
-    case 9: return "township";
-    default: return "village";
+    case 0:
+      return "country";
+    case 2:
+      return "province";
+    case 4:
+      return "city";
+    case 6:
+      return "county";
+    case 9:
+      return "township";
+    default:
+      return "village";
   }
 }
 
@@ -57,8 +63,7 @@ absl::StatusOr<v1::RegionSummary> Summaries::Summary(const std::string& node,
   } else {
     ASSIGN_OR_RETURN(counters, model_->Counters(node, names));
   }
-  ASSIGN_OR_RETURN(counters[domain::kVisitsIndicator],
-                   model_->VisitsInWindow(node, day, domain::kVisitWindowDays));
+  ASSIGN_OR_RETURN(counters[domain::kVisitsIndicator], model_->VisitsInWindow(node, day, domain::kVisitWindowDays));
   v1::RegionSummary s;
   s.set_region_code(node);
   s.set_name(NameOf(node));
@@ -89,8 +94,7 @@ absl::StatusOr<std::vector<std::string>> Summaries::Children(const std::string& 
 
 ReportingService::ReportingService(const Summaries* summaries, const store::ReadModel* model,
                                    const regions::RegionTable* regions, const rpc::Authenticator* auth,
-                                   const Clock* clock, store::ChangeFeed* feed,
-                                   std::function<absl::Status()> current)
+                                   const Clock* clock, store::ChangeFeed* feed, std::function<absl::Status()> current)
     : summaries_(summaries),
       model_(model),
       regions_(regions),
@@ -184,7 +188,9 @@ grpc::Status ReportingService::GetBeneficiaryProfile(grpc::ServerContext* ctx,
   bool child = p.category() == registration::v1::CATEGORY_CHILD;
   // Data on children is sensitive: viewers do not see a child's name, and every read of a child's profile is
   // audited.
-  if (child) spdlog::info("audit: {} ({}) read the profile of child {}", who->name, std::string(rpc::RoleName(who->role)), p.beneficiary_id());
+  if (child)
+    spdlog::info("audit: {} ({}) read the profile of child {}", who->name, std::string(rpc::RoleName(who->role)),
+                 p.beneficiary_id());
   v1::BeneficiaryProfile* out = resp->mutable_profile();
   out->set_beneficiary_id(p.beneficiary_id());
   out->set_name(child && !who->SeesIdentifiers() ? "（儿童信息已隐藏）" : p.name());

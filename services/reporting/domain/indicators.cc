@@ -12,28 +12,28 @@ namespace reg = ::jinguo::registration::v1;
 
 const std::vector<IndicatorDef>& Indicators() {
   static const auto* defs = new std::vector<IndicatorDef>{
-      {"women_registered", "登记妇女"},                // kWomenRegistered
-      {"children_registered", "登记儿童"},             // kChildrenRegistered
-      {"beneficiaries_registered", "登记妇女儿童"},    // kBeneficiariesRegistered
-      {"households", "登记户数"},                      // kHouseholds
-      {"households_general", "一般贫困户"},            // kHouseholdsGeneral
-      {"households_low_income", "低保贫困户"},         // kHouseholdsLowIncome
-      {"households_destitute", "特困供养户"},          // kHouseholdsDestitute
-      {"status_not_lifted", "未脱贫"},                 // kStatusNotLifted
-      {"status_lifted", "已脱贫"},                     // kStatusLifted
-      {"status_unstable", "脱贫不稳定户"},             // kStatusUnstable
-      {"status_marginal", "边缘易致贫户"},             // kStatusMarginal
-      {"status_sudden_hardship", "突发严重困难户"},    // kStatusSuddenHardship
-      {"status_risk_eliminated", "风险已消除"},        // kStatusRiskEliminated
-      {"paired", "已结对帮扶"},                        // kPaired
-      {kVisitsIndicator, "近90天走访"},                // kVisitsLast90Days
-      {"duplicates_open", "待核疑似重复"},             // kDuplicatesOpen
-      {"households_publicity_reached", "宣传入户"},    // kHouseholdsPublicityReached
-      {"households_home_cleaned", "家居清洁完成户"},   // kHouseholdsHomeCleaned
-      {"eligible_women", "两癌保险适龄妇女"},          // kEligibleWomen
-      {"two_cancer_insured", "两癌保险已参保"},        // kTwoCancerInsured
-      {"school_age_students", "在校学生"},             // kSchoolAgeStudents
-      {"students_aided", "已资助学生"},                // kStudentsAided
+      {"women_registered", "登记妇女"},               // kWomenRegistered
+      {"children_registered", "登记儿童"},            // kChildrenRegistered
+      {"beneficiaries_registered", "登记妇女儿童"},   // kBeneficiariesRegistered
+      {"households", "登记户数"},                     // kHouseholds
+      {"households_general", "一般贫困户"},           // kHouseholdsGeneral
+      {"households_low_income", "低保贫困户"},        // kHouseholdsLowIncome
+      {"households_destitute", "特困供养户"},         // kHouseholdsDestitute
+      {"status_not_lifted", "未脱贫"},                // kStatusNotLifted
+      {"status_lifted", "已脱贫"},                    // kStatusLifted
+      {"status_unstable", "脱贫不稳定户"},            // kStatusUnstable
+      {"status_marginal", "边缘易致贫户"},            // kStatusMarginal
+      {"status_sudden_hardship", "突发严重困难户"},   // kStatusSuddenHardship
+      {"status_risk_eliminated", "风险已消除"},       // kStatusRiskEliminated
+      {"paired", "已结对帮扶"},                       // kPaired
+      {kVisitsIndicator, "近90天走访"},               // kVisitsLast90Days
+      {"duplicates_open", "待核疑似重复"},            // kDuplicatesOpen
+      {"households_publicity_reached", "宣传入户"},   // kHouseholdsPublicityReached
+      {"households_home_cleaned", "家居清洁完成户"},  // kHouseholdsHomeCleaned
+      {"eligible_women", "两癌保险适龄妇女"},         // kEligibleWomen
+      {"two_cancer_insured", "两癌保险已参保"},       // kTwoCancerInsured
+      {"school_age_students", "在校学生"},            // kSchoolAgeStudents
+      {"students_aided", "已资助学生"},               // kStudentsAided
   };
   return *defs;
 }
@@ -55,13 +55,20 @@ namespace {
 
 std::optional<Indicator> StatusIndicator(int status) {
   switch (status) {
-    case reg::MONITORING_STATUS_NOT_LIFTED: return kStatusNotLifted;
-    case reg::MONITORING_STATUS_LIFTED: return kStatusLifted;
-    case reg::MONITORING_STATUS_UNSTABLE: return kStatusUnstable;
-    case reg::MONITORING_STATUS_MARGINAL: return kStatusMarginal;
-    case reg::MONITORING_STATUS_SUDDEN_HARDSHIP: return kStatusSuddenHardship;
-    case reg::MONITORING_STATUS_RISK_ELIMINATED: return kStatusRiskEliminated;
-    default: return std::nullopt;
+    case reg::MONITORING_STATUS_NOT_LIFTED:
+      return kStatusNotLifted;
+    case reg::MONITORING_STATUS_LIFTED:
+      return kStatusLifted;
+    case reg::MONITORING_STATUS_UNSTABLE:
+      return kStatusUnstable;
+    case reg::MONITORING_STATUS_MARGINAL:
+      return kStatusMarginal;
+    case reg::MONITORING_STATUS_SUDDEN_HARDSHIP:
+      return kStatusSuddenHardship;
+    case reg::MONITORING_STATUS_RISK_ELIMINATED:
+      return kStatusRiskEliminated;
+    default:
+      return std::nullopt;
   }
 }
 
@@ -113,10 +120,17 @@ Contributions HouseholdContributions(const v1::HouseholdState& h) {
   if (h.region_code().empty()) return c;
   c.Set(kHouseholds, 1);
   switch (h.attribute()) {
-    case reg::HOUSEHOLD_ATTRIBUTE_GENERAL: c.Set(kHouseholdsGeneral, 1); break;
-    case reg::HOUSEHOLD_ATTRIBUTE_LOW_INCOME: c.Set(kHouseholdsLowIncome, 1); break;
-    case reg::HOUSEHOLD_ATTRIBUTE_DESTITUTE: c.Set(kHouseholdsDestitute, 1); break;
-    default: break;
+    case reg::HOUSEHOLD_ATTRIBUTE_GENERAL:
+      c.Set(kHouseholdsGeneral, 1);
+      break;
+    case reg::HOUSEHOLD_ATTRIBUTE_LOW_INCOME:
+      c.Set(kHouseholdsLowIncome, 1);
+      break;
+    case reg::HOUSEHOLD_ATTRIBUTE_DESTITUTE:
+      c.Set(kHouseholdsDestitute, 1);
+      break;
+    default:
+      break;
   }
   if (h.publicity_reached()) c.Set(kHouseholdsPublicityReached, 1);
   if (h.home_cleaning_done()) c.Set(kHouseholdsHomeCleaned, 1);

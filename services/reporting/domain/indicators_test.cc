@@ -21,10 +21,8 @@ v1::ProfileState Woman(int birth_year) {
 
 TEST(Contributions, WomanCountsOnceInEachOfHerIndicators) {
   Contributions c = BeneficiaryContributions(Woman(1980), 2026, {});
-  EXPECT_EQ(c, (Contributions{{kBeneficiariesRegistered, 1},
-                              {kWomenRegistered, 1},
-                              {kStatusNotLifted, 1},
-                              {kEligibleWomen, 1}}));
+  EXPECT_EQ(c, (Contributions{
+                   {kBeneficiariesRegistered, 1}, {kWomenRegistered, 1}, {kStatusNotLifted, 1}, {kEligibleWomen, 1}}));
   v1::ProfileState paired = Woman(1980);
   paired.add_cadre_ids("c1");
   paired.add_cadre_ids("c2");
@@ -32,9 +30,9 @@ TEST(Contributions, WomanCountsOnceInEachOfHerIndicators) {
 }
 
 TEST(Contributions, InsuranceEligibilityFollowsTheConfiguredAges) {
-  EXPECT_TRUE(BeneficiaryContributions(Woman(1991), 2026, {}).Contains(kEligibleWomen));  // 35
+  EXPECT_TRUE(BeneficiaryContributions(Woman(1991), 2026, {}).Contains(kEligibleWomen));   // 35
   EXPECT_FALSE(BeneficiaryContributions(Woman(1992), 2026, {}).Contains(kEligibleWomen));  // 34
-  EXPECT_TRUE(BeneficiaryContributions(Woman(1962), 2026, {}).Contains(kEligibleWomen));  // 64
+  EXPECT_TRUE(BeneficiaryContributions(Woman(1962), 2026, {}).Contains(kEligibleWomen));   // 64
   EXPECT_FALSE(BeneficiaryContributions(Woman(1961), 2026, {}).Contains(kEligibleWomen));  // 65
   EXPECT_TRUE(BeneficiaryContributions(Woman(1961), 2026, {30, 70}).Contains(kEligibleWomen));
 }
@@ -74,7 +72,8 @@ TEST(Indicators, EachPlaceNamesItsIndicator) {
   EXPECT_STREQ(NameOf(kStudentsAided), "students_aided");
   for (const auto& c : Coverage()) {  // every coverage pair names indicators that exist
     int found = 0;
-    for (const auto& d : Indicators()) found += std::string(d.name) == c.numerator || std::string(d.name) == c.denominator;
+    for (const auto& d : Indicators())
+      found += std::string(d.name) == c.numerator || std::string(d.name) == c.denominator;
     EXPECT_EQ(found, 2) << c.name;
   }
 }
@@ -99,8 +98,9 @@ TEST(Diff, StatusChangeMovesOneCountInHerRegion) {
   Contributions before{{kStatusNotLifted, 1}, {kBeneficiariesRegistered, 1}};
   Contributions after{{kStatusLifted, 1}, {kBeneficiariesRegistered, 1}};
   std::map<std::pair<std::string, std::string>, int64_t> applied;
-  Diff("130207104201", before, "130207104201", after,
-       [&](const std::string& r, Indicator i, int64_t d) { applied[{r, NameOf(i)}] += d; });
+  Diff("130207104201", before, "130207104201", after, [&](const std::string& r, Indicator i, int64_t d) {
+    applied[{r, NameOf(i)}] += d;
+  });
   EXPECT_EQ(applied, (std::map<std::pair<std::string, std::string>, int64_t>{
                          {{"130207104201", "status_lifted"}, 1}, {{"130207104201", "status_not_lifted"}, -1}}));
 }

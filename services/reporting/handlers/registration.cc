@@ -44,17 +44,16 @@ bool DecodeKeepingFacts(const std::string& bytes, Payload* reused) {
 
 template <typename Payload>
 void RouteFacts(projection::EventRouter& router, EventProjector& projector) {
-  router.On<Payload>(DecodeKeepingFacts<Payload>,
-                     [&projector](const Payload& m, const common::v1::EventEnvelope& e, projection::ProjectionTx& tx) {
-                       const reg::BeneficiaryFacts& facts = m.beneficiary();
-                       return projector.UpdateProfile(tx, e, facts.beneficiary_id(), [&](v1::ProfileState& p) {
-                         bool moved = p.registered() && p.region_code() != facts.region_code();
-                         TakeFacts(p, facts);
-                         p.set_registered(true);
-                         EventProjector::AddTimeline(p, e, moved ? absl::StrCat("region now ", facts.region_code())
-                                                                 : "");
-                       });
-                     });
+  router.On<Payload>(DecodeKeepingFacts<Payload>, [&projector](const Payload& m, const common::v1::EventEnvelope& e,
+                                                               projection::ProjectionTx& tx) {
+    const reg::BeneficiaryFacts& facts = m.beneficiary();
+    return projector.UpdateProfile(tx, e, facts.beneficiary_id(), [&](v1::ProfileState& p) {
+      bool moved = p.registered() && p.region_code() != facts.region_code();
+      TakeFacts(p, facts);
+      p.set_registered(true);
+      EventProjector::AddTimeline(p, e, moved ? absl::StrCat("region now ", facts.region_code()) : "");
+    });
+  });
 }
 
 // A pairing (paired = true) or its end, of someone merged since: it counts for the survivor.
@@ -83,8 +82,9 @@ void RouteRegistrationEvents(projection::EventRouter& router, EventProjector& pr
   router.On<reg::MonitoringStatusChanged>([&p](const reg::MonitoringStatusChanged& c, const Envelope& e, Tx& tx) {
     return p.UpdateProfile(tx, e, c.beneficiary_id(), [&](v1::ProfileState& s) {
       s.set_monitoring_status(c.status());
-      EventProjector::AddTimeline(s, e, absl::StrCat(reg::MonitoringStatus_Name(c.previous_status()), " → ",
-                                                     reg::MonitoringStatus_Name(c.status()), ": ", c.reason()));
+      EventProjector::AddTimeline(s, e,
+                                  absl::StrCat(reg::MonitoringStatus_Name(c.previous_status()), " → ",
+                                               reg::MonitoringStatus_Name(c.status()), ": ", c.reason()));
     });
   });
   router.On<reg::CadrePaired>([&p](const reg::CadrePaired& c, const Envelope& e, Tx& tx) {
@@ -101,8 +101,7 @@ void RouteRegistrationEvents(projection::EventRouter& router, EventProjector& pr
     if (!day.ok()) return absl::InvalidArgumentError("VisitRecorded: visited_on is not a date");
     RETURN_IF_ERROR(p.AddVisits(tx, e.region_code(), *day));
     return p.UpdateProfile(tx, e, v.beneficiary_id(), [&](v1::ProfileState& s) {
-      EventProjector::AddTimeline(s, e,
-                                  absl::StrCat("visited on ", FormatCivilDate(*day), " by cadre ", v.cadre_id()));
+      EventProjector::AddTimeline(s, e, absl::StrCat("visited on ", FormatCivilDate(*day), " by cadre ", v.cadre_id()));
     });
   });
 
@@ -113,24 +112,24 @@ void RouteRegistrationEvents(projection::EventRouter& router, EventProjector& pr
     return p.AddEverywhere(tx, e, e.region_code(), domain::kDuplicatesOpen, -1);
   });
 
-  router.On<reg::BeneficiariesMerged>([&p](const reg::BeneficiariesMerged& m, const Envelope& e,
-                                           Tx& tx) -> absl::Status {
-    std::vector<std::string> merged_cadres;
-    RETURN_IF_ERROR(p.UpdateProfile(tx, e, m.merged_id(), [&](v1::ProfileState& s) {
-      if (s.region_code().empty()) s.set_region_code(m.merged_region_code());
-      merged_cadres.assign(s.cadre_ids().begin(), s.cadre_ids().end());
-      s.set_merged_into(m.survivor_id());
-      EventProjector::AddTimeline(s, e, absl::StrCat("merged into ", m.survivor_id()));
-    }));
-    return p.UpdateProfile(tx, e, m.survivor_id(), [&](v1::ProfileState& s) {
-      TakeFacts(s, m.survivor());
-      s.set_registered(true);
-      for (const auto& c : merged_cadres) {
-        if (std::find(s.cadre_ids().begin(), s.cadre_ids().end(), c) == s.cadre_ids().end()) s.add_cadre_ids(c);
-      }
-      EventProjector::AddTimeline(s, e, absl::StrCat("absorbed duplicate ", m.merged_id()));
-    });
-  });
+  router.On<reg::BeneficiariesMerged>(
+      [&p](const reg::BeneficiariesMerged& m, const Envelope& e, Tx& tx) -> absl::Status {
+        std::vector<std::string> merged_cadres;
+        RETURN_IF_ERROR(p.UpdateProfile(tx, e, m.merged_id(), [&](v1::ProfileState& s) {
+          if (s.region_code().empty()) s.set_region_code(m.merged_region_code());
+          merged_cadres.assign(s.cadre_ids().begin(), s.cadre_ids().end());
+          s.set_merged_into(m.survivor_id());
+          EventProjector::AddTimeline(s, e, absl::StrCat("merged into ", m.survivor_id()));
+        }));
+        return p.UpdateProfile(tx, e, m.survivor_id(), [&](v1::ProfileState& s) {
+          TakeFacts(s, m.survivor());
+          s.set_registered(true);
+          for (const auto& c : merged_cadres) {
+            if (std::find(s.cadre_ids().begin(), s.cadre_ids().end(), c) == s.cadre_ids().end()) s.add_cadre_ids(c);
+          }
+          EventProjector::AddTimeline(s, e, absl::StrCat("absorbed duplicate ", m.merged_id()));
+        });
+      });
 
   router.On<reg::HouseholdRegistered>([&p](const reg::HouseholdRegistered& h, const Envelope& e, Tx& tx) {
     return p.UpdateHousehold(tx, e, h.household_id(), [&](v1::HouseholdState& s) {

@@ -48,8 +48,7 @@ uint64_t ChangeFeed::generation() {
   return generation_;
 }
 
-void EventProjector::AddTimeline(v1::ProfileState& p, const common::v1::EventEnvelope& e,
-                                 const std::string& summary) {
+void EventProjector::AddTimeline(v1::ProfileState& p, const common::v1::EventEnvelope& e, const std::string& summary) {
   auto* t = p.add_timeline();
   *t->mutable_occurred_at() = e.occurred_at();
   t->set_producer(e.producer());
@@ -70,9 +69,7 @@ EventProjector::EventProjector(ReadModel* model, domain::Settings settings, Chan
   written_.all_known = no_profiles.ok() && *no_profiles;
 }
 
-void EventProjector::Committed() {
-  feed_->Publish(changed_nodes_.TakeCommitted());
-}
+void EventProjector::Committed() { feed_->Publish(changed_nodes_.TakeCommitted()); }
 
 void EventProjector::Discarded() {
   changed_nodes_.Clear();

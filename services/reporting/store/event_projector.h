@@ -64,15 +64,13 @@ class EventProjector final : public projection::ProjectionHandler {
   void Committed() override;
   void Discarded() override;
 
- // For the event handlers (handlers/*.cc), on the projection's thread:
+  // For the event handlers (handlers/*.cc), on the projection's thread:
 
   // Loads (or starts) her state, lets `change` edit it, and moves her contributions.
   absl::Status UpdateProfile(projection::ProjectionTx& tx, const common::v1::EventEnvelope& event,
-                             const std::string& beneficiary_id,
-                             const std::function<void(v1::ProfileState&)>& change);
+                             const std::string& beneficiary_id, const std::function<void(v1::ProfileState&)>& change);
   absl::Status UpdateHousehold(projection::ProjectionTx& tx, const common::v1::EventEnvelope& event,
-                               const std::string& household_id,
-                               const std::function<void(v1::HouseholdState&)>& change);
+                               const std::string& household_id, const std::function<void(v1::HouseholdState&)>& change);
   // Adds `delta` to `indicator` at `region` and every node above it, on the event's day.
   absl::Status AddEverywhere(projection::ProjectionTx& tx, const common::v1::EventEnvelope& event,
                              const std::string& region, domain::Indicator indicator, int64_t delta);
@@ -84,9 +82,9 @@ class EventProjector final : public projection::ProjectionHandler {
   static void AddTimeline(v1::ProfileState& p, const common::v1::EventEnvelope& e, const std::string& summary);
 
  private:
-  absl::Status Move(projection::ProjectionTx& tx, const common::v1::EventEnvelope& event,
-                    const std::string& old_region, const domain::Contributions& before,
-                    const std::string& new_region, const domain::Contributions& after);
+  absl::Status Move(projection::ProjectionTx& tx, const common::v1::EventEnvelope& event, const std::string& old_region,
+                    const domain::Contributions& before, const std::string& new_region,
+                    const domain::Contributions& after);
 
   ReadModel* model_;
   domain::Settings settings_;
@@ -110,7 +108,7 @@ class EventProjector final : public projection::ProjectionHandler {
   // One counter change as events make it: at the region an event names, before it is spread over that region's
   // nodes (country, province, …, village).
   struct DeltaKey {
-    uint32_t region;     // in regions_
+    uint32_t region;  // in regions_
     domain::Indicator indicator;
     absl::CivilDay day;
     bool operator==(const DeltaKey& o) const { return region == o.region && indicator == o.indicator && day == o.day; }
@@ -119,7 +117,8 @@ class EventProjector final : public projection::ProjectionHandler {
       return H::combine(std::move(h), k.region, k.indicator, k.day);
     }
   };
-  void AddDelta(uint32_t region, domain::Indicator indicator, absl::CivilDay day, int64_t delta);  // region: in regions_
+  void AddDelta(uint32_t region, domain::Indicator indicator, absl::CivilDay day,
+                int64_t delta);  // region: in regions_
   // The day (Asia/Shanghai) the event occurred on.
   absl::CivilDay EventDay(const common::v1::EventEnvelope& e);
   struct {

@@ -52,8 +52,8 @@ std::string Registration(int64_t n) {
 }
 
 void BM_ApplyRegistrations(benchmark::State& state) {
-  std::string dir = absl::StrCat(std::filesystem::temp_directory_path().string(), "/event_projector_benchmark.",
-                                 getpid());
+  std::string dir =
+      absl::StrCat(std::filesystem::temp_directory_path().string(), "/event_projector_benchmark.", getpid());
   std::filesystem::remove_all(dir);
   auto db = jinguo::store::Store::Open(ReadModel::StoreOptions(dir, 64 << 20));  // as the service opens it
   if (!db.ok()) {

@@ -88,9 +88,9 @@ class EventProjectorTest : public ::testing::Test {
     std::vector<std::string> outcomes;
     for (const auto& e : events) {
       auto applied = projector_->Apply(e, tx);
-      outcomes.push_back(!applied.ok()                                   ? applied.status().ToString()
+      outcomes.push_back(!applied.ok()                               ? applied.status().ToString()
                          : *applied == projection::Applied::kApplied ? "applied"
-                                                                      : "already processed");
+                                                                     : "already processed");
     }
     EXPECT_TRUE(projector_->BeforeCommit(tx).ok());
     EXPECT_TRUE(db_->WriteUnlogged(batch.GetWriteBatch()).ok());
