@@ -6,14 +6,17 @@
 #   make run     build, start Kafka and every service (deploy/local/services.txt), load demo data; Ctrl-C stops
 #   make bench   benchmarks, with the ratios against Kafka's own performance tools
 #   make fmt     clang-format the C++ sources
-#   make lint    buf lint on protos/
+#   make lint    buf lint on protos/, and a clang-format check of the C++ sources (no diff); CI runs it
 SHELL := /bin/bash
 BUILD ?= build
 JOBS ?= $(shell nproc)
 GOBIN := $(shell go env GOPATH 2>/dev/null)/bin
 export PATH := $(GOBIN):$(PATH)
 
-.PHONY: deps deps-core deps-tools build test run bench fmt lint clean
+.PHONY: deps deps-core deps-tools deps-lint build test run bench fmt lint clean
+
+# The package check runs when scripts/deps.sh changes or the build tree is new, not on every build.
+DEPS_STAMP := $(BUILD)/.deps-core-done
 
 deps:
 	scripts/deps.sh all
@@ -24,10 +27,17 @@ deps-core:
 deps-tools:
 	scripts/deps.sh tools
 
-$(BUILD)/build.ninja:
+deps-lint:
+	scripts/deps.sh lint
+
+$(DEPS_STAMP): scripts/deps.sh
+	scripts/deps.sh core
+	mkdir -p $(BUILD) && touch $@
+
+$(BUILD)/build.ninja: | $(DEPS_STAMP)
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-build: deps-core $(BUILD)/build.ninja
+build: $(DEPS_STAMP) $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
 
 test: build
@@ -39,11 +49,12 @@ run: build
 bench: build deps-tools
 	scripts/bench.sh $(BUILD)
 
-fmt: deps-tools
+fmt: deps-lint
 	git ls-files '*.cc' '*.h' | xargs clang-format -i --style=file
 
-lint: deps-tools
+lint: deps-lint
 	buf lint
+	git ls-files '*.cc' '*.h' | xargs clang-format --dry-run --Werror --style=file
 
 clean:
 	rm -rf $(BUILD)

@@ -4,7 +4,8 @@
 #                           Kafka jars (make build / make test)
 #   scripts/deps.sh tools   Go tools used by make bench, make lint and the e2e clients (grpcurl, ghz, buf,
 #                           kubeconform) and clang-format
-#   scripts/deps.sh all     both
+#   scripts/deps.sh lint    what make lint needs: clang-format and buf
+#   scripts/deps.sh all     core and tools
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -48,23 +49,35 @@ core() {
   deploy/local/kafka.sh fetch
 }
 
-tools() {
-  apt_install "${TOOL_PACKAGES[@]}"
+# Installs the named Go tools (all of GO_TOOLS when none is named) that are not there yet.
+go_tools() {
   command -v go >/dev/null || apt_install golang-go
   local gobin
   gobin=$(go env GOBIN)
   [ -n "$gobin" ] || gobin="$(go env GOPATH)/bin"
   for entry in "${GO_TOOLS[@]}"; do
     local name=${entry%% *} module=${entry#* }
+    if [ $# -gt 0 ] && [[ " $* " != *" $name "* ]]; then continue; fi
     if [ -x "$gobin/$name" ] || command -v "$name" >/dev/null; then continue; fi
     echo "deps: go install $module"
     (cd /tmp && go install "$module")
   done
 }
 
+tools() {
+  apt_install "${TOOL_PACKAGES[@]}"
+  go_tools
+}
+
+lint() {
+  apt_install clang-format
+  go_tools buf
+}
+
 case "${1:-all}" in
   core) core ;;
   tools) tools ;;
+  lint) lint ;;
   all) core; tools ;;
-  *) echo "usage: scripts/deps.sh core|tools|all" >&2; exit 2 ;;
+  *) echo "usage: scripts/deps.sh core|tools|lint|all" >&2; exit 2 ;;
 esac
