@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test with ctest and prints its summary. Unit tests first (fast), then the integration tests, which
-# start their own Kafka brokers on free ports. Exit status is ctest's.
+# Runs every test with ctest, as many at once as there are cores (ctest starts the longest first), and prints its
+# summary. Integration tests start their own Kafka brokers on free ports. Exit status is ctest's.
 set -uo pipefail
 BUILD=${1:-build}
 cd "$(dirname "$0")/.."

@@ -1,7 +1,6 @@
-// Three levels of "this cannot happen":
+// Two levels of "this cannot happen":
 //   JG_CHECK(cond)   always on; logs and aborts. For broken invariants of our own code, never for input.
 //   JG_DCHECK(cond)  debug builds only.
-//   JG_BUG(msg)      logs, counts jinguo_bugs_total, and keeps serving (see obs/bug.h).
 // Never check what comes from outside (requests, Kafka, disk) with these: return a status instead.
 #pragma once
 

@@ -11,7 +11,7 @@
 # DIR holds everything of one broker: server.properties, data/, kafka.pid, kafka.log. Tests pass their own
 # temporary DIR and a free PORT; the controller listens on a second free port chosen here.
 # KAFKA_OWNER_PID (start): the broker is stopped, and DIR removed, once that process has gone (see watch_owner).
-# Environment: JINGUO_CACHE (default ~/.cache/jinguo) for the jars; KAFKA_HEAP (default 512m).
+# Environment: JINGUO_CACHE (default ~/.cache/jinguo) for the jars; KAFKA_HEAP (the broker's heap, default 1g).
 set -euo pipefail
 
 KAFKA_VERSION=3.9.1
@@ -57,7 +57,7 @@ answers() {  # answers PORT: the broker returns metadata within 3 s
 }
 
 java_run() {
-  java -Xms128m -Xmx"${KAFKA_HEAP:-512m}" -XX:+UseG1GC -Djava.awt.headless=true \
+  java -Xms64m -Xmx256m -XX:+UseG1GC -Djava.awt.headless=true \
     -Dlog4j.configuration="file:$DIR/log4j.properties" -cp "$LIBS/*" "$@"
 }
 

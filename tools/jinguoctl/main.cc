@@ -18,10 +18,12 @@
 #include "jinguo/registration/v1/registration.grpc.pb.h"
 #include "jinguo/reporting/v1/reporting.grpc.pb.h"
 #include "tools/jinguoctl/demo_registry.h"
+#include "tools/jinguoctl/text_table.h"
 
 using namespace jinguo;
 using jinguo::tools::DemoPerson;
 using jinguo::tools::DemoRegistry;
+using jinguo::tools::TextTable;
 namespace rv1 = ::jinguo::registration::v1;
 namespace pv1 = ::jinguo::reporting::v1;
 
@@ -73,18 +75,20 @@ int PrintCoverage(pv1::ReportingService::Stub& reports, const std::string& token
     return 1;
   }
   std::printf("\n五个100%% — %s (%s)\n", resp.parent().name().c_str(), region.c_str());
-  std::printf("%-28s", "region");
-  for (const auto& c : resp.parent().coverage()) std::printf(" %-22s", c.label().c_str());
-  std::printf("\n");
+  TextTable table;
+  std::vector<std::string> header = {"region", ""};
+  for (const auto& c : resp.parent().coverage()) header.push_back(c.label());
+  table.AddRow(std::move(header));
   auto row = [&](const pv1::RegionSummary& s) {
     if (s.coverage_size() < 2 || s.coverage(1).denominator() == 0) return;  // nobody registered there
     std::string name = s.name().substr(s.name().rfind(' ') == std::string::npos ? 0 : s.name().rfind(' ') + 1);
-    std::printf("%-8s %-20s", s.region_code().c_str(), name.c_str());
-    for (const auto& c : s.coverage()) std::printf(" %-20s", Percent(c).c_str());
-    std::printf("\n");
+    std::vector<std::string> cells = {s.region_code(), name};
+    for (const auto& c : s.coverage()) cells.push_back(Percent(c));
+    table.AddRow(std::move(cells));
   };
   for (const auto& child : resp.children()) row(child);
   row(resp.parent());
+  std::fputs(table.Render(/*left_columns=*/2).c_str(), stdout);
   return 0;
 }
 

@@ -38,8 +38,6 @@ const std::vector<IndicatorDef>& Indicators() {
   return *defs;
 }
 
-std::string DailyVisitsCounter(const std::string& yyyy_mm_dd) { return absl::StrCat("visits@", yyyy_mm_dd); }
-
 const std::vector<CoverageDef>& Coverage() {
   static const auto* defs = new std::vector<CoverageDef>{
       {"publicity_reached", "宣传到户", "households_publicity_reached", "households"},

@@ -62,10 +62,10 @@ enum Indicator : uint8_t {
 const std::vector<IndicatorDef>& Indicators();
 inline const char* NameOf(Indicator i) { return Indicators()[i].name; }
 
-// Visits are counted per day (counter "visits@YYYY-MM-DD"); this many days make "visits in the last 90 days".
+// Visits are counted per region node and day (the read model's daily_visits family); this many days make
+// "visits in the last 90 days".
 inline constexpr int kVisitWindowDays = 90;
 inline constexpr char kVisitsIndicator[] = "visits_last_90_days";
-std::string DailyVisitsCounter(const std::string& yyyy_mm_dd);
 
 struct CoverageDef {
   const char* name;
