@@ -1,7 +1,9 @@
 #include "common/service/runtime.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
+#include <fstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -11,6 +13,7 @@
 #include "common/outbox/commit_queue.h"
 #include "common/outbox/outbox.h"
 #include "common/regions/region_table.h"
+#include "common/replica/registry_replica.h"
 #include "common/rpc/auth.h"
 #include "common/rpc/paging.h"
 #include "common/rpc/request_log.h"
@@ -29,6 +32,16 @@ void AddOnce(std::vector<std::string>& to, const std::string& name) {
 
 Runtime::Runtime(ServiceSpec spec) : spec_(std::move(spec)), app_(spec_.about), flags_(spec_.name) {
   flags_.Register(app_);
+  if (spec_.registry_replica) {
+    spec_.consumes = true;
+    app_.add_option("--registration-address", registration_address_,
+                    "registration's gRPC address, asked for a beneficiary this service's replica has not seen yet")
+        ->envname("JINGUO_REGISTRATION_ADDRESS")
+        ->capture_default_str();
+    app_.add_option("--service-token-file", service_token_file_,
+                    "file holding this service's own bearer token (role service) for calls to other services")
+        ->envname("JINGUO_SERVICE_TOKEN_FILE");
+  }
 }
 
 Runtime::~Runtime() { ReleaseAll(); }
@@ -48,6 +61,10 @@ rpc::RequestLog& Runtime::requests() {
 rpc::WritePath& Runtime::writes() {
   JG_CHECK(writes_ != nullptr);
   return *writes_;
+}
+replica::RegistryReplica& Runtime::replica() {
+  JG_CHECK(replica_ != nullptr);
+  return *replica_;
 }
 httplib::Server& Runtime::http() { return http_->server(); }
 
@@ -127,6 +144,7 @@ absl::Status Runtime::Start(absl::FunctionRef<absl::Status(Runtime&)> wire) {
   if (spec_.consumes) {
     for (const std::string& f : projection::ProjectionFamilies()) AddOnce(options.column_families, f);
   }
+  if (spec_.registry_replica) AddOnce(options.column_families, replica::kReplicaFamily);
   options.metrics = metrics_.get();
   options.on_writable_change = [this](const absl::Status& s) { readiness_.Set("store", s); };
   if (spec_.tune_store) spec_.tune_store(options);
@@ -142,6 +160,21 @@ absl::Status Runtime::Start(absl::FunctionRef<absl::Status(Runtime&)> wire) {
     requests_ = std::make_unique<rpc::RequestLog>(store_.get());
     writes_ = std::make_unique<rpc::WritePath>(spec_.name, auth_.get(), &gate_, requests_.get(), commits_.get(),
                                                metrics_.get());
+  }
+  if (spec_.registry_replica) {
+    replica::ReplicaOptions replica_options{registration_address_};
+    if (!service_token_file_.empty()) {
+      std::ifstream in(service_token_file_);
+      if (!in || !std::getline(in, replica_options.token) || replica_options.token.empty()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("--service-token-file: ", service_token_file_, " cannot be read or is empty"));
+      }
+      while (!replica_options.token.empty() && std::isspace(static_cast<unsigned char>(replica_options.token.back()))) {
+        replica_options.token.pop_back();
+      }
+    }
+    replica_ = std::make_unique<replica::RegistryReplica>(store_.get(), std::move(replica_options));
+    AddProjection(replica_.get(), replica::RegistryReplica::Feed(spec_.name));
   }
   http_ = std::make_unique<obs::HttpEndpoint>(metrics_, [this] { return readiness_.Check(); });
 
@@ -224,9 +257,10 @@ void Runtime::ReleaseAll() {
   relay_.reset();
   while (!kept_.empty()) kept_.pop_back();
   writes_.reset();
+  projections_.clear();
+  replica_.reset();
   commits_.reset();
   requests_.reset();
-  projections_.clear();
   outbox_.reset();
   store_.reset();
 }

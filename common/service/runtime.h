@@ -65,6 +65,9 @@ class OutboxRelay;
 namespace obs {
 class HttpEndpoint;
 }
+namespace replica {
+class RegistryReplica;
+}
 }  // namespace jinguo
 
 namespace jinguo::service {
@@ -85,6 +88,9 @@ struct ServiceSpec {
   bool consumes = false;
   // Adjusts the store's options before it is opened (e.g. a read-model store's unlogged writes).
   std::function<void(store::StoreOptions&)> tune_store;
+  // Whether the service keeps a copy of the registry facts (common/replica), fed from registration's topic, with
+  // the flags --registration-address and --service-token-file for its fallback to registration's GetBeneficiary.
+  bool registry_replica = false;
 };
 
 class Runtime {
@@ -121,6 +127,8 @@ class Runtime {
   outbox::CommitQueue& commits();
   rpc::RequestLog& requests();
   rpc::WritePath& writes();
+  // A service with a registry replica only.
+  replica::RegistryReplica& replica();
 
   // A projection the runtime subscribes once the topics exist and stops at shutdown; the service is not ready
   // until it has caught up. `handler` must outlive the runtime's shutdown (e.g. kept with Keep/Make).
@@ -174,6 +182,9 @@ class Runtime {
   std::unique_ptr<outbox::CommitQueue> commits_;
   std::unique_ptr<rpc::RequestLog> requests_;
   std::unique_ptr<rpc::WritePath> writes_;
+  std::string registration_address_ = "127.0.0.1:50051";
+  std::string service_token_file_;
+  std::unique_ptr<replica::RegistryReplica> replica_;
   std::vector<std::unique_ptr<projection::Projection>> projections_;
   std::vector<grpc::Service*> services_;
   std::vector<std::string> announce_;
