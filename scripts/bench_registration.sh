@@ -3,6 +3,9 @@
 #   RegisterBeneficiary under ghz (concurrency 50, unique valid ID numbers) against grpc.health.v1.Health/Check on
 #   the same server with the same settings: throughput ratio (target >= 0.5), p50/p99 latency;
 #   ImportBeneficiaries of JINGUO_BENCH_IMPORT_ROWS rows (default 1,000,000): rows/s (target >= 20,000), peak RSS.
+# JINGUO_BENCH_SYNC_DELAY_US=N runs the service as on a slower disk: every fsync takes N microseconds more
+# (tests/perf/slow_sync.cc, preloaded), e.g. 280 for a disk of 0.35 ms per synced 4 KiB write where this one
+# takes 0.07 (dd if=/dev/zero of=F bs=4k count=500 oflag=dsync).
 # usage: bench_registration.sh BUILD WORK BROKERS
 set -euo pipefail
 BUILD=$1 WORK=$2 BROKERS=$3
@@ -14,6 +17,12 @@ TOKEN=bench-admin
 echo "$(printf %s "$TOKEN" | sha256sum | cut -d' ' -f1) bench admin *" >"$WORK/tokens"
 PORT=$(deploy/local/kafka.sh free-port)
 HTTP_PORT=$(deploy/local/kafka.sh free-port)
+PRELOAD=
+if [ -n "${JINGUO_BENCH_SYNC_DELAY_US:-}" ]; then
+  PRELOAD=$PWD/$BUILD/tests/perf/libslow_sync.so
+  echo "== the service's fsyncs each take ${JINGUO_BENCH_SYNC_DELAY_US} us more (a slower disk)"
+fi
+LD_PRELOAD=$PRELOAD JINGUO_SYNC_DELAY_US=${JINGUO_BENCH_SYNC_DELAY_US:-0} \
 "$BUILD"/services/registration/jinguo-registration --grpc-listen "127.0.0.1:$PORT" --data-dir "$WORK/registration" \
   --http-listen "127.0.0.1:$HTTP_PORT" --kafka-brokers "$BROKERS" --tokens-file "$WORK/tokens" \
   --regions-dir data/regions --log-level warn \

@@ -1,6 +1,5 @@
 #include "common/base/uuid.h"
 
-#include <cstdio>
 
 namespace jinguo {
 
@@ -32,10 +31,16 @@ std::string UuidV7Generator::Next() {
   b[7] = static_cast<unsigned char>(rand_a & 0xff);
   for (int i = 0; i < 8; ++i) b[8 + i] = static_cast<unsigned char>(rand_b >> (56 - 8 * i));
   b[8] = static_cast<unsigned char>(0x80 | (b[8] & 0x3f));
-  char out[37];
-  std::snprintf(out, sizeof out, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
-                b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
-  return std::string(out, 36);
+  // 8-4-4-4-12 lowercase hex digits. Ids are made for every record and event, so not through printf.
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(36, '-');
+  size_t at = 0;
+  for (int i = 0; i < 16; ++i) {
+    if (at == 8 || at == 13 || at == 18 || at == 23) ++at;
+    out[at++] = kHex[b[i] >> 4];
+    out[at++] = kHex[b[i] & 0x0f];
+  }
+  return out;
 }
 
 bool IsUuidV7(const std::string& text) {
