@@ -4,7 +4,9 @@
 #     (target <= 1.5);
 #   freshness: RegisterBeneficiary acknowledged → visible in GetRegionSummary, p99 at 1,000 registrations/s
 #     (target <= 100 ms);
-#   projection rate during --rebuild against ConsumerPerformance on the same topic (target >= 0.5).
+#   projection rate during --rebuild against ConsumerPerformance on the same topic (target >= 0.5);
+#   the registry replica's apply rate (common/replica, as a domain service keeps it) against ConsumerPerformance on
+#     the registration topic (reported; no target yet).
 # JINGUO_BENCH_LARGE (default 1000000) sets the large registry.
 # usage: bench_reporting.sh BUILD WORK BROKERS
 set -euo pipefail
@@ -92,7 +94,7 @@ for r in $(seq 1 "$ROUNDS"); do
   start_reporting info --rebuild
   "$RLOAD" await "127.0.0.1:$REP" "$TOKEN" "" "$TOTAL" 1200 >/dev/null
   END=$(date +%s.%N)
-  # When the projection subscribed: the service logs it ("projecting N topics") right after. ConsumerPerformance
+  # When the projection subscribed: the service logs it ("topics ready") right after. ConsumerPerformance
   # times itself from its subscription too, after its JVM and consumer are up; so the ratio uses this start, and
   # the service's own start-up (store open, read models cleared, region table loaded) is shown beside it.
   SUBSCRIBED=$(tail -n +"$((LOG_LINES + 1))" "$W/reporting.log" | python3 -c '
@@ -102,7 +104,7 @@ for line in sys.stdin:
         r = json.loads(line)
     except ValueError:
         continue
-    if r.get("msg", "").startswith("reporting: projecting"):
+    if r.get("msg", "").startswith("reporting: topics ready"):
         t = datetime.datetime.strptime(r["ts"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc)
         print(t.timestamp())
         break')
@@ -122,4 +124,30 @@ kcons = len(rows) * events / sum(events / r[2] for r in rows)
 print(f"rebuild: {rebuild:,.0f} events/s over {len(rows)} rounds, subscription to last count "
       f"({from_start:,.0f} events/s from process start)")
 print(f"ConsumerPerformance: {kcons:,.0f} msg/s over {len(rows)} rounds; ratio {rebuild / kcons:.2f} (target >= 0.5)")
+PY
+
+# The replica applies the registration topic as each domain service will: measured with reporting stopped,
+# alternating with ConsumerPerformance, each timed from its subscription.
+kill -TERM $REP_PID
+wait $REP_PID || true
+echo "== registry replica apply rate vs ConsumerPerformance ($ROUNDS alternating rounds)"
+: >"$W/replica-rounds.txt"
+for r in $(seq 1 "$ROUNDS"); do
+  java -cp "$CP" org.apache.kafka.tools.ConsumerPerformance --bootstrap-server "$BROKERS" \
+    --topic jinguo.registration.events.v1 --messages "$EVENTS" --timeout 120000 2>/dev/null \
+    | grep -E "^[0-9]{4}-" | tail -n 1 >"$W/consumer.txt"
+  KCONS=$(cut -d, -f6 "$W/consumer.txt" | tr -d ' ')
+  rm -rf "$W/replica"
+  RREPL=$("$BUILD"/tests/perf/pipeline_bench replica "$BROKERS" jinguo.registration.events.v1 "$EVENTS" "$W/replica" \
+    | sed -n 's/^records_per_sec=//p')
+  echo "round $r: replica $RREPL events/s; ConsumerPerformance $KCONS msg/s"
+  echo "$RREPL $KCONS" >>"$W/replica-rounds.txt"
+done
+python3 - "$EVENTS" "$W/replica-rounds.txt" <<'PY'
+import sys
+events = int(sys.argv[1])
+rows = [list(map(float, line.split())) for line in open(sys.argv[2])]
+replica = len(rows) * events / sum(events / r[0] for r in rows)
+kcons = len(rows) * events / sum(events / r[1] for r in rows)
+print(f"registry replica: {replica:,.0f} events/s; ConsumerPerformance {kcons:,.0f} msg/s; ratio {replica / kcons:.2f}")
 PY

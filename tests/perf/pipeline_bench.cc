@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/outbox/outbox.h"
 #include "common/projection/projection.h"
+#include "common/replica/registry_replica.h"
 #include "google/protobuf/wrappers.pb.h"
 #include "tests/integration/event_log.h"
 
@@ -89,11 +90,36 @@ int Project(const bus::KafkaOptions& kafka, const std::string& topic, int64_t co
   return handler.count_.load() >= count ? 0 : 1;
 }
 
+// The registry replica (common/replica) fed from `topic` (registration's) in a fresh store, timed from its
+// subscription to the last of `count` events processed, as the reporting rebuild is.
+int Replica(const bus::KafkaOptions& kafka, const std::string& topic, int64_t count, const std::string& dir) {
+  std::vector<std::string> families = projection::ProjectionFamilies();
+  families.push_back(replica::kReplicaFamily);
+  auto store = store::Store::Open({dir, families, 64 << 20});
+  if (!store.ok()) return 1;
+  replica::RegistryReplica registry(store->get(), {});
+  prometheus::Registry metrics;
+  projection::ProjectionOptions options = replica::RegistryReplica::Feed(absl::StrCat("bench-", absl::ToUnixMillis(absl::Now())));
+  options.topics = {topic};
+  projection::Projection p(store->get(), kafka, &registry, &metrics, options);
+  absl::Time start = absl::Now();
+  if (!p.Start().ok()) return 1;
+  absl::Time deadline = absl::Now() + absl::Minutes(5);
+  auto done = [&] { return p.applied() + p.skipped() + p.dead_lettered(); };
+  while (done() < count && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(1));
+  absl::Time last = absl::Now();
+  p.Stop();
+  double seconds = absl::ToDoubleSeconds(last - start);
+  std::printf("records=%lld\nseconds=%.3f\nrecords_per_sec=%.0f\n", static_cast<long long>(done()), seconds,
+              done() / seconds);
+  return done() >= count ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc != 6) {
-    std::fprintf(stderr, "usage: pipeline_bench relay|project BROKERS TOPIC COUNT DIR\n");
+    std::fprintf(stderr, "usage: pipeline_bench relay|project|replica BROKERS TOPIC COUNT DIR\n");
     return 2;
   }
   bus::KafkaOptions kafka;
@@ -102,5 +128,6 @@ int main(int argc, char** argv) {
   int64_t count = std::atoll(argv[4]);
   if (mode == "relay") return Relay(kafka, argv[3], count, argv[5]);
   if (mode == "project") return Project(kafka, argv[3], count, argv[5]);
+  if (mode == "replica") return Replica(kafka, argv[3], count, argv[5]);
   return 2;
 }
