@@ -182,17 +182,11 @@ grpc::ServerUnaryReactor* RegistrationService::ChangeMonitoringStatus(grpc::Call
         RETURN_IF_ERROR(v.ToStatus());
         RETURN_IF_ERROR(validate::CheckExpectedVersion(req->expected_version(), current.version(), "the beneficiary"));
         RETURN_IF_ERROR(domain::CheckMonitoringTransition(current.monitoring_status(), req->status()));
-        v1::Beneficiary b = current;
-        b.set_monitoring_status(req->status());
-        b.set_version(current.version() + 1);
+        v1::Beneficiary b = domain::WithStatus(current, req->status());
         d_.registry->PutBeneficiary(&tx.batch, b, &current);
-        v1::MonitoringStatusChanged e;
-        e.set_beneficiary_id(b.id());
-        e.set_previous_status(current.monitoring_status());
-        e.set_status(b.monitoring_status());
-        e.set_reason(req->reason());
-        *e.mutable_effective_on() = req->effective_on();
-        tx.events.push_back(events_.Make({b.id(), b.version(), b.id(), b.region_code()}, e, req->request_id()));
+        tx.events.push_back(events_.Make({b.id(), b.version(), b.id(), b.region_code()},
+                                         domain::StatusChangedEvent(b, current, req->reason(), req->effective_on()),
+                                         req->request_id()));
         *resp->mutable_beneficiary() = b;
         return absl::OkStatus();
       });

@@ -35,18 +35,10 @@ grpc::ServerUnaryReactor* RegistrationService::RegisterCadre(grpc::CallbackServe
                              }
                              RETURN_IF_ERROR(v.ToStatus());
                              RETURN_IF_ERROR(rpc::Authorize(who, Role::kOperator, req->region_code()));
-                             v1::Cadre c;
-                             c.set_id(d_.ids->Next());
-                             c.set_name(name);
-                             c.set_mobile(mobile);
-                             c.set_region_code(req->region_code());
-                             c.set_version(1);
+                             v1::Cadre c = domain::NewCadre(d_.ids->Next(), name, mobile, req->region_code());
                              d_.registry->PutCadre(&tx.batch, c);
-                             v1::CadreRegistered e;
-                             e.set_cadre_id(c.id());
-                             e.set_name(c.name());
-                             e.set_region_code(c.region_code());
-                             tx.events.push_back(events_.Make({c.id(), 1, "", c.region_code()}, e, req->request_id()));
+                             tx.events.push_back(events_.Make({c.id(), 1, "", c.region_code()},
+                                                              domain::CadreRegisteredEvent(c), req->request_id()));
                              *resp->mutable_cadre() = c;
                              return absl::OkStatus();
                            });
@@ -66,25 +58,17 @@ grpc::ServerUnaryReactor* RegistrationService::PairCadre(grpc::CallbackServerCon
         RETURN_IF_ERROR(v.ToStatus());
         ASSIGN_OR_RETURN(auto cadre, d_.registry->GetCadre(req->cadre_id()));
         if (!cadre) return absl::NotFoundError(absl::StrCat("no cadre ", req->cadre_id()));
-        if (b.region_code().rfind(cadre->region_code(), 0) != 0) {
-          return absl::FailedPreconditionError(absl::StrCat("cadre ", cadre->name(), " serves region ",
-                                                            cadre->region_code(), "; the beneficiary lives in ",
-                                                            b.region_code(), ", outside it"));
-        }
+        RETURN_IF_ERROR(domain::CheckCadreServes(*cadre, b));
         ASSIGN_OR_RETURN(store::PairingState pairing, d_.registry->GetPairing(b.id(), cadre->id()));
         if (pairing.active) return absl::AlreadyExistsError("this cadre is already paired with this beneficiary");
         pairing.active = true;
         ++pairing.version;
         d_.registry->PutPairing(&tx.batch, b.id(), cadre->id(), pairing);
-        v1::Beneficiary updated = b;
-        updated.add_cadre_ids(cadre->id());
+        v1::Beneficiary updated = domain::WithCadre(b, cadre->id());
         d_.registry->PutBeneficiary(&tx.batch, updated, &b);
-        v1::CadrePaired e;
-        e.set_cadre_id(cadre->id());
-        e.set_beneficiary_id(b.id());
-        *e.mutable_paired_on() = ToProto(on);
-        tx.events.push_back(events_.Make(
-            {PairingAggregate(cadre->id(), b.id()), pairing.version, b.id(), b.region_code()}, e, req->request_id()));
+        tx.events.push_back(
+            events_.Make({PairingAggregate(cadre->id(), b.id()), pairing.version, b.id(), b.region_code()},
+                         domain::PairedEvent(cadre->id(), b.id(), on), req->request_id()));
         *resp->mutable_beneficiary() = updated;
         return absl::OkStatus();
       });
@@ -108,19 +92,11 @@ grpc::ServerUnaryReactor* RegistrationService::UnpairCadre(grpc::CallbackServerC
         pairing.active = false;
         ++pairing.version;
         d_.registry->PutPairing(&tx.batch, b.id(), req->cadre_id(), pairing);
-        v1::Beneficiary updated = b;
-        updated.clear_cadre_ids();
-        for (const auto& c : b.cadre_ids()) {
-          if (c != req->cadre_id()) updated.add_cadre_ids(c);
-        }
+        v1::Beneficiary updated = domain::WithoutCadre(b, req->cadre_id());
         d_.registry->PutBeneficiary(&tx.batch, updated, &b);
-        v1::CadreUnpaired e;
-        e.set_cadre_id(req->cadre_id());
-        e.set_beneficiary_id(b.id());
-        e.set_reason(req->reason());
         tx.events.push_back(
-            events_.Make({PairingAggregate(req->cadre_id(), b.id()), pairing.version, b.id(), b.region_code()}, e,
-                         req->request_id()));
+            events_.Make({PairingAggregate(req->cadre_id(), b.id()), pairing.version, b.id(), b.region_code()},
+                         domain::UnpairedEvent(req->cadre_id(), b.id(), req->reason()), req->request_id()));
         *resp->mutable_beneficiary() = updated;
         return absl::OkStatus();
       });
@@ -152,12 +128,8 @@ grpc::ServerUnaryReactor* RegistrationService::RecordVisit(grpc::CallbackServerC
         *visit.mutable_visited_on() = req->visited_on();
         visit.set_notes(*notes);
         d_.registry->PutVisit(&tx.batch, visit);
-        v1::VisitRecorded e;
-        e.set_visit_id(visit.id());
-        e.set_cadre_id(visit.cadre_id());
-        e.set_beneficiary_id(b.id());
-        *e.mutable_visited_on() = visit.visited_on();
-        tx.events.push_back(events_.Make({visit.id(), 1, b.id(), b.region_code()}, e, req->request_id()));
+        tx.events.push_back(
+            events_.Make({visit.id(), 1, b.id(), b.region_code()}, domain::VisitEvent(visit), req->request_id()));
         *resp->mutable_visit() = visit;
         return absl::OkStatus();
       });

@@ -96,23 +96,13 @@ grpc::ServerUnaryReactor* RegistrationService::ResolveDuplicateCandidate(
           }
           c.set_survivor_id(survivor_id);
           for (auto& conflict : result.conflicts) *c.add_conflicts() = conflict;
-          v1::BeneficiariesMerged e;
-          e.set_survivor_id(survivor_id);
-          e.set_merged_id(merged_id);
-          *e.mutable_survivor() = domain::FactsOf(result.survivor);
-          for (auto& conflict : result.conflicts) *e.add_conflicts() = conflict;
-          e.set_merged_region_code(merged->region_code());
           tx.events.push_back(
-              events_.Make({survivor_id, result.survivor.version(), survivor_id, result.survivor.region_code()}, e,
-                           req->request_id()));
+              events_.Make({survivor_id, result.survivor.version(), survivor_id, result.survivor.region_code()},
+                           domain::MergedEvent(result, *merged), req->request_id()));
         }
         d_.registry->PutCandidate(&tx.batch, c);
-        v1::DuplicateCandidateResolved resolved;
-        resolved.set_candidate_id(c.id());
-        resolved.set_state(c.state());
-        resolved.set_survivor_id(c.survivor_id());
-        tx.events.push_back(
-            events_.Make({c.id(), c.version(), c.beneficiary_id(), c.region_code()}, resolved, req->request_id()));
+        tx.events.push_back(events_.Make({c.id(), c.version(), c.beneficiary_id(), c.region_code()},
+                                         domain::ResolvedEvent(c), req->request_id()));
         *resp->mutable_candidate() = c;
         return absl::OkStatus();
       });

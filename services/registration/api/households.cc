@@ -22,29 +22,16 @@ grpc::ServerUnaryReactor* RegistrationService::RegisterHousehold(grpc::CallbackS
       [&](const rpc::Principal& who, rpc::Tx& tx) -> absl::Status {
         FieldViolations v;
         v.Check("region_code", validate::CheckRegionCode(*d_.regions, req->region_code()));
-        if (req->attribute() == v1::HOUSEHOLD_ATTRIBUTE_UNSPECIFIED ||
-            !v1::HouseholdAttribute_IsValid(req->attribute())) {
-          v.Add("attribute", "must be GENERAL (一般贫困户), LOW_INCOME (低保贫困户) or DESTITUTE (特困供养)");
-        }
+        domain::CheckHouseholdAttribute(req->attribute(), v);
         std::string head_name = domain::CheckPersonName(req->head_name(), "head_name", v);
         absl::CivilDay today = Today();
         auto on = validate::DateOrToday(req->registered_on(), req->has_registered_on(), today, "registered_on", v);
         RETURN_IF_ERROR(v.ToStatus());
         RETURN_IF_ERROR(rpc::Authorize(who, Role::kOperator, req->region_code()));
-        v1::Household h;
-        h.set_id(d_.ids->Next());
-        h.set_region_code(req->region_code());
-        h.set_attribute(req->attribute());
-        h.set_head_name(head_name);
-        *h.mutable_registered_on() = ToProto(on);
-        h.set_version(1);
+        v1::Household h = domain::NewHousehold(d_.ids->Next(), req->region_code(), req->attribute(), head_name, on);
         d_.registry->PutHousehold(&tx.batch, h);
-        v1::HouseholdRegistered e;
-        e.set_household_id(h.id());
-        e.set_region_code(h.region_code());
-        e.set_attribute(h.attribute());
-        *e.mutable_registered_on() = h.registered_on();
-        tx.events.push_back(events_.Make({h.id(), 1, "", h.region_code()}, e, req->request_id()));
+        tx.events.push_back(
+            events_.Make({h.id(), 1, "", h.region_code()}, domain::HouseholdRegisteredEvent(h), req->request_id()));
         *resp->mutable_household() = h;
         return absl::OkStatus();
       });
@@ -63,36 +50,21 @@ grpc::ServerUnaryReactor* RegistrationService::UpdateHousehold(grpc::CallbackSer
         RETURN_IF_ERROR(rpc::Authorize(who, Role::kOperator, current->region_code()));
         FieldViolations v;
         v.Check("region_code", validate::CheckRegionCode(*d_.regions, req->region_code()));
-        if (req->attribute() == v1::HOUSEHOLD_ATTRIBUTE_UNSPECIFIED ||
-            !v1::HouseholdAttribute_IsValid(req->attribute())) {
-          v.Add("attribute", "must be GENERAL (一般贫困户), LOW_INCOME (低保贫困户) or DESTITUTE (特困供养)");
-        }
+        domain::CheckHouseholdAttribute(req->attribute(), v);
         std::string head_name = domain::CheckPersonName(req->head_name(), "head_name", v);
         RETURN_IF_ERROR(v.ToStatus());
         RETURN_IF_ERROR(rpc::Authorize(who, Role::kOperator, req->region_code()));
         RETURN_IF_ERROR(validate::CheckExpectedVersion(req->expected_version(), current->version(), "the household"));
 
-        v1::Household h = *current;
-        h.set_region_code(req->region_code());
-        h.set_attribute(req->attribute());
-        h.set_head_name(head_name);
-        h.set_version(current->version() + 1);
+        v1::Household h = domain::UpdatedHousehold(*current, req->region_code(), req->attribute(), head_name);
         d_.registry->PutHousehold(&tx.batch, h);
-        v1::HouseholdUpdated e;
-        e.set_household_id(h.id());
-        e.set_region_code(h.region_code());
-        e.set_attribute(h.attribute());
-        e.set_previous_region_code(current->region_code());
-        e.set_previous_attribute(current->attribute());
-        tx.events.push_back(events_.Make({h.id(), h.version(), "", h.region_code()}, e, req->request_id()));
-        if (h.region_code() != current->region_code() || h.attribute() != current->attribute()) {
+        tx.events.push_back(events_.Make({h.id(), h.version(), "", h.region_code()},
+                                         domain::HouseholdUpdatedEvent(h, *current), req->request_id()));
+        if (domain::MovesMembers(h, *current)) {
           for (const std::string& member_id : current->member_ids()) {
             ASSIGN_OR_RETURN(auto member, d_.registry->GetBeneficiary(member_id));
             if (!member) continue;
-            v1::Beneficiary moved = *member;
-            moved.set_region_code(h.region_code());
-            moved.set_household_attribute(h.attribute());
-            moved.set_version(member->version() + 1);
+            v1::Beneficiary moved = domain::MovedMember(*member, h);
             d_.registry->PutBeneficiary(&tx.batch, moved, &*member);
             tx.events.push_back(events_.Make({moved.id(), moved.version(), moved.id(), moved.region_code()},
                                              domain::UpdatedEvent(moved, *member), req->request_id()));

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/base/civil_date.h"
@@ -357,6 +358,169 @@ v1::DuplicateCandidate NewDuplicateCandidate(const std::string& id, const v1::Be
   c.set_state(v1::DUPLICATE_STATE_OPEN);
   c.set_version(1);
   return c;
+}
+
+void CheckHouseholdAttribute(v1::HouseholdAttribute a, validate::FieldViolations& violations) {
+  if (a == v1::HOUSEHOLD_ATTRIBUTE_UNSPECIFIED || !v1::HouseholdAttribute_IsValid(a)) {
+    violations.Add("attribute", "must be GENERAL (一般贫困户), LOW_INCOME (低保贫困户) or DESTITUTE (特困供养)");
+  }
+}
+
+v1::Household NewHousehold(const std::string& id, const std::string& region_code, v1::HouseholdAttribute attribute,
+                           const std::string& head_name, absl::CivilDay registered_on) {
+  v1::Household h;
+  h.set_id(id);
+  h.set_region_code(region_code);
+  h.set_attribute(attribute);
+  h.set_head_name(head_name);
+  *h.mutable_registered_on() = ToProto(registered_on);
+  h.set_version(1);
+  return h;
+}
+
+v1::Household UpdatedHousehold(const v1::Household& current, const std::string& region_code,
+                               v1::HouseholdAttribute attribute, const std::string& head_name) {
+  v1::Household h = current;
+  h.set_region_code(region_code);
+  h.set_attribute(attribute);
+  h.set_head_name(head_name);
+  h.set_version(current.version() + 1);
+  return h;
+}
+
+bool MovesMembers(const v1::Household& h, const v1::Household& before) {
+  return h.region_code() != before.region_code() || h.attribute() != before.attribute();
+}
+
+v1::Beneficiary MovedMember(const v1::Beneficiary& member, const v1::Household& h) {
+  v1::Beneficiary moved = member;
+  moved.set_region_code(h.region_code());
+  moved.set_household_attribute(h.attribute());
+  moved.set_version(member.version() + 1);
+  return moved;
+}
+
+v1::HouseholdRegistered HouseholdRegisteredEvent(const v1::Household& h) {
+  v1::HouseholdRegistered e;
+  e.set_household_id(h.id());
+  e.set_region_code(h.region_code());
+  e.set_attribute(h.attribute());
+  *e.mutable_registered_on() = h.registered_on();
+  return e;
+}
+
+v1::HouseholdUpdated HouseholdUpdatedEvent(const v1::Household& h, const v1::Household& before) {
+  v1::HouseholdUpdated e;
+  e.set_household_id(h.id());
+  e.set_region_code(h.region_code());
+  e.set_attribute(h.attribute());
+  e.set_previous_region_code(before.region_code());
+  e.set_previous_attribute(before.attribute());
+  return e;
+}
+
+v1::Beneficiary WithStatus(const v1::Beneficiary& b, v1::MonitoringStatus status) {
+  v1::Beneficiary out = b;
+  out.set_monitoring_status(status);
+  out.set_version(b.version() + 1);
+  return out;
+}
+
+v1::MonitoringStatusChanged StatusChangedEvent(const v1::Beneficiary& b, const v1::Beneficiary& before,
+                                               const std::string& reason, const common::v1::CivilDate& effective_on) {
+  v1::MonitoringStatusChanged e;
+  e.set_beneficiary_id(b.id());
+  e.set_previous_status(before.monitoring_status());
+  e.set_status(b.monitoring_status());
+  e.set_reason(reason);
+  *e.mutable_effective_on() = effective_on;
+  return e;
+}
+
+v1::Cadre NewCadre(const std::string& id, const std::string& name, const std::string& mobile,
+                   const std::string& region_code) {
+  v1::Cadre c;
+  c.set_id(id);
+  c.set_name(name);
+  c.set_mobile(mobile);
+  c.set_region_code(region_code);
+  c.set_version(1);
+  return c;
+}
+
+v1::CadreRegistered CadreRegisteredEvent(const v1::Cadre& c) {
+  v1::CadreRegistered e;
+  e.set_cadre_id(c.id());
+  e.set_name(c.name());
+  e.set_region_code(c.region_code());
+  return e;
+}
+
+absl::Status CheckCadreServes(const v1::Cadre& cadre, const v1::Beneficiary& b) {
+  if (absl::StartsWith(b.region_code(), cadre.region_code())) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat("cadre ", cadre.name(), " serves region ", cadre.region_code(),
+                                                    "; the beneficiary lives in ", b.region_code(), ", outside it"));
+}
+
+v1::Beneficiary WithCadre(const v1::Beneficiary& b, const std::string& cadre_id) {
+  v1::Beneficiary out = b;
+  if (std::find(b.cadre_ids().begin(), b.cadre_ids().end(), cadre_id) == b.cadre_ids().end()) {
+    out.add_cadre_ids(cadre_id);
+  }
+  return out;
+}
+
+v1::Beneficiary WithoutCadre(const v1::Beneficiary& b, const std::string& cadre_id) {
+  v1::Beneficiary out = b;
+  out.clear_cadre_ids();
+  for (const auto& c : b.cadre_ids()) {
+    if (c != cadre_id) out.add_cadre_ids(c);
+  }
+  return out;
+}
+
+v1::CadrePaired PairedEvent(const std::string& cadre_id, const std::string& beneficiary_id, absl::CivilDay on) {
+  v1::CadrePaired e;
+  e.set_cadre_id(cadre_id);
+  e.set_beneficiary_id(beneficiary_id);
+  *e.mutable_paired_on() = ToProto(on);
+  return e;
+}
+
+v1::CadreUnpaired UnpairedEvent(const std::string& cadre_id, const std::string& beneficiary_id,
+                                const std::string& reason) {
+  v1::CadreUnpaired e;
+  e.set_cadre_id(cadre_id);
+  e.set_beneficiary_id(beneficiary_id);
+  e.set_reason(reason);
+  return e;
+}
+
+v1::VisitRecorded VisitEvent(const v1::Visit& visit) {
+  v1::VisitRecorded e;
+  e.set_visit_id(visit.id());
+  e.set_cadre_id(visit.cadre_id());
+  e.set_beneficiary_id(visit.beneficiary_id());
+  *e.mutable_visited_on() = visit.visited_on();
+  return e;
+}
+
+v1::DuplicateCandidateResolved ResolvedEvent(const v1::DuplicateCandidate& c) {
+  v1::DuplicateCandidateResolved e;
+  e.set_candidate_id(c.id());
+  e.set_state(c.state());
+  e.set_survivor_id(c.survivor_id());
+  return e;
+}
+
+v1::BeneficiariesMerged MergedEvent(const MergeResult& result, const v1::Beneficiary& merged) {
+  v1::BeneficiariesMerged e;
+  e.set_survivor_id(result.survivor.id());
+  e.set_merged_id(merged.id());
+  *e.mutable_survivor() = FactsOf(result.survivor);
+  for (const auto& conflict : result.conflicts) *e.add_conflicts() = conflict;
+  e.set_merged_region_code(merged.region_code());
+  return e;
 }
 
 }  // namespace jinguo::registration::domain

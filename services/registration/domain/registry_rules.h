@@ -90,6 +90,51 @@ v1::BeneficiaryRegistered RegisteredEvent(const v1::Beneficiary& b);
 v1::BeneficiaryUpdated UpdatedEvent(const v1::Beneficiary& b, const v1::Beneficiary& before);
 v1::DuplicateCandidateFlagged FlaggedEvent(const v1::DuplicateCandidate& c);
 
+// ---- Households ----
+
+// Adds a violation of "attribute" unless `a` is GENERAL, LOW_INCOME or DESTITUTE.
+void CheckHouseholdAttribute(v1::HouseholdAttribute a, validate::FieldViolations& violations);
+// A new household (version 1).
+v1::Household NewHousehold(const std::string& id, const std::string& region_code, v1::HouseholdAttribute attribute,
+                           const std::string& head_name, absl::CivilDay registered_on);
+// `current` as an update leaves it (version + 1).
+v1::Household UpdatedHousehold(const v1::Household& current, const std::string& region_code,
+                               v1::HouseholdAttribute attribute, const std::string& head_name);
+// Whether the change from `before` to `h` moves its members with it (a new region or attribute).
+bool MovesMembers(const v1::Household& h, const v1::Household& before);
+// A member of `h` after it moved or changed attribute (version + 1).
+v1::Beneficiary MovedMember(const v1::Beneficiary& member, const v1::Household& h);
+v1::HouseholdRegistered HouseholdRegisteredEvent(const v1::Household& h);
+v1::HouseholdUpdated HouseholdUpdatedEvent(const v1::Household& h, const v1::Household& before);
+
+// ---- Monitoring status ----
+
+// `b` with `status` (version + 1); check the move with CheckMonitoringTransition first.
+v1::Beneficiary WithStatus(const v1::Beneficiary& b, v1::MonitoringStatus status);
+v1::MonitoringStatusChanged StatusChangedEvent(const v1::Beneficiary& b, const v1::Beneficiary& before,
+                                               const std::string& reason, const common::v1::CivilDate& effective_on);
+
+// ---- Cadres, pairings, visits ----
+
+v1::Cadre NewCadre(const std::string& id, const std::string& name, const std::string& mobile,
+                   const std::string& region_code);
+v1::CadreRegistered CadreRegisteredEvent(const v1::Cadre& c);
+// OK when `cadre` serves the region `b` lives in; FAILED_PRECONDITION saying both regions otherwise.
+absl::Status CheckCadreServes(const v1::Cadre& cadre, const v1::Beneficiary& b);
+// `b` with `cadre_id` among her cadres (once), or without it.
+v1::Beneficiary WithCadre(const v1::Beneficiary& b, const std::string& cadre_id);
+v1::Beneficiary WithoutCadre(const v1::Beneficiary& b, const std::string& cadre_id);
+v1::CadrePaired PairedEvent(const std::string& cadre_id, const std::string& beneficiary_id, absl::CivilDay on);
+v1::CadreUnpaired UnpairedEvent(const std::string& cadre_id, const std::string& beneficiary_id,
+                                const std::string& reason);
+v1::VisitRecorded VisitEvent(const v1::Visit& visit);
+
+// ---- Duplicates ----
+
+v1::DuplicateCandidateResolved ResolvedEvent(const v1::DuplicateCandidate& c);
+// The event of `merged` merged into `result.survivor`.
+v1::BeneficiariesMerged MergedEvent(const MergeResult& result, const v1::Beneficiary& merged);
+
 // An open duplicate candidate pairing the just-registered `b` with `existing_id`, who shares her name, birth date
 // and county.
 v1::DuplicateCandidate NewDuplicateCandidate(const std::string& id, const v1::Beneficiary& b,

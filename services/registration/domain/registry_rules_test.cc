@@ -257,5 +257,125 @@ TEST(Facts, CarryNoUnmaskedIdentifiers) {
   EXPECT_EQ(Masked(b).mobile(), "138****5678");
 }
 
+// A member of a moved household moves with it, and the events say where she and it came from.
+TEST(Households, AMoveTakesItsMembersAndSaysWhereFrom) {
+  v1::Household h = NewHousehold("h-9", "130207104201", v1::HOUSEHOLD_ATTRIBUTE_GENERAL, "王某", kToday);
+  EXPECT_EQ(h.version(), 1);
+  v1::HouseholdRegistered registered = HouseholdRegisteredEvent(h);
+  EXPECT_EQ(registered.region_code(), "130207104201");
+  EXPECT_EQ(FromProto(registered.registered_on()).value(), kToday);
+
+  v1::Household renamed = UpdatedHousehold(h, h.region_code(), h.attribute(), "王某某");
+  EXPECT_FALSE(MovesMembers(renamed, h));
+  v1::Household moved = UpdatedHousehold(h, "130208100201", v1::HOUSEHOLD_ATTRIBUTE_LOW_INCOME, "王某");
+  EXPECT_TRUE(MovesMembers(moved, h));
+  EXPECT_EQ(moved.version(), 2);
+  v1::HouseholdUpdated updated = HouseholdUpdatedEvent(moved, h);
+  EXPECT_EQ(updated.previous_region_code(), "130207104201");
+  EXPECT_EQ(updated.region_code(), "130208100201");
+  EXPECT_EQ(updated.previous_attribute(), v1::HOUSEHOLD_ATTRIBUTE_GENERAL);
+
+  v1::Beneficiary member;
+  member.set_id("b-1");
+  member.set_id_number(IdNumber(absl::CivilDay(1980, 5, 1), true));
+  member.set_region_code(h.region_code());
+  member.set_version(3);
+  v1::Beneficiary after = MovedMember(member, moved);
+  EXPECT_EQ(after.region_code(), "130208100201");
+  EXPECT_EQ(after.household_attribute(), v1::HOUSEHOLD_ATTRIBUTE_LOW_INCOME);
+  EXPECT_EQ(after.version(), 4);
+  v1::BeneficiaryUpdated event = UpdatedEvent(after, member);
+  EXPECT_EQ(event.previous_region_code(), "130207104201");
+  EXPECT_EQ(event.beneficiary().id_number_masked().find(member.id_number()), std::string::npos);
+
+  validate::FieldViolations v;
+  CheckHouseholdAttribute(v1::HOUSEHOLD_ATTRIBUTE_UNSPECIFIED, v);
+  CheckHouseholdAttribute(static_cast<v1::HouseholdAttribute>(99), v);
+  CheckHouseholdAttribute(v1::HOUSEHOLD_ATTRIBUTE_DESTITUTE, v);
+  EXPECT_EQ(Fields(v), (std::vector<std::string>{"attribute", "attribute"}));
+}
+
+TEST(MonitoringStatus, AChangeCarriesBothStatusesTheReasonAndTheDate) {
+  v1::Beneficiary b;
+  b.set_id("b-1");
+  b.set_monitoring_status(v1::MONITORING_STATUS_NOT_LIFTED);
+  b.set_version(2);
+  v1::Beneficiary lifted = WithStatus(b, v1::MONITORING_STATUS_LIFTED);
+  EXPECT_EQ(lifted.version(), 3);
+  v1::MonitoringStatusChanged e = StatusChangedEvent(lifted, b, "收入稳定", ToProto(kToday));
+  EXPECT_EQ(e.previous_status(), v1::MONITORING_STATUS_NOT_LIFTED);
+  EXPECT_EQ(e.status(), v1::MONITORING_STATUS_LIFTED);
+  EXPECT_EQ(e.reason(), "收入稳定");
+  EXPECT_EQ(FromProto(e.effective_on()).value(), kToday);
+}
+
+TEST(Cadres, ServeOnlyTheirRegionAndPairOnce) {
+  v1::Cadre c = NewCadre("c-1", "王干部", "13800138000", "130207104");
+  v1::CadreRegistered registered = CadreRegisteredEvent(c);
+  EXPECT_EQ(registered.name(), "王干部");
+  EXPECT_EQ(registered.DebugString().find("13800138000"), std::string::npos);  // no phone number in the event
+
+  v1::Beneficiary inside;
+  inside.set_id("b-1");
+  inside.set_region_code("130207104201");
+  v1::Beneficiary outside = inside;
+  outside.set_region_code("130208100201");
+  EXPECT_TRUE(CheckCadreServes(c, inside).ok());
+  absl::Status refused = CheckCadreServes(c, outside);
+  EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(refused.message().find("130208100201"), absl::string_view::npos) << refused;
+
+  v1::Beneficiary paired = WithCadre(WithCadre(inside, "c-1"), "c-1");
+  EXPECT_EQ(paired.cadre_ids_size(), 1);
+  EXPECT_EQ(WithoutCadre(WithCadre(paired, "c-2"), "c-1").cadre_ids(0), "c-2");
+  EXPECT_EQ(FromProto(PairedEvent("c-1", "b-1", kToday).paired_on()).value(), kToday);
+  EXPECT_EQ(UnpairedEvent("c-1", "b-1", "调岗").reason(), "调岗");
+
+  v1::Visit visit;
+  visit.set_id("v-1");
+  visit.set_cadre_id("c-1");
+  visit.set_beneficiary_id("b-1");
+  visit.set_notes("家中有病人");
+  *visit.mutable_visited_on() = ToProto(kToday - 1);
+  v1::VisitRecorded e = VisitEvent(visit);
+  EXPECT_EQ(e.visit_id(), "v-1");
+  EXPECT_EQ(FromProto(e.visited_on()).value(), kToday - 1);
+  EXPECT_EQ(e.DebugString().find("家中有病人"), std::string::npos);  // notes stay in the registry
+}
+
+TEST(Duplicates, CandidatesOpenAndResolveWithTheirEvents) {
+  v1::Beneficiary b;
+  b.set_id("b-2");
+  b.set_region_code("130207104201");
+  v1::DuplicateCandidate c = NewDuplicateCandidate("d-1", b, "b-1");
+  EXPECT_EQ(c.state(), v1::DUPLICATE_STATE_OPEN);
+  EXPECT_EQ(c.region_code(), "130207104201");
+  v1::DuplicateCandidateFlagged flagged = FlaggedEvent(c);
+  EXPECT_EQ(flagged.beneficiary_id(), "b-2");
+  EXPECT_EQ(flagged.existing_beneficiary_id(), "b-1");
+  c.set_state(v1::DUPLICATE_STATE_CONFIRMED);
+  c.set_survivor_id("b-1");
+  EXPECT_EQ(ResolvedEvent(c).survivor_id(), "b-1");
+}
+
+TEST(Merge, TheEventNamesBothAndCarriesNoUnmaskedIdentifiers) {
+  v1::Beneficiary survivor;
+  survivor.set_id("b-1");
+  survivor.set_id_number(IdNumber(absl::CivilDay(1980, 5, 1), true, 11));
+  survivor.set_region_code("130207104201");
+  v1::Beneficiary merged = survivor;
+  merged.set_id("b-2");
+  merged.set_id_number(IdNumber(absl::CivilDay(1980, 5, 1), true, 12));
+  merged.set_region_code("130207104202");
+  MergeResult result = MergeBeneficiaries(survivor, merged);
+  v1::BeneficiariesMerged e = MergedEvent(result, merged);
+  EXPECT_EQ(e.survivor_id(), "b-1");
+  EXPECT_EQ(e.merged_id(), "b-2");
+  EXPECT_EQ(e.merged_region_code(), "130207104202");
+  std::string bytes = e.SerializeAsString();
+  EXPECT_EQ(bytes.find(survivor.id_number()), std::string::npos);
+  EXPECT_EQ(bytes.find(merged.id_number()), std::string::npos);
+}
+
 }  // namespace
 }  // namespace jinguo::registration::domain
