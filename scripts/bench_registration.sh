@@ -28,7 +28,7 @@ LD_PRELOAD=$PRELOAD JINGUO_SYNC_DELAY_US=${JINGUO_BENCH_SYNC_DELAY_US:-0} \
   --regions-dir data/regions --log-level warn \
   >"$WORK/registration.log" 2>&1 &
 SVC=$!
-trap 'kill -TERM $SVC 2>/dev/null; wait $SVC 2>/dev/null || true' RETURN EXIT
+trap 'kill -TERM $SVC 2>/dev/null || true; wait $SVC 2>/dev/null || true' RETURN EXIT
 for _ in $(seq 1 60); do
   "$GOBIN"/grpcurl -plaintext "127.0.0.1:$PORT" grpc.health.v1.Health/Check 2>/dev/null | grep -q SERVING && break
   sleep 0.5

@@ -33,7 +33,7 @@ start_reporting() {  # start_reporting LOG_LEVEL [ARGS...]
   REP_PID=$!
 }
 start_reporting warn
-trap 'kill -TERM $REG_PID $REP_PID 2>/dev/null; wait 2>/dev/null || true' RETURN EXIT
+trap 'kill -TERM $REG_PID $REP_PID 2>/dev/null || true; wait 2>/dev/null || true' RETURN EXIT
 for port in $REG $REP; do
   for _ in $(seq 1 60); do
     "$GOBIN"/grpcurl -plaintext "127.0.0.1:$port" grpc.health.v1.Health/Check 2>/dev/null | grep -q SERVING && break

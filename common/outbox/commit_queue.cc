@@ -20,19 +20,15 @@ CommitQueue::CommitQueue(Outbox* outbox, prometheus::Registry* metrics) : outbox
 
 CommitQueue::~CommitQueue() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     stopping_ = true;
   }
-  work_.notify_one();
   thread_.join();
 }
 
 void CommitQueue::Submit(rocksdb::WriteBatch batch, std::vector<common::v1::OutboxRecord> events, Done done) {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    pending_.push_back(Entry{std::move(batch), std::move(events), std::move(done)});
-  }
-  work_.notify_one();
+  absl::MutexLock lock(&mu_);
+  pending_.push_back(Entry{std::move(batch), std::move(events), std::move(done)});
 }
 
 absl::Status CommitQueue::Commit(rocksdb::WriteBatch batch, std::vector<common::v1::OutboxRecord> events) {
@@ -46,8 +42,10 @@ void CommitQueue::Run() {
   std::vector<Entry> group;
   while (true) {
     {
-      std::unique_lock<std::mutex> lock(mu_);
-      work_.wait(lock, [&] { return stopping_ || !pending_.empty(); });
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(
+          +[](CommitQueue* q) ABSL_EXCLUSIVE_LOCKS_REQUIRED(q->mu_) { return q->stopping_ || !q->pending_.empty(); },
+          this));
       if (pending_.empty()) return;  // stopping, and everything submitted is written
       group.swap(pending_);
     }

@@ -12,13 +12,12 @@
 // block on the queue (it must not call Commit).
 #pragma once
 
-#include <condition_variable>
-#include <mutex>
 #include <thread>
 #include <vector>
 
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
 #include "common/outbox/outbox.h"
 #include "prometheus/histogram.h"
 #include "prometheus/registry.h"
@@ -50,10 +49,9 @@ class CommitQueue {
   absl::Status WriteGroup(std::vector<Entry>& group);
 
   Outbox* outbox_;
-  std::mutex mu_;
-  std::condition_variable work_;
-  std::vector<Entry> pending_;  // guarded by mu_
-  bool stopping_ = false;       // guarded by mu_
+  absl::Mutex mu_;
+  std::vector<Entry> pending_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   prometheus::Histogram* group_size_;
   std::thread thread_;
 };

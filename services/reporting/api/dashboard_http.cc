@@ -1,9 +1,18 @@
 #include "services/reporting/api/dashboard_http.h"
 
+#include <fstream>
+#include <sstream>
+
 #include "absl/strings/str_cat.h"
 #include "common/validate/region_code.h"
 #include "httplib.h"
 #include "nlohmann/json.hpp"
+
+namespace jinguo::reporting {
+// The dashboard page, built into the binary (services/reporting/dashboard/index.html).
+extern const char kDashboardHtml[];
+extern const size_t kDashboardHtml_size;
+}  // namespace jinguo::reporting
 
 namespace jinguo::reporting::api {
 
@@ -22,6 +31,15 @@ nlohmann::json CoverageJson(const v1::RegionSummary& s) {
 }
 
 }  // namespace
+
+absl::StatusOr<std::string> DashboardPage(const std::string& dir) {
+  if (dir.empty()) return std::string(kDashboardHtml, kDashboardHtml_size);
+  std::ifstream in(dir + "/index.html");
+  if (!in) return absl::InvalidArgumentError(absl::StrCat("--dashboard-dir: ", dir, "/index.html cannot be read"));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
 
 void AddDashboardRoutes(httplib::Server& http, std::string page, const Summaries* summaries,
                         const regions::RegionTable* regions, const rpc::Authenticator* auth,

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "common/regions/region_table.h"
 #include "common/rpc/auth.h"
 #include "services/reporting/api/reporting_service.h"
@@ -19,6 +20,10 @@ class Server;
 }
 
 namespace jinguo::reporting::api {
+
+// The dashboard page: the one built into the binary, or `dir`/index.html when `dir` is set (to work on the page).
+// INVALID_ARGUMENT naming --dashboard-dir when that file cannot be read.
+absl::StatusOr<std::string> DashboardPage(const std::string& dir);
 
 // Adds "/" (serving `page`) and "/api/coverage" to `http`. `current` is as for ReportingService.
 void AddDashboardRoutes(httplib::Server& http, std::string page, const Summaries* summaries,

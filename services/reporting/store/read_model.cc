@@ -6,6 +6,7 @@
 #include "common/base/status.h"
 #include "common/store/keys.h"
 #include "services/reporting/domain/indicators.h"
+#include "spdlog/spdlog.h"
 
 namespace jinguo::reporting::store {
 
@@ -85,6 +86,32 @@ absl::Status ReadModel::MarkLayout(jinguo::store::Store& db) {
   rocksdb::WriteBatch batch;
   batch.Put(db.Family("meta"), "layout", Layout());
   return db.Write(&batch);
+}
+
+absl::Status ReadModel::Prepare(jinguo::store::Store& db, bool rebuild) {
+  ASSIGN_OR_RETURN(bool other_layout, OtherLayout(db));
+  if (rebuild || other_layout) {
+    if (rebuild) {
+      spdlog::info("reporting: --rebuild: clearing read models; replaying every topic from the beginning");
+    } else {
+      spdlog::warn(
+          "reporting: the read models in {} were written in another layout (an earlier version of this "
+          "service, or another list of indicators): clearing them and replaying every topic from the "
+          "beginning",
+          db.path());
+    }
+    RETURN_IF_ERROR(db.Recreate(DerivedFamilies()));
+  }
+  return MarkLayout(db);
+}
+
+absl::StatusOr<std::string> ReadModel::GroupId(UuidV7Generator& ids) const {
+  ASSIGN_OR_RETURN(std::string group_id, Meta("group_id"));
+  if (group_id.empty()) {
+    group_id = absl::StrCat("reporting-", ids.Next());
+    RETURN_IF_ERROR(PutMeta("group_id", group_id));
+  }
+  return group_id;
 }
 
 ReadModel::ReadModel(jinguo::store::Store* db)

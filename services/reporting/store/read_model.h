@@ -19,6 +19,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/civil_time.h"
+#include "common/base/uuid.h"
 #include "common/projection/projection.h"
 #include "common/store/store.h"
 #include "jinguo/reporting/v1/state.pb.h"
@@ -50,6 +51,9 @@ class ReadModel {
   static absl::StatusOr<bool> OtherLayout(const jinguo::store::Store& db);
   // Records that the read models follow Layout().
   [[nodiscard]] static absl::Status MarkLayout(jinguo::store::Store& db);
+  // Readies `db` for a ReadModel at start: clears the derived families when `rebuild` asks or they were written
+  // in another layout (saying so in the log), then marks the layout. Before any ReadModel is made on `db`.
+  [[nodiscard]] static absl::Status Prepare(jinguo::store::Store& db, bool rebuild);
   explicit ReadModel(jinguo::store::Store* db);
 
   // Current counters of a node (indicators never touched are absent, i.e. 0). Point reads, not a scan: a counter
@@ -87,6 +91,9 @@ class ReadModel {
                          int64_t delta) const;
 
   absl::StatusOr<std::string> Meta(const std::string& name) const;
+  // This replica's consumer group: named once ("reporting-<uuid>") and kept in "meta", so each replica is a full
+  // projection in a group of its own and keeps it across restarts.
+  absl::StatusOr<std::string> GroupId(UuidV7Generator& ids) const;
   [[nodiscard]] absl::Status PutMeta(const std::string& name, const std::string& value) const;
 
  private:
