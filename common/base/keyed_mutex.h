@@ -7,20 +7,20 @@
 
 #include <algorithm>
 #include <array>
-#include <condition_variable>
 #include <functional>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "absl/synchronization/mutex.h"
+
 namespace jinguo {
 
 class KeyedMutex {
+  // A stripe is held by a flag, not by its mutex, so that another thread (the commit thread) may release it.
   struct Stripe {
-    std::mutex mu;
-    std::condition_variable released;
-    bool held = false;
+    absl::Mutex mu;
+    bool held ABSL_GUARDED_BY(mu) = false;
   };
 
  public:
@@ -88,16 +88,15 @@ class KeyedMutex {
  private:
   size_t StripeOf(std::string_view key) const { return std::hash<std::string_view>{}(key) % kStripes; }
   void LockStripe(size_t s) {
-    std::unique_lock<std::mutex> lock(stripes_[s].mu);
-    stripes_[s].released.wait(lock, [&] { return !stripes_[s].held; });
-    stripes_[s].held = true;
+    Stripe& stripe = stripes_[s];
+    absl::MutexLock lock(&stripe.mu);
+    stripe.mu.Await(absl::Condition(
+        +[](Stripe* st) ABSL_EXCLUSIVE_LOCKS_REQUIRED(st->mu) { return !st->held; }, &stripe));
+    stripe.held = true;
   }
   void Unlock(size_t s) {
-    {
-      std::lock_guard<std::mutex> lock(stripes_[s].mu);
-      stripes_[s].held = false;
-    }
-    stripes_[s].released.notify_one();
+    absl::MutexLock lock(&stripes_[s].mu);
+    stripes_[s].held = false;
   }
   std::array<Stripe, kStripes> stripes_;
 };

@@ -19,7 +19,10 @@ absl::StatusOr<std::unique_ptr<Outbox>> Outbox::Open(store::Store* store) {
     store::DecodeU64(absl::string_view(it->key().data(), it->key().size()), &last);
   }
   if (!it->status().ok()) return store::FromRocks(it->status(), "scan outbox");
-  outbox->next_sequence_ = last + 1;
+  {
+    absl::MutexLock lock(&outbox->commit_mu_);
+    outbox->next_sequence_ = last + 1;
+  }
   outbox->depth_ = count;
   return outbox;
 }
@@ -27,7 +30,7 @@ absl::StatusOr<std::unique_ptr<Outbox>> Outbox::Open(store::Store* store) {
 absl::Status Outbox::Commit(rocksdb::WriteBatch* batch, const std::vector<common::v1::OutboxRecord>& records) {
   uint64_t first;
   {
-    std::lock_guard<std::mutex> lock(commit_mu_);
+    absl::MutexLock lock(&commit_mu_);
     first = next_sequence_;
     next_sequence_ += records.size();
     if (!records.empty()) being_written_.insert(first);
@@ -37,31 +40,37 @@ absl::Status Outbox::Commit(rocksdb::WriteBatch* batch, const std::vector<common
   absl::Status s = store_->Write(batch, /*sync=*/true);
   if (records.empty()) return s;
   {
-    std::lock_guard<std::mutex> lock(commit_mu_);
+    absl::MutexLock lock(&commit_mu_);
     being_written_.erase(being_written_.find(first));
     if (s.ok()) depth_ += static_cast<int64_t>(records.size());
   }
   if (s.ok()) {
-    std::lock_guard<std::mutex> lock(wake_mu_);
+    absl::MutexLock lock(&wake_mu_);
     ++commits_;
-    wake_.notify_one();
   }
   return s;
 }
 
 uint64_t Outbox::VisibleBelow() {
-  std::lock_guard<std::mutex> lock(commit_mu_);
+  absl::MutexLock lock(&commit_mu_);
   return being_written_.empty() ? next_sequence_ : *being_written_.begin();
 }
 
 uint64_t Outbox::commits() {
-  std::lock_guard<std::mutex> lock(wake_mu_);
+  absl::MutexLock lock(&wake_mu_);
   return commits_;
 }
 
 void Outbox::WaitForRecords(uint64_t seen, absl::Duration timeout) {
-  std::unique_lock<std::mutex> lock(wake_mu_);
-  wake_.wait_for(lock, absl::ToChronoMilliseconds(timeout), [&] { return commits_ != seen; });
+  absl::MutexLock lock(&wake_mu_);
+  struct Args {
+    const Outbox* outbox;
+    uint64_t seen;
+  } args{this, seen};
+  wake_mu_.AwaitWithTimeout(
+      absl::Condition(
+          +[](Args* a) ABSL_NO_THREAD_SAFETY_ANALYSIS { return a->outbox->commits_ != a->seen; }, &args),
+      timeout);
 }
 
 OutboxRelay::OutboxRelay(Outbox* outbox, bus::KafkaOptions kafka, prometheus::Registry* metrics, const Clock& clock,
@@ -111,9 +120,8 @@ absl::Status OutboxRelay::Stop(absl::Duration flush_timeout) {
   flush_timeout_ = flush_timeout;
   stopping_ = true;
   {
-    std::lock_guard<std::mutex> lock(outbox_->wake_mu_);
+    absl::MutexLock lock(&outbox_->wake_mu_);
     ++outbox_->commits_;
-    outbox_->wake_.notify_all();
   }
   thread_.join();
   return stop_status_;

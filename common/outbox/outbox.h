@@ -12,14 +12,13 @@
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <set>
 #include <thread>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "common/base/clock.h"
 #include "common/bus/kafka.h"
 #include "common/store/store.h"
@@ -61,13 +60,14 @@ class Outbox {
   explicit Outbox(store::Store* store) : store_(store), family_(store->Family(kOutboxFamily)) {}
   store::Store* store_;
   rocksdb::ColumnFamilyHandle* family_;
-  std::mutex commit_mu_;
-  uint64_t next_sequence_ = 1;             // guarded by commit_mu_
-  std::multiset<uint64_t> being_written_;  // guarded by commit_mu_: first sequence of each commit in progress
+  absl::Mutex commit_mu_;
+  uint64_t next_sequence_ ABSL_GUARDED_BY(commit_mu_) = 1;
+  // First sequence of each commit in progress.
+  std::multiset<uint64_t> being_written_ ABSL_GUARDED_BY(commit_mu_);
   std::atomic<int64_t> depth_{0};
-  std::mutex wake_mu_;
-  std::condition_variable wake_;
-  uint64_t commits_ = 0;  // guarded by wake_mu_
+  // Commits that added records, for the relay to wait on (WaitForRecords).
+  absl::Mutex wake_mu_;
+  uint64_t commits_ ABSL_GUARDED_BY(wake_mu_) = 0;
 };
 
 struct RelayOptions {
