@@ -1,6 +1,5 @@
 #include "common/base/uuid.h"
 
-
 namespace jinguo {
 
 UuidV7Generator::UuidV7Generator(const Clock& clock, uint64_t seed)

@@ -99,7 +99,8 @@ int Replica(const bus::KafkaOptions& kafka, const std::string& topic, int64_t co
   if (!store.ok()) return 1;
   replica::RegistryReplica registry(store->get(), {});
   prometheus::Registry metrics;
-  projection::ProjectionOptions options = replica::RegistryReplica::Feed(absl::StrCat("bench-", absl::ToUnixMillis(absl::Now())));
+  projection::ProjectionOptions options =
+      replica::RegistryReplica::Feed(absl::StrCat("bench-", absl::ToUnixMillis(absl::Now())));
   options.topics = {topic};
   projection::Projection p(store->get(), kafka, &registry, &metrics, options);
   absl::Time start = absl::Now();
