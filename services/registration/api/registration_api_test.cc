@@ -194,6 +194,10 @@ TEST_F(RegistrationApiTest, MonitoringStatusChangesNeedAReasonAndADate) {
 TEST_F(RegistrationApiTest, CadresPairVisitAndUnpair) {
   v1::Beneficiary b = Register(NewHousehold().id()).beneficiary();
   v1::RegisterCadreResponse cadre;
+  v1::RegisterCadreRequest nameless = CadreRequest(" ", "");
+  nameless.set_mobile("12345");
+  EXPECT_THAT(ViolatedFields(stub_->RegisterCadre(As(kOperator).get(), nameless, &cadre)),
+              UnorderedElementsAre("name", "mobile", "region_code"));
   ASSERT_TRUE(stub_->RegisterCadre(As(kOperator).get(), CadreRequest("王干部", "130207104"), &cadre).ok());
   v1::RecordVisitRequest visit;
   visit.set_request_id(NewRequestId());
@@ -231,6 +235,10 @@ TEST_F(RegistrationApiTest, DuplicatesAreFlaggedListedAndDismissed) {
   v1::ListDuplicateCandidatesResponse candidates;
   ASSERT_TRUE(stub_->ListDuplicateCandidates(As(kOperator).get(), list, &candidates).ok());
   ASSERT_EQ(candidates.candidates_size(), 1);
+  v1::ListDuplicateCandidatesRequest forged = list;
+  forged.mutable_page()->set_page_token("not-a-token");
+  EXPECT_THAT(ViolatedFields(stub_->ListDuplicateCandidates(As(kOperator).get(), forged, &candidates)),
+              ElementsAre("page.page_token"));
   v1::ResolveDuplicateCandidateRequest resolve;
   resolve.set_request_id(NewRequestId());
   resolve.set_candidate_id(second.duplicate_candidate_id());
