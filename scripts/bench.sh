@@ -14,6 +14,7 @@ echo "== micro-benchmarks"
 "$BUILD"/common/validate/validate_benchmark --benchmark_min_time=0.2
 "$BUILD"/common/regions/regions_benchmark --benchmark_min_time=1
 "$BUILD"/services/reporting/event_projector_benchmark
+"$BUILD"/common/crypto/crypto_benchmark --benchmark_min_time=0.2
 
 WORK=$(mktemp -d)
 # Each section gets a broker of its own, so one section's topics never weigh on the next one's figures.

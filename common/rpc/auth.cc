@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "common/base/civil_date.h"
 #include "openssl/evp.h"
 
 namespace jinguo::rpc {
@@ -21,6 +22,10 @@ absl::string_view RoleName(Role role) {
       return "admin";
     case Role::kService:
       return "service";
+    case Role::kHealth:
+      return "health";
+    case Role::kAuditor:
+      return "auditor";
   }
   return "unknown";
 }
@@ -42,7 +47,9 @@ std::string HashToken(absl::string_view token) {
   return out;
 }
 
-absl::StatusOr<Authenticator> Authenticator::Load(const std::string& path) {
+absl::StatusOr<Authenticator> Authenticator::Load(const std::string& path) { return Load(path, &SystemClock::Get()); }
+
+absl::StatusOr<Authenticator> Authenticator::Load(const std::string& path, const Clock* clock) {
   std::ifstream in(path);
   if (!in) return absl::NotFoundError(absl::StrCat("tokens file ", path, " cannot be read"));
   std::map<std::string, Principal> by_hash;
@@ -71,22 +78,41 @@ absl::StatusOr<Authenticator> Authenticator::Load(const std::string& path) {
       p.role = Role::kAdmin;
     else if (role == "service")
       p.role = Role::kService;
+    else if (role == "health")
+      p.role = Role::kHealth;
+    else if (role == "auditor")
+      p.role = Role::kAuditor;
     else
-      return absl::InvalidArgumentError(absl::StrCat(where(), "role must be viewer, operator, admin or service"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(where(), "role must be viewer, operator, admin, service, health or auditor"));
     if (scope != "*") {
       if (scope.find_first_not_of("0123456789") != std::string::npos) {
         return absl::InvalidArgumentError(absl::StrCat(where(), "region scope must be digits or *"));
       }
       p.region_scope = scope;
     }
+    std::string extra;
+    if (fields >> extra) {
+      absl::string_view day = extra;
+      if (!absl::ConsumePrefix(&day, "not_after=")) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(where(), "the fifth field, when given, is not_after=YYYY-MM-DD"));
+      }
+      auto last = ParseCivilDate(day);
+      if (!last.ok()) return absl::InvalidArgumentError(absl::StrCat(where(), "not_after: ", last.status().message()));
+      // Through the end of that day in China.
+      p.not_after = absl::FromCivil(*last + 1, ChinaTimeZone()) - absl::Nanoseconds(1);
+      if (fields >> extra) return absl::InvalidArgumentError(absl::StrCat(where(), "unexpected field after not_after"));
+    }
     by_hash[hash] = std::move(p);
   }
-  return Authenticator(std::move(by_hash));
+  return Authenticator(std::move(by_hash), clock);
 }
 
 absl::StatusOr<Principal> Authenticator::AuthenticateToken(absl::string_view token) const {
   auto it = by_hash_.find(HashToken(token));
   if (it == by_hash_.end()) return absl::UnauthenticatedError("unknown bearer token");
+  if (clock_->Now() > it->second.not_after) return absl::UnauthenticatedError("token expired");
   return it->second;
 }
 
@@ -104,8 +130,21 @@ absl::StatusOr<Principal> Authenticator::Authenticate(const grpc::ServerContextB
 }
 
 absl::Status Authorize(const Principal& principal, Role minimum, absl::string_view region) {
-  int have = principal.role == Role::kService ? static_cast<int>(Role::kOperator) : static_cast<int>(principal.role);
-  if (have < static_cast<int>(minimum)) {
+  if (principal.role == Role::kAuditor) {
+    return absl::PermissionDeniedError(
+        absl::StrCat(principal.name, " is an auditor: auditors read audit records only"));
+  }
+  auto rank = [](Role r) {
+    switch (r) {
+      case Role::kService:
+        return static_cast<int>(Role::kOperator);
+      case Role::kHealth:
+        return static_cast<int>(Role::kViewer);
+      default:
+        return static_cast<int>(r);
+    }
+  };
+  if (rank(principal.role) < rank(minimum)) {
     return absl::PermissionDeniedError(
         absl::StrCat(principal.name, " is a ", RoleName(principal.role), "; this needs ", RoleName(minimum)));
   }
@@ -115,6 +154,12 @@ absl::Status Authorize(const Principal& principal, Role minimum, absl::string_vi
                                                     region.empty() ? "the whole country" : region));
   }
   return absl::OkStatus();
+}
+
+absl::Status AuthorizeAudit(const Principal& principal) {
+  if (principal.role == Role::kAuditor) return absl::OkStatus();
+  return absl::PermissionDeniedError(
+      absl::StrCat(principal.name, " is a ", RoleName(principal.role), "; audit records are read by auditors only"));
 }
 
 }  // namespace jinguo::rpc

@@ -58,6 +58,52 @@ TEST(Auth, RoleAndRegionScopeDecide) {
   EXPECT_TRUE(op.SeesIdentifiers());
 }
 
+// Health workers read as viewers do (with identifiers, and health results); auditors read audit records and no
+// business data; admins do not read audit.
+TEST(Auth, HealthAndAuditorRolesStandApart) {
+  Principal health{"doctor", Role::kHealth, "1302"};
+  Principal auditor{"auditor", Role::kAuditor, ""};
+  Principal admin{"admin", Role::kAdmin, ""};
+  Principal viewer{"viewer", Role::kViewer, ""};
+  EXPECT_TRUE(Authorize(health, Role::kViewer, "130207104201").ok());
+  EXPECT_EQ(Authorize(health, Role::kOperator, "130207104201").code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_TRUE(health.SeesHealthResults());
+  EXPECT_TRUE(health.SeesIdentifiers());
+  EXPECT_FALSE(viewer.SeesHealthResults());
+  EXPECT_FALSE(admin.SeesHealthResults());
+  absl::Status business = Authorize(auditor, Role::kViewer, "");
+  EXPECT_EQ(business.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_NE(business.message().find("audit records only"), absl::string_view::npos) << business;
+  EXPECT_FALSE(auditor.SeesIdentifiers());
+  EXPECT_TRUE(AuthorizeAudit(auditor).ok());
+  EXPECT_EQ(AuthorizeAudit(admin).code(), absl::StatusCode::kPermissionDenied);
+}
+
+// A token with not_after is valid through that day in China, and "token expired" after it.
+TEST(Auth, TokensExpireAfterTheirLastDay) {
+  std::string dir = ::testing::TempDir();
+  std::ofstream(dir + "/expiring") << HashToken("t1") << " clerk operator 1302 not_after=2026-12-31\n"
+                                   << HashToken("t2") << " forever viewer *\n";
+  // 2026-12-31 23:30 in Beijing is 15:30 UTC.
+  ManualClock clock(absl::FromCivil(absl::CivilSecond(2026, 12, 31, 15, 30, 0), absl::UTCTimeZone()));
+  auto auth = Authenticator::Load(dir + "/expiring", &clock);
+  ASSERT_TRUE(auth.ok()) << auth.status();
+  EXPECT_TRUE(auth->AuthenticateToken("t1").ok());
+  clock.Advance(absl::Hours(1));  // 2027-01-01 00:30 in Beijing
+  auto expired = auth->AuthenticateToken("t1");
+  EXPECT_EQ(expired.status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(expired.status().message(), "token expired");
+  EXPECT_TRUE(auth->AuthenticateToken("t2").ok());
+
+  std::ofstream(dir + "/bad-expiry") << HashToken("t1") << " clerk operator 1302 not_after=2026-02-30\n";
+  auto bad = Authenticator::Load(dir + "/bad-expiry");
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.status().message().find(":1: not_after"), absl::string_view::npos) << bad.status();
+  std::ofstream(dir + "/bad-role") << HashToken("t1") << " clerk boss 1302\n";
+  EXPECT_NE(Authenticator::Load(dir + "/bad-role").status().message().find("health or auditor"),
+            absl::string_view::npos);
+}
+
 TEST(Status, FieldViolationsTravelAsBadRequestDetails) {
   validate::FieldViolations v;
   v.Add("beneficiary.id_number", "must be 18 characters, got 17");

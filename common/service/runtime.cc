@@ -116,7 +116,7 @@ absl::Status Runtime::Start(absl::FunctionRef<absl::Status(Runtime&)> wire) {
   auto regions = regions::RegionTable::LoadFromDirectory(config_.regions_dir);
   if (!regions.ok()) return regions.status();
   regions_ = *std::move(regions);
-  auto auth = rpc::Authenticator::Load(config_.tokens_file);
+  auto auth = rpc::Authenticator::Load(config_.tokens_file, clock_);
   if (!auth.ok()) return auth.status();
   auth_ = std::make_unique<rpc::Authenticator>(*std::move(auth));
   std::string page_key = rpc::PageTokens::RandomKey();

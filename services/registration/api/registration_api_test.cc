@@ -25,6 +25,7 @@ using ::testing::UnorderedElementsAre;
 
 constexpr char kOperator[] = "operator-token";  // 唐山市 1302
 constexpr char kViewer[] = "viewer-token";
+constexpr char kAuditor[] = "auditor-token";
 constexpr char kVillage[] = "130207104201";
 constexpr char kOtherVillage[] = "130208100201";
 
@@ -32,7 +33,9 @@ service::TestServiceOptions Options() {
   return {"registration",
           store::RegistryStore::Families(),
           store::RegistryStore::ScannedByFirstPart(),
-          {{kOperator, {"tangshan", rpc::Role::kOperator, "1302"}}, {kViewer, {"viewer", rpc::Role::kViewer, ""}}}};
+          {{kOperator, {"tangshan", rpc::Role::kOperator, "1302"}},
+           {kViewer, {"viewer", rpc::Role::kViewer, ""}},
+           {kAuditor, {"auditor", rpc::Role::kAuditor, ""}}}};
 }
 
 common::v1::CivilDate Date(int y, int m, int d) {
@@ -253,6 +256,12 @@ TEST_F(RegistrationApiTest, DuplicatesAreFlaggedListedAndDismissed) {
 
 TEST_F(RegistrationApiTest, WritesNeedAnOperatorAndAToken) {
   v1::RegisterHouseholdResponse resp;
+  // An auditor reads audit records only: no business call, not even a read.
+  EXPECT_EQ(stub_->RegisterHousehold(As(kAuditor).get(), HouseholdRequest(kVillage), &resp).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  v1::ListBeneficiariesResponse listed;
+  EXPECT_EQ(stub_->ListBeneficiaries(As(kAuditor).get(), v1::ListBeneficiariesRequest(), &listed).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(stub_->RegisterHousehold(As("").get(), HouseholdRequest(kVillage), &resp).error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_EQ(stub_->RegisterHousehold(As(kViewer).get(), HouseholdRequest(kVillage), &resp).error_code(),
