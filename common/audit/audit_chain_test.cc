@@ -51,8 +51,11 @@ class AuditChainTest : public ::testing::Test {
       records.push_back(r);
     }
     chain_->Seal(records, &batch, &events);
-    ASSERT_EQ(events.size(), records.size());
+    ASSERT_EQ(events.size(), 1u);  // one message per write, carrying every record
     EXPECT_EQ(events[0].topic(), kAuditTopic);
+    v1::AuditRecords published;
+    ASSERT_TRUE(events[0].envelope().payload().UnpackTo(&published));
+    EXPECT_EQ(published.records_size(), n);
     ASSERT_TRUE(store_->Write(&batch).ok());
   }
   v1::AuditRecord Stored(uint64_t seq) {
