@@ -241,9 +241,11 @@ rocksdb::ColumnFamilyHandle* Store::Family(absl::string_view name) const {
 }
 
 absl::Status Store::Write(rocksdb::WriteBatch* batch, bool sync) {
-  // While the disk is refusing writes, RocksDB is not asked again until recovery has resumed it, and recovery
-  // never runs beside a write: either trips an assertion in the write-ahead log of Debian's RocksDB 7.8.
-  absl::ReaderMutexLock writing(&write_mu_);
+  // One write reaches RocksDB at a time (callers' synced writes are already grouped by the commit queue); once
+  // one has failed, RocksDB is not asked again until recovery has resumed it, and recovery never runs beside a
+  // write. A write reaching a write-ahead log that failed under another write, or running beside Resume, trips
+  // an assertion in Debian's RocksDB 7.8.
+  absl::MutexLock writing(&write_mu_);
   if (refusing_.load(std::memory_order_acquire)) return Writable();
   rocksdb::WriteOptions wo;
   wo.sync = sync;
@@ -253,7 +255,7 @@ absl::Status Store::Write(rocksdb::WriteBatch* batch, bool sync) {
 
 absl::Status Store::WriteUnlogged(rocksdb::WriteBatch* batch) {
   JG_CHECK(unlogged_writes_);
-  absl::ReaderMutexLock writing(&write_mu_);
+  absl::MutexLock writing(&write_mu_);
   if (refusing_.load(std::memory_order_acquire)) return Writable();
   rocksdb::WriteOptions wo;
   wo.disableWAL = true;

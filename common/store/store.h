@@ -78,7 +78,8 @@ class Store {
   // Writes `batch` atomically. sync=true (the default) returns only once it is on disk. When the disk fails (full,
   // or an I/O error) the write is refused with WriteFailure's status, the store stops accepting writes (later
   // writes are refused at once, without reaching RocksDB), and a recovery thread resumes them, with no write beside
-  // it, once the disk takes writes again (see StoreOptions::on_writable_change).
+  // it, once the disk takes writes again (see StoreOptions::on_writable_change). Writes reach RocksDB one at a
+  // time.
   [[nodiscard]] absl::Status Write(rocksdb::WriteBatch* batch, bool sync = true);
 
   // Writes `batch` atomically without the write-ahead log: a crash loses it, and every write after the last flush,
@@ -136,7 +137,7 @@ class Store {
   absl::Status write_failure_ ABSL_GUARDED_BY(recovery_mu_);
   // write_failure_ is set: writes are refused without reaching RocksDB.
   std::atomic<bool> refusing_{false};
-  // Held shared by every write, exclusively by recovery's Resume.
+  // Held by every write and by recovery's Resume: one at a time.
   mutable absl::Mutex write_mu_;
   bool stopping_ ABSL_GUARDED_BY(recovery_mu_) = false;
   std::thread recovery_;
