@@ -5,6 +5,7 @@
 #   make test    build, then run every test (unit and integration against a real Kafka broker) with ctest
 #   make run     build, start Kafka and every service (deploy/local/services.txt), load demo data; Ctrl-C stops
 #   make bench   benchmarks, with the ratios against Kafka's own performance tools
+#   make test-sanitize  the unit tests built with ASan and UBSan (build-sanitize/), every error fatal
 #   make fmt     clang-format the C++ sources
 #   make lint    buf lint on protos/, and a clang-format check of the C++ sources (no diff); CI runs it
 SHELL := /bin/bash
@@ -13,7 +14,7 @@ JOBS ?= $(shell nproc)
 GOBIN := $(shell go env GOPATH 2>/dev/null)/bin
 export PATH := $(GOBIN):$(PATH)
 
-.PHONY: deps deps-core deps-tools deps-lint build test run bench fmt lint clean
+.PHONY: deps deps-core deps-tools deps-lint build test test-sanitize run bench fmt lint clean
 
 # The package check runs when scripts/deps.sh changes or the build tree is new, not on every build.
 DEPS_STAMP := $(BUILD)/.deps-core-done
@@ -43,6 +44,12 @@ build: $(DEPS_STAMP) $(BUILD)/build.ninja
 test: build
 	scripts/test.sh $(BUILD)
 
+test-sanitize: $(DEPS_STAMP)
+	cmake -S . -B build-sanitize -G Ninja -DCMAKE_BUILD_TYPE=Debug -DJINGUO_SANITIZE=ON
+	cmake --build build-sanitize -j $(JOBS) --target unit_tests
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --test-dir build-sanitize -L unit --output-on-failure -j $(JOBS)
+
 run: build
 	scripts/run.sh $(BUILD)
 
@@ -57,4 +64,4 @@ lint: deps-lint
 	git ls-files '*.cc' '*.h' | xargs clang-format --dry-run --Werror --style=file
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) build-sanitize
