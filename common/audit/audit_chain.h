@@ -48,7 +48,8 @@ class AuditChain {
   };
 
   // Gives each record the next sequence, the service's name and its hashes, and adds it to `batch` (with the new
-  // head) and, all of them as one AuditRecords message, to `events` (for jinguo.audit.v1). Returns the head as it was, for Rollback should the batch fail.
+  // head) and, all of them as one AuditRecords message, to `events` (for jinguo.audit.v1). Returns the head as it was,
+  // for Rollback should the batch fail.
   Head Seal(std::vector<v1::AuditRecord>& records, rocksdb::WriteBatch* batch,
             std::vector<common::v1::OutboxRecord>* events);
   // The batch Sealed into after `before` was not written: the chain ends at `before` again.
