@@ -6,7 +6,8 @@
 
 namespace jinguo::outbox {
 
-CommitQueue::CommitQueue(Outbox* outbox, prometheus::Registry* metrics) : outbox_(outbox) {
+CommitQueue::CommitQueue(Outbox* outbox, prometheus::Registry* metrics, audit::AuditChain* audit)
+    : outbox_(outbox), audit_(audit) {
   group_size_ = &prometheus::BuildHistogram()
                      .Name("jinguo_commit_group_size")
                      .Help("Write batches committed together in one synced RocksDB write")
@@ -26,9 +27,10 @@ CommitQueue::~CommitQueue() {
   thread_.join();
 }
 
-void CommitQueue::Submit(rocksdb::WriteBatch batch, std::vector<common::v1::OutboxRecord> events, Done done) {
+void CommitQueue::Submit(rocksdb::WriteBatch batch, std::vector<common::v1::OutboxRecord> events, Done done,
+                         std::vector<audit::v1::AuditRecord> audits) {
   absl::MutexLock lock(&mu_);
-  pending_.push_back(Entry{std::move(batch), std::move(events), std::move(done)});
+  pending_.push_back(Entry{std::move(batch), std::move(events), std::move(done), std::move(audits)});
 }
 
 absl::Status CommitQueue::Commit(rocksdb::WriteBatch batch, std::vector<common::v1::OutboxRecord> events) {
@@ -57,14 +59,25 @@ void CommitQueue::Run() {
 }
 
 absl::Status CommitQueue::WriteGroup(std::vector<Entry>& group) {
-  if (group.size() == 1) return outbox_->Commit(&group[0].batch, group[0].events);
+  auto commit = [this](rocksdb::WriteBatch* batch, std::vector<common::v1::OutboxRecord>& events,
+                       std::vector<audit::v1::AuditRecord>& audits) {
+    if (audit_ == nullptr || audits.empty()) return outbox_->Commit(batch, events);
+    // Sealed here, on the one commit thread, so the chain follows commit order; undone when the write fails.
+    audit::AuditChain::Head before = audit_->Seal(audits, batch, &events);
+    absl::Status s = outbox_->Commit(batch, events);
+    if (!s.ok()) audit_->Rollback(before);
+    return s;
+  };
+  if (group.size() == 1) return commit(&group[0].batch, group[0].events, group[0].audits);
   rocksdb::WriteBatch merged;
   std::vector<common::v1::OutboxRecord> events;
+  std::vector<audit::v1::AuditRecord> audits;
   for (Entry& e : group) {
     if (absl::Status s = outbox_->store()->AppendBatch(&merged, e.batch); !s.ok()) return s;
     for (auto& r : e.events) events.push_back(std::move(r));
+    for (auto& a : e.audits) audits.push_back(std::move(a));
   }
-  return outbox_->Commit(&merged, events);
+  return commit(&merged, events, audits);
 }
 
 }  // namespace jinguo::outbox

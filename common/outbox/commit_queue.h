@@ -18,6 +18,7 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "common/audit/audit_chain.h"
 #include "common/outbox/outbox.h"
 #include "prometheus/histogram.h"
 #include "prometheus/registry.h"
@@ -28,13 +29,15 @@ class CommitQueue {
  public:
   using Done = absl::AnyInvocable<void(const absl::Status&) &&>;
 
-  // Starts the commit thread. `outbox` and its store must outlive the queue.
-  CommitQueue(Outbox* outbox, prometheus::Registry* metrics);
+  // Starts the commit thread. `outbox` and its store (and `audit`, when given) must outlive the queue. With an
+  // audit chain, the audit records handed in with a batch are sealed into the same write, in commit order.
+  CommitQueue(Outbox* outbox, prometheus::Registry* metrics, audit::AuditChain* audit = nullptr);
   // Commits everything submitted so far, then stops the thread.
   ~CommitQueue();
 
-  // Queues `batch` and `events`; `done` gets the outcome once they are on disk (or failed).
-  void Submit(rocksdb::WriteBatch batch, std::vector<common::v1::OutboxRecord> events, Done done);
+  // Queues `batch`, `events` and `audits`; `done` gets the outcome once they are on disk (or failed).
+  void Submit(rocksdb::WriteBatch batch, std::vector<common::v1::OutboxRecord> events, Done done,
+              std::vector<audit::v1::AuditRecord> audits = {});
 
   // Submits and waits for the outcome.
   [[nodiscard]] absl::Status Commit(rocksdb::WriteBatch batch, std::vector<common::v1::OutboxRecord> events);
@@ -44,11 +47,13 @@ class CommitQueue {
     rocksdb::WriteBatch batch;
     std::vector<common::v1::OutboxRecord> events;
     Done done;
+    std::vector<audit::v1::AuditRecord> audits;
   };
   void Run();
   absl::Status WriteGroup(std::vector<Entry>& group);
 
   Outbox* outbox_;
+  audit::AuditChain* audit_;
   absl::Mutex mu_;
   std::vector<Entry> pending_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;

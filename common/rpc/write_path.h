@@ -7,6 +7,11 @@
 //          commit queue (state, indexes, request record and outbox events in one synced write) → answer.
 //   read:  drain gate → authenticate → read → absl::Status turned into grpc::Status in one place.
 //
+// With auditing on (the service's commit queue has an audit chain), every mutating call leaves an audit record:
+// a successful one in its own write batch, with the ids and region of the events it produced as its targets; a
+// refused one (unauthenticated, not permitted, bad input, a rule) in a batch of its own, written before the
+// refusal is answered. Sensitive reads are recorded with AuditRead.
+//
 // A decision returns an error to refuse: nothing of its Tx is written. A decision that writes a part and then
 // finds that part must not stand (an import row) rolls back to a save point.
 //
@@ -18,12 +23,14 @@
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
+#include "common/base/clock.h"
 #include "common/base/keyed_mutex.h"
 #include "common/outbox/commit_queue.h"
 #include "common/rpc/auth.h"
 #include "common/rpc/request_log.h"
 #include "common/rpc/server.h"
 #include "grpcpp/grpcpp.h"
+#include "jinguo/audit/v1/audit.pb.h"
 #include "jinguo/common/v1/event.pb.h"
 #include "prometheus/counter.h"
 #include "prometheus/registry.h"
@@ -70,9 +77,10 @@ class WritePath {
   // The keys to lock; may read the store (e.g. to resolve a merged id to its survivor).
   using Lock = absl::FunctionRef<LockScope()>;
 
-  // `service` labels the metrics (jinguo_<service>_request_replays_total).
+  // `service` labels the metrics (jinguo_<service>_request_replays_total). `audit`: record every call.
   WritePath(std::string service, const Authenticator* auth, const DrainGate* gate, RequestLog* requests,
-            outbox::CommitQueue* commits, prometheus::Registry* metrics);
+            outbox::CommitQueue* commits, prometheus::Registry* metrics, const Clock* clock = &SystemClock::Get(),
+            bool audit = false);
 
   // Runs one mutating call on gRPC's callback API: the reactor is finished at once for an answer that writes
   // nothing, and by the commit thread once the write is on disk otherwise.
@@ -83,6 +91,17 @@ class WritePath {
 
   // For calls that are neither (a stream): the drain gate, then the caller, who must hold `role` in her scope.
   absl::StatusOr<Principal> Admit(const grpc::ServerContextBase& ctx, Role role) const;
+
+  // Records a sensitive read by `who` (unmasked identifiers, health results, children's data, an export) of
+  // `targets` in `region`, without waiting for it to reach the disk. Nothing when auditing is off.
+  void AuditRead(const grpc::ServerContextBase& ctx, const Principal& who, const char* method,
+                 std::vector<std::string> targets, std::string region);
+  // The audit record of a call by `who` (nullptr: not authenticated), before its outcome and targets.
+  audit::v1::AuditRecord AuditOf(const grpc::ServerContextBase& ctx, const Principal* who, const char* method,
+                                 absl::string_view request_id, audit::v1::AuditKind kind) const;
+  // Adds the aggregates and beneficiaries of `events` to `record`'s targets, and the first one's region.
+  static void TargetsFrom(const std::vector<common::v1::OutboxRecord>& events, audit::v1::AuditRecord& record);
+  bool auditing() const { return audit_; }
 
   KeyedMutex& locks() { return locks_; }
   RequestLog& requests() { return *requests_; }
@@ -95,6 +114,8 @@ class WritePath {
   const DrainGate* gate_;
   RequestLog* requests_;
   outbox::CommitQueue* commits_;
+  const Clock* clock_;
+  bool audit_;
   KeyedMutex locks_;
   prometheus::Counter* replays_total_;
 };

@@ -18,6 +18,7 @@
 #include "common/rpc/paging.h"
 #include "common/rpc/request_log.h"
 #include "common/rpc/write_path.h"
+#include "common/service/audit_service.h"
 #include "spdlog/spdlog.h"
 
 namespace jinguo::service {
@@ -32,6 +33,13 @@ void AddOnce(std::vector<std::string>& to, const std::string& name) {
 
 Runtime::Runtime(ServiceSpec spec) : spec_(std::move(spec)), app_(spec_.about), flags_(spec_.name) {
   flags_.Register(app_);
+  if (spec_.publishes) {
+    app_.add_option("--audit-retention-days", audit_retention_days_,
+                    "audit records older than this are pruned (a checkpoint keeps the rest verifiable)")
+        ->envname("JINGUO_AUDIT_RETENTION_DAYS")
+        ->check(CLI::Range(1, 36500))
+        ->capture_default_str();
+  }
   if (spec_.registry_replica) {
     spec_.consumes = true;
     app_.add_option("--registration-address", registration_address_,
@@ -61,6 +69,10 @@ rpc::RequestLog& Runtime::requests() {
 rpc::WritePath& Runtime::writes() {
   JG_CHECK(writes_ != nullptr);
   return *writes_;
+}
+audit::AuditChain& Runtime::audit() {
+  JG_CHECK(audit_ != nullptr);
+  return *audit_;
 }
 replica::RegistryReplica& Runtime::replica() {
   JG_CHECK(replica_ != nullptr);
@@ -131,7 +143,10 @@ absl::Status Runtime::Start(absl::FunctionRef<absl::Status(Runtime&)> wire) {
   kafka_.brokers = config_.kafka_brokers;
   kafka_.partitions = config_.topic_partitions;
   kafka_.replication_factor = config_.topic_replication;
-  if (spec_.publishes) EnsureTopic(bus::EventTopic(spec_.name));
+  if (spec_.publishes) {
+    EnsureTopic(bus::EventTopic(spec_.name));
+    EnsureTopic(audit::kAuditTopic);
+  }
   EnsureTopic(std::string(bus::kDeadLetterTopic));
 
   // SERVING once the topics exist, while the store takes writes (and, per projection, once it has caught up).
@@ -140,6 +155,7 @@ absl::Status Runtime::Start(absl::FunctionRef<absl::Status(Runtime&)> wire) {
   if (spec_.publishes) {
     AddOnce(options.column_families, outbox::kOutboxFamily);
     AddOnce(options.column_families, rpc::kRequestsFamily);
+    AddOnce(options.column_families, audit::kAuditFamily);
   }
   if (spec_.consumes) {
     for (const std::string& f : projection::ProjectionFamilies()) AddOnce(options.column_families, f);
@@ -156,10 +172,15 @@ absl::Status Runtime::Start(absl::FunctionRef<absl::Status(Runtime&)> wire) {
     auto box = outbox::Outbox::Open(store_.get());
     if (!box.ok()) return box.status();
     outbox_ = *std::move(box);
-    commits_ = std::make_unique<outbox::CommitQueue>(outbox_.get(), metrics_.get());
+    auto chain = audit::AuditChain::Open(store_.get(), spec_.name);
+    if (!chain.ok()) return chain.status();
+    audit_ = *std::move(chain);
+    commits_ = std::make_unique<outbox::CommitQueue>(outbox_.get(), metrics_.get(), audit_.get());
     requests_ = std::make_unique<rpc::RequestLog>(store_.get());
     writes_ = std::make_unique<rpc::WritePath>(spec_.name, auth_.get(), &gate_, requests_.get(), commits_.get(),
-                                               metrics_.get());
+                                               metrics_.get(), clock_, /*audit=*/true);
+    audit_service_ = std::make_unique<AuditService>(audit_.get(), writes_.get(), pages_.get());
+    AddService(audit_service_.get());
   }
   if (spec_.registry_replica) {
     replica::ReplicaOptions replica_options{registration_address_};
@@ -219,12 +240,25 @@ void Runtime::EnsureTopicsLoop() {
       readiness_.Set("topics", absl::OkStatus());
       spdlog::info("{}: topics ready ({}); {}", spec_.name, absl::StrJoin(topics_, ", "),
                    projections_.empty() ? "SERVING" : "SERVING once the projections have caught up");
+      PruneAuditLoop();
       return;
     }
     spdlog::warn("{}: {}; retrying in {}", spec_.name, std::string(s.message()), absl::FormatDuration(backoff));
     stopping_.WaitForNotificationWithTimeout(backoff);
     backoff = std::min(backoff * 2, absl::Seconds(10));
   }
+}
+
+void Runtime::PruneAuditLoop() {
+  if (audit_ == nullptr) return;
+  do {
+    auto pruned = audit_->Prune(clock_->Now() - absl::Hours(24) * audit_retention_days_);
+    if (!pruned.ok()) {
+      spdlog::error("{}: pruning the audit trail: {}", spec_.name, std::string(pruned.status().message()));
+    } else if (*pruned > 0) {
+      spdlog::info("{}: pruned {} audit records older than {} days", spec_.name, *pruned, audit_retention_days_);
+    }
+  } while (!stopping_.WaitForNotificationWithTimeout(absl::Hours(1)));
 }
 
 void Runtime::Shutdown() {
@@ -256,11 +290,13 @@ void Runtime::ReleaseAll() {
   http_.reset();
   relay_.reset();
   while (!kept_.empty()) kept_.pop_back();
+  audit_service_.reset();
   writes_.reset();
   projections_.clear();
   replica_.reset();
   commits_.reset();
   requests_.reset();
+  audit_.reset();
   outbox_.reset();
   store_.reset();
 }

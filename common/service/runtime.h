@@ -68,6 +68,9 @@ class HttpEndpoint;
 namespace replica {
 class RegistryReplica;
 }
+namespace audit {
+class AuditChain;
+}
 }  // namespace jinguo
 
 namespace jinguo::service {
@@ -82,7 +85,8 @@ struct ServiceSpec {
   std::vector<std::string> families;
   // Those of `families` scanned by a key's first part (see store::StoreOptions::scanned_by_first_part).
   std::vector<std::string> scanned_by_first_part;
-  // Whether the service writes through the outbox: an outbox, its relay, a commit queue and a request log.
+  // Whether the service writes through the outbox: an outbox, its relay, a commit queue, a request log, and an
+  // audit chain recording every call (with AuditService, --audit-retention-days and jinguo.audit.v1).
   bool publishes = true;
   // Whether the service runs projections (their offset and version families are added).
   bool consumes = false;
@@ -127,6 +131,8 @@ class Runtime {
   outbox::CommitQueue& commits();
   rpc::RequestLog& requests();
   rpc::WritePath& writes();
+  // The service's audit chain (a service that publishes).
+  audit::AuditChain& audit();
   // A service with a registry replica only.
   replica::RegistryReplica& replica();
 
@@ -160,6 +166,8 @@ class Runtime {
   absl::Status Start(absl::FunctionRef<absl::Status(Runtime&)> wire);
   // The topic starter: ensures the topics, then subscribes the projections, retrying with a back-off.
   void EnsureTopicsLoop();
+  // On the starter thread once serving: prunes the audit trail now and every hour until shutdown.
+  void PruneAuditLoop();
   void Shutdown();
   void ReleaseAll();
 
@@ -178,6 +186,9 @@ class Runtime {
   std::unique_ptr<rpc::Authenticator> auth_;
   std::unique_ptr<rpc::PageTokens> pages_;
   std::unique_ptr<store::Store> store_;
+  std::unique_ptr<audit::AuditChain> audit_;
+  std::unique_ptr<grpc::Service> audit_service_;
+  int audit_retention_days_ = 180;
   std::unique_ptr<outbox::Outbox> outbox_;
   std::unique_ptr<outbox::CommitQueue> commits_;
   std::unique_ptr<rpc::RequestLog> requests_;

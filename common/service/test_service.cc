@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/projection/projection.h"
+#include "common/service/audit_service.h"
 #include "gtest/gtest.h"
 
 namespace jinguo::service {
@@ -39,24 +40,31 @@ TestService::TestService(TestServiceOptions options) : clock_(options.now), ids_
   store::StoreOptions store_options{dir_ + "/db", options.families, 8 << 20, options.scanned_by_first_part};
   AddOnce(store_options.column_families, outbox::kOutboxFamily);
   AddOnce(store_options.column_families, rpc::kRequestsFamily);
+  AddOnce(store_options.column_families, audit::kAuditFamily);
   auto db = store::Store::Open(std::move(store_options));
   EXPECT_TRUE(db.ok()) << db.status();
   store_ = *std::move(db);
   auto box = outbox::Outbox::Open(store_.get());
   EXPECT_TRUE(box.ok()) << box.status();
   outbox_ = *std::move(box);
-  commits_ = std::make_unique<outbox::CommitQueue>(outbox_.get(), metrics_.get());
+  auto chain = audit::AuditChain::Open(store_.get(), options.name);
+  EXPECT_TRUE(chain.ok()) << chain.status();
+  audit_ = *std::move(chain);
+  commits_ = std::make_unique<outbox::CommitQueue>(outbox_.get(), metrics_.get(), audit_.get());
   requests_ = std::make_unique<rpc::RequestLog>(store_.get());
   writes_ = std::make_unique<rpc::WritePath>(options.name, auth_.get(), nullptr, requests_.get(), commits_.get(),
-                                             metrics_.get());
+                                             metrics_.get(), &clock_, /*audit=*/true);
+  audit_service_ = std::make_unique<AuditService>(audit_.get(), writes_.get(), pages_.get());
 }
 
 TestService::~TestService() {
   if (server_ != nullptr) server_->Shutdown(absl::Seconds(5));
   server_.reset();
+  audit_service_.reset();
   writes_.reset();
   commits_.reset();
   requests_.reset();
+  audit_.reset();
   outbox_.reset();
   store_.reset();
   std::error_code ignored;
@@ -68,6 +76,7 @@ bool TestService::Serve(grpc::Service* service) {
   options.drain = absl::ZeroDuration();
   server_ = std::make_unique<rpc::RpcServer>(options, metrics_);
   server_->AddService(service);
+  server_->AddService(audit_service_.get());
   auto port = server_->Start();
   EXPECT_TRUE(port.ok()) << port.status();
   if (!port.ok()) return false;
@@ -89,7 +98,7 @@ std::vector<common::v1::EventEnvelope> TestService::Events() const {
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     common::v1::OutboxRecord r;
     EXPECT_TRUE(r.ParseFromArray(it->value().data(), static_cast<int>(it->value().size())));
-    out.push_back(r.envelope());
+    if (r.topic() != audit::kAuditTopic) out.push_back(r.envelope());
   }
   return out;
 }

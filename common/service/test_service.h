@@ -1,7 +1,8 @@
 // A service in-process, for API tests: its store in a temporary directory (the common families added as the
-// runtime adds them), the write path over a real commit queue and outbox (nothing relays it: events stay there
-// for the test to read), the national region table, fixed tokens, a manual clock and a gRPC server on a loopback
-// port. No broker; every call goes over gRPC, as a client's does.
+// runtime adds them), the write path over a real commit queue, outbox and audit chain (nothing relays it: events
+// stay there for the test to read), the national region table, fixed tokens, a manual clock and a gRPC server on
+// a loopback port serving the service and its AuditService. No broker; every call goes over gRPC, as a client's
+// does.
 //
 // Thread-safety: set up and read from the test's thread; the server's threads run the service.
 #pragma once
@@ -11,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "common/audit/audit_chain.h"
 #include "common/base/clock.h"
 #include "common/base/uuid.h"
 #include "common/outbox/commit_queue.h"
@@ -50,6 +52,7 @@ class TestService {
   ManualClock& clock() { return clock_; }
   UuidV7Generator& ids() { return ids_; }
   prometheus::Registry& metrics() { return *metrics_; }
+  audit::AuditChain& audit() { return *audit_; }
 
   // Starts serving `service` (which must outlive this object); returns false (and fails the test) when it cannot.
   bool Serve(grpc::Service* service);
@@ -57,7 +60,7 @@ class TestService {
   // A context carrying `token` and a 10-second deadline.
   static std::unique_ptr<grpc::ClientContext> As(const std::string& token);
 
-  // Every event committed so far, in commit order.
+  // Every event committed so far, in commit order (audit records on jinguo.audit.v1 left out).
   std::vector<common::v1::EventEnvelope> Events() const;
   // Keys stored in `family`.
   int64_t KeyCount(const std::string& family) const;
@@ -72,6 +75,8 @@ class TestService {
   std::unique_ptr<rpc::PageTokens> pages_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<outbox::Outbox> outbox_;
+  std::unique_ptr<audit::AuditChain> audit_;
+  std::unique_ptr<grpc::Service> audit_service_;
   std::unique_ptr<outbox::CommitQueue> commits_;
   std::unique_ptr<rpc::RequestLog> requests_;
   std::unique_ptr<rpc::WritePath> writes_;

@@ -241,6 +241,12 @@ rocksdb::ColumnFamilyHandle* Store::Family(absl::string_view name) const {
 }
 
 absl::Status Store::Write(rocksdb::WriteBatch* batch, bool sync) {
+  // One write reaches RocksDB at a time (callers' synced writes are already grouped by the commit queue); once
+  // one has failed, RocksDB is not asked again until recovery has resumed it, and recovery never runs beside a
+  // write. A write reaching a write-ahead log that failed under another write, or running beside Resume, trips
+  // an assertion in Debian's RocksDB 7.8.
+  absl::MutexLock writing(&write_mu_);
+  if (refusing_.load(std::memory_order_acquire)) return Writable();
   rocksdb::WriteOptions wo;
   wo.sync = sync;
   rocksdb::Status s = db_->Write(wo, batch);
@@ -249,6 +255,8 @@ absl::Status Store::Write(rocksdb::WriteBatch* batch, bool sync) {
 
 absl::Status Store::WriteUnlogged(rocksdb::WriteBatch* batch) {
   JG_CHECK(unlogged_writes_);
+  absl::MutexLock writing(&write_mu_);
+  if (refusing_.load(std::memory_order_acquire)) return Writable();
   rocksdb::WriteOptions wo;
   wo.disableWAL = true;
   rocksdb::Status s = db_->Write(wo, batch);
@@ -278,6 +286,7 @@ absl::Status Store::WriteFailed(const rocksdb::Status& s) {
     if (write_failure_.ok() && !stopping_) {
       first = true;
       write_failure_ = failure;
+      refusing_.store(true, std::memory_order_release);
       if (!recovery_.joinable()) recovery_ = std::thread([this] { RecoverLoop(); });
     }
   }
@@ -303,7 +312,11 @@ void Store::RecoverLoop() {
     auto stopping = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(recovery_mu_) { return stopping_; };
     if (recovery_mu_.AwaitWithTimeout(absl::Condition(&stopping), recovery_interval_)) return;
     recovery_mu_.Unlock();
-    rocksdb::Status resumed = db_->Resume();
+    rocksdb::Status resumed;
+    {
+      absl::MutexLock no_writes(&write_mu_);
+      resumed = db_->Resume();
+    }
     if (!resumed.ok() && ++failed_resumes % 30 == 1) {
       spdlog::warn("store {}: writes still refused: {}", path_, resumed.ToString());
     }
@@ -311,6 +324,7 @@ void Store::RecoverLoop() {
     if (!resumed.ok() || stopping_) continue;
     failed_resumes = 0;
     write_failure_ = absl::OkStatus();
+    refusing_.store(false, std::memory_order_release);
     recovery_mu_.Unlock();
     spdlog::info("store {}: the disk takes writes again; writes resumed", path_);
     if (writable_gauge_ != nullptr) writable_gauge_->Set(1);

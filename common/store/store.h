@@ -2,6 +2,7 @@
 // a bounded block cache. Thread-safe: every method may be called from any thread (RocksDB's own guarantees).
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
@@ -75,8 +76,10 @@ class Store {
   rocksdb::ColumnFamilyHandle* Family(absl::string_view name) const;
 
   // Writes `batch` atomically. sync=true (the default) returns only once it is on disk. When the disk fails (full,
-  // or an I/O error) the write is refused with WriteFailure's status, the store stops accepting writes, and a
-  // recovery thread resumes them once the disk takes writes again (see StoreOptions::on_writable_change).
+  // or an I/O error) the write is refused with WriteFailure's status, the store stops accepting writes (later
+  // writes are refused at once, without reaching RocksDB), and a recovery thread resumes them, with no write beside
+  // it, once the disk takes writes again (see StoreOptions::on_writable_change). Writes reach RocksDB one at a
+  // time.
   [[nodiscard]] absl::Status Write(rocksdb::WriteBatch* batch, bool sync = true);
 
   // Writes `batch` atomically without the write-ahead log: a crash loses it, and every write after the last flush,
@@ -132,6 +135,10 @@ class Store {
   prometheus::Gauge* writable_gauge_ = nullptr;
   mutable absl::Mutex recovery_mu_;
   absl::Status write_failure_ ABSL_GUARDED_BY(recovery_mu_);
+  // write_failure_ is set: writes are refused without reaching RocksDB.
+  std::atomic<bool> refusing_{false};
+  // Held by every write and by recovery's Resume: one at a time.
+  mutable absl::Mutex write_mu_;
   bool stopping_ ABSL_GUARDED_BY(recovery_mu_) = false;
   std::thread recovery_;
   bool unlogged_writes_ = false;

@@ -4,17 +4,22 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "common/audit/audit_chain.h"
 #include "common/rpc/auth.h"
+#include "common/store/store.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "httplib.h"
+#include "rocksdb/db.h"
 #include "tests/integration/harness.h"
 #include "tests/integration/registration_client.h"
 
@@ -235,6 +240,76 @@ TEST_F(RegistrationFaultsTest, StartsWithAMissingDataDirectoryParentAndFromAnoth
   ASSERT_NE(service, nullptr);
   EXPECT_TRUE(std::filesystem::exists(data));
   EXPECT_EQ(service->Stop(), 0);
+}
+
+// The audit trail as an operator checks it: every write is on jinguo.audit.v1, `jinguoctl audit verify` passes on
+// the stopped service's store, and names the record an intruder edited by hand.
+TEST_F(RegistrationFaultsTest, JinguoctlVerifiesTheAuditChainAndNamesAnEditedRecord) {
+  std::string data_dir = dir_->path() + "/db";
+  int port = 0;
+  auto service = StartService(data_dir, &port);
+  ASSERT_NE(service, nullptr);
+  EventTap audit_topic(broker_->brokers(), "jinguo.audit.v1");
+  auto stub = rv1::RegistrationService::NewStub(service->channel());
+  std::set<std::string> request_ids;  // the broker is shared: other tests' services publish here too
+  rv1::RegisterHouseholdResponse household;
+  rv1::RegisterHouseholdRequest household_request = HouseholdRequest(kVillage);
+  request_ids.insert(household_request.request_id());
+  ASSERT_TRUE(stub->RegisterHousehold(Authorized(kAdmin).get(), household_request, &household).ok());
+  for (int i = 0; i < 3; ++i) {
+    rv1::RegisterBeneficiaryResponse b;
+    rv1::RegisterBeneficiaryRequest request =
+        BeneficiaryRequest(household.household().id(), TestIdNumber(absl::CivilDay(1980, 1, 1), 700 + i), "李秀英");
+    request_ids.insert(request.request_id());
+    ASSERT_TRUE(stub->RegisterBeneficiary(Authorized(kAdmin).get(), request, &b).ok());
+  }
+  // Published: the four records, in messages of one or more.
+  size_t published = 0;
+  WaitFor(
+      [&] {
+        published = 0;
+        for (const auto& e : audit_topic.Settle(absl::Milliseconds(300))) {
+          audit::v1::AuditRecords records;
+          if (!e.payload().UnpackTo(&records)) continue;
+          for (const auto& r : records.records()) published += request_ids.count(r.request_id());
+        }
+        return published >= 4;
+      },
+      absl::Seconds(30));
+  EXPECT_EQ(published, 4u);
+  ASSERT_EQ(service->Stop(), 0);
+
+  auto verify = [&](std::string* output) {
+    std::string out_path = dir_->path() + "/verify.txt";
+    int rc = Shell(absl::StrCat(JINGUOCTL_BINARY, " audit verify --data-dir ", data_dir, " >", out_path, " 2>&1"));
+    std::ifstream in(out_path);
+    output->assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    return rc;
+  };
+  std::string out;
+  EXPECT_EQ(verify(&out), 0) << out;
+  EXPECT_NE(out.find("verified: 4 records"), std::string::npos) << out;
+
+  {
+    std::vector<std::string> families;
+    ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), data_dir, &families).ok());
+    families.erase(std::remove(families.begin(), families.end(), rocksdb::kDefaultColumnFamilyName), families.end());
+    auto db = store::Store::Open({data_dir, families, 8 << 20});
+    ASSERT_TRUE(db.ok()) << db.status();
+    rocksdb::ColumnFamilyHandle* family = (*db)->Family(audit::kAuditFamily);
+    std::string key(8, '\0');
+    key[7] = 2;
+    auto stored = (*db)->Get(family, key);
+    ASSERT_TRUE(stored.ok() && stored->has_value());
+    audit::v1::AuditRecord r;
+    ASSERT_TRUE(r.ParseFromString(**stored));
+    r.set_outcome(7);  // "it was refused", written over the record of a registration that happened
+    rocksdb::WriteBatch edit;
+    edit.Put(family, key, r.SerializeAsString());
+    ASSERT_TRUE((*db)->Write(&edit).ok());
+  }
+  EXPECT_EQ(verify(&out), 1) << out;
+  EXPECT_NE(out.find("audit record 2 was changed after it was written"), std::string::npos) << out;
 }
 
 }  // namespace

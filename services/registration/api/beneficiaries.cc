@@ -124,7 +124,13 @@ grpc::Status RegistrationService::GetBeneficiary(grpc::ServerContext* ctx, const
   return d_.writes->Read(ctx, [&](const rpc::Principal& who) -> absl::Status {
     ASSIGN_OR_RETURN(v1::Beneficiary b, LoadBeneficiary(req->beneficiary_id(), "beneficiary_id"));
     RETURN_IF_ERROR(rpc::Authorize(who, Role::kViewer, b.region_code()));
-    *resp->mutable_beneficiary() = who.SeesIdentifiers() ? std::move(b) : domain::Masked(b);
+    if (who.SeesIdentifiers()) {
+      // Unmasked identifiers: a sensitive read.
+      d_.writes->AuditRead(*ctx, who, "GetBeneficiary", {b.id()}, b.region_code());
+      *resp->mutable_beneficiary() = std::move(b);
+    } else {
+      *resp->mutable_beneficiary() = domain::Masked(b);
+    }
     return absl::OkStatus();
   });
 }
@@ -158,7 +164,12 @@ grpc::Status RegistrationService::ListBeneficiaries(grpc::ServerContext* ctx, co
         },
         &next);
     if (!page.ok()) return page.status();
-    for (auto& b : *page) *resp->add_beneficiaries() = who->SeesIdentifiers() ? std::move(b) : domain::Masked(b);
+    std::vector<std::string> unmasked;
+    for (auto& b : *page) {
+      if (who->SeesIdentifiers()) unmasked.push_back(b.id());
+      *resp->add_beneficiaries() = who->SeesIdentifiers() ? std::move(b) : domain::Masked(b);
+    }
+    if (!unmasked.empty()) d_.writes->AuditRead(*ctx, *who, "ListBeneficiaries", std::move(unmasked), *scope);
     if (!next.empty()) resp->set_next_page_token(d_.pages->Issue(query, next));
     return absl::OkStatus();
   });

@@ -128,8 +128,15 @@ grpc::Status RegistrationService::ImportBeneficiaries(grpc::ServerContext* ctx,
     auto landed = std::make_shared<std::promise<absl::Status>>();
     in_flight = landed->get_future();
     in_flight_rows = std::move(rows);
-    d_.writes->commits().Submit(std::move(tx.batch), std::move(tx.events),
-                                [landed](const absl::Status& s) { landed->set_value(s); });
+    // One audit record per chunk: its targets are the rows it registered (and any duplicates it flagged).
+    std::vector<audit::v1::AuditRecord> audits;
+    if (d_.writes->auditing()) {
+      audits.push_back(d_.writes->AuditOf(*ctx, &*who, "ImportBeneficiaries", "", audit::v1::AUDIT_KIND_WRITE));
+      rpc::WritePath::TargetsFrom(tx.events, audits.back());
+    }
+    d_.writes->commits().Submit(
+        std::move(tx.batch), std::move(tx.events), [landed](const absl::Status& s) { landed->set_value(s); },
+        std::move(audits));
     if (++chunks_locked >= kImportChunksPerLock || last) {
       RETURN_IF_ERROR(land());
       everything.Release();

@@ -3,9 +3,11 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "common/audit/audit_chain.h"
 #include "common/service/test_service.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "jinguo/audit/v1/audit.grpc.pb.h"
 #include "services/registration/api/registration_service.h"
 #include "services/registration/store/registry_store.h"
 #include "tests/integration/registration_client.h"
@@ -26,6 +28,7 @@ using ::testing::UnorderedElementsAre;
 constexpr char kOperator[] = "operator-token";  // 唐山市 1302
 constexpr char kViewer[] = "viewer-token";
 constexpr char kAuditor[] = "auditor-token";
+constexpr char kAdmin[] = "admin-token";
 constexpr char kVillage[] = "130207104201";
 constexpr char kOtherVillage[] = "130208100201";
 
@@ -35,7 +38,8 @@ service::TestServiceOptions Options() {
           store::RegistryStore::ScannedByFirstPart(),
           {{kOperator, {"tangshan", rpc::Role::kOperator, "1302"}},
            {kViewer, {"viewer", rpc::Role::kViewer, ""}},
-           {kAuditor, {"auditor", rpc::Role::kAuditor, ""}}}};
+           {kAuditor, {"auditor", rpc::Role::kAuditor, ""}},
+           {kAdmin, {"admin", rpc::Role::kAdmin, ""}}}};
 }
 
 common::v1::CivilDate Date(int y, int m, int d) {
@@ -54,6 +58,17 @@ class RegistrationApiTest : public ::testing::Test {
         registry_.get(), &svc_.writes(), &svc_.pages(), &svc_.regions(), &svc_.clock(), &svc_.ids(), &svc_.metrics()});
     ASSERT_TRUE(svc_.Serve(api_.get()));
     stub_ = v1::RegistrationService::NewStub(svc_.channel());
+    audit_ = audit::v1::AuditService::NewStub(svc_.channel());
+  }
+
+  // The audit trail as an auditor lists it, filtered by `method` when given.
+  std::vector<audit::v1::AuditRecord> Audit(const std::string& method = "") {
+    audit::v1::ListAuditRecordsRequest req;
+    req.set_method(method);
+    audit::v1::ListAuditRecordsResponse resp;
+    grpc::Status s = audit_->ListAuditRecords(As(kAuditor).get(), req, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return {resp.records().begin(), resp.records().end()};
   }
 
   v1::Household NewHousehold(const std::string& region = kVillage) {
@@ -81,6 +96,7 @@ class RegistrationApiTest : public ::testing::Test {
   std::unique_ptr<store::RegistryStore> registry_;
   std::unique_ptr<RegistrationService> api_;
   std::unique_ptr<v1::RegistrationService::Stub> stub_;
+  std::unique_ptr<audit::v1::AuditService::Stub> audit_;
   int serial_ = 0;
 };
 
@@ -328,6 +344,80 @@ TEST_F(RegistrationApiTest, RejectedImportRowsLeaveNothingBehind) {
   for (size_t i = events_before; i < events.size(); ++i) published.push_back(events[i].event_type());
   EXPECT_THAT(published, ElementsAre("BeneficiaryRegistered", "BeneficiaryRegistered", "BeneficiaryRegistered",
                                      "DuplicateCandidateFlagged"));
+  // The chunk's audit record names what it registered: the three women and the duplicate candidate.
+  std::vector<audit::v1::AuditRecord> imports = Audit("ImportBeneficiaries");
+  ASSERT_EQ(imports.size(), 1u);
+  EXPECT_EQ(imports[0].target_ids_size(), 4);
+  EXPECT_EQ(imports[0].principal(), "tangshan");
+}
+
+// Every write leaves an audit record, refused ones too; unmasked reads are recorded; auditors alone list them.
+TEST_F(RegistrationApiTest, WritesRefusalsAndUnmaskedReadsAreAudited) {
+  v1::Household h = NewHousehold();
+  v1::RegisterHouseholdResponse resp;
+  ASSERT_FALSE(stub_->RegisterHousehold(As(kOperator).get(), HouseholdRequest("130299999999"), &resp).ok());
+  ASSERT_FALSE(stub_->RegisterHousehold(As("").get(), HouseholdRequest(kVillage), &resp).ok());
+  std::vector<audit::v1::AuditRecord> writes = Audit("RegisterHousehold");
+  ASSERT_EQ(writes.size(), 3u);
+  EXPECT_EQ(writes[0].principal(), "tangshan");
+  EXPECT_EQ(writes[0].role(), "operator");
+  EXPECT_EQ(writes[0].outcome(), 0);
+  EXPECT_EQ(writes[0].region_code(), kVillage);
+  EXPECT_EQ(writes[0].target_ids(0), h.id());
+  EXPECT_FALSE(writes[0].client_address().empty());
+  EXPECT_FALSE(writes[0].request_id().empty());
+  EXPECT_EQ(writes[1].outcome(), static_cast<int>(grpc::StatusCode::INVALID_ARGUMENT));
+  EXPECT_EQ(writes[2].outcome(), static_cast<int>(grpc::StatusCode::UNAUTHENTICATED));
+  EXPECT_EQ(writes[2].principal(), "");
+
+  v1::Beneficiary b = Register(h.id()).beneficiary();
+  v1::GetBeneficiaryRequest get;
+  get.set_beneficiary_id(b.id());
+  v1::GetBeneficiaryResponse seen;
+  ASSERT_TRUE(stub_->GetBeneficiary(As(kViewer).get(), get, &seen).ok());    // masked: not a sensitive read
+  ASSERT_TRUE(stub_->GetBeneficiary(As(kOperator).get(), get, &seen).ok());  // unmasked
+  // A read's record is written without holding up the answer: wait for it.
+  for (int i = 0; i < 200 && Audit("GetBeneficiary").empty(); ++i) absl::SleepFor(absl::Milliseconds(10));
+  ASSERT_EQ(Audit("GetBeneficiary").size(), 1u);
+  audit::v1::AuditRecord read = Audit("GetBeneficiary")[0];
+  EXPECT_EQ(read.kind(), audit::v1::AUDIT_KIND_READ);
+  EXPECT_EQ(read.principal(), "tangshan");
+  EXPECT_EQ(read.target_ids(0), b.id());
+  // The trail holds no identifier in clear.
+  for (const auto& r : Audit()) EXPECT_EQ(r.DebugString().find(b.id_number()), std::string::npos);
+
+  audit::v1::ListAuditRecordsResponse denied;
+  EXPECT_EQ(audit_->ListAuditRecords(As(kAdmin).get(), {}, &denied).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(audit_->ListAuditRecords(As(kOperator).get(), {}, &denied).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  audit::v1::ListAuditRecordsRequest by_target;
+  by_target.set_target_id(b.id());
+  audit::v1::ListAuditRecordsResponse about_her;
+  ASSERT_TRUE(audit_->ListAuditRecords(As(kAuditor).get(), by_target, &about_her).ok());
+  EXPECT_EQ(about_her.records_size(), 2);  // her registration and the unmasked read
+}
+
+// One stored record edited by hand: verification names it.
+TEST_F(RegistrationApiTest, AnEditedAuditRecordIsCaught) {
+  v1::Household h = NewHousehold();
+  for (int i = 0; i < 4; ++i) Register(h.id(), "张丽", absl::CivilDay(1970 + i, 1, 1));
+  int64_t checked = 0;
+  ASSERT_TRUE(audit::AuditChain::Verify(svc_.store(), &checked).ok());
+  EXPECT_EQ(checked, 5);
+  rocksdb::ColumnFamilyHandle* family = svc_.store().Family(audit::kAuditFamily);
+  std::string key(8, '\0');
+  key[7] = 3;
+  auto stored = svc_.store().Get(family, key);
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  audit::v1::AuditRecord r;
+  ASSERT_TRUE(r.ParseFromString(**stored));
+  r.set_principal("nobody");
+  rocksdb::WriteBatch edit;
+  edit.Put(family, key, r.SerializeAsString());
+  ASSERT_TRUE(svc_.store().Write(&edit).ok());
+  absl::Status broken = audit::AuditChain::Verify(svc_.store());
+  EXPECT_EQ(broken.code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(broken.message(), "audit record 3 was changed after it was written");
 }
 
 }  // namespace
