@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdarg>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 
@@ -103,6 +105,55 @@ class BoundedIterator final : public rocksdb::Iterator {
   std::unique_ptr<rocksdb::Iterator> it_;
 };
 
+// RocksDB's own log, sent to the service's log instead of a LOG file in the data directory: its warnings and
+// errors at their level, the rest (options at open, flushes, compactions) at debug. A LOG file would share the
+// disk with the data, and Debian's RocksDB 7.8 aborts on an assertion when it appends a line to a LOG file whose
+// previous append failed, as happens on a full disk.
+class ServiceLogLogger : public rocksdb::Logger {
+ public:
+  explicit ServiceLogLogger(std::string path)
+      : rocksdb::Logger(spdlog::should_log(spdlog::level::debug) ? rocksdb::InfoLogLevel::INFO_LEVEL
+                                                                 : rocksdb::InfoLogLevel::WARN_LEVEL),
+        path_(std::move(path)) {}
+
+  using rocksdb::Logger::Logv;
+  void Logv(const char* format, va_list ap) override { Logv(rocksdb::InfoLogLevel::INFO_LEVEL, format, ap); }
+  void Logv(const rocksdb::InfoLogLevel level, const char* format, va_list ap) override {
+    if (level < GetInfoLogLevel()) return;
+    char line[1024];
+    va_list copy;
+    va_copy(copy, ap);
+    int n = std::vsnprintf(line, sizeof line, format, copy);
+    va_end(copy);
+    if (n < 0) return;
+    std::string longer;
+    absl::string_view text(line, std::min<size_t>(n, sizeof line - 1));
+    if (static_cast<size_t>(n) >= sizeof line) {
+      longer.resize(n + 1);
+      std::vsnprintf(longer.data(), longer.size(), format, ap);
+      text = absl::string_view(longer.data(), n);
+    }
+    spdlog::log(Level(level), "rocksdb {}: {}", path_, std::string_view(text.data(), text.size()));
+  }
+
+ private:
+  static spdlog::level::level_enum Level(rocksdb::InfoLogLevel level) {
+    switch (level) {
+      case rocksdb::InfoLogLevel::DEBUG_LEVEL:
+        return spdlog::level::trace;
+      case rocksdb::InfoLogLevel::INFO_LEVEL:
+      case rocksdb::InfoLogLevel::HEADER_LEVEL:
+        return spdlog::level::debug;
+      case rocksdb::InfoLogLevel::WARN_LEVEL:
+        return spdlog::level::warn;
+      default:
+        return spdlog::level::err;
+    }
+  }
+
+  std::string path_;
+};
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(StoreOptions options) {
@@ -137,7 +188,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(StoreOptions options) {
   // Writers waiting for their group's leader sleep instead of spinning: with two cores, a spinning follower takes
   // the CPU the leader needs.
   db_options.enable_write_thread_adaptive_yield = false;
-  db_options.keep_log_file_num = 5;
+  db_options.info_log = std::make_shared<ServiceLogLogger>(options.path);
   db_options.max_total_wal_size = 256 << 20;
   db_options.atomic_flush = options.unlogged_writes;
   // RocksDB stops writes after a failed one; with an SstFileManager it recovers from a full disk by itself once
@@ -243,8 +294,7 @@ rocksdb::ColumnFamilyHandle* Store::Family(absl::string_view name) const {
 absl::Status Store::Write(rocksdb::WriteBatch* batch, bool sync) {
   // One write reaches RocksDB at a time (callers' synced writes are already grouped by the commit queue); once
   // one has failed, RocksDB is not asked again until recovery has resumed it, and recovery never runs beside a
-  // write. A write reaching a write-ahead log that failed under another write, or running beside Resume, trips
-  // an assertion in Debian's RocksDB 7.8.
+  // write, so a failed disk costs one refused RocksDB write, not one per caller.
   absl::MutexLock writing(&write_mu_);
   if (refusing_.load(std::memory_order_acquire)) return Writable();
   rocksdb::WriteOptions wo;

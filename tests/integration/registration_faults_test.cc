@@ -200,9 +200,7 @@ TEST_F(RegistrationFaultsTest, AFullDiskIsReportedPlainlyAndWritesResumeOnceSpac
   std::filesystem::remove(small + "/filler");
   EXPECT_TRUE(WaitFor([&] { return service->HealthStatus() == HealthResponse::SERVING; }, absl::Seconds(20)))
       << "the service did not recover once space was freed; its log:\n"
-      << (Shell("tail -n 20 " + dir_->path() + "/service.log >&2; grep -iE 'recover|error|resum' " + small +
-                "/db/LOG | tail -n 20 >&2"),
-          "");
+      << (Shell("tail -n 20 " + dir_->path() + "/service.log >&2"), "");
   rv1::RegisterBeneficiaryResponse resp;
   grpc::Status retried = stub->RegisterBeneficiary(Authorized(kAdmin).get(), refused_request, &resp);
   EXPECT_TRUE(retried.ok()) << retried.error_message();
