@@ -1,6 +1,8 @@
 #include "common/crypto/field_cipher.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <memory>
 #include <set>
@@ -69,8 +71,12 @@ absl::StatusOr<FieldCipher> FieldCipher::FromKeys(std::vector<DataKey> data, std
 }
 
 absl::StatusOr<FieldCipher> FieldCipher::LoadKeyFile(const std::string& path) {
+  errno = 0;
   std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat("data key file ", path, " cannot be read"));
+  if (!in) {
+    return absl::NotFoundError(absl::StrCat(
+        "data key file ", path, " cannot be read: ", errno != 0 ? std::strerror(errno) : "cannot be opened"));
+  }
   std::vector<DataKey> data;
   std::vector<std::string> index_keys;
   std::set<std::string> ids;

@@ -60,6 +60,8 @@ class FieldCipher {
   std::string BlindIndex(absl::string_view purpose, absl::string_view value) const;
 
   const std::string& active_key_id() const { return data_.back().id; }
+  // Whether the key file holds a data key with this id.
+  bool HasDataKey(absl::string_view id) const { return Find(id) != nullptr; }
 
  private:
   FieldCipher(std::vector<DataKey> data, std::string index_key)
