@@ -8,6 +8,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/base/check.h"
+#include "common/crypto/field_cipher.h"
+#include "common/crypto/key_check.h"
 #include "common/obs/http_endpoint.h"
 #include "common/obs/logging.h"
 #include "common/outbox/commit_queue.h"
@@ -39,6 +41,12 @@ Runtime::Runtime(ServiceSpec spec) : spec_(std::move(spec)), app_(spec_.about), 
         ->envname("JINGUO_AUDIT_RETENTION_DAYS")
         ->check(CLI::Range(1, 36500))
         ->capture_default_str();
+  }
+  if (spec_.holds_identifiers) {
+    app_.add_option("--data-key-file", data_key_file_,
+                    "key file (a Kubernetes Secret) with the keys that encrypt ID numbers and mobile numbers at rest "
+                    "(docs/security.md)")
+        ->envname("JINGUO_DATA_KEY_FILE");
   }
   if (spec_.registry_replica) {
     spec_.consumes = true;
@@ -73,6 +81,10 @@ rpc::WritePath& Runtime::writes() {
 audit::AuditChain& Runtime::audit() {
   JG_CHECK(audit_ != nullptr);
   return *audit_;
+}
+const crypto::FieldCipher& Runtime::cipher() const {
+  JG_CHECK(cipher_ != nullptr);
+  return *cipher_;
 }
 replica::RegistryReplica& Runtime::replica() {
   JG_CHECK(replica_ != nullptr);
@@ -125,6 +137,18 @@ int Runtime::Main(int argc, char** argv, absl::FunctionRef<absl::Status(Runtime&
 }
 
 absl::Status Runtime::Start(absl::FunctionRef<absl::Status(Runtime&)> wire) {
+  if (spec_.holds_identifiers) {
+    if (data_key_file_.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat("--data-key-file is required: ", spec_.name,
+                                                     " stores ID numbers and mobile numbers encrypted under its keys "
+                                                     "(docs/security.md, Identifiers at rest)"));
+    }
+    auto cipher = crypto::FieldCipher::LoadKeyFile(data_key_file_);
+    if (!cipher.ok()) {
+      return absl::Status(cipher.status().code(), absl::StrCat("--data-key-file: ", cipher.status().message()));
+    }
+    cipher_ = std::make_unique<crypto::FieldCipher>(*std::move(cipher));
+  }
   auto regions = regions::RegionTable::LoadFromDirectory(config_.regions_dir);
   if (!regions.ok()) return regions.status();
   regions_ = *std::move(regions);
@@ -157,6 +181,7 @@ absl::Status Runtime::Start(absl::FunctionRef<absl::Status(Runtime&)> wire) {
     AddOnce(options.column_families, rpc::kRequestsFamily);
     AddOnce(options.column_families, audit::kAuditFamily);
   }
+  if (cipher_ != nullptr) AddOnce(options.column_families, crypto::kDataKeysFamily);
   if (spec_.consumes) {
     for (const std::string& f : projection::ProjectionFamilies()) AddOnce(options.column_families, f);
   }
@@ -167,6 +192,11 @@ absl::Status Runtime::Start(absl::FunctionRef<absl::Status(Runtime&)> wire) {
   auto db = store::Store::Open(std::move(options));
   if (!db.ok()) return db.status();
   store_ = *std::move(db);
+  if (cipher_ != nullptr) {
+    if (absl::Status s = crypto::CheckKeys(store_.get(), *cipher_, data_key_file_); !s.ok()) {
+      return absl::Status(s.code(), absl::StrCat("--data-key-file: ", s.message()));
+    }
+  }
 
   if (spec_.publishes) {
     auto box = outbox::Outbox::Open(store_.get());
@@ -176,7 +206,7 @@ absl::Status Runtime::Start(absl::FunctionRef<absl::Status(Runtime&)> wire) {
     if (!chain.ok()) return chain.status();
     audit_ = *std::move(chain);
     commits_ = std::make_unique<outbox::CommitQueue>(outbox_.get(), metrics_.get(), audit_.get());
-    requests_ = std::make_unique<rpc::RequestLog>(store_.get());
+    requests_ = std::make_unique<rpc::RequestLog>(store_.get(), cipher_.get());
     writes_ = std::make_unique<rpc::WritePath>(spec_.name, auth_.get(), &gate_, requests_.get(), commits_.get(),
                                                metrics_.get(), clock_, /*audit=*/true);
     audit_service_ = std::make_unique<AuditService>(audit_.get(), writes_.get(), pages_.get());

@@ -71,6 +71,9 @@ class RegistryReplica;
 namespace audit {
 class AuditChain;
 }
+namespace crypto {
+class FieldCipher;
+}
 }  // namespace jinguo
 
 namespace jinguo::service {
@@ -95,6 +98,11 @@ struct ServiceSpec {
   // Whether the service keeps a copy of the registry facts (common/replica), fed from registration's topic, with
   // the flags --registration-address and --service-token-file for its fallback to registration's GetBeneficiary.
   bool registry_replica = false;
+  // Whether the service stores ID numbers or mobile numbers: it then takes --data-key-file (JINGUO_DATA_KEY_FILE),
+  // loaded first at start-up, before the store opens, and checked against the keys the store was written with
+  // (common/crypto/key_check.h); a missing, unreadable, malformed or wrong key file ends start-up with the reason.
+  // The request log seals its records with that cipher, and wire() takes it from cipher() for the service's own.
+  bool holds_identifiers = false;
 };
 
 class Runtime {
@@ -135,6 +143,8 @@ class Runtime {
   audit::AuditChain& audit();
   // A service with a registry replica only.
   replica::RegistryReplica& replica();
+  // A service that holds identifiers only: the cipher of its --data-key-file.
+  const crypto::FieldCipher& cipher() const;
 
   // A projection the runtime subscribes once the topics exist and stops at shutdown; the service is not ready
   // until it has caught up. `handler` must outlive the runtime's shutdown (e.g. kept with Keep/Make).
@@ -185,6 +195,8 @@ class Runtime {
   std::unique_ptr<regions::RegionTable> regions_;
   std::unique_ptr<rpc::Authenticator> auth_;
   std::unique_ptr<rpc::PageTokens> pages_;
+  std::string data_key_file_;
+  std::unique_ptr<crypto::FieldCipher> cipher_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<audit::AuditChain> audit_;
   std::unique_ptr<grpc::Service> audit_service_;

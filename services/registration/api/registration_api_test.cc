@@ -53,7 +53,7 @@ common::v1::CivilDate Date(int y, int m, int d) {
 class RegistrationApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    registry_ = std::make_unique<store::RegistryStore>(&svc_.store());
+    registry_ = std::make_unique<store::RegistryStore>(&svc_.store(), &cipher_);
     api_ = std::make_unique<RegistrationService>(Dependencies{
         registry_.get(), &svc_.writes(), &svc_.pages(), &svc_.regions(), &svc_.clock(), &svc_.ids(), &svc_.metrics()});
     ASSERT_TRUE(svc_.Serve(api_.get()));
@@ -93,6 +93,9 @@ class RegistrationApiTest : public ::testing::Test {
   static std::unique_ptr<grpc::ClientContext> As(const std::string& token) { return service::TestService::As(token); }
 
   service::TestService svc_{Options()};
+  crypto::FieldCipher cipher_ =
+      *crypto::FieldCipher::FromKeys({{"k1", std::string(crypto::FieldCipher::kKeyBytes, '\x11')}},
+                                     std::string(crypto::FieldCipher::kKeyBytes, '\x22'));
   std::unique_ptr<store::RegistryStore> registry_;
   std::unique_ptr<RegistrationService> api_;
   std::unique_ptr<v1::RegistrationService::Stub> stub_;

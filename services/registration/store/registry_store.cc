@@ -1,6 +1,7 @@
 #include "services/registration/store/registry_store.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/base/check.h"
 #include "common/base/civil_date.h"
 #include "common/base/status.h"
 #include "common/outbox/outbox.h"
@@ -44,6 +45,35 @@ std::string DuplicateIndexKey(const v1::Beneficiary& b) {
   return domain::DuplicateKey(b.region_code(), *FromProto(b.birth_date()), b.name());
 }
 
+// The blind index's purpose for ID numbers: the id_numbers family's keys.
+constexpr char kIdNumberPurpose[] = "id_number";
+// Records re-encrypted per write batch by Rekey.
+constexpr int64_t kRekeyBatch = 1000;
+
+// What a ciphertext is bound to: the record and the field ("beneficiary/<id>/id_number").
+std::string Context(absl::string_view kind, absl::string_view id, absl::string_view field) {
+  return absl::StrCat(kind, "/", id, "/", field);
+}
+
+// The record and field a ciphertext belongs to, for errors ("beneficiary <id> id_number"): never the value.
+std::string What(absl::string_view kind, absl::string_view id, absl::string_view field) {
+  return absl::StrCat(kind, " ", id, " ", field);
+}
+
+absl::Status StoredInClear(absl::string_view kind, absl::string_view id) {
+  return absl::DataLossError(absl::StrCat(kind, " ", id,
+                                          ": stored in clear, before identifiers were encrypted; stop the service "
+                                          "and run `jinguoctl rekey` to seal it"));
+}
+
+// Opens `sealed` (empty: the field was empty) into `*into`.
+absl::Status OpenField(const crypto::FieldCipher& cipher, const std::string& sealed, absl::string_view kind,
+                       absl::string_view id, absl::string_view field, std::string* into) {
+  if (sealed.empty()) return absl::OkStatus();
+  ASSIGN_OR_RETURN(*into, cipher.Decrypt(sealed, Context(kind, id, field), What(kind, id, field)));
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 std::vector<std::string> RegistryStore::Families() {
@@ -53,8 +83,9 @@ std::vector<std::string> RegistryStore::Families() {
 
 std::vector<std::string> RegistryStore::ScannedByFirstPart() { return {"members", "duplicate_keys", "pairings"}; }
 
-RegistryStore::RegistryStore(jinguo::store::Store* db)
+RegistryStore::RegistryStore(jinguo::store::Store* db, const crypto::FieldCipher* cipher)
     : db_(db),
+      cipher_(cipher),
       beneficiaries_(db->Family("beneficiaries")),
       id_numbers_(db->Family("id_numbers")),
       region_index_(db->Family("region_index")),
@@ -66,10 +97,66 @@ RegistryStore::RegistryStore(jinguo::store::Store* db)
       pairings_(db->Family("pairings")),
       visits_(db->Family("visits")),
       duplicates_(db->Family("duplicates")),
-      duplicate_region_(db->Family("duplicate_region")) {}
+      duplicate_region_(db->Family("duplicate_region")) {
+  JG_CHECK(cipher_ != nullptr);
+}
+
+std::string RegistryStore::IdNumberKey(absl::string_view id_number) const {
+  return cipher_->BlindIndex(kIdNumberPurpose, id_number);
+}
+
+std::string RegistryStore::SealBeneficiary(const v1::Beneficiary& b) const {
+  v1::StoredBeneficiary stored;
+  v1::Beneficiary* record = stored.mutable_beneficiary();
+  *record = b;
+  record->clear_id_number();
+  record->clear_mobile();
+  if (!b.id_number().empty()) {
+    stored.set_id_number_sealed(cipher_->Encrypt(b.id_number(), Context("beneficiary", b.id(), "id_number")));
+  }
+  if (!b.mobile().empty()) {
+    stored.set_mobile_sealed(cipher_->Encrypt(b.mobile(), Context("beneficiary", b.id(), "mobile")));
+  }
+  return stored.SerializeAsString();
+}
+
+absl::StatusOr<v1::Beneficiary> RegistryStore::OpenBeneficiary(absl::string_view id, absl::string_view stored) const {
+  v1::StoredBeneficiary s;
+  if (!s.ParseFromArray(stored.data(), static_cast<int>(stored.size()))) {
+    return absl::DataLossError(absl::StrCat("beneficiary ", id, ": unreadable record"));
+  }
+  if (!s.has_beneficiary()) return StoredInClear("beneficiary", id);
+  v1::Beneficiary b = std::move(*s.mutable_beneficiary());
+  RETURN_IF_ERROR(OpenField(*cipher_, s.id_number_sealed(), "beneficiary", id, "id_number", b.mutable_id_number()));
+  RETURN_IF_ERROR(OpenField(*cipher_, s.mobile_sealed(), "beneficiary", id, "mobile", b.mutable_mobile()));
+  return b;
+}
+
+std::string RegistryStore::SealCadre(const v1::Cadre& c) const {
+  v1::StoredCadre stored;
+  v1::Cadre* record = stored.mutable_cadre();
+  *record = c;
+  record->clear_mobile();
+  if (!c.mobile().empty()) stored.set_mobile_sealed(cipher_->Encrypt(c.mobile(), Context("cadre", c.id(), "mobile")));
+  return stored.SerializeAsString();
+}
+
+absl::StatusOr<v1::Cadre> RegistryStore::OpenCadre(absl::string_view id, absl::string_view stored) const {
+  v1::StoredCadre s;
+  if (!s.ParseFromArray(stored.data(), static_cast<int>(stored.size()))) {
+    return absl::DataLossError(absl::StrCat("cadre ", id, ": unreadable record"));
+  }
+  if (!s.has_cadre()) return StoredInClear("cadre", id);
+  v1::Cadre c = std::move(*s.mutable_cadre());
+  RETURN_IF_ERROR(OpenField(*cipher_, s.mobile_sealed(), "cadre", id, "mobile", c.mutable_mobile()));
+  return c;
+}
 
 absl::StatusOr<std::optional<v1::Beneficiary>> RegistryStore::GetBeneficiary(const std::string& id) const {
-  return GetMessage<v1::Beneficiary>(*db_, beneficiaries_, id);
+  ASSIGN_OR_RETURN(auto value, db_->Get(beneficiaries_, id));
+  if (!value) return std::optional<v1::Beneficiary>();
+  ASSIGN_OR_RETURN(v1::Beneficiary b, OpenBeneficiary(id, *value));
+  return std::optional<v1::Beneficiary>(std::move(b));
 }
 
 absl::StatusOr<std::optional<std::string>> RegistryStore::ResolveBeneficiaryId(const std::string& id) const {
@@ -85,7 +172,7 @@ absl::StatusOr<std::optional<std::string>> RegistryStore::ResolveBeneficiaryId(c
 }
 
 absl::StatusOr<std::optional<std::string>> RegistryStore::BeneficiaryIdForNumber(const std::string& id_number) const {
-  return db_->Get(id_numbers_, id_number);
+  return db_->Get(id_numbers_, IdNumberKey(id_number));
 }
 
 absl::StatusOr<std::optional<v1::Household>> RegistryStore::GetHouseholdRecord(const std::string& id) const {
@@ -105,7 +192,10 @@ absl::StatusOr<std::vector<std::string>> RegistryStore::HouseholdMembers(const s
 }
 
 absl::StatusOr<std::optional<v1::Cadre>> RegistryStore::GetCadre(const std::string& id) const {
-  return GetMessage<v1::Cadre>(*db_, cadres_, id);
+  ASSIGN_OR_RETURN(auto value, db_->Get(cadres_, id));
+  if (!value) return std::optional<v1::Cadre>();
+  ASSIGN_OR_RETURN(v1::Cadre c, OpenCadre(id, *value));
+  return std::optional<v1::Cadre>(std::move(c));
 }
 
 absl::StatusOr<PairingState> RegistryStore::GetPairing(const std::string& beneficiary_id,
@@ -130,8 +220,8 @@ absl::StatusOr<std::vector<std::string>> RegistryStore::DuplicateMatches(const s
 
 void RegistryStore::PutBeneficiary(rocksdb::WriteBatch* batch, const v1::Beneficiary& b,
                                    const v1::Beneficiary* previous) const {
-  batch->Put(beneficiaries_, b.id(), b.SerializeAsString());
-  batch->Put(id_numbers_, b.id_number(), b.id());
+  batch->Put(beneficiaries_, b.id(), SealBeneficiary(b));
+  batch->Put(id_numbers_, IdNumberKey(b.id_number()), b.id());
   if (previous != nullptr) {
     batch->Delete(region_index_, KeyBuilder().Str(previous->region_code()).Str(previous->id()).key());
     batch->Delete(members_, KeyBuilder().Str(previous->household_id()).Str(previous->id()).key());
@@ -145,7 +235,7 @@ void RegistryStore::PutBeneficiary(rocksdb::WriteBatch* batch, const v1::Benefic
 void RegistryStore::RetireMerged(rocksdb::WriteBatch* batch, const v1::Beneficiary& merged,
                                  const std::string& survivor_id) const {
   batch->Delete(beneficiaries_, merged.id());
-  batch->Put(id_numbers_, merged.id_number(), survivor_id);
+  batch->Put(id_numbers_, IdNumberKey(merged.id_number()), survivor_id);
   batch->Delete(region_index_, KeyBuilder().Str(merged.region_code()).Str(merged.id()).key());
   batch->Delete(members_, KeyBuilder().Str(merged.household_id()).Str(merged.id()).key());
   batch->Delete(duplicate_keys_, KeyBuilder().Str(DuplicateIndexKey(merged)).Str(merged.id()).key());
@@ -160,7 +250,7 @@ void RegistryStore::PutHousehold(rocksdb::WriteBatch* batch, const v1::Household
 }
 
 void RegistryStore::PutCadre(rocksdb::WriteBatch* batch, const v1::Cadre& c) const {
-  batch->Put(cadres_, c.id(), c.SerializeAsString());
+  batch->Put(cadres_, c.id(), SealCadre(c));
 }
 
 void RegistryStore::PutPairing(rocksdb::WriteBatch* batch, const std::string& beneficiary_id,
@@ -227,6 +317,84 @@ absl::StatusOr<std::vector<v1::DuplicateCandidate>> RegistryStore::ListCandidate
   return ListIndex<v1::DuplicateCandidate>(
       *db_, duplicate_region_, prefix, after, limit, keep, [this](const std::string& id) { return GetCandidate(id); },
       next);
+}
+
+absl::StatusOr<crypto::RekeyCounts> RegistryStore::Rekey(
+    const std::function<void(const crypto::RekeyCounts&)>& progress) const {
+  crypto::RekeyCounts counts;
+  rocksdb::WriteBatch batch;
+  auto flush = [&]() -> absl::Status {
+    if (batch.Count() == 0) return absl::OkStatus();
+    RETURN_IF_ERROR(db_->Write(&batch));
+    batch.Clear();
+    if (progress) progress(counts);
+    return absl::OkStatus();
+  };
+  auto current = [&](const std::string& sealed) {
+    return sealed.empty() || crypto::FieldCipher::KeyIdOf(sealed) == cipher_->active_key_id();
+  };
+  // Calls `reseal(key, value)` for every record of `cf`; it returns the value to store instead, or nullopt to keep
+  // the record as it is.
+  using Reseal = std::function<absl::StatusOr<std::optional<std::string>>(absl::string_view, absl::string_view)>;
+  auto each = [&](rocksdb::ColumnFamilyHandle* cf, const char* what, const Reseal& reseal) -> absl::Status {
+    auto it = db_->Scan(cf, "");
+    for (it->Seek(""); it->Valid(); it->Next()) {
+      ++counts.examined;
+      absl::string_view key(it->key().data(), it->key().size());
+      ASSIGN_OR_RETURN(std::optional<std::string> value, reseal(key, {it->value().data(), it->value().size()}));
+      if (!value) continue;
+      batch.Put(cf, rocksdb::Slice(key.data(), key.size()), *value);
+      ++counts.resealed;
+      if (batch.Count() >= kRekeyBatch) RETURN_IF_ERROR(flush());
+    }
+    if (!it->status().ok()) return jinguo::store::FromRocks(it->status(), absl::StrCat("scan ", what));
+    return flush();
+  };
+
+  Reseal beneficiary = [&](absl::string_view id,
+                           absl::string_view value) -> absl::StatusOr<std::optional<std::string>> {
+    v1::StoredBeneficiary s;
+    if (!s.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+      return absl::DataLossError(absl::StrCat("beneficiary ", id, ": unreadable record"));
+    }
+    v1::Beneficiary b;
+    if (s.has_beneficiary()) {
+      ASSIGN_OR_RETURN(b, OpenBeneficiary(id, value));
+      if (current(s.id_number_sealed()) && current(s.mobile_sealed())) return std::nullopt;
+    } else if (!b.ParseFromArray(value.data(), static_cast<int>(value.size())) || b.id() != id) {
+      return absl::DataLossError(absl::StrCat("beneficiary ", id, ": unreadable record"));
+    }
+    return SealBeneficiary(b);
+  };
+  Reseal cadre = [&](absl::string_view id, absl::string_view value) -> absl::StatusOr<std::optional<std::string>> {
+    v1::StoredCadre s;
+    if (!s.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+      return absl::DataLossError(absl::StrCat("cadre ", id, ": unreadable record"));
+    }
+    v1::Cadre c;
+    if (s.has_cadre()) {
+      ASSIGN_OR_RETURN(c, OpenCadre(id, value));
+      if (current(s.mobile_sealed())) return std::nullopt;
+    } else if (!c.ParseFromArray(value.data(), static_cast<int>(value.size())) || c.id() != id) {
+      return absl::DataLossError(absl::StrCat("cadre ", id, ": unreadable record"));
+    }
+    return SealCadre(c);
+  };
+  RETURN_IF_ERROR(each(beneficiaries_, "beneficiaries", beneficiary));
+  RETURN_IF_ERROR(each(cadres_, "cadres", cadre));
+  // The blind index never rotates: only entries keyed by an ID number in clear move.
+  auto it = db_->Scan(id_numbers_, "");
+  for (it->Seek(""); it->Valid(); it->Next()) {
+    ++counts.examined;
+    if (it->key().size() == crypto::FieldCipher::kIndexBytes) continue;
+    batch.Delete(id_numbers_, it->key());
+    batch.Put(id_numbers_, IdNumberKey({it->key().data(), it->key().size()}), it->value());
+    ++counts.resealed;
+    if (batch.Count() >= 2 * kRekeyBatch) RETURN_IF_ERROR(flush());
+  }
+  if (!it->status().ok()) return jinguo::store::FromRocks(it->status(), "scan id_numbers");
+  RETURN_IF_ERROR(flush());
+  return counts;
 }
 
 }  // namespace jinguo::registration::store

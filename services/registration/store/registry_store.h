@@ -2,19 +2,29 @@
 // reads and batch writes over it. Keeps every index consistent with the records it indexes: PutBeneficiary
 // updates the ID-number, region, household-member and duplicate indexes in the same batch as the record.
 //
-//   beneficiaries     id                                → Beneficiary
-//   id_numbers        id number                         → beneficiary id (the survivor's after a merge)
+//   beneficiaries     id                                → StoredBeneficiary (ID number and mobile sealed)
+//   id_numbers        blind index of the ID number      → beneficiary id (the survivor's after a merge)
 //   region_index      region code \0 id                 → ""    (ListBeneficiaries: stable order, prefix scans)
 //   members           household id \0 beneficiary id    → ""
 //   duplicate_keys    county|birth|name \0 id           → ""
 //   aliases           merged id                         → survivor id
 //   households        id                                → Household (member_ids filled on read)
-//   cadres            id                                → Cadre
+//   cadres            id                                → StoredCadre (mobile sealed)
 //   pairings          beneficiary id \0 cadre id        → version (8 bytes) + active (1 byte)
 //   visits            beneficiary id \0 visit id        → Visit
-//   duplicates        candidate id                      → DuplicateCandidate
+//   duplicates        candidate id                      → DuplicateCandidate (identifiers in conflicts masked)
 //   duplicate_region  region code \0 candidate id       → ""
-// plus the common outbox and requests families.
+// plus the common outbox and requests families (the request log seals its answers with the same cipher).
+//
+// Identifiers at rest: no ID number or mobile is stored in clear, in a value or in a key. A record that holds one
+// is stored as a storage-only message (jinguo/registration/v1/state.proto): the API record with the identifier
+// fields cleared, and beside it each identifier as a crypto::FieldCipher ciphertext bound to its record and field
+// ("beneficiary/<id>/id_number", "beneficiary/<id>/mobile", "cadre/<id>/mobile"), so a ciphertext copied to
+// another record does not decrypt. Keys built from an ID number use its HMAC blind index (purpose "id_number")
+// instead. Reads decrypt: every method here takes and returns the API records with their identifiers in clear,
+// and a record that does not decrypt (corrupted, or sealed under a key the key file lacks) is DATA_LOSS naming the
+// record, never its value. Other records hold no identifier (a household its head's name, a duplicate candidate's
+// conflicts masked values; a visit's notes are free text written by a cadre and stored as given).
 //
 // Thread-safety: reads are thread-safe; callers serialize read-decide-write sequences (see api/).
 #pragma once
@@ -25,7 +35,10 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/crypto/field_cipher.h"
+#include "common/crypto/rekey.h"
 #include "common/store/store.h"
+#include "jinguo/registration/v1/state.pb.h"
 #include "jinguo/registration/v1/types.pb.h"
 
 namespace jinguo::registration::store {
@@ -44,7 +57,8 @@ class RegistryStore {
   // Those among them scanned by their first key part (see StoreOptions::scanned_by_first_part).
   static std::vector<std::string> ScannedByFirstPart();
 
-  explicit RegistryStore(jinguo::store::Store* db);
+  // `cipher` seals and opens the identifiers; both must outlive the store object.
+  RegistryStore(jinguo::store::Store* db, const crypto::FieldCipher* cipher);
 
   absl::StatusOr<std::optional<v1::Beneficiary>> GetBeneficiary(const std::string& id) const;
   // The id itself, or the survivor's id when it was merged; nullopt when unknown.
@@ -86,10 +100,26 @@ class RegistryStore {
       const std::string& prefix, const std::string& after, int limit,
       const std::function<bool(const v1::DuplicateCandidate&)>& keep, std::string* next) const;
 
+  // Re-encrypts, in batches, every identifier not sealed under the cipher's newest data key; one stored in clear
+  // (before identifiers were encrypted) is sealed, and an ID-number index entry keyed in clear is moved to its
+  // blind index. For a stopped service's store (jinguoctl rekey): nothing else may write meanwhile. `progress` is
+  // called after each batch. Every record is opened, so one that does not decrypt (corrupted, or sealed under a key
+  // the file lacks) is found: Rekey stops there with DATA_LOSS naming it (batches before it stay written).
+  absl::StatusOr<crypto::RekeyCounts> Rekey(const std::function<void(const crypto::RekeyCounts&)>& progress) const;
+
+  // What the beneficiaries and cadres families hold for a record (exposed for tests and Rekey).
+  std::string SealBeneficiary(const v1::Beneficiary& b) const;
+  absl::StatusOr<v1::Beneficiary> OpenBeneficiary(absl::string_view id, absl::string_view stored) const;
+  std::string SealCadre(const v1::Cadre& c) const;
+  absl::StatusOr<v1::Cadre> OpenCadre(absl::string_view id, absl::string_view stored) const;
+  // The key of the id_numbers family for an ID number.
+  std::string IdNumberKey(absl::string_view id_number) const;
+
   jinguo::store::Store& db() const { return *db_; }
 
  private:
   jinguo::store::Store* db_;
+  const crypto::FieldCipher* cipher_;
   rocksdb::ColumnFamilyHandle *beneficiaries_, *id_numbers_, *region_index_, *members_, *duplicate_keys_, *aliases_,
       *households_, *cadres_, *pairings_, *visits_, *duplicates_, *duplicate_region_;
 };
