@@ -35,13 +35,11 @@ void AddOnce(std::vector<std::string>& to, const std::string& name) {
 
 Runtime::Runtime(ServiceSpec spec) : spec_(std::move(spec)), app_(spec_.about), flags_(spec_.name) {
   flags_.Register(app_);
-  if (spec_.publishes) {
-    app_.add_option("--audit-retention-days", audit_retention_days_,
-                    "audit records older than this are pruned (a checkpoint keeps the rest verifiable)")
-        ->envname("JINGUO_AUDIT_RETENTION_DAYS")
-        ->check(CLI::Range(1, 36500))
-        ->capture_default_str();
-  }
+  app_.add_option("--audit-retention-days", audit_retention_days_,
+                  "audit records older than this are pruned (a checkpoint keeps the rest verifiable)")
+      ->envname("JINGUO_AUDIT_RETENTION_DAYS")
+      ->check(CLI::Range(1, 36500))
+      ->capture_default_str();
   if (spec_.holds_identifiers) {
     app_.add_option("--data-key-file", data_key_file_,
                     "key file (a Kubernetes Secret) with the keys that encrypt ID numbers and mobile numbers at rest "
@@ -167,20 +165,18 @@ absl::Status Runtime::Start(absl::FunctionRef<absl::Status(Runtime&)> wire) {
   kafka_.brokers = config_.kafka_brokers;
   kafka_.partitions = config_.topic_partitions;
   kafka_.replication_factor = config_.topic_replication;
-  if (spec_.publishes) {
-    EnsureTopic(bus::EventTopic(spec_.name));
-    EnsureTopic(audit::kAuditTopic);
-  }
+  if (spec_.publishes) EnsureTopic(bus::EventTopic(spec_.name));
+  EnsureTopic(audit::kAuditTopic);
   EnsureTopic(std::string(bus::kDeadLetterTopic));
 
   // SERVING once the topics exist, while the store takes writes (and, per projection, once it has caught up).
   readiness_.Set("topics", absl::UnavailableError("waiting for Kafka topics"));
   store::StoreOptions options{config_.data_dir, spec_.families, config_.block_cache_bytes, spec_.scanned_by_first_part};
-  if (spec_.publishes) {
-    AddOnce(options.column_families, outbox::kOutboxFamily);
-    AddOnce(options.column_families, rpc::kRequestsFamily);
-    AddOnce(options.column_families, audit::kAuditFamily);
-  }
+  // Every service has an outbox, a request log and an audit trail: a service with no events of its own still
+  // audits its sensitive reads and publishes them to jinguo.audit.v1.
+  AddOnce(options.column_families, outbox::kOutboxFamily);
+  AddOnce(options.column_families, rpc::kRequestsFamily);
+  AddOnce(options.column_families, audit::kAuditFamily);
   if (cipher_ != nullptr) AddOnce(options.column_families, crypto::kDataKeysFamily);
   if (spec_.consumes) {
     for (const std::string& f : projection::ProjectionFamilies()) AddOnce(options.column_families, f);
@@ -198,7 +194,7 @@ absl::Status Runtime::Start(absl::FunctionRef<absl::Status(Runtime&)> wire) {
     }
   }
 
-  if (spec_.publishes) {
+  {
     auto box = outbox::Outbox::Open(store_.get());
     if (!box.ok()) return box.status();
     outbox_ = *std::move(box);

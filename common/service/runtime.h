@@ -2,11 +2,11 @@
 // its projections and its routes in one function; the runtime does the rest, in this order:
 //
 //   start:    flags → config → logging → region table → authenticator → page-token key → store (the service's
-//             families plus the common ones: outbox and requests for a service that publishes, the projection
-//             families for one that consumes) → outbox, commit queue and request log → wire() → HTTP (/metrics,
-//             /healthz, the service's routes) and gRPC → outbox relay → topics ensured on a thread of the runtime's
-//             own, then each projection subscribed → SERVING once the topics exist, every projection has caught up
-//             and the store takes writes.
+//             families plus the common ones: outbox, requests and audit for every service, the projection
+//             families for one that consumes) → outbox, audit chain, commit queue, request log and write path →
+//             wire() → HTTP (/metrics, /healthz, the service's routes) and gRPC → outbox relay → topics ensured on
+//             a thread of the runtime's own, then each projection subscribed → SERVING once the topics exist, every
+//             projection has caught up and the store takes writes.
 //   SIGTERM/SIGINT: NOT_SERVING and new calls UNAVAILABLE for --drain-ms → gRPC finishes the calls in flight →
 //             HTTP stops → the relay flushes what is waiting → projections stop after their batch → what wire()
 //             kept is destroyed, newest first → commit queue, outbox and store close.
@@ -88,8 +88,9 @@ struct ServiceSpec {
   std::vector<std::string> families;
   // Those of `families` scanned by a key's first part (see store::StoreOptions::scanned_by_first_part).
   std::vector<std::string> scanned_by_first_part;
-  // Whether the service writes through the outbox: an outbox, its relay, a commit queue, a request log, and an
-  // audit chain recording every call (with AuditService, --audit-retention-days and jinguo.audit.v1).
+  // Whether the service has an event topic of its own (jinguo.<name>.events.v1). Every service, publishing or
+  // not, has an outbox, its relay, a commit queue, a request log and an audit chain recording every write and
+  // sensitive read (with AuditService, --audit-retention-days and jinguo.audit.v1).
   bool publishes = true;
   // Whether the service runs projections (their offset and version families are added).
   bool consumes = false;
@@ -134,12 +135,12 @@ class Runtime {
   UuidV7Generator& ids() { return *ids_; }
   store::Store& store() { return *store_; }
   const bus::KafkaOptions& kafka() const { return kafka_; }
-  // A service that publishes only: its outbox, commit queue, request log, and the write path built on them.
+  // The service's outbox, commit queue, request log, and the write path built on them (every service).
   outbox::Outbox& outbox();
   outbox::CommitQueue& commits();
   rpc::RequestLog& requests();
   rpc::WritePath& writes();
-  // The service's audit chain (a service that publishes).
+  // The service's audit chain.
   audit::AuditChain& audit();
   // A service with a registry replica only.
   replica::RegistryReplica& replica();

@@ -62,7 +62,7 @@ int main(int argc, char** argv) {
       return open.ok() ? projection.CaughtUp() : open;
     };
     auto& api = rt.Make<reporting::api::ReportingService>(&summaries, &model, &rt.regions(), &rt.auth(), &rt.clock(),
-                                                          &feed, current);
+                                                          &feed, current, &rt.writes());
     rt.AddService(&api);
     reporting::api::AddDashboardRoutes(rt.http(), std::move(page), &summaries, &rt.regions(), &rt.auth(), current);
     rt.Announce(absl::StrCat("consumer group ", group_id));

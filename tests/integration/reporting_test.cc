@@ -13,6 +13,7 @@
 #include "grpcpp/create_channel.h"
 #include "gtest/gtest.h"
 #include "httplib.h"
+#include "jinguo/audit/v1/audit.grpc.pb.h"
 #include "jinguo/reporting/v1/reporting.grpc.pb.h"
 #include "services/reporting/store/read_model.h"
 #include "tests/integration/harness.h"
@@ -25,6 +26,7 @@ namespace pv1 = ::jinguo::reporting::v1;
 
 constexpr char kAdmin[] = "admin-token";
 constexpr char kTangshan[] = "tangshan-token";
+constexpr char kAuditor[] = "auditor-token";
 
 // "" when the two CSV files are equal; otherwise the first line where they differ, from each.
 std::string FirstDifference(const std::string& a, const std::string& b) {
@@ -43,7 +45,8 @@ class ReportingTest : public ::testing::Test {
     broker_ = KafkaBroker::Start();
     ASSERT_NE(broker_, nullptr);
     std::ofstream(dir_.path() + "/tokens") << rpc::HashToken(kAdmin) << " admin admin *\n"
-                                           << rpc::HashToken(kTangshan) << " tangshan viewer 1302\n";
+                                           << rpc::HashToken(kTangshan) << " tangshan viewer 1302\n"
+                                           << rpc::HashToken(kAuditor) << " inspector auditor *\n";
     int port = FreePort();
     registration_ = ServiceProcess::Start(REGISTRATION_BINARY, CommonArgs("registration", port), port,
                                           dir_.path() + "/registration.log");
@@ -391,6 +394,52 @@ TEST_F(ReportingTest, CallersSeeOnlyTheirRegionScope) {
   *req.mutable_as_of() = ToProto(absl::CivilDay(2099, 1, 1));
   EXPECT_EQ(ViolatedFields(reports_->GetRegionSummary(Authorized(kAdmin).get(), req, &resp)),
             std::vector<std::string>{"as_of"});
+}
+
+// A child's profile and an export are sensitive reads: each leaves a record in the reporting service's own audit
+// trail, which an auditor lists and an administrator may not. A woman's profile leaves none.
+TEST_F(ReportingTest, ChildProfileReadsAndExportsAreAudited) {
+  const std::string village = "130207104201";
+  rv1::Household h = Household(village);
+  auto child = Person(h.id(), absl::CivilDay(2016, 1, 1), "丙", /*student=*/true);
+  auto woman = Person(h.id(), absl::CivilDay(1980, 5, 1), "甲");
+  ASSERT_EQ(AwaitCount("", "beneficiaries_registered", 2), 2);
+  for (const auto& who : {child, woman}) {
+    pv1::GetBeneficiaryProfileRequest req;
+    req.set_beneficiary_id(who.beneficiary().id());
+    pv1::GetBeneficiaryProfileResponse resp;
+    grpc::Status s = reports_->GetBeneficiaryProfile(Authorized(kTangshan).get(), req, &resp);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
+  Export("1302");
+
+  auto audit = audit::v1::AuditService::NewStub(reporting_->channel());
+  auto list = [&](const std::string& method, const std::string& token, grpc::Status* status = nullptr) {
+    audit::v1::ListAuditRecordsRequest req;
+    req.set_method(method);
+    audit::v1::ListAuditRecordsResponse resp;
+    grpc::Status s = audit->ListAuditRecords(Authorized(token).get(), req, &resp);
+    if (status != nullptr) *status = s;
+    return std::vector<audit::v1::AuditRecord>(resp.records().begin(), resp.records().end());
+  };
+  // Reads are recorded without waiting for the disk: the records follow shortly.
+  ASSERT_TRUE(WaitFor([&] { return !list("ExportReport", kAuditor).empty(); }, absl::Seconds(10)));
+  std::vector<audit::v1::AuditRecord> profiles = list("GetBeneficiaryProfile", kAuditor);
+  ASSERT_EQ(profiles.size(), 1u) << "only the child's profile read is audited";
+  EXPECT_EQ(profiles[0].principal(), "tangshan");
+  EXPECT_EQ(profiles[0].role(), "viewer");
+  EXPECT_EQ(profiles[0].service(), "reporting");
+  EXPECT_EQ(std::vector<std::string>(profiles[0].target_ids().begin(), profiles[0].target_ids().end()),
+            std::vector<std::string>{child.beneficiary().id()});
+  EXPECT_EQ(profiles[0].region_code(), village);
+  std::vector<audit::v1::AuditRecord> exports = list("ExportReport", kAuditor);
+  ASSERT_EQ(exports.size(), 1u);
+  EXPECT_EQ(exports[0].principal(), "admin");
+  EXPECT_EQ(exports[0].region_code(), "1302");
+
+  grpc::Status denied;
+  list("", kAdmin, &denied);
+  EXPECT_EQ(denied.error_code(), grpc::StatusCode::PERMISSION_DENIED) << "an administrator read the audit trail";
 }
 
 }  // namespace

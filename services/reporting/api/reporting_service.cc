@@ -94,14 +94,16 @@ absl::StatusOr<std::vector<std::string>> Summaries::Children(const std::string& 
 
 ReportingService::ReportingService(const Summaries* summaries, const store::ReadModel* model,
                                    const regions::RegionTable* regions, const rpc::Authenticator* auth,
-                                   const Clock* clock, store::ChangeFeed* feed, std::function<absl::Status()> current)
+                                   const Clock* clock, store::ChangeFeed* feed, std::function<absl::Status()> current,
+                                   rpc::WritePath* audit)
     : summaries_(summaries),
       model_(model),
       regions_(regions),
       auth_(auth),
       clock_(clock),
       feed_(feed),
-      current_(std::move(current)) {}
+      current_(std::move(current)),
+      audit_(audit) {}
 
 absl::StatusOr<rpc::Principal> ReportingService::CheckRead(const grpc::ServerContext& ctx, const std::string& region,
                                                            const common::v1::CivilDate* as_of, bool has_as_of,
@@ -188,9 +190,9 @@ grpc::Status ReportingService::GetBeneficiaryProfile(grpc::ServerContext* ctx,
   bool child = p.category() == registration::v1::CATEGORY_CHILD;
   // Data on children is sensitive: viewers do not see a child's name, and every read of a child's profile is
   // audited.
-  if (child)
-    spdlog::info("audit: {} ({}) read the profile of child {}", who->name, std::string(rpc::RoleName(who->role)),
-                 p.beneficiary_id());
+  if (child && audit_ != nullptr) {
+    audit_->AuditRead(*ctx, *who, "GetBeneficiaryProfile", {p.beneficiary_id()}, p.region_code());
+  }
   v1::BeneficiaryProfile* out = resp->mutable_profile();
   out->set_beneficiary_id(p.beneficiary_id());
   out->set_name(child && !who->SeesIdentifiers() ? "（儿童信息已隐藏）" : p.name());
@@ -212,6 +214,8 @@ grpc::Status ReportingService::ExportReport(grpc::ServerContext* ctx, const v1::
   std::optional<absl::CivilDay> day;
   auto who = CheckRead(*ctx, req->region_code(), nullptr, false, &day);
   if (!who.ok()) return rpc::ToGrpcStatus(who.status());
+  // An export leaves the system: who took which region's figures is recorded.
+  if (audit_ != nullptr) audit_->AuditRead(*ctx, *who, "ExportReport", {}, req->region_code());
   std::string chunk = "\xEF\xBB\xBF";  // BOM: spreadsheets then read the file as UTF-8
   absl::StrAppend(&chunk, "region_code,name,level");
   for (const auto& d : domain::Indicators()) absl::StrAppend(&chunk, ",", d.label);

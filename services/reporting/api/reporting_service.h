@@ -8,6 +8,7 @@
 #include "common/base/clock.h"
 #include "common/regions/region_table.h"
 #include "common/rpc/auth.h"
+#include "common/rpc/write_path.h"
 #include "jinguo/reporting/v1/reporting.grpc.pb.h"
 #include "services/reporting/store/event_projector.h"
 #include "services/reporting/store/read_model.h"
@@ -41,7 +42,7 @@ class ReportingService final : public v1::ReportingService::Service {
   // which every read then answers rather than figures lower than the ones shown before the restart).
   ReportingService(const Summaries* summaries, const store::ReadModel* model, const regions::RegionTable* regions,
                    const rpc::Authenticator* auth, const Clock* clock, store::ChangeFeed* feed,
-                   std::function<absl::Status()> current);
+                   std::function<absl::Status()> current, rpc::WritePath* audit = nullptr);
 
   grpc::Status GetRegionSummary(grpc::ServerContext* ctx, const v1::GetRegionSummaryRequest* req,
                                 v1::GetRegionSummaryResponse* resp) override;
@@ -70,6 +71,7 @@ class ReportingService final : public v1::ReportingService::Service {
   const Clock* clock_;
   store::ChangeFeed* feed_;
   std::function<absl::Status()> current_;
+  rpc::WritePath* audit_;  // records children's profile reads and exports; nullptr: none
 };
 
 }  // namespace jinguo::reporting::api
