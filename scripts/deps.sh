@@ -5,7 +5,8 @@
 #   scripts/deps.sh tools   Go tools used by make bench, make lint and the e2e clients (grpcurl, ghz, buf,
 #                           kubeconform) and clang-format
 #   scripts/deps.sh lint    what make lint needs: clang-format and buf
-#   scripts/deps.sh all     core and tools
+#   scripts/deps.sh sanitize  clang and its sanitizer and libFuzzer runtimes (make test-sanitize, make fuzz)
+#   scripts/deps.sh all     core, tools and sanitize
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,9 +14,10 @@ DEBIAN_PACKAGES=(
   cmake ninja-build g++ pkg-config ccache python3 curl maven default-jre-headless
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler librdkafka-dev librocksdb-dev
   libgtest-dev libgmock-dev libbenchmark-dev libabsl-dev libspdlog-dev libcli11-dev libcpp-httplib-dev
-  nlohmann-json3-dev libssl-dev kcat prometheus-cpp-dev libgoogle-perftools-dev chromium fonts-wqy-microhei
+  nlohmann-json3-dev libssl-dev openssl kcat prometheus-cpp-dev libgoogle-perftools-dev chromium fonts-wqy-microhei
 )
 TOOL_PACKAGES=(clang-format)
+SANITIZE_PACKAGES=(clang libclang-rt-14-dev)
 
 # Go tools, pinned: name, then module@version.
 GO_TOOLS=(
@@ -69,6 +71,10 @@ tools() {
   go_tools
 }
 
+sanitize() {
+  apt_install "${SANITIZE_PACKAGES[@]}"
+}
+
 lint() {
   apt_install clang-format
   go_tools buf
@@ -78,6 +84,7 @@ case "${1:-all}" in
   core) core ;;
   tools) tools ;;
   lint) lint ;;
-  all) core; tools ;;
-  *) echo "usage: scripts/deps.sh core|tools|lint|all" >&2; exit 2 ;;
+  sanitize) sanitize ;;
+  all) core; tools; sanitize ;;
+  *) echo "usage: scripts/deps.sh core|tools|lint|sanitize|all" >&2; exit 2 ;;
 esac

@@ -34,6 +34,16 @@ else
 fi
 BROKERS=127.0.0.1:$KAFKA_PORT
 
+# The development data keys that seal ID and phone numbers at rest (docs/security.md): drawn once into var/keys/,
+# kept with the stores they seal (rm -rf var forgets both). Services that hold no identifiers ignore the variable.
+if [ ! -s var/keys/data-keys ]; then
+  mkdir -p var/keys
+  (umask 077 && printf '# make run development keys: id use hex\ndev1 data %s\nidx1 index %s\n' \
+    "$(openssl rand -hex 32)" "$(openssl rand -hex 32)" >var/keys/data-keys)
+  echo "run: drew development data keys into var/keys/data-keys"
+fi
+export JINGUO_DATA_KEY_FILE=$ROOT/var/keys/data-keys
+
 declare -A GRPC_PORT HTTP_PORT
 while read -r name grpc http; do
   [[ -z "$name" || "$name" == \#* ]] && continue

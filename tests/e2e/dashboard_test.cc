@@ -54,8 +54,10 @@ TEST(Dashboard, ShowsTheSameFiguresAsGetCoverage) {
                                     "--log-level",     "warn"};
   };
   int reg_port = FreePort(), rep_port = FreePort(), http_port = FreePort();
-  auto registration = ServiceProcess::Start(REGISTRATION_BINARY, args("registration", reg_port, 0), reg_port,
-                                            dir.path() + "/registration.log");
+  auto registration_args = args("registration", reg_port, 0);
+  registration_args.insert(registration_args.end(), {"--data-key-file", WriteDataKeyFile(dir.path())});
+  auto registration =
+      ServiceProcess::Start(REGISTRATION_BINARY, registration_args, reg_port, dir.path() + "/registration.log");
   ASSERT_NE(registration, nullptr);
   // Started from another directory, with neither --dashboard-dir nor --regions-dir: the page is built into the
   // binary and the region table is found beside it.

@@ -5,8 +5,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/crypto/field_cipher.h"
 
 namespace jinguo::testing {
 
@@ -23,6 +26,12 @@ TempDir::TempDir() {
 TempDir::~TempDir() {
   std::error_code ec;
   std::filesystem::remove_all(path_, ec);
+}
+
+std::string WriteDataKeyFile(const std::string& dir) {
+  std::string path = dir + "/data-keys";
+  std::ofstream(path) << crypto::FieldCipher::NewKeyFile("k1");
+  return path;
 }
 
 int FreePort() {
@@ -48,14 +57,33 @@ std::unique_ptr<KafkaBroker> KafkaBroker::Start() {
   return b;
 }
 
+std::unique_ptr<KafkaBroker> KafkaBroker::StartWithTls(const std::string& pki) {
+  std::unique_ptr<KafkaBroker> b(new KafkaBroker());
+  b->dir_ = std::make_unique<TempDir>();
+  b->port_ = FreePort();
+  b->ssl_port_ = FreePort();
+  b->pki_ = pki;
+  if (!b->Restart()) return nullptr;
+  return b;
+}
+
+bool MakeTestCertificates(const std::string& dir) {
+  return Shell(SourceDir() + "/tests/integration/make_test_certs.sh " + dir) == 0;
+}
+
 KafkaBroker::~KafkaBroker() { Stop(); }
 
 bool KafkaBroker::Stop() { return Shell(SourceDir() + "/deploy/local/kafka.sh stop " + dir_->path()) == 0; }
 
 bool KafkaBroker::Restart() {
   // Owned by this process: a test killed before its destructors run (a timeout, a signal) leaves no broker behind.
-  return Shell("KAFKA_OWNER_PID=" + std::to_string(getpid()) + " " + SourceDir() + "/deploy/local/kafka.sh start " +
-               std::to_string(port_) + " " + dir_->path()) == 0;
+  std::string tls;
+  if (ssl_port_ != 0) {
+    tls = absl::StrCat("KAFKA_SSL_PORT=", ssl_port_, " KAFKA_SSL_KEYSTORE=", pki_, "/server-keystore.pem ",
+                       "KAFKA_SSL_TRUSTSTORE=", pki_, "/ca.pem ");
+  }
+  return Shell(tls + "KAFKA_OWNER_PID=" + std::to_string(getpid()) + " " + SourceDir() +
+               "/deploy/local/kafka.sh start " + std::to_string(port_) + " " + dir_->path()) == 0;
 }
 
 bool WaitFor(const std::function<bool()>& condition, absl::Duration timeout) {
@@ -85,7 +113,8 @@ namespace jinguo::testing {
 
 std::unique_ptr<ServiceProcess> ServiceProcess::Start(const std::string& binary, const std::vector<std::string>& args,
                                                       int grpc_port, const std::string& log_path,
-                                                      absl::Duration timeout) {
+                                                      absl::Duration timeout,
+                                                      std::shared_ptr<grpc::ChannelCredentials> credentials) {
   std::unique_ptr<ServiceProcess> p(new ServiceProcess());
   std::vector<std::string> all = {binary};
   all.insert(all.end(), args.begin(), args.end());
@@ -99,7 +128,8 @@ std::unique_ptr<ServiceProcess> ServiceProcess::Start(const std::string& binary,
   int rc = posix_spawn(&p->pid_, argv[0], &actions, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) return nullptr;
-  p->channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", grpc_port), grpc::InsecureChannelCredentials());
+  p->channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", grpc_port),
+                                    credentials ? credentials : grpc::InsecureChannelCredentials());
   auto health = grpc::health::v1::Health::NewStub(p->channel_);
   bool serving = WaitFor(
       [&] {

@@ -37,8 +37,13 @@ class KafkaBroker {
  public:
   // Starts a broker; aborts the test (ASSERT) on failure via the returned nullptr.
   static std::unique_ptr<KafkaBroker> Start();
+  // A broker with a TLS listener beside the plaintext one: its certificate from `pki` (make_test_certs.sh), client
+  // certificates signed by pki/ca.pem required.
+  static std::unique_ptr<KafkaBroker> StartWithTls(const std::string& pki);
   ~KafkaBroker();
   std::string brokers() const { return "127.0.0.1:" + std::to_string(port_); }
+  // The TLS listener ("" without one).
+  std::string tls_brokers() const { return ssl_port_ ? "127.0.0.1:" + std::to_string(ssl_port_) : ""; }
   // Stops the broker process (SIGTERM, clean shutdown); its data stays.
   bool Stop();
   // Starts it again on the same port with the same data.
@@ -47,8 +52,17 @@ class KafkaBroker {
  private:
   KafkaBroker() = default;
   int port_ = 0;
+  int ssl_port_ = 0;
+  std::string pki_;
   std::unique_ptr<TempDir> dir_;
 };
+
+// Makes test certificates in `dir` with tests/integration/make_test_certs.sh (see there); whether it worked.
+bool MakeTestCertificates(const std::string& dir);
+
+// Writes a fresh key file for --data-key-file (one data key "k1", one index key) to `dir`/data-keys; returns its
+// path. Each test's registry is sealed under keys of its own, as each deployment's is.
+std::string WriteDataKeyFile(const std::string& dir);
 
 // Polls `condition` every 50 ms until it holds or `timeout` passes; returns whether it held.
 bool WaitFor(const std::function<bool()>& condition, absl::Duration timeout);
@@ -62,6 +76,7 @@ bool WaitFor(const std::function<bool()>& condition, absl::Duration timeout);
 
 #include "common/bus/kafka.h"
 #include "grpcpp/channel.h"
+#include "grpcpp/security/credentials.h"
 #include "jinguo/common/v1/event.pb.h"
 
 namespace jinguo::testing {
@@ -71,9 +86,11 @@ class ServiceProcess {
  public:
   // Starts `binary` with `args` and waits until its gRPC health check on `grpc_port` says SERVING.
   // Returns nullptr (and prints the log) when it does not within `timeout`.
+  // `credentials` are those of its channel (and of the health checks): plain text unless given.
   static std::unique_ptr<ServiceProcess> Start(const std::string& binary, const std::vector<std::string>& args,
                                                int grpc_port, const std::string& log_path,
-                                               absl::Duration timeout = absl::Seconds(60));
+                                               absl::Duration timeout = absl::Seconds(60),
+                                               std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr);
   ~ServiceProcess();
   // SIGTERM, then waits; returns the exit status (or -1 if killed by a signal).
   int Stop();

@@ -41,10 +41,12 @@ class RegistrationFaultsTest : public ::testing::Test {
   void SetUp() override {
     dir_ = std::make_unique<TempDir>();
     std::ofstream(dir_->path() + "/tokens") << rpc::HashToken(kAdmin) << " admin admin *\n";
+    WriteDataKeyFile(dir_->path());
   }
 
   std::vector<std::string> Args(const std::string& data_dir, int grpc_port, int http_port) const {
-    return {"--grpc-listen",   absl::StrCat("127.0.0.1:", grpc_port),
+    return {"--data-key-file", dir_->path() + "/data-keys",
+            "--grpc-listen",   absl::StrCat("127.0.0.1:", grpc_port),
             "--http-listen",   absl::StrCat("127.0.0.1:", http_port),
             "--data-dir",      data_dir,
             "--kafka-brokers", broker_->brokers(),

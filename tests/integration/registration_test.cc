@@ -34,7 +34,8 @@ class RegistrationTest : public ::testing::Test {
     int port = FreePort();
     service_ = ServiceProcess::Start(
                    REGISTRATION_BINARY,
-                   {"--grpc-listen", absl::StrCat("127.0.0.1:", port), "--http-listen", "127.0.0.1:0", "--data-dir",
+                   {"--data-key-file", WriteDataKeyFile(dir_->path()), "--grpc-listen",
+                    absl::StrCat("127.0.0.1:", port), "--http-listen", "127.0.0.1:0", "--data-dir",
                     dir_->path() + "/db", "--kafka-brokers", broker_->brokers(), "--tokens-file",
                     dir_->path() + "/tokens", "--regions-dir", SourceDir() + "/data/regions", "--log-level", "warn"},
                    port, dir_->path() + "/service.log")

@@ -1,6 +1,7 @@
 // The reporting service against the real registration service and a real broker: counts at every level after
 // registrations, a status change, a region move, a merge and a duplicated event; a rebuild that replays every
 // topic and ends with the same counters; region scope.
+#include <algorithm>
 #include <atomic>
 #include <fstream>
 #include <map>
@@ -15,6 +16,7 @@
 #include "httplib.h"
 #include "jinguo/audit/v1/audit.grpc.pb.h"
 #include "jinguo/reporting/v1/reporting.grpc.pb.h"
+#include "rocksdb/db.h"
 #include "services/reporting/store/read_model.h"
 #include "tests/integration/harness.h"
 #include "tests/integration/registration_client.h"
@@ -48,8 +50,9 @@ class ReportingTest : public ::testing::Test {
                                            << rpc::HashToken(kTangshan) << " tangshan viewer 1302\n"
                                            << rpc::HashToken(kAuditor) << " inspector auditor *\n";
     int port = FreePort();
-    registration_ = ServiceProcess::Start(REGISTRATION_BINARY, CommonArgs("registration", port), port,
-                                          dir_.path() + "/registration.log");
+    auto args = CommonArgs("registration", port);
+    args.insert(args.end(), {"--data-key-file", WriteDataKeyFile(dir_.path())});
+    registration_ = ServiceProcess::Start(REGISTRATION_BINARY, args, port, dir_.path() + "/registration.log");
     ASSERT_NE(registration_, nullptr);
     registry_ = rv1::RegistrationService::NewStub(registration_->channel());
     StartReporting({});
@@ -296,7 +299,18 @@ TEST_F(ReportingTest, CountsAtEveryLevelFollowRegistrationsMovesStatusMergesAndR
   // start, without --rebuild: the same counts, from every event again.
   reporting_.reset();
   {
-    auto db = store::Store::Open(reporting::store::ReadModel::StoreOptions(dir_.path() + "/reporting", 8 << 20));
+    // Every family the service keeps (its read models, and the kit's outbox, request log and audit trail).
+    auto options = reporting::store::ReadModel::StoreOptions(dir_.path() + "/reporting", 8 << 20);
+    std::vector<std::string> present;
+    ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), options.path, &present).ok());
+    for (const std::string& f : present) {
+      if (f != rocksdb::kDefaultColumnFamilyName &&
+          std::find(options.column_families.begin(), options.column_families.end(), f) ==
+              options.column_families.end()) {
+        options.column_families.push_back(f);
+      }
+    }
+    auto db = store::Store::Open(std::move(options));
     ASSERT_TRUE(db.ok()) << db.status();
     rocksdb::WriteBatch batch;
     batch.Delete((*db)->Family("meta"), "layout");
