@@ -39,6 +39,19 @@ KafkaLog* TheKafkaLog() {
 
 }  // namespace
 
+std::map<std::string, std::string> SecurityProperties(const std::string& protocol, const std::string& ca_file,
+                                                      const std::string& cert_file, const std::string& key_file) {
+  if (protocol != "ssl") return {};
+  std::map<std::string, std::string> p{{"security.protocol", "ssl"},
+                                       {"ssl.ca.location", ca_file},
+                                       {"ssl.endpoint.identification.algorithm", "https"}};
+  if (!cert_file.empty()) {
+    p["ssl.certificate.location"] = cert_file;
+    p["ssl.key.location"] = key_file;
+  }
+  return p;
+}
+
 absl::StatusOr<std::unique_ptr<RdKafka::Conf>> MakeConf(const KafkaOptions& options,
                                                         const std::map<std::string, std::string>& overrides) {
   std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));

@@ -76,6 +76,11 @@ class Producer {
 absl::StatusOr<std::unique_ptr<RdKafka::Conf>> MakeConf(const KafkaOptions& options,
                                                         const std::map<std::string, std::string>& overrides);
 
+// The librdkafka properties of a listener: none for "plaintext"; for "ssl", TLS with the brokers' certificates
+// checked against `ca_file` (and their host names), presenting `cert_file`/`key_file` when given (mutual TLS).
+std::map<std::string, std::string> SecurityProperties(const std::string& protocol, const std::string& ca_file,
+                                                      const std::string& cert_file, const std::string& key_file);
+
 // True when the brokers answer a metadata request within `timeout`.
 bool BrokersReachable(const KafkaOptions& options, absl::Duration timeout);
 

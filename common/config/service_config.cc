@@ -39,6 +39,17 @@ void ServiceFlags::Register(CLI::App& app) {
   app.add_option("--kafka-brokers", kafka_brokers_, "Kafka bootstrap servers")
       ->envname("JINGUO_KAFKA_BROKERS")
       ->capture_default_str();
+  app.add_option("--kafka-security-protocol", kafka_security_protocol_,
+                 "plaintext, or ssl: TLS to every broker (producers, consumers and topic creation alike)")
+      ->envname("JINGUO_KAFKA_SECURITY_PROTOCOL")
+      ->capture_default_str();
+  app.add_option("--kafka-ssl-ca", kafka_ssl_ca_, "CA (PEM) the brokers' certificates must chain to; required with ssl")
+      ->envname("JINGUO_KAFKA_SSL_CA");
+  app.add_option("--kafka-ssl-cert", kafka_ssl_cert_,
+                 "client certificate (PEM) presented to brokers that require one; with --kafka-ssl-key")
+      ->envname("JINGUO_KAFKA_SSL_CERT");
+  app.add_option("--kafka-ssl-key", kafka_ssl_key_, "private key (PEM) of --kafka-ssl-cert")
+      ->envname("JINGUO_KAFKA_SSL_KEY");
   app.add_option("--topic-partitions", topic_partitions_, "partitions of topics this service creates")
       ->envname("JINGUO_TOPIC_PARTITIONS")
       ->capture_default_str();
@@ -98,6 +109,26 @@ absl::StatusOr<ServiceConfig> ServiceFlags::Build() const {
   c.data_dir = data_dir_;
   if (kafka_brokers_.empty()) v.Add("--kafka-brokers", "is required");
   c.kafka_brokers = kafka_brokers_;
+  // TLS files are refused, not ignored, without ssl: an operator who gave them means the traffic to be encrypted.
+  bool ssl = kafka_security_protocol_ == "ssl";
+  if (!ssl && kafka_security_protocol_ != "plaintext") {
+    v.Add("--kafka-security-protocol", "must be plaintext or ssl");
+  } else if (!ssl && !(kafka_ssl_ca_.empty() && kafka_ssl_cert_.empty() && kafka_ssl_key_.empty())) {
+    v.Add("--kafka-security-protocol", "must be ssl when --kafka-ssl-ca, --kafka-ssl-cert or --kafka-ssl-key is set");
+  }
+  if (ssl && kafka_ssl_ca_.empty()) v.Add("--kafka-ssl-ca", "is required with --kafka-security-protocol=ssl");
+  if (kafka_ssl_cert_.empty() != kafka_ssl_key_.empty()) {
+    v.Add("--kafka-ssl-cert", "--kafka-ssl-cert and --kafka-ssl-key go together");
+  }
+  for (const auto& [flag, file] : {std::pair<const char*, const std::string&>{"--kafka-ssl-ca", kafka_ssl_ca_},
+                                   {"--kafka-ssl-cert", kafka_ssl_cert_},
+                                   {"--kafka-ssl-key", kafka_ssl_key_}}) {
+    if (!file.empty() && !std::filesystem::exists(file)) v.Add(flag, absl::StrCat(file, " does not exist"));
+  }
+  c.kafka_security_protocol = kafka_security_protocol_;
+  c.kafka_ssl_ca_file = kafka_ssl_ca_;
+  c.kafka_ssl_cert_file = kafka_ssl_cert_;
+  c.kafka_ssl_key_file = kafka_ssl_key_;
   if (topic_partitions_ < 1) v.Add("--topic-partitions", "must be at least 1");
   c.topic_partitions = topic_partitions_;
   if (topic_replication_ < 1) v.Add("--topic-replication", "must be at least 1");

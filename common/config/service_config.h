@@ -7,6 +7,9 @@
 //   --http-listen          JINGUO_HTTP_LISTEN         127.0.0.1:0   (/metrics, /healthz)
 //   --data-dir             JINGUO_DATA_DIR            var/<service>
 //   --kafka-brokers        JINGUO_KAFKA_BROKERS       127.0.0.1:9092
+//   --kafka-security-protocol  JINGUO_KAFKA_SECURITY_PROTOCOL  plaintext  (or ssl: TLS to every broker)
+//   --kafka-ssl-ca         JINGUO_KAFKA_SSL_CA        (required with ssl: the CA the brokers' certificates chain to)
+//   --kafka-ssl-cert/-key  JINGUO_KAFKA_SSL_CERT/_KEY (with ssl, optional: the certificate this client presents)
 //   --topic-partitions     JINGUO_TOPIC_PARTITIONS    3
 //   --topic-replication    JINGUO_TOPIC_REPLICATION   1
 //   --block-cache-mb       JINGUO_BLOCK_CACHE_MB      64
@@ -41,6 +44,8 @@ struct ServiceConfig {
   int http_port = 0;
   std::string data_dir;
   std::string kafka_brokers;
+  std::string kafka_security_protocol = "plaintext";  // "plaintext" or "ssl"
+  std::string kafka_ssl_ca_file, kafka_ssl_cert_file, kafka_ssl_key_file;
   int topic_partitions = 3;
   int topic_replication = 1;
   size_t block_cache_bytes = 64u << 20;
@@ -71,6 +76,8 @@ class ServiceFlags {
   std::string http_listen_ = "127.0.0.1:0";
   std::string data_dir_;
   std::string kafka_brokers_ = "127.0.0.1:9092";
+  std::string kafka_security_protocol_ = "plaintext";
+  std::string kafka_ssl_ca_, kafka_ssl_cert_, kafka_ssl_key_;
   int topic_partitions_ = 3;
   int topic_replication_ = 1;
   int block_cache_mb_ = 64;

@@ -55,5 +55,29 @@ TEST_F(ServiceConfigTest, EveryBadValueIsNamed) {
   }
 }
 
+// Kafka over TLS: ssl needs the brokers' CA; a certificate goes with its key; TLS files without ssl are refused
+// rather than ignored (the operator meant the traffic to be encrypted).
+TEST_F(ServiceConfigTest, KafkaTlsFlagsAreCheckedTogether) {
+  auto missing_ca = Parse({"--tokens-file", tokens_, "--regions-dir", regions_, "--kafka-security-protocol", "ssl"});
+  ASSERT_FALSE(missing_ca.ok());
+  EXPECT_NE(missing_ca.status().message().find("--kafka-ssl-ca: is required"), std::string::npos)
+      << missing_ca.status();
+  auto unknown = Parse({"--tokens-file", tokens_, "--regions-dir", regions_, "--kafka-security-protocol", "sasl"});
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.status().message().find("must be plaintext or ssl"), std::string::npos) << unknown.status();
+  auto without_ssl = Parse({"--tokens-file", tokens_, "--regions-dir", regions_, "--kafka-ssl-ca", tokens_});
+  ASSERT_FALSE(without_ssl.ok());
+  EXPECT_NE(without_ssl.status().message().find("must be ssl when"), std::string::npos) << without_ssl.status();
+  auto half = Parse({"--tokens-file", tokens_, "--regions-dir", regions_, "--kafka-security-protocol", "ssl",
+                     "--kafka-ssl-ca", tokens_, "--kafka-ssl-cert", tokens_});
+  ASSERT_FALSE(half.ok());
+  EXPECT_NE(half.status().message().find("go together"), std::string::npos) << half.status();
+  auto good = Parse({"--tokens-file", tokens_, "--regions-dir", regions_, "--kafka-security-protocol", "ssl",
+                     "--kafka-ssl-ca", tokens_});
+  ASSERT_TRUE(good.ok()) << good.status();
+  EXPECT_EQ(good->kafka_security_protocol, "ssl");
+  EXPECT_EQ(good->kafka_ssl_ca_file, tokens_);
+}
+
 }  // namespace
 }  // namespace jinguo::config

@@ -27,6 +27,29 @@ absl::StatusOr<std::string> ReadFile(const std::string& path, const char* what) 
   return ss.str();
 }
 
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> ClientCredentials(const std::string& cert_file,
+                                                                            const std::string& key_file,
+                                                                            const std::string& ca_file) {
+  if (cert_file.empty()) return grpc::InsecureChannelCredentials();
+  grpc::SslCredentialsOptions ssl;
+  auto cert = ReadFile(cert_file, "TLS certificate");
+  if (!cert.ok()) return cert.status();
+  auto key = ReadFile(key_file, "TLS key");
+  if (!key.ok()) return key.status();
+  ssl.pem_cert_chain = *cert;
+  ssl.pem_private_key = *key;
+  if (!ca_file.empty()) {
+    auto ca = ReadFile(ca_file, "TLS client CA");
+    if (!ca.ok()) return ca.status();
+    ssl.pem_root_certs = *ca;
+  }
+  return grpc::SslCredentials(ssl);
+}
+
+namespace {
+
 const char* CodeName(grpc::StatusCode code) {
   static const char* kNames[] = {
       "OK",        "CANCELLED",      "UNKNOWN",           "INVALID_ARGUMENT",   "DEADLINE_EXCEEDED",

@@ -12,6 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "grpcpp/security/credentials.h"
 #include "grpcpp/server.h"
 #include "prometheus/registry.h"
 
@@ -72,6 +73,13 @@ class RpcServer {
 };
 
 // Blocks SIGINT and SIGTERM in the calling thread and every thread it starts afterwards. Call first in main.
+// The credentials of this service's calls to other services: plain text when `cert_file` is empty; otherwise TLS,
+// presenting this service's certificate and key (mutual TLS), the server checked against `ca_file` (the CA that
+// signs every service's certificate; the system's roots when empty). Errors name the file that cannot be read.
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> ClientCredentials(const std::string& cert_file,
+                                                                            const std::string& key_file,
+                                                                            const std::string& ca_file);
+
 void BlockShutdownSignals();
 // Waits for SIGINT or SIGTERM (after BlockShutdownSignals); returns the signal's name.
 std::string WaitForShutdownSignal();

@@ -165,6 +165,8 @@ absl::Status Runtime::Start(absl::FunctionRef<absl::Status(Runtime&)> wire) {
   kafka_.brokers = config_.kafka_brokers;
   kafka_.partitions = config_.topic_partitions;
   kafka_.replication_factor = config_.topic_replication;
+  kafka_.properties = bus::SecurityProperties(config_.kafka_security_protocol, config_.kafka_ssl_ca_file,
+                                              config_.kafka_ssl_cert_file, config_.kafka_ssl_key_file);
   if (spec_.publishes) EnsureTopic(bus::EventTopic(spec_.name));
   EnsureTopic(audit::kAuditTopic);
   EnsureTopic(std::string(bus::kDeadLetterTopic));
@@ -210,6 +212,10 @@ absl::Status Runtime::Start(absl::FunctionRef<absl::Status(Runtime&)> wire) {
   }
   if (spec_.registry_replica) {
     replica::ReplicaOptions replica_options{registration_address_};
+    // With --tls-cert set, calls to registration are mutual TLS too, under the same certificate.
+    auto credentials = rpc::ClientCredentials(config_.tls_cert_file, config_.tls_key_file, config_.tls_client_ca_file);
+    if (!credentials.ok()) return credentials.status();
+    replica_options.credentials = *credentials;
     if (!service_token_file_.empty()) {
       std::ifstream in(service_token_file_);
       if (!in || !std::getline(in, replica_options.token) || replica_options.token.empty()) {

@@ -12,6 +12,9 @@
 # temporary DIR and a free PORT; the controller listens on a second free port chosen here.
 # KAFKA_OWNER_PID (start): the broker is stopped, and DIR removed, once that process has gone (see watch_owner).
 # Environment: JINGUO_CACHE (default ~/.cache/jinguo) for the jars; KAFKA_HEAP (the broker's heap, default 1g).
+# A TLS listener beside the plaintext one (start, when DIR is new): KAFKA_SSL_PORT, KAFKA_SSL_KEYSTORE (a PEM file:
+# the broker's unencrypted PKCS#8 key, then its certificate chain) and, to require client certificates signed by
+# it, KAFKA_SSL_TRUSTSTORE (the CA's PEM).
 set -euo pipefail
 
 KAFKA_VERSION=3.9.1
@@ -72,15 +75,30 @@ start() {
   fi
   if [ ! -f "$DIR/data/meta.properties" ]; then
     CPORT=$(free_port)
+    local ssl_listener="" ssl_advertised="" ssl_config=""
+    if [ -n "${KAFKA_SSL_PORT:-}" ]; then
+      [ -f "${KAFKA_SSL_KEYSTORE:-}" ] || die "KAFKA_SSL_PORT needs KAFKA_SSL_KEYSTORE (a PEM key and certificate)"
+      ssl_listener=",SSL://127.0.0.1:$KAFKA_SSL_PORT"
+      ssl_advertised=",SSL://127.0.0.1:$KAFKA_SSL_PORT"
+      ssl_config="ssl.keystore.type=PEM
+ssl.keystore.location=$(realpath "$KAFKA_SSL_KEYSTORE")"
+      if [ -n "${KAFKA_SSL_TRUSTSTORE:-}" ]; then
+        ssl_config="$ssl_config
+ssl.truststore.type=PEM
+ssl.truststore.location=$(realpath "$KAFKA_SSL_TRUSTSTORE")
+ssl.client.auth=required"
+      fi
+    fi
     cat >"$DIR/server.properties" <<EOF
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$CPORT
-listeners=PLAINTEXT://127.0.0.1:$PORT,CONTROLLER://127.0.0.1:$CPORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$PORT
+listeners=PLAINTEXT://127.0.0.1:$PORT,CONTROLLER://127.0.0.1:$CPORT$ssl_listener
+advertised.listeners=PLAINTEXT://127.0.0.1:$PORT$ssl_advertised
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SSL:SSL
+$ssl_config
 log.dirs=$DIR/data
 num.partitions=1
 auto.create.topics.enable=false

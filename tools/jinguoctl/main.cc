@@ -3,6 +3,8 @@
 //   jinguoctl coverage   print the five-100% table for a region's children
 //   jinguoctl hash-token print the SHA-256 line of a token for a tokens file
 //   jinguoctl audit verify --data-dir DIR   recompute a stopped service's audit chain, naming the first broken link
+//   jinguoctl rekey --data-dir DIR --data-key-file F   re-encrypt a stopped service's identifiers under F's newest
+//                        data key (after one was added to F), so that older keys may leave the file
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
@@ -15,13 +17,17 @@
 #include "absl/time/clock.h"
 #include "common/audit/audit_chain.h"
 #include "common/base/clock.h"
+#include "common/crypto/field_cipher.h"
+#include "common/crypto/key_check.h"
 #include "common/regions/region_table.h"
 #include "common/rpc/auth.h"
+#include "common/rpc/request_log.h"
 #include "common/store/store.h"
 #include "grpcpp/create_channel.h"
 #include "jinguo/registration/v1/registration.grpc.pb.h"
 #include "jinguo/reporting/v1/reporting.grpc.pb.h"
 #include "rocksdb/db.h"
+#include "services/registration/store/registry_store.h"
 #include "tools/jinguoctl/demo_registry.h"
 #include "tools/jinguoctl/text_table.h"
 
@@ -238,6 +244,97 @@ int VerifyAudit(const std::string& data_dir) {
   return 0;
 }
 
+// Opens the store of a stopped service with every family it has, plus `extra`; nullptr (the reason printed) when
+// there is none or a running service holds it.
+std::unique_ptr<store::Store> OpenStopped(const std::string& data_dir, std::vector<std::string>* families,
+                                          const std::vector<std::string>& extra = {}) {
+  rocksdb::Status listed = rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), data_dir, families);
+  if (!listed.ok()) {
+    std::fprintf(stderr, "jinguoctl: %s holds no service store: %s\n", data_dir.c_str(), listed.ToString().c_str());
+    return nullptr;
+  }
+  families->erase(std::remove(families->begin(), families->end(), rocksdb::kDefaultColumnFamilyName), families->end());
+  std::vector<std::string> open = *families;
+  for (const std::string& f : extra) {
+    if (std::find(open.begin(), open.end(), f) == open.end()) open.push_back(f);
+  }
+  std::vector<std::string> scanned;
+  for (const std::string& f : registration::store::RegistryStore::ScannedByFirstPart()) {
+    if (std::find(open.begin(), open.end(), f) != open.end()) scanned.push_back(f);
+  }
+  auto db = store::Store::Open({data_dir, open, 8 << 20, scanned});
+  if (!db.ok()) {
+    std::string reason(db.status().message());
+    if (reason.find("LOCK") != std::string::npos || reason.find("lock") != std::string::npos) {
+      std::fprintf(stderr,
+                   "jinguoctl: the store in %s is open in a running service (its LOCK is held); stop the service "
+                   "first\n",
+                   data_dir.c_str());
+    } else {
+      std::fprintf(stderr, "jinguoctl: %s\n", reason.c_str());
+    }
+    return nullptr;
+  }
+  return *std::move(db);
+}
+
+// Re-encrypts every identifier of the stopped service whose store is `data_dir` under the newest data key of
+// `key_file`. Idempotent: a second run re-encrypts nothing.
+int Rekey(const std::string& data_dir, const std::string& key_file) {
+  auto cipher = crypto::FieldCipher::LoadKeyFile(key_file);
+  if (!cipher.ok()) {
+    std::fprintf(stderr, "jinguoctl: --data-key-file: %s\n", std::string(cipher.status().message()).c_str());
+    return 2;
+  }
+  std::vector<std::string> families;
+  auto has = [&](const char* f) { return std::find(families.begin(), families.end(), f) != families.end(); };
+  std::unique_ptr<store::Store> db = OpenStopped(data_dir, &families, {crypto::kDataKeysFamily});
+  if (db == nullptr) return 2;
+  if (!has("beneficiaries") && !has(rpc::kRequestsFamily)) {
+    std::fprintf(stderr, "jinguoctl: the store in %s holds no identifiers (no registry, no request log)\n",
+                 data_dir.c_str());
+    return 2;
+  }
+  // A key file that is not this store's is refused before anything is rewritten.
+  if (absl::Status s = crypto::CheckKeys(db.get(), *cipher, key_file); !s.ok()) {
+    std::fprintf(stderr, "jinguoctl: --data-key-file: %s\n", std::string(s.message()).c_str());
+    return 2;
+  }
+  std::printf("rekey: %s: re-encrypting under data key %s\n", data_dir.c_str(), cipher->active_key_id().c_str());
+  auto report = [](const char* what) {
+    return [what](const crypto::RekeyCounts& c) {
+      std::printf("rekey: %s: %lld examined, %lld re-encrypted so far\n", what, static_cast<long long>(c.examined),
+                  static_cast<long long>(c.resealed));
+      std::fflush(stdout);
+    };
+  };
+  crypto::RekeyCounts total;
+  auto fail = [&](const absl::Status& s) {
+    std::fprintf(stderr,
+                 "jinguoctl: rekey stopped: %s (records before it are re-encrypted; run it again once the "
+                 "record is restored)\n",
+                 std::string(s.message()).c_str());
+    return 1;
+  };
+  if (has("beneficiaries")) {
+    auto counts = registration::store::RegistryStore(db.get(), &*cipher).Rekey(report("registry"));
+    if (!counts.ok()) return fail(counts.status());
+    total += *counts;
+  }
+  if (has(rpc::kRequestsFamily)) {
+    auto counts = rpc::RequestLog::Rekey(db.get(), *cipher, report("request log"));
+    if (!counts.ok()) return fail(counts.status());
+    total += *counts;
+  }
+  if (absl::Status s = crypto::ForgetOlderKeys(db.get(), *cipher); !s.ok()) return fail(s);
+  std::printf(
+      "rekey: %s: %lld records examined, %lld re-encrypted under data key %s, %lld answers stored in clear dropped; "
+      "older data keys may now leave the key file\n",
+      data_dir.c_str(), static_cast<long long>(total.examined), static_cast<long long>(total.resealed),
+      cipher->active_key_id().c_str(), static_cast<long long>(total.dropped));
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -270,8 +367,16 @@ int main(int argc, char** argv) {
   auto* verify = audit_cmd->add_subcommand(
       "verify", "recompute a stopped service's audit chain and name the first broken link (exit 1 when broken)");
   verify->add_option("--data-dir", data_dir, "the service's data directory (e.g. var/registration)")->required();
+  std::string key_file;
+  auto* rekey = app.add_subcommand(
+      "rekey", "re-encrypt a stopped service's ID numbers and mobiles under the key file's newest data key");
+  rekey->add_option("--data-dir", data_dir, "the service's data directory (e.g. var/registration)")->required();
+  rekey->add_option("--data-key-file", key_file, "the service's key file, holding the new key and the old ones")
+      ->required()
+      ->envname("JINGUO_DATA_KEY_FILE");
   CLI11_PARSE(app, argc, argv);
   if (*verify) return VerifyAudit(data_dir);
+  if (*rekey) return Rekey(data_dir, key_file);
   if (*demo) return Demo(registration, reporting, token, region, regions_dir, dashboard);
   if (*coverage) {
     auto reports = pv1::ReportingService::NewStub(grpc::CreateChannel(reporting, grpc::InsecureChannelCredentials()));
