@@ -77,15 +77,20 @@ absl::StatusOr<FieldCipher> FieldCipher::LoadKeyFile(const std::string& path) {
     return absl::NotFoundError(absl::StrCat(
         "data key file ", path, " cannot be read: ", errno != 0 ? std::strerror(errno) : "cannot be opened"));
   }
+  std::stringstream text;
+  text << in.rdbuf();
+  return ParseKeyFile(text.str(), path);
+}
+
+absl::StatusOr<FieldCipher> FieldCipher::ParseKeyFile(absl::string_view text_of_file, absl::string_view path) {
   std::vector<DataKey> data;
   std::vector<std::string> index_keys;
   std::set<std::string> ids;
-  std::string line;
   int number = 0;
   auto fail = [&](absl::string_view reason) {
     return absl::InvalidArgumentError(absl::StrCat("data key file ", path, " line ", number, ": ", reason));
   };
-  while (std::getline(in, line)) {
+  for (absl::string_view line : absl::StrSplit(text_of_file, '\n')) {
     ++number;
     absl::string_view text = absl::StripAsciiWhitespace(line);
     if (text.empty() || text[0] == '#') continue;

@@ -40,6 +40,8 @@ class FieldCipher {
   // repeated id, no data key, not exactly one index key, a file others can read is accepted (the Secret's mode is
   // the operator's) but an empty one is not.
   static absl::StatusOr<FieldCipher> LoadKeyFile(const std::string& path);
+  // A key file's text; errors name `path` and the line.
+  static absl::StatusOr<FieldCipher> ParseKeyFile(absl::string_view text, absl::string_view path);
   // From keys in hand (tests, tools). `data` oldest first: the last one encrypts.
   static absl::StatusOr<FieldCipher> FromKeys(std::vector<DataKey> data, std::string index_key);
   // A key file's text with fresh random keys: one data key named `data_id` and one index key.

@@ -6,6 +6,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "common/base/civil_date.h"
 #include "openssl/evp.h"
@@ -52,10 +53,16 @@ absl::StatusOr<Authenticator> Authenticator::Load(const std::string& path) { ret
 absl::StatusOr<Authenticator> Authenticator::Load(const std::string& path, const Clock* clock) {
   std::ifstream in(path);
   if (!in) return absl::NotFoundError(absl::StrCat("tokens file ", path, " cannot be read"));
+  std::stringstream text;
+  text << in.rdbuf();
+  return Parse(text.str(), path, clock);
+}
+
+absl::StatusOr<Authenticator> Authenticator::Parse(absl::string_view text, absl::string_view path,
+                                                   const Clock* clock) {
   std::map<std::string, Principal> by_hash;
-  std::string line;
   int line_no = 0;
-  while (std::getline(in, line)) {
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
     ++line_no;
     absl::string_view trimmed = absl::StripAsciiWhitespace(line);
     if (trimmed.empty() || trimmed[0] == '#') continue;

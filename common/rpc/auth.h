@@ -58,6 +58,8 @@ class Authenticator {
 
   // Reads a tokens file with `clock` telling expiry.
   static absl::StatusOr<Authenticator> Load(const std::string& path, const Clock* clock);
+  // A tokens file's `text`; errors name `path` and the line.
+  static absl::StatusOr<Authenticator> Parse(absl::string_view text, absl::string_view path, const Clock* clock);
   // UNAUTHENTICATED when the call has no bearer token, an unknown one or an expired one ("token expired").
   absl::StatusOr<Principal> Authenticate(const grpc::ServerContextBase& context) const;
   absl::StatusOr<Principal> AuthenticateToken(absl::string_view token) const;

@@ -2,8 +2,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/str_replace.h"
 #include "common/base/civil_date.h"
+#include "common/base/csv.h"
 #include "common/base/status.h"
 #include "common/rpc/status.h"
 #include "common/validate/field_violations.h"
@@ -33,11 +33,6 @@ const char* LevelName(size_t length) {
     default:
       return "village";
   }
-}
-
-std::string CsvField(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  return absl::StrCat("\"", absl::StrReplaceAll(s, {{"\"", "\"\""}}), "\"");
 }
 
 }  // namespace
