@@ -5,7 +5,9 @@
 #   make test    build, then run every test (unit and integration against a real Kafka broker) with ctest
 #   make run     build, start Kafka and every service (deploy/local/services.txt), load demo data; Ctrl-C stops
 #   make bench   benchmarks, with the ratios against Kafka's own performance tools
-#   make test-sanitize  the unit tests built with ASan and UBSan (build-sanitize/), every error fatal
+#   make test-sanitize  the unit tests and the fuzz targets' seed corpora under ASan and UBSan (clang,
+#                build-sanitize/), every error fatal
+#   make fuzz    each libFuzzer target for FUZZ_SECONDS (default 600) from its seed corpus (tests/fuzz/)
 #   make fmt     clang-format the C++ sources
 #   make lint    buf lint on protos/, and a clang-format check of the C++ sources (no diff); CI runs it
 SHELL := /bin/bash
@@ -14,7 +16,7 @@ JOBS ?= $(shell nproc)
 GOBIN := $(shell go env GOPATH 2>/dev/null)/bin
 export PATH := $(GOBIN):$(PATH)
 
-.PHONY: deps deps-core deps-tools deps-lint build test test-sanitize run bench fmt lint clean
+.PHONY: deps deps-core deps-tools deps-lint deps-sanitize build test test-sanitize fuzz run bench fmt lint clean
 
 # The package check runs when scripts/deps.sh changes or the build tree is new, not on every build.
 DEPS_STAMP := $(BUILD)/.deps-core-done
@@ -31,6 +33,9 @@ deps-tools:
 deps-lint:
 	scripts/deps.sh lint
 
+deps-sanitize:
+	scripts/deps.sh sanitize
+
 $(DEPS_STAMP): scripts/deps.sh
 	scripts/deps.sh core
 	mkdir -p $(BUILD) && touch $@
@@ -44,11 +49,23 @@ build: $(DEPS_STAMP) $(BUILD)/build.ninja
 test: build
 	scripts/test.sh $(BUILD)
 
-test-sanitize: $(DEPS_STAMP)
-	cmake -S . -B build-sanitize -G Ninja -DCMAKE_BUILD_TYPE=Debug -DJINGUO_SANITIZE=ON
-	cmake --build build-sanitize -j $(JOBS) --target unit_tests
+# One clang tree for both: every object built with ASan, UBSan and libFuzzer's coverage instrumentation (-O1).
+SANITIZE_BUILD ?= build-sanitize
+FUZZ_SECONDS ?= 600
+
+$(SANITIZE_BUILD)/build.ninja: | $(DEPS_STAMP)
+	scripts/deps.sh sanitize
+	CC=clang CXX=clang++ cmake -S . -B $(SANITIZE_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+	  -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" -DJINGUO_SANITIZE=ON -DJINGUO_FUZZ=ON
+
+test-sanitize: $(DEPS_STAMP) $(SANITIZE_BUILD)/build.ninja
+	cmake --build $(SANITIZE_BUILD) -j $(JOBS) --target unit_tests fuzzers
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	  ctest --test-dir build-sanitize -L unit --output-on-failure -j $(JOBS)
+	  ctest --test-dir $(SANITIZE_BUILD) -L 'unit|fuzz' --output-on-failure -j $(JOBS)
+
+fuzz: $(DEPS_STAMP) $(SANITIZE_BUILD)/build.ninja
+	cmake --build $(SANITIZE_BUILD) -j $(JOBS) --target fuzzers
+	scripts/fuzz.sh $(SANITIZE_BUILD) $(FUZZ_SECONDS)
 
 run: build
 	scripts/run.sh $(BUILD)
@@ -64,4 +81,4 @@ lint: deps-lint
 	git ls-files '*.cc' '*.h' | xargs clang-format --dry-run --Werror --style=file
 
 clean:
-	rm -rf $(BUILD) build-sanitize
+	rm -rf $(BUILD) $(SANITIZE_BUILD)
