@@ -30,8 +30,6 @@
 
 namespace jinguo::audit {
 
-namespace v1 = ::jinguo::audit::v1;
-
 inline constexpr char kAuditFamily[] = "audit";
 inline constexpr char kAuditTopic[] = "jinguo.audit.v1";
 inline constexpr absl::Duration kDefaultRetention = absl::Hours(24 * 180);

@@ -30,8 +30,6 @@
 
 namespace jinguo::replica {
 
-namespace v1 = ::jinguo::replica::v1;
-
 inline constexpr char kReplicaFamily[] = "registry_replica";
 
 struct ReplicaOptions {

@@ -169,11 +169,19 @@ TEST_F(SecurityTest, AMissingMalformedOrForeignKeyFileStopsTheStartSayingWhy) {
     beneficiary_id = b.beneficiary().id();
     ASSERT_EQ(service->Stop(), 0);
   }
-  // Keys drawn afresh under the same key id: not the ones this store was sealed under.
+  // Another deployment's key file: its index key is not the one the ID-number index was built with.
   TempDir other;
-  said = RefusedStart(broker->brokers(), WriteDataKeyFile(other.path()));
-  EXPECT_NE(said.find("--data-key-file"), std::string::npos) << said;
-  EXPECT_NE(said.find("k1"), std::string::npos) << "the refusal names the key: " << said;
+  std::string foreign = WriteDataKeyFile(other.path());
+  said = RefusedStart(broker->brokers(), foreign);
+  EXPECT_NE(said.find("--data-key-file: the index key in " + foreign + " is not the one"), std::string::npos)
+      << said;
+  // This deployment's index key with a data key k1 drawn afresh: the refusal names k1.
+  std::string mine = ReadAll(keys_), theirs = ReadAll(foreign);
+  std::string index_line = mine.substr(mine.find("idx1 index"));
+  std::string mixed = theirs.substr(0, theirs.find("idx1 index")) + index_line;
+  std::ofstream(foreign, std::ios::trunc) << mixed;
+  said = RefusedStart(broker->brokers(), foreign);
+  EXPECT_NE(said.find("data key k1 in " + foreign + " is not the one"), std::string::npos) << said;
   EXPECT_EQ(said.find(id_number), std::string::npos);
 
   auto service = Start(broker->brokers(), keys_);
