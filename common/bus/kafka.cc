@@ -42,9 +42,8 @@ KafkaLog* TheKafkaLog() {
 std::map<std::string, std::string> SecurityProperties(const std::string& protocol, const std::string& ca_file,
                                                       const std::string& cert_file, const std::string& key_file) {
   if (protocol != "ssl") return {};
-  std::map<std::string, std::string> p{{"security.protocol", "ssl"},
-                                       {"ssl.ca.location", ca_file},
-                                       {"ssl.endpoint.identification.algorithm", "https"}};
+  std::map<std::string, std::string> p{
+      {"security.protocol", "ssl"}, {"ssl.ca.location", ca_file}, {"ssl.endpoint.identification.algorithm", "https"}};
   if (!cert_file.empty()) {
     p["ssl.certificate.location"] = cert_file;
     p["ssl.key.location"] = key_file;

@@ -58,8 +58,7 @@ absl::StatusOr<Authenticator> Authenticator::Load(const std::string& path, const
   return Parse(text.str(), path, clock);
 }
 
-absl::StatusOr<Authenticator> Authenticator::Parse(absl::string_view text, absl::string_view path,
-                                                   const Clock* clock) {
+absl::StatusOr<Authenticator> Authenticator::Parse(absl::string_view text, absl::string_view path, const Clock* clock) {
   std::map<std::string, Principal> by_hash;
   int line_no = 0;
   for (absl::string_view line : absl::StrSplit(text, '\n')) {

@@ -20,8 +20,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!fields || fields->size() != 2) std::abort();
   for (size_t i = 0; i < 2; ++i) {
     const std::string& v = values[i];
-    bool formula = !v.empty() && (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@' || v[0] == '\t' ||
-                                  v[0] == '\r');
+    bool formula =
+        !v.empty() && (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@' || v[0] == '\t' || v[0] == '\r');
     if ((*fields)[i] != (formula ? "'" + v : v)) std::abort();
     // What a spreadsheet sees first in a field is never a formula sign.
     const std::string& shown = (*fields)[i];

@@ -7,8 +7,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/rpc/auth.h"
-#include "gtest/gtest.h"
 #include "grpcpp/create_channel.h"
+#include "gtest/gtest.h"
 #include "jinguo/registration/v1/events.pb.h"
 #include "tests/integration/harness.h"
 #include "tests/integration/registration_client.h"
@@ -173,8 +173,7 @@ TEST_F(SecurityTest, AMissingMalformedOrForeignKeyFileStopsTheStartSayingWhy) {
   TempDir other;
   std::string foreign = WriteDataKeyFile(other.path());
   said = RefusedStart(broker->brokers(), foreign);
-  EXPECT_NE(said.find("--data-key-file: the index key in " + foreign + " is not the one"), std::string::npos)
-      << said;
+  EXPECT_NE(said.find("--data-key-file: the index key in " + foreign + " is not the one"), std::string::npos) << said;
   // This deployment's index key with a data key k1 drawn afresh: the refusal names k1.
   std::string mine = ReadAll(keys_), theirs = ReadAll(foreign);
   std::string index_line = mine.substr(mine.find("idx1 index"));
@@ -269,10 +268,10 @@ TEST_F(SecurityTest, MutualTlsRefusesClientsWithoutACertificateFromTheDeployment
     }
     return grpc::SslCredentials(o);
   };
-  auto service = Start(broker->brokers(), keys_,
-                       {"--tls-cert", pki + "/server.pem", "--tls-key", pki + "/server.key", "--tls-client-ca",
-                        pki + "/ca.pem"},
-                       tls("client"));
+  auto service =
+      Start(broker->brokers(), keys_,
+            {"--tls-cert", pki + "/server.pem", "--tls-key", pki + "/server.key", "--tls-client-ca", pki + "/ca.pem"},
+            tls("client"));
   ASSERT_NE(service, nullptr);
   auto call_with = [&](std::shared_ptr<grpc::ChannelCredentials> credentials) {
     auto stub = rv1::RegistrationService::NewStub(
@@ -286,8 +285,7 @@ TEST_F(SecurityTest, MutualTlsRefusesClientsWithoutACertificateFromTheDeployment
   EXPECT_TRUE(accepted.ok()) << accepted.error_message();
   EXPECT_EQ(call_with(tls("")).error_code(), grpc::StatusCode::UNAVAILABLE) << "no client certificate";
   EXPECT_EQ(call_with(tls("other")).error_code(), grpc::StatusCode::UNAVAILABLE) << "a certificate of another CA";
-  EXPECT_EQ(call_with(grpc::InsecureChannelCredentials()).error_code(), grpc::StatusCode::UNAVAILABLE)
-      << "plain text";
+  EXPECT_EQ(call_with(grpc::InsecureChannelCredentials()).error_code(), grpc::StatusCode::UNAVAILABLE) << "plain text";
   EXPECT_EQ(service->Stop(), 0);
 }
 
