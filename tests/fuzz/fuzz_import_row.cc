@@ -20,7 +20,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   v1::Household household;
   household.set_id("h-1");
   household.set_region_code("130207104201");
-  household.set_attribute(v1::HOUSEHOLD_ATTRIBUTE_POOR);
+  household.set_attribute(v1::HOUSEHOLD_ATTRIBUTE_GENERAL);
   const v1::BeneficiaryInput& in = row.beneficiary();
   jinguo::validate::FieldViolations violations;
   auto facts = jinguo::registration::domain::CheckRegistration(in, in.household_id().empty() ? nullptr : &household,
