@@ -74,6 +74,11 @@ absl::StatusOr<Authenticator> Authenticator::Parse(absl::string_view text, absl:
     if (hash.size() != 64 || hash.find_first_not_of("0123456789abcdef") != std::string::npos) {
       return absl::InvalidArgumentError(absl::StrCat(where(), "the first field must be a lower-case hex SHA-256"));
     }
+    // "Bearer " with nothing after it must never be a principal, whatever the file says.
+    if (hash == HashToken("")) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where(), "the hash is that of an empty token, which would let anyone in"));
+    }
     Principal p;
     p.name = name;
     if (role == "viewer")
@@ -116,6 +121,7 @@ absl::StatusOr<Authenticator> Authenticator::Parse(absl::string_view text, absl:
 }
 
 absl::StatusOr<Principal> Authenticator::AuthenticateToken(absl::string_view token) const {
+  if (token.empty()) return absl::UnauthenticatedError("empty bearer token");
   auto it = by_hash_.find(HashToken(token));
   if (it == by_hash_.end()) return absl::UnauthenticatedError("unknown bearer token");
   if (clock_->Now() > it->second.not_after) return absl::UnauthenticatedError("token expired");

@@ -46,6 +46,18 @@ TEST(Auth, BadTokensFileLinesAreNamed) {
   std::filesystem::remove_all(dir);
 }
 
+// Found by fuzz_tokens_file: a line holding the hash of the empty token would admit a caller who sends
+// "authorization: Bearer " with nothing after it.
+TEST(Auth, AnEmptyTokenNeverAuthenticates) {
+  auto refused = Authenticator::Parse(absl::StrCat("# ops\n", HashToken(""), " anyone admin *\n"), "tokens.txt",
+                                      &SystemClock::Get());
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("tokens.txt:2: the hash is that of an empty token"), std::string::npos)
+      << refused.status();
+  Authenticator auth({{HashToken(""), Principal{"anyone", Role::kAdmin, ""}}});
+  EXPECT_EQ(auth.AuthenticateToken("").status().code(), absl::StatusCode::kUnauthenticated);
+}
+
 TEST(Auth, RoleAndRegionScopeDecide) {
   Principal op{"alice", Role::kOperator, "1302"};
   Principal viewer{"bob", Role::kViewer, ""};

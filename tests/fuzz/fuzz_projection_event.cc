@@ -13,6 +13,7 @@
 #include "common/replica/registry_replica.h"
 #include "common/store/store.h"
 #include "google/protobuf/descriptor.h"
+#include "google/protobuf/stubs/logging.h"
 #include "jinguo/registration/v1/events.pb.h"
 #include "rocksdb/utilities/write_batch_with_index.h"
 #include "services/reporting/store/event_projector.h"
@@ -60,6 +61,7 @@ void Apply(Target& t, const jinguo::common::v1::EventEnvelope& e) {
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  google::protobuf::SetLogHandler(nullptr);  // its warning for each string with invalid UTF-8 drowns the output
   targets = new std::vector<Target>();
   {
     auto db = store::Store::Open(jinguo::reporting::store::ReadModel::StoreOptions(TempDir(), 8 << 20));
