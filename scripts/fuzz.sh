@@ -18,6 +18,7 @@ fi
 mkdir -p "$BUILD/fuzz/artifacts"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 failed=0
+passed=0
 for t in "${targets[@]}"; do
   work=$BUILD/fuzz/corpus/$t
   seeds=tests/fuzz/corpus/$t
@@ -30,11 +31,13 @@ for t in "${targets[@]}"; do
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
   cov=$(grep -o 'cov: [0-9]*' "$log" | tail -n 1)
   if [ $rc -ne 0 ]; then
-    failed=1
+    failed=$((failed + 1))
     echo "fuzz: $t FAILED after ${runs:-?} runs; the input is in $BUILD/fuzz/artifacts/; the end of its log:"
     grep -v '^#' "$log" | tail -n 40
   else
+    passed=$((passed + 1))
     echo "fuzz: $t ok: ${runs:-?} runs, ${cov:-cov ?}, corpus $(ls "$work" | wc -l) inputs"
   fi
 done
-exit $failed
+echo "fuzz: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
