@@ -43,6 +43,8 @@ if [ ! -s var/keys/data-keys ]; then
   echo "run: drew development data keys into var/keys/data-keys"
 fi
 export JINGUO_DATA_KEY_FILE=$ROOT/var/keys/data-keys
+# The development token services send when their registry replica asks registration about a woman it has not seen.
+export JINGUO_SERVICE_TOKEN_FILE=$ROOT/deploy/local/service-token
 
 declare -A GRPC_PORT HTTP_PORT
 while read -r name grpc http; do
@@ -75,7 +77,7 @@ echo "  Kafka       127.0.0.1:$KAFKA_PORT (state var/kafka)"
 for name in "${!GRPC_PORT[@]}"; do
   echo "  $name  gRPC 127.0.0.1:${GRPC_PORT[$name]}  metrics http://127.0.0.1:${HTTP_PORT[$name]}/metrics"
 done
-echo "  tokens      dev-admin (admin), dev-tangshan (operator, 唐山市 1302), dev-viewer (viewer), dev-auditor (auditor: the audit trail only)"
+echo "  tokens      dev-admin (admin), dev-tangshan (operator, 唐山市 1302), dev-viewer (viewer), dev-auditor (auditor: the audit trail only), dev-doctor (health, 唐山市)"
 echo "  data keys   var/keys/data-keys (development keys sealing ID and phone numbers at rest)"
 echo "Press Ctrl-C to stop."
 # A background sleep (a signal interrupts `wait` at once); stop_all ends it, as it ignores SIGINT.

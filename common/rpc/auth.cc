@@ -174,4 +174,16 @@ absl::Status AuthorizeAudit(const Principal& principal) {
       absl::StrCat(principal.name, " is a ", RoleName(principal.role), "; audit records are read by auditors only"));
 }
 
+absl::Status AuthorizeHealthResults(const Principal& principal, absl::string_view region) {
+  if (!principal.SeesHealthResults()) {
+    return absl::PermissionDeniedError(absl::StrCat(principal.name, " is a ", RoleName(principal.role),
+                                                    "; health results are read and recorded by the health role"));
+  }
+  if (!principal.Covers(region)) {
+    return absl::PermissionDeniedError(absl::StrCat(principal.name, " may act only within region ",
+                                                    principal.region_scope.empty() ? "*" : principal.region_scope));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace jinguo::rpc

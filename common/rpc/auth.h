@@ -41,8 +41,9 @@ struct Principal {
 
   // True when identifiers (ID and phone numbers) may be shown to this principal unmasked.
   bool SeesIdentifiers() const { return role != Role::kViewer && role != Role::kAuditor; }
-  // True when health results (screenings, follow-ups, diagnoses) may be read: the health role and other services.
-  bool SeesHealthResults() const { return role == Role::kHealth || role == Role::kService; }
+  // True when health results (screenings, follow-ups, diagnoses) may be read and recorded: the health role, admins
+  // and other services; never viewers, operators or auditors.
+  bool SeesHealthResults() const { return role == Role::kHealth || role == Role::kAdmin || role == Role::kService; }
 };
 
 // Hex SHA-256 of a token, as stored in the tokens file.
@@ -75,5 +76,8 @@ class Authenticator {
 absl::Status Authorize(const Principal& principal, Role minimum, absl::string_view region);
 // PERMISSION_DENIED unless `principal` is an auditor (audit records are read by auditors only).
 absl::Status AuthorizeAudit(const Principal& principal);
+
+// PERMISSION_DENIED unless `principal` may read and record health results (SeesHealthResults) in `region`.
+absl::Status AuthorizeHealthResults(const Principal& principal, absl::string_view region);
 
 }  // namespace jinguo::rpc

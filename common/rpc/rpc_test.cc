@@ -82,7 +82,14 @@ TEST(Auth, HealthAndAuditorRolesStandApart) {
   EXPECT_TRUE(health.SeesHealthResults());
   EXPECT_TRUE(health.SeesIdentifiers());
   EXPECT_FALSE(viewer.SeesHealthResults());
-  EXPECT_FALSE(admin.SeesHealthResults());
+  EXPECT_TRUE(admin.SeesHealthResults());  // the health service's issue: results for the health role and admins
+  EXPECT_TRUE(AuthorizeHealthResults(health, "130207104201").ok());
+  EXPECT_EQ(AuthorizeHealthResults(health, "130102").code(), absl::StatusCode::kPermissionDenied);
+  Principal op{"clerk", Role::kOperator, "1302"};
+  absl::Status clerk = AuthorizeHealthResults(op, "130207104201");
+  EXPECT_EQ(clerk.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_NE(clerk.message().find("health results"), absl::string_view::npos) << clerk;
+  EXPECT_EQ(AuthorizeHealthResults(auditor, "").code(), absl::StatusCode::kPermissionDenied);
   absl::Status business = Authorize(auditor, Role::kViewer, "");
   EXPECT_EQ(business.code(), absl::StatusCode::kPermissionDenied);
   EXPECT_NE(business.message().find("audit records only"), absl::string_view::npos) << business;

@@ -1,0 +1,384 @@
+#include "services/health/api/health_service.h"
+
+#include <algorithm>
+#include <future>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "common/base/civil_date.h"
+#include "common/base/status.h"
+#include "common/base/timestamp.h"
+#include "common/rpc/status.h"
+#include "common/validate/field_violations.h"
+#include "common/validate/fields.h"
+#include "common/validate/text.h"
+#include "jinguo/health/v1/events.pb.h"
+#include "spdlog/spdlog.h"
+
+namespace jinguo::health::api {
+
+using rpc::Role;
+using validate::FieldViolations;
+
+namespace {
+
+constexpr rpc::PageLimits kPageLimits{50, 500};
+// Cases marked overdue per committed chunk of a sweep (each chunk holds every lock while it is decided).
+constexpr size_t kSweepChunk = 5000;
+
+absl::CivilDay Day(const common::v1::CivilDate& d) {
+  auto day = FromProto(d);
+  return day.ok() ? *day : absl::CivilDay(1970, 1, 1);
+}
+
+// A screening as a caller who may not read results sees it: that it happened, when, of what kind.
+v1::Screening WithoutResult(v1::Screening s) {
+  s.clear_result();
+  s.clear_abnormal();
+  s.clear_follow_up_case_id();
+  return s;
+}
+
+std::string Text(absl::string_view value, const char* field, size_t max, bool required, FieldViolations& v) {
+  auto clean = validate::CleanText(value, {.max_characters = max, .required = required});
+  if (!v.Check(field, clean.status())) return "";
+  return *clean;
+}
+
+}  // namespace
+
+HealthService::HealthService(Dependencies deps) : d_(deps), events_("health", *deps.clock, *deps.ids) {}
+
+HealthService::~HealthService() {
+  {
+    std::lock_guard<std::mutex> l(loop_mu_);
+    stopping_ = true;
+  }
+  loop_cv_.notify_all();
+  if (sweeper_.joinable()) sweeper_.join();
+}
+
+absl::CivilDay HealthService::Today() const { return ChinaDay(d_.clock->Now()); }
+
+grpc::ServerUnaryReactor* HealthService::RecordScreening(grpc::CallbackServerContext* ctx,
+                                                         const v1::RecordScreeningRequest* req,
+                                                         v1::RecordScreeningResponse* resp) {
+  return d_.writes->Mutate(
+      ctx, {"RecordScreening", req->request_id(), *req, resp, Role::kViewer},
+      [&] { return rpc::LockScope::Keys({absl::StrCat("woman:", req->beneficiary_id())}); },
+      [&](const rpc::Principal& who, rpc::Tx& tx) -> absl::Status {
+        if (req->beneficiary_id().empty()) {
+          return validate::FieldError(absl::StatusCode::kInvalidArgument, "beneficiary_id", "is required");
+        }
+        ASSIGN_OR_RETURN(replica::v1::RegistryFacts woman, d_.registry->Lookup(req->beneficiary_id()));
+        RETURN_IF_ERROR(rpc::AuthorizeHealthResults(who, woman.region_code()));
+        FieldViolations v;
+        absl::CivilDay on =
+            validate::DateOrToday(req->screened_on(), req->has_screened_on(), Today(), "screened_on", v);
+        std::string facility = Text(req->facility(), "facility", 100, true, v);
+        auto born = FromProto(woman.birth_date());
+        domain::CheckScreening(req->kind(), req->method(), req->result(), on, born.ok() ? *born : on, v);
+        RETURN_IF_ERROR(v.ToStatus());
+        RETURN_IF_ERROR(domain::CheckEligible(woman, on, d_.settings, "beneficiary_id"));
+
+        // Early: before the next due date her latest screening of this kind set.
+        ASSIGN_OR_RETURN(std::vector<v1::Screening> history, d_.health->ScreeningsOf(woman.beneficiary_id()));
+        bool early = false;
+        for (const v1::Screening& earlier : history) {
+          if (earlier.kind() != req->kind() || Day(earlier.screened_on()) > on) continue;
+          early = earlier.has_next_due_on() && on < Day(earlier.next_due_on());
+          break;
+        }
+        v1::Screening s;
+        s.set_id(d_.ids->Next());
+        s.set_beneficiary_id(woman.beneficiary_id());
+        s.set_region_code(woman.region_code());
+        s.set_kind(req->kind());
+        s.set_method(req->method());
+        *s.mutable_screened_on() = ToProto(on);
+        s.set_facility(facility);
+        *s.mutable_result() = req->result();
+        s.set_abnormal(domain::IsAbnormal(req->method(), req->result()));
+        s.set_early(early);
+        if (auto next = domain::NextDue(req->method(), req->result(), on, d_.settings)) {
+          *s.mutable_next_due_on() = ToProto(*next);
+        }
+        std::optional<v1::FollowUpCase> opened;
+        if (s.abnormal()) {
+          opened = domain::OpenCase(d_.ids->Next(), s, on, d_.settings);
+          s.set_follow_up_case_id(opened->id());
+        }
+        d_.health->PutScreening(&tx.batch, s);
+        v1::ScreeningRecorded recorded;
+        recorded.set_screening_id(s.id());
+        recorded.set_beneficiary_id(s.beneficiary_id());
+        recorded.set_kind(s.kind());
+        recorded.set_method(s.method());
+        *recorded.mutable_screened_on() = s.screened_on();
+        recorded.set_early(s.early());
+        if (s.has_next_due_on()) *recorded.mutable_next_due_on() = s.next_due_on();
+        tx.events.push_back(
+            events_.Make({s.id(), 1, s.beneficiary_id(), s.region_code()}, recorded, req->request_id()));
+        if (opened) {
+          d_.health->PutCase(&tx.batch, *opened, nullptr);
+          v1::FollowUpScheduled scheduled;
+          scheduled.set_case_id(opened->id());
+          scheduled.set_beneficiary_id(opened->beneficiary_id());
+          scheduled.set_kind(opened->kind());
+          scheduled.set_stage(opened->stages(0).stage());
+          *scheduled.mutable_due_on() = opened->stages(0).due_on();
+          scheduled.set_case_opened(true);
+          tx.events.push_back(
+              events_.Make({opened->id(), opened->version(), opened->beneficiary_id(), opened->region_code()},
+                           scheduled, req->request_id()));
+          *resp->mutable_follow_up() = *opened;
+        }
+        *resp->mutable_screening() = s;
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status HealthService::ListScreenings(grpc::ServerContext* ctx, const v1::ListScreeningsRequest* req,
+                                           v1::ListScreeningsResponse* resp) {
+  return d_.writes->Read(ctx, [&](const rpc::Principal& who) -> absl::Status {
+    if (req->beneficiary_id().empty()) {
+      return validate::FieldError(absl::StatusCode::kInvalidArgument, "beneficiary_id", "is required");
+    }
+    ASSIGN_OR_RETURN(replica::v1::RegistryFacts woman, d_.registry->Lookup(req->beneficiary_id()));
+    // Operators see that screenings happened; viewers see counts in reporting only.
+    RETURN_IF_ERROR(rpc::Authorize(who, Role::kViewer, woman.region_code()));
+    bool results = who.SeesHealthResults();
+    if (!results && who.role == Role::kViewer) {
+      return absl::PermissionDeniedError(
+          absl::StrCat(who.name, " is a viewer; screenings are counted in reporting, not listed per woman"));
+    }
+    ASSIGN_OR_RETURN(std::vector<v1::Screening> history, d_.health->ScreeningsOf(woman.beneficiary_id()));
+    for (auto& s : history) *resp->add_screenings() = results ? std::move(s) : WithoutResult(std::move(s));
+    if (results) d_.writes->AuditRead(*ctx, who, "ListScreenings", {woman.beneficiary_id()}, woman.region_code());
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* HealthService::RecordFollowUp(grpc::CallbackServerContext* ctx,
+                                                        const v1::RecordFollowUpRequest* req,
+                                                        v1::RecordFollowUpResponse* resp) {
+  return d_.writes->Mutate(
+      ctx, {"RecordFollowUp", req->request_id(), *req, resp, Role::kViewer},
+      [&] { return rpc::LockScope::Keys({absl::StrCat("case:", req->case_id())}); },
+      [&](const rpc::Principal& who, rpc::Tx& tx) -> absl::Status {
+        if (req->case_id().empty()) {
+          return validate::FieldError(absl::StatusCode::kInvalidArgument, "case_id", "is required");
+        }
+        ASSIGN_OR_RETURN(auto stored, d_.health->GetCase(req->case_id()));
+        if (!stored) {
+          return validate::FieldError(absl::StatusCode::kNotFound, "case_id",
+                                      absl::StrCat("no follow-up case ", req->case_id()));
+        }
+        RETURN_IF_ERROR(rpc::AuthorizeHealthResults(who, stored->region_code()));
+        FieldViolations v;
+        absl::CivilDay on = validate::DateOrToday(req->done_on(), req->has_done_on(), Today(), "done_on", v);
+        std::string facility = Text(req->facility(), "facility", 100, false, v);
+        std::string lost = Text(req->lost_reason(), "lost_reason", 500, false, v);
+        if (req->stage() == v1::FOLLOW_UP_STAGE_UNSPECIFIED || !v1::FollowUpStage_IsValid(req->stage())) {
+          v.Add("stage", "is required: the stage recorded");
+        }
+        bool has_result = req->has_result() && req->result().result_case() != v1::TestResult::RESULT_NOT_SET;
+        if (has_result && !lost.empty()) v.Add("lost_reason", "is given only when there is no result");
+        if (!has_result && lost.empty()) {
+          v.Add("result", "is required (or lost_reason, when she was lost to follow-up)");
+        }
+        RETURN_IF_ERROR(v.ToStatus());
+        v1::FollowUpCase c = *stored;
+        if (has_result) {
+          RETURN_IF_ERROR(domain::RecordStage(c, req->stage(), on, req->result(), facility, d_.settings));
+        } else {
+          RETURN_IF_ERROR(domain::RecordLost(c, req->stage(), on, lost));
+        }
+        d_.health->PutCase(&tx.batch, c, &*stored);
+        outbox::EventSubject subject{c.id(), c.version(), c.beneficiary_id(), c.region_code()};
+        v1::FollowUpRecorded recorded;
+        recorded.set_case_id(c.id());
+        recorded.set_beneficiary_id(c.beneficiary_id());
+        recorded.set_kind(c.kind());
+        recorded.set_stage(req->stage());
+        recorded.set_status(has_result ? v1::STAGE_STATUS_DONE : v1::STAGE_STATUS_LOST);
+        *recorded.mutable_recorded_on() = ToProto(on);
+        recorded.set_case_closed(c.state() == v1::CASE_STATE_CLOSED);
+        if (c.diagnosis() != v1::DIAGNOSIS_UNSPECIFIED) recorded.set_finding(domain::FindingOf(c.diagnosis()));
+        tx.events.push_back(events_.Make(subject, recorded, req->request_id()));
+        if (c.state() == v1::CASE_STATE_OPEN) {
+          const v1::StageRecord* next = domain::CurrentStage(c);
+          v1::FollowUpScheduled scheduled;
+          scheduled.set_case_id(c.id());
+          scheduled.set_beneficiary_id(c.beneficiary_id());
+          scheduled.set_kind(c.kind());
+          scheduled.set_stage(next->stage());
+          *scheduled.mutable_due_on() = next->due_on();
+          tx.events.push_back(events_.Make(subject, scheduled, req->request_id()));
+        } else if (domain::IsCancer(c.diagnosis())) {
+          v1::CancerConfirmed confirmed;
+          confirmed.set_case_id(c.id());
+          confirmed.set_beneficiary_id(c.beneficiary_id());
+          confirmed.set_kind(c.kind());
+          *confirmed.mutable_diagnosed_on() = ToProto(on);
+          tx.events.push_back(events_.Make(subject, confirmed, req->request_id()));
+        }
+        *resp->mutable_follow_up() = c;
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status HealthService::GetFollowUp(grpc::ServerContext* ctx, const v1::GetFollowUpRequest* req,
+                                        v1::GetFollowUpResponse* resp) {
+  return d_.writes->Read(ctx, [&](const rpc::Principal& who) -> absl::Status {
+    if (req->case_id().empty()) {
+      return validate::FieldError(absl::StatusCode::kInvalidArgument, "case_id", "is required");
+    }
+    ASSIGN_OR_RETURN(auto c, d_.health->GetCase(req->case_id()));
+    if (!c) {
+      return validate::FieldError(absl::StatusCode::kNotFound, "case_id",
+                                  absl::StrCat("no follow-up case ", req->case_id()));
+    }
+    RETURN_IF_ERROR(rpc::AuthorizeHealthResults(who, c->region_code()));
+    d_.writes->AuditRead(*ctx, who, "GetFollowUp", {c->id(), c->beneficiary_id()}, c->region_code());
+    *resp->mutable_follow_up() = *std::move(c);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status HealthService::ListFollowUps(grpc::ServerContext* ctx, const v1::ListFollowUpsRequest* req,
+                                          v1::ListFollowUpsResponse* resp) {
+  return d_.writes->Read(ctx, [&](const rpc::Principal& who) -> absl::Status {
+    auto scope = rpc::ReadScope(who, *d_.regions, req->region_prefix());
+    if (!scope.ok()) return scope.status();
+    RETURN_IF_ERROR(rpc::AuthorizeHealthResults(who, *scope));
+    FieldViolations v;
+    if (!v1::StageStatus_IsValid(req->status())) v.Add("status", "unknown stage status");
+    if (req->overdue_only() && req->status() != v1::STAGE_STATUS_UNSPECIFIED &&
+        req->status() != v1::STAGE_STATUS_OVERDUE) {
+      v.Add("overdue_only", "contradicts status; give one of them");
+    }
+    int page_size = rpc::PageSize(req->page().page_size(), kPageLimits, "page.page_size", v);
+    v1::StageStatus wanted = req->overdue_only() ? v1::STAGE_STATUS_OVERDUE : req->status();
+    rpc::PageQuery query{"ListFollowUps", who.region_scope, *scope, {absl::StrCat("status=", wanted)}};
+    auto after = d_.pages->Resume(query, req->page().page_token(), "page.page_token");
+    if (!after.ok()) v.Merge(after.status());
+    RETURN_IF_ERROR(v.ToStatus());
+    auto it = d_.health->ScanCases(*scope, *after);
+    std::vector<std::string> targets;
+    std::string last;
+    for (; it->Valid(); it->Next()) {
+      std::string key = it->key().ToString();
+      if (resp->follow_ups_size() >= page_size) {
+        resp->set_next_page_token(d_.pages->Issue(query, last));
+        break;
+      }
+      last = key;
+      ASSIGN_OR_RETURN(auto c, d_.health->GetCase(store::HealthStore::CaseIdOf(key)));
+      if (!c || !who.Covers(c->region_code())) continue;
+      const v1::StageRecord* current = domain::CurrentStage(*c);
+      v1::StageStatus status = current ? current->status() : v1::STAGE_STATUS_UNSPECIFIED;
+      bool keep = wanted == v1::STAGE_STATUS_UNSPECIFIED ? c->state() == v1::CASE_STATE_OPEN : status == wanted;
+      if (!keep) continue;
+      targets.push_back(c->id());
+      *resp->add_follow_ups() = *std::move(c);
+    }
+    RETURN_IF_ERROR(jinguo::store::FromRocks(it->status(), "list follow-up cases"));
+    if (!targets.empty()) d_.writes->AuditRead(*ctx, who, "ListFollowUps", std::move(targets), *scope);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status HealthService::RunDailySweep(grpc::ServerContext* ctx, const v1::RunDailySweepRequest* req,
+                                          v1::RunDailySweepResponse* resp) {
+  auto who = d_.writes->Admit(*ctx, Role::kAdmin);
+  if (!who.ok()) return rpc::ToGrpcStatus(who.status());
+  FieldViolations v;
+  absl::CivilDay date =
+      validate::DateOrToday(req->business_date(), req->has_business_date(), Today(), "business_date", v);
+  if (!v.empty()) return rpc::ToGrpcStatus(v.ToStatus());
+  auto marked = Sweep(date, who->name, ctx->peer());
+  if (!marked.ok()) return rpc::ToGrpcStatus(marked.status());
+  resp->set_marked_overdue(*marked);
+  *resp->mutable_swept_through() = ToProto(date);
+  return grpc::Status::OK;
+}
+
+absl::StatusOr<int64_t> HealthService::Sweep(absl::CivilDay business_date, const std::string& principal,
+                                             const std::string& client_address) {
+  std::lock_guard<std::mutex> one_at_a_time(sweep_mu_);
+  int64_t marked = 0;
+  for (;;) {
+    KeyedMutex::Held everything = d_.writes->locks().LockEverything();
+    ASSIGN_OR_RETURN(std::vector<store::HealthStore::Due> due, d_.health->DueBefore(business_date, kSweepChunk));
+    rpc::Tx tx;
+    for (const store::HealthStore::Due& entry : due) {
+      ASSIGN_OR_RETURN(auto stored, d_.health->GetCase(entry.case_id));
+      if (!stored || !domain::IsOverdue(*stored, business_date)) {
+        d_.health->DropDue(&tx.batch, entry.key);  // an entry its case no longer matches: never seen again
+        continue;
+      }
+      v1::FollowUpCase c = *stored;
+      domain::MarkOverdue(c);
+      d_.health->PutCase(&tx.batch, c, &*stored);
+      const v1::StageRecord* s = domain::CurrentStage(c);
+      v1::FollowUpOverdue overdue;
+      overdue.set_case_id(c.id());
+      overdue.set_beneficiary_id(c.beneficiary_id());
+      overdue.set_stage(s->stage());
+      *overdue.mutable_due_on() = s->due_on();
+      *overdue.mutable_business_date() = ToProto(business_date);
+      tx.events.push_back(events_.Make({c.id(), c.version(), c.beneficiary_id(), c.region_code()}, overdue, ""));
+      ++marked;
+    }
+    bool last = due.size() < kSweepChunk;
+    if (last) {
+      ASSIGN_OR_RETURN(auto swept, d_.health->SweptThrough());
+      if (!swept || *swept < business_date) d_.health->PutSweptThrough(&tx.batch, business_date);
+    }
+    std::vector<audit::v1::AuditRecord> audits;
+    if (d_.writes->auditing() && !tx.events.empty()) {
+      audit::v1::AuditRecord r;
+      r.set_kind(audit::v1::AUDIT_KIND_WRITE);
+      r.set_principal(principal);
+      r.set_method("DailySweep");
+      r.set_client_address(client_address);
+      *r.mutable_time() = ToTimestamp(d_.clock->Now());
+      rpc::WritePath::TargetsFrom(tx.events, r);
+      audits.push_back(std::move(r));
+    }
+    std::promise<absl::Status> written;
+    std::future<absl::Status> landed = written.get_future();
+    d_.writes->commits().Submit(
+        std::move(tx.batch), std::move(tx.events), [&written](const absl::Status& s) { written.set_value(s); },
+        std::move(audits));
+    RETURN_IF_ERROR(landed.get());
+    if (last) break;
+  }
+  return marked;
+}
+
+void HealthService::StartDailySweeps(absl::Duration period) {
+  sweeper_ = std::thread([this, period] { SweepLoop(period); });
+}
+
+void HealthService::SweepLoop(absl::Duration period) {
+  std::unique_lock<std::mutex> l(loop_mu_);
+  while (!stopping_) {
+    l.unlock();
+    absl::CivilDay today = Today();
+    auto swept = d_.health->SweptThrough();
+    if (swept.ok() && (!*swept || **swept < today)) {
+      auto marked = Sweep(today, "health (daily sweep)", "");
+      if (!marked.ok()) {
+        spdlog::warn("health: daily sweep for {} failed: {}", FormatCivilDate(today), marked.status().ToString());
+      } else if (*marked > 0) {
+        spdlog::info("health: daily sweep for {} marked {} follow-up stages overdue", FormatCivilDate(today), *marked);
+      }
+    }
+    l.lock();
+    loop_cv_.wait_for(l, absl::ToChronoMilliseconds(period), [this] { return stopping_; });
+  }
+}
+
+}  // namespace jinguo::health::api

@@ -1,0 +1,391 @@
+// The health service as a township doctor, a county clerk and an intruder meet it: the real registration and
+// health binaries on a real Kafka broker, women registered in the registry and screened in health (which knows
+// them through its replica), events read back from jinguo.health.events.v1.
+#include <algorithm>
+#include <fstream>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "common/base/civil_date.h"
+#include "common/base/clock.h"
+#include "common/rpc/auth.h"
+#include "gtest/gtest.h"
+#include "jinguo/health/v1/events.pb.h"
+#include "jinguo/health/v1/health.grpc.pb.h"
+#include "tests/integration/harness.h"
+#include "tests/integration/registration_client.h"
+
+namespace jinguo::testing {
+namespace {
+
+namespace hv1 = ::jinguo::health::v1;
+
+constexpr char kAdmin[] = "admin-token";
+constexpr char kDoctor[] = "doctor-token";              // health, 唐山市 1302
+constexpr char kOtherDoctor[] = "shijiazhuang-doctor";  // health, 石家庄市 1301
+constexpr char kClerk[] = "clerk-token";                // operator, 1302
+constexpr char kViewer[] = "viewer-token";
+constexpr char kAuditor[] = "auditor-token";
+constexpr char kService[] = "service-token";
+constexpr char kVillage[] = "130207104201";
+
+absl::CivilDay Today() { return ChinaDay(absl::Now()); }
+
+class HealthTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    broker_ = KafkaBroker::Start().release();
+    ASSERT_NE(broker_, nullptr);
+    dir_ = new TempDir();
+    std::ofstream(dir_->path() + "/tokens") << rpc::HashToken(kAdmin) << " admin admin *\n"
+                                            << rpc::HashToken(kDoctor) << " doctor health 1302\n"
+                                            << rpc::HashToken(kOtherDoctor) << " sjz-doctor health 1301\n"
+                                            << rpc::HashToken(kClerk) << " clerk operator 1302\n"
+                                            << rpc::HashToken(kViewer) << " viewer viewer *\n"
+                                            << rpc::HashToken(kAuditor) << " inspector auditor *\n"
+                                            << rpc::HashToken(kService) << " services service *\n";
+    std::ofstream(dir_->path() + "/service-token") << kService << "\n";
+    int reg_port = FreePort(), health_port = FreePort();
+    auto common = [&](const std::string& name, int port) {
+      return std::vector<std::string>{"--grpc-listen",   absl::StrCat("127.0.0.1:", port),
+                                      "--http-listen",   "127.0.0.1:0",
+                                      "--data-dir",      dir_->path() + "/" + name,
+                                      "--kafka-brokers", broker_->brokers(),
+                                      "--tokens-file",   dir_->path() + "/tokens",
+                                      "--regions-dir",   SourceDir() + "/data/regions",
+                                      "--log-level",     "warn"};
+    };
+    auto reg_args = common("registration", reg_port);
+    reg_args.insert(reg_args.end(), {"--data-key-file", WriteDataKeyFile(dir_->path())});
+    registration_ =
+        ServiceProcess::Start(REGISTRATION_BINARY, reg_args, reg_port, dir_->path() + "/registration.log").release();
+    ASSERT_NE(registration_, nullptr);
+    auto health_args = common("health", health_port);
+    health_args.insert(health_args.end(), {"--registration-address", absl::StrCat("127.0.0.1:", reg_port),
+                                           "--service-token-file", dir_->path() + "/service-token"});
+    health_ = ServiceProcess::Start(HEALTH_BINARY, health_args, health_port, dir_->path() + "/health.log").release();
+    ASSERT_NE(health_, nullptr);
+    registry_ = rv1::RegistrationService::NewStub(registration_->channel()).release();
+    stub_ = hv1::HealthService::NewStub(health_->channel()).release();
+    tap_ = new EventTap(broker_->brokers(), "jinguo.health.events.v1");
+  }
+  static void TearDownTestSuite() {
+    delete tap_;
+    delete stub_;
+    delete registry_;
+    if (health_) {
+      EXPECT_EQ(health_->Stop(), 0) << "health did not shut down cleanly";
+    }
+    if (registration_) {
+      EXPECT_EQ(registration_->Stop(), 0);
+    }
+    delete health_;
+    delete registration_;
+    delete broker_;
+    delete dir_;
+  }
+
+  // A registered person born on `birth`; a woman unless `male`.
+  std::string Register(absl::CivilDay birth, bool male = false, const std::string& region = kVillage) {
+    rv1::RegisterHouseholdResponse h;
+    EXPECT_TRUE(registry_->RegisterHousehold(Authorized(kAdmin).get(), HouseholdRequest(region), &h).ok());
+    rv1::RegisterBeneficiaryResponse b;
+    grpc::Status s = registry_->RegisterBeneficiary(
+        Authorized(kAdmin).get(),
+        BeneficiaryRequest(h.household().id(), TestIdNumber(birth, ++serial_, male), "赵秀梅"), &b);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return b.beneficiary().id();
+  }
+  std::string Woman(int age) { return Register(Today() - 365 * age - 200); }
+
+  static hv1::RecordScreeningRequest Screening(const std::string& woman, hv1::ScreeningKind kind,
+                                               hv1::ScreeningMethod method, hv1::TestResult result) {
+    hv1::RecordScreeningRequest r;
+    r.set_request_id(NewRequestId());
+    r.set_beneficiary_id(woman);
+    r.set_kind(kind);
+    r.set_method(method);
+    r.set_facility("丰南区妇幼保健院");
+    *r.mutable_result() = result;
+    return r;
+  }
+  static hv1::RecordScreeningRequest Hpv(const std::string& woman, hv1::HpvResult result) {
+    hv1::TestResult t;
+    t.set_hpv(result);
+    return Screening(woman, hv1::SCREENING_KIND_CERVICAL, hv1::SCREENING_METHOD_HPV, t);
+  }
+  static hv1::RecordFollowUpRequest FollowUp(const std::string& case_id, hv1::FollowUpStage stage,
+                                             hv1::TestResult result) {
+    hv1::RecordFollowUpRequest r;
+    r.set_request_id(NewRequestId());
+    r.set_case_id(case_id);
+    r.set_stage(stage);
+    *r.mutable_result() = result;
+    return r;
+  }
+
+  grpc::Status Screen(const hv1::RecordScreeningRequest& req, hv1::RecordScreeningResponse* resp,
+                      const std::string& token = kDoctor) {
+    return stub_->RecordScreening(Authorized(token).get(), req, resp);
+  }
+  grpc::Status Record(const hv1::RecordFollowUpRequest& req, hv1::RecordFollowUpResponse* resp,
+                      const std::string& token = kDoctor) {
+    return stub_->RecordFollowUp(Authorized(token).get(), req, resp);
+  }
+  int Screenings(const std::string& woman) {
+    hv1::ListScreeningsRequest req;
+    req.set_beneficiary_id(woman);
+    hv1::ListScreeningsResponse resp;
+    EXPECT_TRUE(stub_->ListScreenings(Authorized(kAdmin).get(), req, &resp).ok());
+    return resp.screenings_size();
+  }
+  // Every event of the health topic about `aggregate`, by type.
+  std::vector<std::string> EventTypes(const std::string& aggregate) {
+    std::vector<std::string> types;
+    for (const auto& e : tap_->Settle()) {
+      if (e.aggregate_id() == aggregate) types.push_back(e.event_type());
+    }
+    return types;
+  }
+
+  static KafkaBroker* broker_;
+  static TempDir* dir_;
+  static ServiceProcess* registration_;
+  static ServiceProcess* health_;
+  static rv1::RegistrationService::Stub* registry_;
+  static hv1::HealthService::Stub* stub_;
+  static EventTap* tap_;
+  static int serial_;
+};
+
+KafkaBroker* HealthTest::broker_ = nullptr;
+TempDir* HealthTest::dir_ = nullptr;
+ServiceProcess* HealthTest::registration_ = nullptr;
+ServiceProcess* HealthTest::health_ = nullptr;
+rv1::RegistrationService::Stub* HealthTest::registry_ = nullptr;
+hv1::HealthService::Stub* HealthTest::stub_ = nullptr;
+EventTap* HealthTest::tap_ = nullptr;
+int HealthTest::serial_ = 0;
+
+// HPV positive → cytology triage LSIL → colposcopy abnormal → biopsy: cervical cancer. Each step's events are on
+// the topic, none carrying a result; the cancer is confirmed by an event of its own.
+TEST_F(HealthTest, AnAbnormalResultIsFollowedToADiagnosis) {
+  std::string woman = Woman(45);
+  hv1::RecordScreeningResponse screened;
+  grpc::Status s = Screen(Hpv(woman, hv1::HPV_RESULT_POSITIVE), &screened);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_TRUE(screened.screening().abnormal());
+  EXPECT_FALSE(screened.screening().has_next_due_on());
+  ASSERT_TRUE(screened.has_follow_up());
+  const hv1::FollowUpCase& opened = screened.follow_up();
+  ASSERT_EQ(opened.stages_size(), 1);
+  EXPECT_EQ(opened.stages(0).stage(), hv1::FOLLOW_UP_STAGE_CYTOLOGY_TRIAGE);
+  EXPECT_EQ(*FromProto(opened.stages(0).due_on()), Today() + 30);
+
+  hv1::TestResult lsil, abnormal, cancer;
+  lsil.set_cytology(hv1::CYTOLOGY_RESULT_LSIL);
+  abnormal.set_colposcopy(hv1::COLPOSCOPY_RESULT_ABNORMAL);
+  cancer.set_diagnosis(hv1::DIAGNOSIS_CERVICAL_CANCER);
+  hv1::RecordFollowUpResponse step;
+  ASSERT_TRUE(Record(FollowUp(opened.id(), hv1::FOLLOW_UP_STAGE_CYTOLOGY_TRIAGE, lsil), &step).ok());
+  EXPECT_EQ(step.follow_up().stages(1).stage(), hv1::FOLLOW_UP_STAGE_COLPOSCOPY);
+
+  // The work queue shows her case while it is open.
+  hv1::ListFollowUpsRequest queue;
+  queue.set_region_prefix("130207");
+  hv1::ListFollowUpsResponse open_cases;
+  ASSERT_TRUE(stub_->ListFollowUps(Authorized(kDoctor).get(), queue, &open_cases).ok());
+  std::set<std::string> listed;
+  for (const auto& c : open_cases.follow_ups()) listed.insert(c.id());
+  EXPECT_TRUE(listed.count(opened.id()));
+
+  ASSERT_TRUE(Record(FollowUp(opened.id(), hv1::FOLLOW_UP_STAGE_COLPOSCOPY, abnormal), &step).ok());
+  ASSERT_TRUE(Record(FollowUp(opened.id(), hv1::FOLLOW_UP_STAGE_BIOPSY, cancer), &step).ok());
+  EXPECT_EQ(step.follow_up().state(), hv1::CASE_STATE_CLOSED);
+  EXPECT_EQ(step.follow_up().diagnosis(), hv1::DIAGNOSIS_CERVICAL_CANCER);
+
+  tap_->WaitForAggregate(opened.id(), 7);
+  EXPECT_EQ(EventTypes(screened.screening().id()), std::vector<std::string>{"ScreeningRecorded"});
+  EXPECT_EQ(EventTypes(opened.id()),
+            (std::vector<std::string>{"FollowUpScheduled", "FollowUpRecorded", "FollowUpScheduled", "FollowUpRecorded",
+                                      "FollowUpScheduled", "FollowUpRecorded", "CancerConfirmed"}));
+  for (const auto& e : tap_->Settle()) {
+    if (e.aggregate_id() != opened.id()) continue;
+    EXPECT_EQ(e.beneficiary_id(), woman);
+    EXPECT_EQ(e.region_code(), kVillage);
+    if (e.event_type() == "FollowUpRecorded") {
+      hv1::FollowUpRecorded r;
+      ASSERT_TRUE(e.payload().UnpackTo(&r));
+      if (r.case_closed()) {
+        EXPECT_EQ(r.finding(), hv1::FINDING_CANCER);
+      }
+    }
+  }
+  // Closed: nothing more is recorded, and the open queue no longer lists it.
+  grpc::Status again = Record(FollowUp(opened.id(), hv1::FOLLOW_UP_STAGE_BIOPSY, cancer), &step);
+  EXPECT_EQ(again.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(ViolatedFields(again), std::vector<std::string>{"case_id"});
+  ASSERT_TRUE(stub_->ListFollowUps(Authorized(kDoctor).get(), queue, &open_cases).ok());
+  for (const auto& c : open_cases.follow_ups()) EXPECT_NE(c.id(), opened.id());
+}
+
+// Every bad input is refused with its status and the field it names, and writes nothing.
+TEST_F(HealthTest, BadInputIsRefusedNamingTheFieldAndWritesNothing) {
+  std::string woman = Woman(50);
+  std::string young = Woman(34), old = Woman(65), child = Register(Today() - 365 * 10);
+  hv1::TestResult nilm, birads;
+  nilm.set_cytology(hv1::CYTOLOGY_RESULT_NILM);
+  birads.set_birads(1);
+  auto cytology = [&](const std::string& who) {
+    return Screening(who, hv1::SCREENING_KIND_CERVICAL, hv1::SCREENING_METHOD_CYTOLOGY, nilm);
+  };
+  struct Case {
+    const char* what;
+    hv1::RecordScreeningRequest request;
+    grpc::StatusCode code;
+    const char* field;
+    const char* message;
+  };
+  hv1::RecordScreeningRequest future = cytology(woman);
+  *future.mutable_screened_on() = ToProto(Today() + 1);
+  hv1::RecordScreeningRequest before_birth = cytology(woman);
+  *before_birth.mutable_screened_on() = ToProto(Today() - 365 * 60);
+  hv1::RecordScreeningRequest mammography_for_cervical =
+      Screening(woman, hv1::SCREENING_KIND_CERVICAL, hv1::SCREENING_METHOD_MAMMOGRAPHY, birads);
+  hv1::RecordScreeningRequest result_unfit =
+      Screening(woman, hv1::SCREENING_KIND_CERVICAL, hv1::SCREENING_METHOD_CYTOLOGY, birads);
+  hv1::RecordScreeningRequest unknown = cytology("no-such-woman");
+  std::vector<Case> cases = {
+      // A man is never in the registry (it registers women and children); the domain test refuses one.
+      {"a child", cytology(child), grpc::StatusCode::FAILED_PRECONDITION, "beneficiary_id", "is a child"},
+      {"aged 34", cytology(young), grpc::StatusCode::FAILED_PRECONDITION, "beneficiary_id", "is aged 34"},
+      {"aged 65", cytology(old), grpc::StatusCode::FAILED_PRECONDITION, "beneficiary_id", "is aged 65"},
+      {"in the future", future, grpc::StatusCode::INVALID_ARGUMENT, "screened_on", "is in the future"},
+      {"before her birth", before_birth, grpc::StatusCode::INVALID_ARGUMENT, "screened_on", "before her birth"},
+      {"mammography for cervical", mammography_for_cervical, grpc::StatusCode::INVALID_ARGUMENT, "method",
+       "breast screening method"},
+      {"a result the method does not report", result_unfit, grpc::StatusCode::INVALID_ARGUMENT, "result",
+       "reports a TBS category"},
+      {"nobody registered", unknown, grpc::StatusCode::NOT_FOUND, "beneficiary_id", ""},
+  };
+  for (const Case& c : cases) {
+    hv1::RecordScreeningResponse resp;
+    grpc::Status s = Screen(c.request, &resp);
+    EXPECT_EQ(s.error_code(), c.code) << c.what << ": " << s.error_message();
+    EXPECT_EQ(ViolatedFields(s), std::vector<std::string>{c.field}) << c.what << ": " << s.error_message();
+    EXPECT_NE(s.error_message().find(c.message), std::string::npos) << c.what << ": " << s.error_message();
+  }
+  for (const std::string& who : {woman, young, old, child}) EXPECT_EQ(Screenings(who), 0) << who;
+
+  // Follow-up: a stage out of order, a result that does not fit the stage, an unknown case.
+  hv1::RecordScreeningResponse screened;
+  ASSERT_TRUE(Screen(Hpv(woman, hv1::HPV_RESULT_POSITIVE_16_18), &screened).ok());
+  std::string case_id = screened.follow_up().id();
+  EXPECT_EQ(screened.follow_up().stages(0).stage(), hv1::FOLLOW_UP_STAGE_COLPOSCOPY);
+  hv1::TestResult cin2;
+  cin2.set_diagnosis(hv1::DIAGNOSIS_CIN2);
+  hv1::RecordFollowUpResponse step;
+  grpc::Status out_of_order = Record(FollowUp(case_id, hv1::FOLLOW_UP_STAGE_BIOPSY, cin2), &step);
+  EXPECT_EQ(out_of_order.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(ViolatedFields(out_of_order), std::vector<std::string>{"stage"});
+  EXPECT_NE(out_of_order.error_message().find("waits for colposcopy"), std::string::npos);
+  grpc::Status unfit = Record(FollowUp(case_id, hv1::FOLLOW_UP_STAGE_COLPOSCOPY, cin2), &step);
+  EXPECT_EQ(unfit.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ViolatedFields(unfit), std::vector<std::string>{"result"});
+  grpc::Status missing = Record(FollowUp("no-such-case", hv1::FOLLOW_UP_STAGE_COLPOSCOPY, cin2), &step);
+  EXPECT_EQ(missing.error_code(), grpc::StatusCode::NOT_FOUND);
+  hv1::GetFollowUpRequest get;
+  get.set_case_id(case_id);
+  hv1::GetFollowUpResponse got;
+  ASSERT_TRUE(stub_->GetFollowUp(Authorized(kDoctor).get(), get, &got).ok());
+  EXPECT_EQ(got.follow_up().stages_size(), 1) << "the refused records changed the case";
+  EXPECT_EQ(got.follow_up().version(), 1);
+}
+
+// Results are for the health role and admins in their region; operators see that a screening happened; viewers,
+// auditors and doctors of another city are refused.
+TEST_F(HealthTest, OnlyTheHealthRoleInItsRegionSeesResults) {
+  std::string woman = Woman(40);
+  hv1::TestResult nilm;
+  nilm.set_cytology(hv1::CYTOLOGY_RESULT_NILM);
+  auto request = Screening(woman, hv1::SCREENING_KIND_CERVICAL, hv1::SCREENING_METHOD_CYTOLOGY, nilm);
+  hv1::RecordScreeningResponse resp;
+  for (const char* token : {kClerk, kViewer, kAuditor, kOtherDoctor}) {
+    request.set_request_id(NewRequestId());
+    EXPECT_EQ(Screen(request, &resp, token).error_code(), grpc::StatusCode::PERMISSION_DENIED) << token;
+  }
+  request.set_request_id(NewRequestId());
+  ASSERT_TRUE(Screen(request, &resp).ok());
+  EXPECT_EQ(*FromProto(resp.screening().next_due_on()),
+            absl::CivilDay(Today().year() + 3, Today().month(), Today().day()));
+  hv1::ListScreeningsRequest list;
+  list.set_beneficiary_id(woman);
+  hv1::ListScreeningsResponse seen;
+  ASSERT_TRUE(stub_->ListScreenings(Authorized(kDoctor).get(), list, &seen).ok());
+  ASSERT_EQ(seen.screenings_size(), 1);
+  EXPECT_EQ(seen.screenings(0).result().cytology(), hv1::CYTOLOGY_RESULT_NILM);
+  ASSERT_TRUE(stub_->ListScreenings(Authorized(kClerk).get(), list, &seen).ok());
+  ASSERT_EQ(seen.screenings_size(), 1);
+  EXPECT_FALSE(seen.screenings(0).has_result()) << "an operator sees that she was screened, not the result";
+  EXPECT_EQ(seen.screenings(0).kind(), hv1::SCREENING_KIND_CERVICAL);
+  EXPECT_EQ(stub_->ListScreenings(Authorized(kViewer).get(), list, &seen).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(stub_->ListScreenings(Authorized(kOtherDoctor).get(), list, &seen).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  hv1::ListFollowUpsRequest queue;
+  hv1::ListFollowUpsResponse cases;
+  EXPECT_EQ(stub_->ListFollowUps(Authorized(kClerk).get(), queue, &cases).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+
+  // A second cervical screening before her next due date is accepted and marked early.
+  request.set_request_id(NewRequestId());
+  ASSERT_TRUE(Screen(request, &resp).ok());
+  EXPECT_TRUE(resp.screening().early());
+}
+
+// The daily sweep marks a stage past its due date overdue once, whatever the number of runs for that date; the
+// doctor's overdue queue shows it; an overdue stage is still recorded.
+TEST_F(HealthTest, TheDailySweepMarksOverdueStagesOnce) {
+  std::string woman = Woman(55);
+  hv1::TestResult birads;
+  birads.set_birads(4);
+  auto request = Screening(woman, hv1::SCREENING_KIND_BREAST, hv1::SCREENING_METHOD_CLINICAL_ULTRASOUND, birads);
+  *request.mutable_screened_on() = ToProto(Today() - 40);  // its biopsy was due ten days ago
+  hv1::RecordScreeningResponse screened;
+  ASSERT_TRUE(Screen(request, &screened).ok());
+  std::string case_id = screened.follow_up().id();
+
+  hv1::RunDailySweepRequest sweep;
+  hv1::RunDailySweepResponse swept;
+  EXPECT_EQ(stub_->RunDailySweep(Authorized(kDoctor).get(), sweep, &swept).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_TRUE(stub_->RunDailySweep(Authorized(kAdmin).get(), sweep, &swept).ok());
+  EXPECT_GE(swept.marked_overdue(), 1);
+  ASSERT_TRUE(stub_->RunDailySweep(Authorized(kAdmin).get(), sweep, &swept).ok());
+  EXPECT_EQ(swept.marked_overdue(), 0) << "the same date twice changes nothing";
+
+  hv1::ListFollowUpsRequest queue;
+  queue.set_overdue_only(true);
+  hv1::ListFollowUpsResponse overdue;
+  ASSERT_TRUE(stub_->ListFollowUps(Authorized(kDoctor).get(), queue, &overdue).ok());
+  bool listed = false;
+  for (const auto& c : overdue.follow_ups()) {
+    if (c.id() != case_id) continue;
+    listed = true;
+    EXPECT_EQ(c.stages(0).status(), hv1::STAGE_STATUS_OVERDUE);
+  }
+  EXPECT_TRUE(listed);
+  tap_->WaitForAggregate(case_id, 2);
+  auto types = EventTypes(case_id);
+  EXPECT_EQ(std::count(types.begin(), types.end(), "FollowUpOverdue"), 1);
+
+  hv1::TestResult benign;
+  benign.set_diagnosis(hv1::DIAGNOSIS_BENIGN);
+  hv1::RecordFollowUpResponse step;
+  ASSERT_TRUE(Record(FollowUp(case_id, hv1::FOLLOW_UP_STAGE_BIOPSY, benign), &step).ok());
+  EXPECT_EQ(step.follow_up().state(), hv1::CASE_STATE_CLOSED);
+  EXPECT_EQ(step.follow_up().stages(0).status(), hv1::STAGE_STATUS_DONE);
+}
+
+}  // namespace
+}  // namespace jinguo::testing
