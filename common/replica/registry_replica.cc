@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/base/status.h"
 #include "common/bus/kafka.h"
@@ -115,6 +116,20 @@ absl::StatusOr<projection::Applied> RegistryReplica::Update(projection::Projecti
   change(r);
   tx.Put(family_, id, r.SerializeAsString());
   return projection::Applied::kApplied;
+}
+
+absl::Status RegistryReplica::ForEach(absl::string_view region_prefix,
+                                      const std::function<bool(const v1::RegistryFacts&)>& visit) const {
+  auto it = store_->Scan(family_, "");
+  v1::RegistryFacts row;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    if (!row.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+      return absl::DataLossError(absl::StrCat("registry replica: unreadable row ", it->key().ToString()));
+    }
+    if (!absl::StartsWith(row.region_code(), region_prefix)) continue;
+    if (!visit(row)) break;
+  }
+  return store::FromRocks(it->status(), "scan the registry replica");
 }
 
 absl::StatusOr<std::optional<v1::RegistryFacts>> RegistryReplica::Stored(absl::string_view beneficiary_id) const {

@@ -60,6 +60,12 @@ class RegistryReplica final : public projection::ProjectionHandler {
   // Only what the replica holds for `beneficiary_id` itself (merged ids not resolved).
   absl::StatusOr<std::optional<v1::RegistryFacts>> Stored(absl::string_view beneficiary_id) const;
 
+  // Calls `visit` with every row the replica holds (merged records too, with merged_into set) whose region starts
+  // with `region_prefix`, in id order, until it returns false. Reads the whole family: for bulk work (a region's
+  // enrolment), not per call.
+  absl::Status ForEach(absl::string_view region_prefix,
+                       const std::function<bool(const v1::RegistryFacts&)>& visit) const;
+
   // Lookups answered by registration because the replica had not seen the beneficiary.
   int64_t fallbacks() const { return fallbacks_.load(); }
 

@@ -387,5 +387,115 @@ TEST_F(HealthTest, TheDailySweepMarksOverdueStagesOnce) {
   EXPECT_EQ(step.follow_up().stages(0).status(), hv1::STAGE_STATUS_DONE);
 }
 
+// Two-cancer insurance for a policy year: one woman at a time or a whole region at once (idempotent: a second run
+// enrols nobody), once per year, within the policy's region and ages; paid claims within her cover.
+TEST_F(HealthTest, InsuranceEnrolsEligibleWomenOncePerYearAndPaysClaimsWithinTheCover) {
+  std::string village = "130207105201";  // a village of its own, so the counts are this test's
+  std::string a = Register(Today() - 365 * 40 - 200, false, village);
+  std::string b = Register(Today() - 365 * 50 - 200, false, village);
+  std::string young = Register(Today() - 365 * 20 - 200, false, village);
+  std::string girl = Register(Today() - 365 * 8, false, village);
+  std::string elsewhere = Register(Today() - 365 * 45 - 200, false, "130102001001");
+  int year = Today().year();
+  hv1::CreateInsurancePolicyRequest create;
+  create.set_request_id(NewRequestId());
+  create.set_insurer("中国人寿唐山分公司");
+  create.set_policy_year(year);
+  *create.mutable_starts_on() = ToProto(absl::CivilDay(year, 1, 1));
+  *create.mutable_ends_on() = ToProto(absl::CivilDay(year, 12, 31));
+  create.set_sum_insured_fen(1000000);
+  create.set_premium_fen(5000);
+  create.set_region_code("130207");
+  create.set_funder("唐山市妇联");
+  hv1::CreateInsurancePolicyResponse policy;
+  EXPECT_EQ(stub_->CreateInsurancePolicy(Authorized(kDoctor).get(), create, &policy).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  hv1::CreateInsurancePolicyRequest bad = create;
+  bad.set_request_id(NewRequestId());
+  bad.set_sum_insured_fen(0);
+  grpc::Status refused = stub_->CreateInsurancePolicy(Authorized(kClerk).get(), bad, &policy);
+  EXPECT_EQ(ViolatedFields(refused), std::vector<std::string>{"sum_insured_fen"});
+  grpc::Status made = stub_->CreateInsurancePolicy(Authorized(kClerk).get(), create, &policy);
+  ASSERT_TRUE(made.ok()) << made.error_message();
+  const std::string& policy_id = policy.policy().id();
+
+  auto enroll = [&](const std::string& who) {
+    hv1::EnrollInsuranceRequest r;
+    r.set_request_id(NewRequestId());
+    r.set_policy_id(policy_id);
+    r.set_beneficiary_id(who);
+    hv1::EnrollInsuranceResponse resp;
+    return stub_->EnrollInsurance(Authorized(kClerk).get(), r, &resp);
+  };
+  ASSERT_TRUE(enroll(a).ok());
+  grpc::Status twice = enroll(a);
+  EXPECT_EQ(twice.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_EQ(ViolatedFields(twice), std::vector<std::string>{"beneficiary_id"});
+  grpc::Status too_young = enroll(young);
+  EXPECT_EQ(too_young.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(too_young.error_message().find("the policy covers women aged 35-64"), std::string::npos);
+  // Outside the clerk's scope (石家庄) is refused before the policy's region is.
+  EXPECT_EQ(enroll(elsewhere).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+
+  hv1::EnrollEligibleRequest all;
+  all.set_request_id(NewRequestId());
+  all.set_policy_id(policy_id);
+  all.set_region_prefix(village);
+  // The region's women are read from health's replica of the registry, which the registration topic feeds: run
+  // until it has seen all three women of the village (a run enrols whoever it has seen; the totals must add up).
+  hv1::EnrollEligibleResponse counts;
+  int64_t enrolled_in_all = 0;
+  bool complete = WaitFor(
+      [&] {
+        counts.Clear();
+        if (!stub_->EnrollEligible(Authorized(kClerk).get(), all, &counts).ok()) return false;
+        enrolled_in_all += counts.enrolled();
+        return counts.enrolled() + counts.already_enrolled() == 2 && counts.not_eligible() == 1;
+      },
+      absl::Seconds(30));
+  ASSERT_TRUE(complete) << counts.DebugString();
+  EXPECT_EQ(enrolled_in_all, 1) << "b (a was enrolled alone before)";
+  ASSERT_EQ(counts.refusals_size(), 1) << "the woman of 20; the girl is not counted";
+  EXPECT_EQ(counts.refusals(0).beneficiary_id(), young);
+  ASSERT_TRUE(stub_->EnrollEligible(Authorized(kClerk).get(), all, &counts).ok());
+  EXPECT_EQ(counts.enrolled(), 0) << "a second run enrols nobody";
+  EXPECT_EQ(counts.already_enrolled(), 2);
+  (void)girl;
+
+  auto claim = [&](const std::string& who, int64_t fen, hv1::RecordClaimResponse* resp) {
+    hv1::RecordClaimRequest r;
+    r.set_request_id(NewRequestId());
+    r.set_policy_id(policy_id);
+    r.set_beneficiary_id(who);
+    r.set_amount_fen(fen);
+    r.set_reference("CL-2026-001");
+    return stub_->RecordClaim(Authorized(kClerk).get(), r, resp);
+  };
+  hv1::RecordClaimResponse paid;
+  ASSERT_TRUE(claim(b, 600000, &paid).ok());
+  EXPECT_EQ(paid.enrollment().claimed_fen(), 600000);
+  grpc::Status above = claim(b, 400001, &paid);
+  EXPECT_EQ(above.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ViolatedFields(above), std::vector<std::string>{"amount_fen"});
+  EXPECT_NE(above.error_message().find("4000.00 元"), std::string::npos) << above.error_message();
+  EXPECT_EQ(ViolatedFields(claim(b, 0, &paid)), std::vector<std::string>{"amount_fen"});
+  EXPECT_EQ(claim(young, 100, &paid).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  ASSERT_TRUE(claim(b, 400000, &paid).ok());
+  EXPECT_EQ(paid.enrollment().claimed_fen(), 1000000);
+
+  tap_->Settle();
+  int enrolled_events = 0;
+  for (const auto& e : tap_->Settle()) {
+    if (e.event_type() != "InsuranceEnrolled") continue;
+    hv1::InsuranceEnrolled ev;
+    ASSERT_TRUE(e.payload().UnpackTo(&ev));
+    if (ev.policy_id() != policy_id) continue;
+    ++enrolled_events;
+    EXPECT_EQ(e.beneficiary_id(), ev.beneficiary_id());
+    EXPECT_EQ(ev.policy_year(), year);
+  }
+  EXPECT_EQ(enrolled_events, 2);
+}
+
 }  // namespace
 }  // namespace jinguo::testing

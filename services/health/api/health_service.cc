@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <future>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "common/base/civil_date.h"
@@ -11,8 +12,10 @@
 #include "common/rpc/status.h"
 #include "common/validate/field_violations.h"
 #include "common/validate/fields.h"
+#include "common/validate/region_code.h"
 #include "common/validate/text.h"
 #include "jinguo/health/v1/events.pb.h"
+#include "services/health/domain/insurance_rules.h"
 #include "spdlog/spdlog.h"
 
 namespace jinguo::health::api {
@@ -336,26 +339,233 @@ absl::StatusOr<int64_t> HealthService::Sweep(absl::CivilDay business_date, const
       ASSIGN_OR_RETURN(auto swept, d_.health->SweptThrough());
       if (!swept || *swept < business_date) d_.health->PutSweptThrough(&tx.batch, business_date);
     }
-    std::vector<audit::v1::AuditRecord> audits;
-    if (d_.writes->auditing() && !tx.events.empty()) {
-      audit::v1::AuditRecord r;
-      r.set_kind(audit::v1::AUDIT_KIND_WRITE);
-      r.set_principal(principal);
-      r.set_method("DailySweep");
-      r.set_client_address(client_address);
-      *r.mutable_time() = ToTimestamp(d_.clock->Now());
-      rpc::WritePath::TargetsFrom(tx.events, r);
-      audits.push_back(std::move(r));
-    }
-    std::promise<absl::Status> written;
-    std::future<absl::Status> landed = written.get_future();
-    d_.writes->commits().Submit(
-        std::move(tx.batch), std::move(tx.events), [&written](const absl::Status& s) { written.set_value(s); },
-        std::move(audits));
-    RETURN_IF_ERROR(landed.get());
+    RETURN_IF_ERROR(CommitChunk(std::move(tx), principal, client_address, "DailySweep"));
     if (last) break;
   }
   return marked;
+}
+
+absl::Status HealthService::CommitChunk(rpc::Tx tx, const std::string& principal, const std::string& client_address,
+                                        const char* method) {
+  std::vector<audit::v1::AuditRecord> audits;
+  if (d_.writes->auditing() && !tx.events.empty()) {
+    audit::v1::AuditRecord r;
+    r.set_kind(audit::v1::AUDIT_KIND_WRITE);
+    r.set_principal(principal);
+    r.set_method(method);
+    r.set_client_address(client_address);
+    *r.mutable_time() = ToTimestamp(d_.clock->Now());
+    rpc::WritePath::TargetsFrom(tx.events, r);
+    audits.push_back(std::move(r));
+  }
+  std::promise<absl::Status> written;
+  std::future<absl::Status> landed = written.get_future();
+  d_.writes->commits().Submit(
+      std::move(tx.batch), std::move(tx.events), [&written](const absl::Status& s) { written.set_value(s); },
+      std::move(audits));
+  return landed.get();
+}
+
+grpc::ServerUnaryReactor* HealthService::CreateInsurancePolicy(grpc::CallbackServerContext* ctx,
+                                                               const v1::CreateInsurancePolicyRequest* req,
+                                                               v1::CreateInsurancePolicyResponse* resp) {
+  return d_.writes->Mutate(
+      ctx, {"CreateInsurancePolicy", req->request_id(), *req, resp}, [] { return rpc::LockScope(); },
+      [&](const rpc::Principal& who, rpc::Tx& tx) -> absl::Status {
+        FieldViolations v;
+        v1::InsurancePolicy p = domain::PolicyFrom(*req, v);
+        if (req->region_code().empty()) {
+          v.Add("region_code", "is required (the region whose women the policy covers)");
+        } else {
+          v.Check("region_code", validate::CheckRegionPrefix(*d_.regions, req->region_code()));
+        }
+        RETURN_IF_ERROR(v.ToStatus());
+        RETURN_IF_ERROR(rpc::Authorize(who, Role::kOperator, p.region_code()));
+        p.set_id(d_.ids->Next());
+        d_.health->PutPolicy(&tx.batch, p);
+        v1::InsurancePolicyCreated created;
+        created.set_policy_id(p.id());
+        created.set_insurer(p.insurer());
+        created.set_policy_year(p.policy_year());
+        created.set_region_code(p.region_code());
+        created.set_sum_insured_fen(p.sum_insured_fen());
+        created.set_premium_fen(p.premium_fen());
+        tx.events.push_back(events_.Make({p.id(), 1, "", p.region_code()}, created, req->request_id()));
+        *resp->mutable_policy() = p;
+        return absl::OkStatus();
+      });
+}
+
+v1::Enrollment HealthService::Enroll(const replica::v1::RegistryFacts& woman, const v1::InsurancePolicy& policy,
+                                     absl::CivilDay on, const std::string& correlation, rpc::Tx& tx) {
+  v1::Enrollment e;
+  e.set_policy_id(policy.id());
+  e.set_beneficiary_id(woman.beneficiary_id());
+  e.set_region_code(woman.region_code());
+  e.set_policy_year(policy.policy_year());
+  *e.mutable_enrolled_on() = ToProto(on);
+  d_.health->PutEnrollment(&tx.batch, e);
+  v1::InsuranceEnrolled enrolled;
+  enrolled.set_policy_id(policy.id());
+  enrolled.set_beneficiary_id(woman.beneficiary_id());
+  enrolled.set_policy_year(policy.policy_year());
+  enrolled.set_sum_insured_fen(policy.sum_insured_fen());
+  *enrolled.mutable_enrolled_on() = e.enrolled_on();
+  tx.events.push_back(events_.Make({absl::StrCat("insurance/", woman.beneficiary_id(), "/", policy.policy_year()), 1,
+                                    woman.beneficiary_id(), woman.region_code()},
+                                   enrolled, correlation));
+  return e;
+}
+
+grpc::ServerUnaryReactor* HealthService::EnrollInsurance(grpc::CallbackServerContext* ctx,
+                                                         const v1::EnrollInsuranceRequest* req,
+                                                         v1::EnrollInsuranceResponse* resp) {
+  return d_.writes->Mutate(
+      ctx, {"EnrollInsurance", req->request_id(), *req, resp},
+      [&] { return rpc::LockScope::Keys({absl::StrCat("woman:", req->beneficiary_id())}); },
+      [&](const rpc::Principal& who, rpc::Tx& tx) -> absl::Status {
+        FieldViolations v;
+        if (req->policy_id().empty()) v.Add("policy_id", "is required");
+        if (req->beneficiary_id().empty()) v.Add("beneficiary_id", "is required");
+        absl::CivilDay on =
+            validate::DateOrToday(req->enrolled_on(), req->has_enrolled_on(), Today(), "enrolled_on", v);
+        RETURN_IF_ERROR(v.ToStatus());
+        ASSIGN_OR_RETURN(auto policy, d_.health->GetPolicy(req->policy_id()));
+        if (!policy) {
+          return validate::FieldError(absl::StatusCode::kNotFound, "policy_id",
+                                      absl::StrCat("no insurance policy ", req->policy_id()));
+        }
+        ASSIGN_OR_RETURN(replica::v1::RegistryFacts woman, d_.registry->Lookup(req->beneficiary_id()));
+        RETURN_IF_ERROR(rpc::Authorize(who, Role::kOperator, woman.region_code()));
+        RETURN_IF_ERROR(domain::CheckInsurable(woman, *policy, "beneficiary_id"));
+        ASSIGN_OR_RETURN(auto earlier, d_.health->GetEnrollment(woman.beneficiary_id(), policy->policy_year()));
+        if (earlier) {
+          return validate::FieldError(
+              absl::StatusCode::kAlreadyExists, "beneficiary_id",
+              absl::StrCat("is enrolled for ", policy->policy_year(), " already (policy ", earlier->policy_id(),
+                           ", on ", FormatCivilDate(Day(earlier->enrolled_on())), ")"));
+        }
+        *resp->mutable_enrollment() = Enroll(woman, *policy, on, req->request_id(), tx);
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status HealthService::EnrollEligible(grpc::ServerContext* ctx, const v1::EnrollEligibleRequest* req,
+                                           v1::EnrollEligibleResponse* resp) {
+  auto who = d_.writes->Admit(*ctx, Role::kOperator);
+  if (!who.ok()) return rpc::ToGrpcStatus(who.status());
+  FieldViolations v;
+  if (req->policy_id().empty()) v.Add("policy_id", "is required");
+  absl::CivilDay on = validate::DateOrToday(req->enrolled_on(), req->has_enrolled_on(), Today(), "enrolled_on", v);
+  if (!v.empty()) return rpc::ToGrpcStatus(v.ToStatus());
+  auto policy = d_.health->GetPolicy(req->policy_id());
+  if (!policy.ok()) return rpc::ToGrpcStatus(policy.status());
+  if (!*policy) {
+    return rpc::ToGrpcStatus(validate::FieldError(absl::StatusCode::kNotFound, "policy_id",
+                                                  absl::StrCat("no insurance policy ", req->policy_id())));
+  }
+  std::string prefix = req->region_prefix().empty() ? (*policy)->region_code() : req->region_prefix();
+  if (!absl::StartsWith(prefix, (*policy)->region_code()) && !absl::StartsWith((*policy)->region_code(), prefix)) {
+    return rpc::ToGrpcStatus(
+        validate::FieldError(absl::StatusCode::kInvalidArgument, "region_prefix",
+                             absl::StrCat("is outside the policy's region ", (*policy)->region_code())));
+  }
+  // The narrower of the two: the policy's region and the one asked for.
+  if (prefix.size() < (*policy)->region_code().size()) prefix = (*policy)->region_code();
+  if (absl::Status s = rpc::Authorize(*who, Role::kOperator, prefix); !s.ok()) return rpc::ToGrpcStatus(s);
+
+  // The region's women in chunks; each chunk decided and committed holding every lock, so no single enrolment of
+  // the same woman runs beside it.
+  constexpr size_t kChunk = 2000;
+  std::vector<replica::v1::RegistryFacts> chunk;
+  absl::Status failed;
+  auto flush = [&]() -> absl::Status {
+    if (chunk.empty()) return absl::OkStatus();
+    KeyedMutex::Held everything = d_.writes->locks().LockEverything();
+    rpc::Tx tx;
+    for (const auto& woman : chunk) {
+      ASSIGN_OR_RETURN(auto earlier, d_.health->GetEnrollment(woman.beneficiary_id(), (*policy)->policy_year()));
+      if (earlier) {
+        resp->set_already_enrolled(resp->already_enrolled() + 1);
+        continue;
+      }
+      Enroll(woman, **policy, on, req->request_id(), tx);
+      resp->set_enrolled(resp->enrolled() + 1);
+    }
+    chunk.clear();
+    return CommitChunk(std::move(tx), who->name, ctx->peer(), "EnrollEligible");
+  };
+  absl::Status scanned = d_.registry->ForEach(prefix, [&](const replica::v1::RegistryFacts& woman) {
+    // Children and merged records are not candidates, so not refusals either.
+    if (woman.category() == registration::v1::CATEGORY_CHILD || woman.sex() != registration::v1::SEX_FEMALE ||
+        !woman.merged_into().empty()) {
+      return true;
+    }
+    if (absl::Status s = domain::CheckInsurable(woman, **policy, "beneficiary_id"); !s.ok()) {
+      resp->set_not_eligible(resp->not_eligible() + 1);
+      if (resp->refusals_size() < 100) {
+        auto* r = resp->add_refusals();
+        r->set_beneficiary_id(woman.beneficiary_id());
+        r->set_reason(std::string(s.message()));
+      }
+      return true;
+    }
+    chunk.push_back(woman);
+    if (chunk.size() >= kChunk) failed = flush();
+    return failed.ok();
+  });
+  if (failed.ok()) failed = scanned;
+  if (failed.ok()) failed = flush();
+  return rpc::ToGrpcStatus(failed);
+}
+
+grpc::ServerUnaryReactor* HealthService::RecordClaim(grpc::CallbackServerContext* ctx,
+                                                     const v1::RecordClaimRequest* req, v1::RecordClaimResponse* resp) {
+  return d_.writes->Mutate(
+      ctx, {"RecordClaim", req->request_id(), *req, resp},
+      [&] { return rpc::LockScope::Keys({absl::StrCat("woman:", req->beneficiary_id())}); },
+      [&](const rpc::Principal& who, rpc::Tx& tx) -> absl::Status {
+        FieldViolations v;
+        if (req->policy_id().empty()) v.Add("policy_id", "is required");
+        if (req->beneficiary_id().empty()) v.Add("beneficiary_id", "is required");
+        absl::CivilDay on = validate::DateOrToday(req->paid_on(), req->has_paid_on(), Today(), "paid_on", v);
+        std::string reference = Text(req->reference(), "reference", 64, false, v);
+        RETURN_IF_ERROR(v.ToStatus());
+        ASSIGN_OR_RETURN(auto policy, d_.health->GetPolicy(req->policy_id()));
+        if (!policy) {
+          return validate::FieldError(absl::StatusCode::kNotFound, "policy_id",
+                                      absl::StrCat("no insurance policy ", req->policy_id()));
+        }
+        ASSIGN_OR_RETURN(replica::v1::RegistryFacts woman, d_.registry->Lookup(req->beneficiary_id()));
+        RETURN_IF_ERROR(rpc::Authorize(who, Role::kOperator, woman.region_code()));
+        ASSIGN_OR_RETURN(auto enrollment, d_.health->GetEnrollment(woman.beneficiary_id(), policy->policy_year()));
+        if (!enrollment || enrollment->policy_id() != policy->id()) {
+          return validate::FieldError(absl::StatusCode::kFailedPrecondition, "beneficiary_id",
+                                      absl::StrCat("is not enrolled in policy ", policy->id()));
+        }
+        RETURN_IF_ERROR(domain::CheckClaim(*enrollment, *policy, req->amount_fen()));
+        v1::Claim c;
+        c.set_id(d_.ids->Next());
+        c.set_policy_id(policy->id());
+        c.set_beneficiary_id(woman.beneficiary_id());
+        c.set_amount_fen(req->amount_fen());
+        *c.mutable_paid_on() = ToProto(on);
+        c.set_reference(reference);
+        d_.health->PutClaim(&tx.batch, c);
+        enrollment->set_claimed_fen(enrollment->claimed_fen() + req->amount_fen());
+        d_.health->PutEnrollment(&tx.batch, *enrollment);
+        v1::ClaimRecorded recorded;
+        recorded.set_claim_id(c.id());
+        recorded.set_policy_id(c.policy_id());
+        recorded.set_beneficiary_id(c.beneficiary_id());
+        recorded.set_amount_fen(c.amount_fen());
+        *recorded.mutable_paid_on() = c.paid_on();
+        tx.events.push_back(
+            events_.Make({c.id(), 1, woman.beneficiary_id(), woman.region_code()}, recorded, req->request_id()));
+        *resp->mutable_claim() = c;
+        *resp->mutable_enrollment() = *enrollment;
+        return absl::OkStatus();
+      });
 }
 
 void HealthService::StartDailySweeps(absl::Duration period) {

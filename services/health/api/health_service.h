@@ -44,7 +44,9 @@ struct Dependencies {
 
 namespace internal {
 using CallbackWrites = v1::HealthService::WithCallbackMethod_RecordScreening<
-    v1::HealthService::WithCallbackMethod_RecordFollowUp<v1::HealthService::Service>>;
+    v1::HealthService::WithCallbackMethod_RecordFollowUp<v1::HealthService::WithCallbackMethod_CreateInsurancePolicy<
+        v1::HealthService::WithCallbackMethod_EnrollInsurance<
+            v1::HealthService::WithCallbackMethod_RecordClaim<v1::HealthService::Service>>>>>;
 }  // namespace internal
 
 class HealthService final : public internal::CallbackWrites {
@@ -65,6 +67,16 @@ class HealthService final : public internal::CallbackWrites {
   grpc::Status RunDailySweep(grpc::ServerContext* ctx, const v1::RunDailySweepRequest* req,
                              v1::RunDailySweepResponse* resp) override;
 
+  grpc::ServerUnaryReactor* CreateInsurancePolicy(grpc::CallbackServerContext* ctx,
+                                                  const v1::CreateInsurancePolicyRequest* req,
+                                                  v1::CreateInsurancePolicyResponse* resp) override;
+  grpc::ServerUnaryReactor* EnrollInsurance(grpc::CallbackServerContext* ctx, const v1::EnrollInsuranceRequest* req,
+                                            v1::EnrollInsuranceResponse* resp) override;
+  grpc::Status EnrollEligible(grpc::ServerContext* ctx, const v1::EnrollEligibleRequest* req,
+                              v1::EnrollEligibleResponse* resp) override;
+  grpc::ServerUnaryReactor* RecordClaim(grpc::CallbackServerContext* ctx, const v1::RecordClaimRequest* req,
+                                        v1::RecordClaimResponse* resp) override;
+
   // Marks every scheduled stage due before `business_date` overdue, in chunks; `principal` names who asked in the
   // audit records. Returns how many were marked. Idempotent for a date; a later date catches up.
   absl::StatusOr<int64_t> Sweep(absl::CivilDay business_date, const std::string& principal,
@@ -77,6 +89,13 @@ class HealthService final : public internal::CallbackWrites {
  private:
   absl::CivilDay Today() const;
   void SweepLoop(absl::Duration period);
+  // Commits one chunk of a bulk operation (the sweep, a region's enrolment) with an audit record naming
+  // `principal` and `method`, and waits until it is on disk.
+  absl::Status CommitChunk(rpc::Tx tx, const std::string& principal, const std::string& client_address,
+                           const char* method);
+  // The enrolment of `woman` under `policy` on `on`, into `tx`.
+  v1::Enrollment Enroll(const replica::v1::RegistryFacts& woman, const v1::InsurancePolicy& policy, absl::CivilDay on,
+                        const std::string& correlation, rpc::Tx& tx);
 
   Dependencies d_;
   outbox::EventFactory events_;

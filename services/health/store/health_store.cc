@@ -51,7 +51,8 @@ std::string RegionKey(const v1::FollowUpCase& c) {
 }  // namespace
 
 std::vector<std::string> HealthStore::Families() {
-  return {"screenings", "screenings_by_woman", "cases", "cases_by_region", "due_index", "health_meta"};
+  return {"screenings", "screenings_by_woman", "cases", "cases_by_region", "due_index", "health_meta",
+          "policies",   "enrollments",         "claims"};
 }
 
 std::vector<std::string> HealthStore::ScannedByFirstPart() { return {"screenings_by_woman"}; }
@@ -63,7 +64,33 @@ HealthStore::HealthStore(jinguo::store::Store* db)
       cases_(db->Family("cases")),
       by_region_(db->Family("cases_by_region")),
       due_(db->Family("due_index")),
-      meta_(db->Family("health_meta")) {}
+      meta_(db->Family("health_meta")),
+      policies_(db->Family("policies")),
+      enrollments_(db->Family("enrollments")),
+      claims_(db->Family("claims")) {}
+
+absl::StatusOr<std::optional<v1::InsurancePolicy>> HealthStore::GetPolicy(const std::string& id) const {
+  return GetMessage<v1::InsurancePolicy>(*db_, policies_, id, "insurance policy");
+}
+
+void HealthStore::PutPolicy(rocksdb::WriteBatch* batch, const v1::InsurancePolicy& p) const {
+  batch->Put(policies_, p.id(), p.SerializeAsString());
+}
+
+absl::StatusOr<std::optional<v1::Enrollment>> HealthStore::GetEnrollment(const std::string& beneficiary_id,
+                                                                         int policy_year) const {
+  return GetMessage<v1::Enrollment>(
+      *db_, enrollments_, KeyBuilder().Str(beneficiary_id).U32(static_cast<uint32_t>(policy_year)).key(), "enrolment");
+}
+
+void HealthStore::PutEnrollment(rocksdb::WriteBatch* batch, const v1::Enrollment& e) const {
+  batch->Put(enrollments_, KeyBuilder().Str(e.beneficiary_id()).U32(static_cast<uint32_t>(e.policy_year())).key(),
+             e.SerializeAsString());
+}
+
+void HealthStore::PutClaim(rocksdb::WriteBatch* batch, const v1::Claim& c) const {
+  batch->Put(claims_, c.id(), c.SerializeAsString());
+}
 
 std::string HealthStore::DueKey(absl::CivilDay due, const std::string& case_id) {
   return KeyBuilder().U32(DayNumber(due)).Str(case_id).key();

@@ -8,6 +8,9 @@
 //   due_index            yyyymmdd(u32) case id \0 → ""                              (open cases whose current stage
 //                                                                                    is scheduled, by due date)
 //   health_meta          "swept_through" → yyyymmdd                                (the daily sweep's last date)
+//   policies             policy id → InsurancePolicy
+//   enrollments          beneficiary \0 policy year(u32) → Enrollment               (once per woman and year)
+//   claims               claim id → Claim
 //
 // Thread-safety: thread-safe (RocksDB is); callers serialize the decisions that read and write one case.
 #pragma once
@@ -56,6 +59,13 @@ class HealthStore {
   // Removes an entry that no longer matches its case.
   void DropDue(rocksdb::WriteBatch* batch, const std::string& key) const;
 
+  absl::StatusOr<std::optional<v1::InsurancePolicy>> GetPolicy(const std::string& id) const;
+  void PutPolicy(rocksdb::WriteBatch* batch, const v1::InsurancePolicy& p) const;
+  // Her enrolment of `policy_year`, under whichever policy.
+  absl::StatusOr<std::optional<v1::Enrollment>> GetEnrollment(const std::string& beneficiary_id, int policy_year) const;
+  void PutEnrollment(rocksdb::WriteBatch* batch, const v1::Enrollment& e) const;
+  void PutClaim(rocksdb::WriteBatch* batch, const v1::Claim& c) const;
+
   absl::StatusOr<std::optional<absl::CivilDay>> SweptThrough() const;
   void PutSweptThrough(rocksdb::WriteBatch* batch, absl::CivilDay day) const;
 
@@ -70,6 +80,9 @@ class HealthStore {
   rocksdb::ColumnFamilyHandle* by_region_;
   rocksdb::ColumnFamilyHandle* due_;
   rocksdb::ColumnFamilyHandle* meta_;
+  rocksdb::ColumnFamilyHandle* policies_;
+  rocksdb::ColumnFamilyHandle* enrollments_;
+  rocksdb::ColumnFamilyHandle* claims_;
 };
 
 }  // namespace jinguo::health::store
