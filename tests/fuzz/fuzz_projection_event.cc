@@ -14,6 +14,7 @@
 #include "common/store/store.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/stubs/logging.h"
+#include "jinguo/health/v1/events.pb.h"
 #include "jinguo/registration/v1/events.pb.h"
 #include "rocksdb/utilities/write_batch_with_index.h"
 #include "services/reporting/store/event_projector.h"
@@ -81,8 +82,10 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
     t.handler = std::make_unique<jinguo::replica::RegistryReplica>(t.db.get(), jinguo::replica::ReplicaOptions{});
     targets->push_back(std::move(t));
   }
-  const auto* file = jinguo::registration::v1::BeneficiaryRegistered::descriptor()->file();
-  for (int i = 0; i < file->message_type_count(); ++i) payload_types.push_back(file->message_type(i)->full_name());
+  for (const auto* file : {jinguo::registration::v1::BeneficiaryRegistered::descriptor()->file(),
+                           jinguo::health::v1::ScreeningRecorded::descriptor()->file()}) {
+    for (int i = 0; i < file->message_type_count(); ++i) payload_types.push_back(file->message_type(i)->full_name());
+  }
   return 0;
 }
 

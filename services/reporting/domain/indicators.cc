@@ -104,7 +104,7 @@ Contributions BeneficiaryContributions(const v1::ProfileState& p, int current_ye
   int age = current_year - p.birth_year();
   if (woman && age >= settings.insured_min_age && age <= settings.insured_max_age) {
     c.Set(kEligibleWomen, 1);
-    if (p.two_cancer_insured()) c.Set(kTwoCancerInsured, 1);
+    if (p.insured_policy_year() == current_year) c.Set(kTwoCancerInsured, 1);
   }
   if (!woman && p.student()) {
     c.Set(kSchoolAgeStudents, 1);

@@ -60,6 +60,7 @@ void EventProjector::AddTimeline(v1::ProfileState& p, const common::v1::EventEnv
 EventProjector::EventProjector(ReadModel* model, domain::Settings settings, ChangeFeed* feed)
     : model_(model), settings_(settings), feed_(feed) {
   RouteRegistrationEvents(router_, *this);
+  RouteHealthEvents(router_, *this);
   // Any other event about a beneficiary (from any service) joins her timeline.
   router_.Otherwise([this](const common::v1::EventEnvelope& e, projection::ProjectionTx& tx) -> absl::Status {
     if (e.beneficiary_id().empty()) return absl::OkStatus();

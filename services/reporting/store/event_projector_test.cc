@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/base/timestamp.h"
 #include "gtest/gtest.h"
+#include "jinguo/health/v1/events.pb.h"
 #include "jinguo/registration/v1/events.pb.h"
 
 namespace jinguo::reporting::store {
@@ -157,6 +158,65 @@ TEST_F(EventProjectorTest, RepeatsOfHerOwnEventsAreSkippedByTheVersionHerProfile
   EXPECT_EQ(p.version(), 2);
   EXPECT_EQ(p.region_code(), kOtherVillage);
   EXPECT_EQ(p.timeline_size(), 2);
+}
+
+}  // namespace
+}  // namespace jinguo::reporting::store
+
+namespace jinguo::reporting::store {
+namespace {
+
+namespace hv1 = ::jinguo::health::v1;
+
+// A health event about her (its aggregate is not her id), on `seconds` since the epoch.
+template <typename Payload>
+common::v1::EventEnvelope HealthEvent(const Payload& payload, const std::string& aggregate, const std::string& woman,
+                                      int64_t seconds = 1795000000) {
+  common::v1::EventEnvelope e;
+  e.set_event_id(absl::StrCat(aggregate, "-1"));
+  e.set_event_type(Payload::descriptor()->name());
+  e.set_aggregate_id(aggregate);
+  e.set_aggregate_version(1);
+  *e.mutable_occurred_at() = ToTimestamp(absl::FromUnixSeconds(seconds));
+  e.set_producer("health");
+  e.set_beneficiary_id(woman);
+  e.set_region_code(kVillage);
+  e.mutable_payload()->PackFrom(payload);
+  return e;
+}
+
+// Two-cancer insurance counts for the year it was bought for: enrolled for 2026, she is insured among 2026's
+// eligible women; an enrolment for 2025 does not make her insured in 2026. Health results never reach her timeline.
+TEST_F(EventProjectorTest, InsuranceCountsForItsPolicyYearAndResultsStayOffTheTimeline) {
+  reg::BeneficiaryFacts her = Facts("b-ins", reg::CATEGORY_WOMAN, 1980);
+  reg::BeneficiaryFacts other = Facts("b-old", reg::CATEGORY_WOMAN, 1975);
+  for (const auto& s : ApplyBatch({Registered(her), Registered(other)})) ASSERT_EQ(s, "applied");
+  EXPECT_EQ(Count(kVillage, "eligible_women"), 2);
+  EXPECT_EQ(Count(kVillage, "two_cancer_insured"), 0);
+
+  hv1::InsuranceEnrolled this_year;
+  this_year.set_policy_id("p-2026");
+  this_year.set_beneficiary_id("b-ins");
+  this_year.set_policy_year(2026);
+  this_year.set_sum_insured_fen(1000000);
+  hv1::InsuranceEnrolled last_year = this_year;
+  last_year.set_policy_id("p-2025");
+  last_year.set_beneficiary_id("b-old");
+  last_year.set_policy_year(2025);
+  hv1::CancerConfirmed cancer;
+  cancer.set_case_id("c-1");
+  cancer.set_beneficiary_id("b-ins");
+  for (const auto& s :
+       ApplyBatch({HealthEvent(this_year, "insurance/b-ins/2026", "b-ins"),
+                   HealthEvent(last_year, "insurance/b-old/2025", "b-old"), HealthEvent(cancer, "c-1", "b-ins")})) {
+    ASSERT_EQ(s, "applied");
+  }
+  EXPECT_EQ(Count(kVillage, "two_cancer_insured"), 1);
+  EXPECT_EQ(Count("1302", "two_cancer_insured"), 1);
+  v1::ProfileState p = Profile("b-ins");
+  EXPECT_EQ(p.insured_policy_year(), 2026);
+  for (const auto& t : p.timeline()) EXPECT_NE(t.event_type(), "CancerConfirmed");
+  EXPECT_NE(p.timeline(p.timeline_size() - 1).summary().find("两癌保险 2026"), std::string::npos);
 }
 
 }  // namespace
