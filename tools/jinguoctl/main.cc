@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstdio>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "CLI/CLI.hpp"
@@ -16,6 +17,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "common/audit/audit_chain.h"
+#include "common/base/civil_date.h"
 #include "common/base/clock.h"
 #include "common/crypto/field_cipher.h"
 #include "common/crypto/key_check.h"
@@ -24,6 +26,7 @@
 #include "common/rpc/request_log.h"
 #include "common/store/store.h"
 #include "grpcpp/create_channel.h"
+#include "jinguo/health/v1/health.grpc.pb.h"
 #include "jinguo/registration/v1/registration.grpc.pb.h"
 #include "jinguo/reporting/v1/reporting.grpc.pb.h"
 #include "rocksdb/db.h"
@@ -37,6 +40,7 @@ using jinguo::tools::DemoRegistry;
 using jinguo::tools::TextTable;
 namespace rv1 = ::jinguo::registration::v1;
 namespace pv1 = ::jinguo::reporting::v1;
+namespace hv1 = ::jinguo::health::v1;
 
 namespace {
 
@@ -103,8 +107,79 @@ int PrintCoverage(pv1::ReportingService::Stub& reports, const std::string& token
   return 0;
 }
 
+// The coverage item `name` of `region` as reporting answers now (empty when it does not answer).
+std::optional<pv1::CoverageItem> CoverageOf(pv1::ReportingService::Stub& reports, const std::string& token,
+                                            const std::string& region, const std::string& name) {
+  pv1::GetCoverageRequest req;
+  req.set_region_code(region);
+  pv1::GetCoverageResponse resp;
+  if (!reports.GetCoverage(Context(token).get(), req, &resp).ok()) return std::nullopt;
+  for (const auto& item : resp.items()) {
+    if (item.name() == name) return item;
+  }
+  return std::nullopt;
+}
+
+// The city's two-cancer insurance for this year, as Tangshan bought it: 10,000 元 of cover for every eligible
+// registered woman, enrolled a region at once (again until health's replica has every woman reporting counts).
+bool DemoInsurance(const std::string& health_addr, pv1::ReportingService::Stub& reports, const std::string& token,
+                   const std::string& city) {
+  auto health = hv1::HealthService::NewStub(grpc::CreateChannel(health_addr, grpc::InsecureChannelCredentials()));
+  int year = ChinaDay(absl::Now()).year();
+  hv1::CreateInsurancePolicyRequest create;
+  create.set_request_id(absl::StrCat("demo-policy-", city, "-", year));
+  create.set_insurer("中国人寿唐山分公司");
+  create.set_policy_year(year);
+  *create.mutable_starts_on() = ToProto(absl::CivilDay(year, 1, 1));
+  *create.mutable_ends_on() = ToProto(absl::CivilDay(year, 12, 31));
+  create.set_sum_insured_fen(1000000);
+  create.set_premium_fen(5000);
+  create.set_region_code(city);
+  create.set_funder("唐山市妇联");
+  hv1::CreateInsurancePolicyResponse policy;
+  grpc::Status s = health->CreateInsurancePolicy(Context(token).get(), create, &policy);
+  if (!s.ok()) {
+    std::fprintf(stderr, "demo: insurance policy: %s
+", s.error_message().c_str());
+    return false;
+  }
+  auto eligible = CoverageOf(reports, token, city, "two_cancer_insured");
+  int64_t want = eligible ? eligible->denominator() : 0;
+  hv1::EnrollEligibleResponse counts;
+  absl::Time deadline = absl::Now() + absl::Seconds(60);
+  int64_t enrolled = 0;
+  do {
+    hv1::EnrollEligibleRequest all;
+    all.set_request_id(absl::StrCat("demo-enrol-", absl::ToUnixMillis(absl::Now())));
+    all.set_policy_id(policy.policy().id());
+    counts.Clear();
+    s = health->EnrollEligible(Context(token).get(), all, &counts);
+    if (!s.ok()) {
+      std::fprintf(stderr, "demo: enrolling %s's eligible women: %s
+", city.c_str(), s.error_message().c_str());
+      return false;
+    }
+    enrolled += counts.enrolled();
+    if (counts.enrolled() + counts.already_enrolled() >= want) break;
+    absl::SleepFor(absl::Seconds(1));
+  } while (absl::Now() < deadline);
+  std::printf(
+      "demo: two-cancer insurance %d: %lld women insured (10000.00 元 cover each; %lld enrolled now)
+      ", year,
+      static_cast<long long>(counts.enrolled() + counts.already_enrolled()),
+      static_cast<long long>(enrolled));
+  // Until reporting has counted them.
+  while (absl::Now() < deadline) {
+    auto insured = CoverageOf(reports, token, city, "two_cancer_insured");
+    if (insured && insured->numerator() >= counts.enrolled() + counts.already_enrolled()) break;
+    absl::SleepFor(absl::Milliseconds(500));
+  }
+  return true;
+}
+
 int Demo(const std::string& registration_addr, const std::string& reporting_addr, const std::string& token,
-         const std::string& city, const std::string& regions_dir, const std::string& dashboard) {
+         const std::string& city, const std::string& regions_dir, const std::string& dashboard,
+         const std::string& health_addr) {
   auto table = regions::RegionTable::LoadFromDirectory(regions_dir);
   if (!table.ok()) {
     std::fprintf(stderr, "jinguoctl: %s\n", std::string(table.status().message()).c_str());
@@ -208,6 +283,7 @@ int Demo(const std::string& registration_addr, const std::string& reporting_addr
   }
   std::printf("demo: reporting shows %lld registered, %lld paired\n", static_cast<long long>(registered),
               static_cast<long long>(paired));
+  if (!health_addr.empty() && !DemoInsurance(health_addr, *reports, token, city)) return 1;
   int rc = PrintCoverage(*reports, token, city);
   if (!dashboard.empty())
     std::printf("\nDashboard: %s#token=%s&region=%s\n", dashboard.c_str(), token.c_str(), city.c_str());
@@ -351,6 +427,8 @@ int main(int argc, char** argv) {
   demo->add_option("--city", region, "4-digit city code")->capture_default_str();
   demo->add_option("--regions-dir", regions_dir, "region table")->capture_default_str();
   demo->add_option("--dashboard", dashboard, "dashboard address to print");
+  std::string health;
+  demo->add_option("--health", health, "health gRPC address: also insure the city's eligible women for this year");
   auto* coverage = app.add_subcommand("coverage", "print the five-100% table for a region's children");
   coverage->add_option("--reporting", reporting, "reporting gRPC address")->capture_default_str();
   coverage->add_option("--token", token, "bearer token")->required()->envname("JINGUO_TOKEN");
@@ -377,7 +455,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   if (*verify) return VerifyAudit(data_dir);
   if (*rekey) return Rekey(data_dir, key_file);
-  if (*demo) return Demo(registration, reporting, token, region, regions_dir, dashboard);
+  if (*demo) return Demo(registration, reporting, token, region, regions_dir, dashboard, health);
   if (*coverage) {
     auto reports = pv1::ReportingService::NewStub(grpc::CreateChannel(reporting, grpc::InsecureChannelCredentials()));
     return PrintCoverage(*reports, token, region);
