@@ -139,8 +139,7 @@ bool DemoInsurance(const std::string& health_addr, pv1::ReportingService::Stub& 
   hv1::CreateInsurancePolicyResponse policy;
   grpc::Status s = health->CreateInsurancePolicy(Context(token).get(), create, &policy);
   if (!s.ok()) {
-    std::fprintf(stderr, "demo: insurance policy: %s
-", s.error_message().c_str());
+    std::fprintf(stderr, "demo: insurance policy: %s\n", s.error_message().c_str());
     return false;
   }
   auto eligible = CoverageOf(reports, token, city, "two_cancer_insured");
@@ -155,8 +154,7 @@ bool DemoInsurance(const std::string& health_addr, pv1::ReportingService::Stub& 
     counts.Clear();
     s = health->EnrollEligible(Context(token).get(), all, &counts);
     if (!s.ok()) {
-      std::fprintf(stderr, "demo: enrolling %s's eligible women: %s
-", city.c_str(), s.error_message().c_str());
+      std::fprintf(stderr, "demo: enrolling %s's eligible women: %s\n", city.c_str(), s.error_message().c_str());
       return false;
     }
     enrolled += counts.enrolled();
