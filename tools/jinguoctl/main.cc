@@ -161,11 +161,8 @@ bool DemoInsurance(const std::string& health_addr, pv1::ReportingService::Stub& 
     if (counts.enrolled() + counts.already_enrolled() >= want) break;
     absl::SleepFor(absl::Seconds(1));
   } while (absl::Now() < deadline);
-  std::printf(
-      "demo: two-cancer insurance %d: %lld women insured (10000.00 元 cover each; %lld enrolled now)
-      ", year,
-      static_cast<long long>(counts.enrolled() + counts.already_enrolled()),
-      static_cast<long long>(enrolled));
+  std::printf("demo: two-cancer insurance %d: %lld women insured (10000.00 元 cover each; %lld enrolled now)\n", year,
+              static_cast<long long>(counts.enrolled() + counts.already_enrolled()), static_cast<long long>(enrolled));
   // Until reporting has counted them.
   while (absl::Now() < deadline) {
     auto insured = CoverageOf(reports, token, city, "two_cancer_insured");
