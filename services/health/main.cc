@@ -1,6 +1,7 @@
 // jinguo-health: two-cancer (两癌) screening and the follow-up of abnormal results, on the service kit
 // (common/service/runtime.h): its store, a replica of the registry facts it checks women against, its API, its
 // daily overdue sweep and its topic, jinguo.health.events.v1.
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/service/runtime.h"
 #include "services/health/api/health_service.h"
@@ -45,6 +46,17 @@ int main(int argc, char** argv) {
       ->envname("JINGUO_FOLLOW_UP_DUE_DAYS")
       ->check(CLI::Range(1, 365))
       ->capture_default_str();
+  app.add_option("--two-cancer-relief-fen", settings.two_cancer_relief_fen,
+                 "two-cancer relief, in fen, granted once in a woman's life")
+      ->envname("JINGUO_TWO_CANCER_RELIEF_FEN")
+      ->check(CLI::Range(int64_t{1}, int64_t{100000000}))
+      ->capture_default_str();
+  std::vector<std::string> funds;
+  app.add_option("--relief-fund", funds,
+                 "a fund children's serious-illness relief is paid from, with its cap per case in fen: NAME=FEN "
+                 "(repeat for each fund; default 儿童大病救助金=1000000)")
+      ->envname("JINGUO_RELIEF_FUNDS")
+      ->delimiter(',');
   app.add_option("--sweep-check-seconds", sweep_check_seconds,
                  "how often the service checks whether the business date has moved on (the daily overdue sweep)")
       ->envname("JINGUO_SWEEP_CHECK_SECONDS")
@@ -54,6 +66,18 @@ int main(int argc, char** argv) {
   return runtime.Main(argc, argv, [&](service::Runtime& rt) -> absl::Status {
     if (settings.min_age < 16 || settings.max_age < settings.min_age || settings.max_age > 120) {
       return absl::InvalidArgumentError("--screening-min-age/--screening-max-age: need 16 <= min <= max <= 120");
+    }
+    if (!funds.empty()) {
+      settings.relief_funds.clear();
+      for (const std::string& f : funds) {
+        size_t eq = f.rfind('=');
+        int64_t cap = 0;
+        if (eq == std::string::npos || eq == 0 || !absl::SimpleAtoi(f.substr(eq + 1), &cap) || cap <= 0) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("--relief-fund: \"", f, "\" is not NAME=FEN with FEN more than 0"));
+        }
+        settings.relief_funds[f.substr(0, eq)] = cap;
+      }
     }
     auto& store = rt.Make<health::store::HealthStore>(&rt.store());
     auto& api = rt.Make<health::api::HealthService>(health::api::Dependencies{

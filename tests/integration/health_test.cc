@@ -497,5 +497,83 @@ TEST_F(HealthTest, InsuranceEnrolsEligibleWomenOncePerYearAndPaysClaimsWithinThe
   EXPECT_EQ(enrolled_events, 2);
 }
 
+// Relief: two-cancer relief needs her cancer confirmed and is granted once; a different person approves; only
+// approved relief is paid; children's relief comes from a named fund within its cap.
+TEST_F(HealthTest, ReliefIsCheckedMadeByOneApprovedByAnotherThenPaid) {
+  std::string woman = Woman(48);
+  auto apply = [&](hv1::ReliefKind kind, const std::string& who, const std::string& case_id, int64_t fen,
+                   const std::string& fund, hv1::ApplyReliefResponse* resp) {
+    hv1::ApplyReliefRequest r;
+    r.set_request_id(NewRequestId());
+    r.set_kind(kind);
+    r.set_beneficiary_id(who);
+    r.set_case_id(case_id);
+    r.set_amount_fen(fen);
+    r.set_fund(fund);
+    return stub_->ApplyRelief(Authorized(kClerk).get(), r, resp);
+  };
+  hv1::ApplyReliefResponse applied;
+  grpc::Status unconfirmed = apply(hv1::RELIEF_KIND_TWO_CANCER, woman, "", 0, "", &applied);
+  EXPECT_EQ(unconfirmed.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(ViolatedFields(unconfirmed), std::vector<std::string>{"case_id"});
+
+  // Her cancer confirmed: ultrasound BI-RADS 5 → biopsy: breast cancer.
+  hv1::TestResult birads, malignant;
+  birads.set_birads(5);
+  malignant.set_diagnosis(hv1::DIAGNOSIS_BREAST_CANCER);
+  hv1::RecordScreeningResponse screened;
+  ASSERT_TRUE(
+      Screen(Screening(woman, hv1::SCREENING_KIND_BREAST, hv1::SCREENING_METHOD_CLINICAL_ULTRASOUND, birads), &screened)
+          .ok());
+  hv1::RecordFollowUpResponse diagnosed;
+  ASSERT_TRUE(Record(FollowUp(screened.follow_up().id(), hv1::FOLLOW_UP_STAGE_BIOPSY, malignant), &diagnosed).ok());
+  ASSERT_TRUE(apply(hv1::RELIEF_KIND_TWO_CANCER, woman, screened.follow_up().id(), 0, "", &applied).ok());
+  EXPECT_EQ(applied.relief().amount_fen(), 1000000);
+  EXPECT_EQ(applied.relief().state(), hv1::RELIEF_STATE_APPLIED);
+  hv1::ApplyReliefResponse again;
+  grpc::Status twice = apply(hv1::RELIEF_KIND_TWO_CANCER, woman, screened.follow_up().id(), 0, "", &again);
+  EXPECT_EQ(twice.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(twice.error_message().find(applied.relief().id()), std::string::npos) << twice.error_message();
+
+  const std::string id = applied.relief().id();
+  hv1::RecordReliefPaidRequest pay;
+  pay.set_request_id(NewRequestId());
+  pay.set_relief_id(id);
+  pay.set_transfer_reference("ICBC-20260901-0001");
+  hv1::RecordReliefPaidResponse paid;
+  EXPECT_EQ(stub_->RecordReliefPaid(Authorized(kAdmin).get(), pay, &paid).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION)
+      << "paid before approval";
+  hv1::ApproveReliefRequest approve;
+  approve.set_request_id(NewRequestId());
+  approve.set_relief_id(id);
+  hv1::ApproveReliefResponse approved;
+  EXPECT_EQ(stub_->ApproveRelief(Authorized(kClerk).get(), approve, &approved).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED)
+      << "the applicant approved her own application";
+  approve.set_request_id(NewRequestId());
+  ASSERT_TRUE(stub_->ApproveRelief(Authorized(kAdmin).get(), approve, &approved).ok());
+  EXPECT_EQ(approved.relief().decided_by(), "admin");
+  pay.set_request_id(NewRequestId());
+  ASSERT_TRUE(stub_->RecordReliefPaid(Authorized(kAdmin).get(), pay, &paid).ok());
+  EXPECT_EQ(paid.relief().state(), hv1::RELIEF_STATE_PAID);
+
+  // Children's relief: within the fund's cap, under 18.
+  std::string child = Register(Today() - 365 * 9);
+  grpc::Status above = apply(hv1::RELIEF_KIND_CHILD_SERIOUS_ILLNESS, child, "", 1000001, "儿童大病救助金", &applied);
+  EXPECT_EQ(ViolatedFields(above), std::vector<std::string>{"amount_fen"});
+  EXPECT_EQ(ViolatedFields(apply(hv1::RELIEF_KIND_CHILD_SERIOUS_ILLNESS, child, "", 0, "儿童大病救助金", &applied)),
+            std::vector<std::string>{"amount_fen"});
+  ASSERT_TRUE(apply(hv1::RELIEF_KIND_CHILD_SERIOUS_ILLNESS, child, "", 400000, "儿童大病救助金", &applied).ok());
+  hv1::ListReliefsRequest list;
+  list.set_beneficiary_id(woman);
+  hv1::ListReliefsResponse reliefs;
+  ASSERT_TRUE(stub_->ListReliefs(Authorized(kClerk).get(), list, &reliefs).ok());
+  ASSERT_EQ(reliefs.reliefs_size(), 1);
+  EXPECT_EQ(reliefs.reliefs(0).transfer_reference(), "ICBC-20260901-0001");
+  tap_->WaitForAggregate(id, 3);
+  EXPECT_EQ(EventTypes(id), (std::vector<std::string>{"ReliefApplied", "ReliefApproved", "ReliefPaid"}));
+}
+
 }  // namespace
 }  // namespace jinguo::testing

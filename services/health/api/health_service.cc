@@ -16,6 +16,7 @@
 #include "common/validate/text.h"
 #include "jinguo/health/v1/events.pb.h"
 #include "services/health/domain/insurance_rules.h"
+#include "services/health/domain/relief_rules.h"
 #include "spdlog/spdlog.h"
 
 namespace jinguo::health::api {
@@ -566,6 +567,156 @@ grpc::ServerUnaryReactor* HealthService::RecordClaim(grpc::CallbackServerContext
         *resp->mutable_enrollment() = *enrollment;
         return absl::OkStatus();
       });
+}
+
+void HealthService::ReliefEvent(const v1::Relief& r, const google::protobuf::Message& payload,
+                                const std::string& request_id, rpc::Tx& tx) {
+  tx.events.push_back(events_.Make({r.id(), r.version(), r.beneficiary_id(), r.region_code()}, payload, request_id));
+}
+
+absl::StatusOr<v1::Relief> HealthService::LoadRelief(const rpc::Principal& who, const std::string& id) {
+  if (id.empty()) return validate::FieldError(absl::StatusCode::kInvalidArgument, "relief_id", "is required");
+  ASSIGN_OR_RETURN(auto r, d_.health->GetRelief(id));
+  if (!r) return validate::FieldError(absl::StatusCode::kNotFound, "relief_id", absl::StrCat("no relief ", id));
+  RETURN_IF_ERROR(rpc::Authorize(who, Role::kOperator, r->region_code()));
+  return *std::move(r);
+}
+
+grpc::ServerUnaryReactor* HealthService::ApplyRelief(grpc::CallbackServerContext* ctx,
+                                                     const v1::ApplyReliefRequest* req, v1::ApplyReliefResponse* resp) {
+  return d_.writes->Mutate(
+      ctx, {"ApplyRelief", req->request_id(), *req, resp},
+      [&] { return rpc::LockScope::Keys({absl::StrCat("woman:", req->beneficiary_id())}); },
+      [&](const rpc::Principal& who, rpc::Tx& tx) -> absl::Status {
+        FieldViolations v;
+        if (req->beneficiary_id().empty()) v.Add("beneficiary_id", "is required");
+        absl::CivilDay on = validate::DateOrToday(req->applied_on(), req->has_applied_on(), Today(), "applied_on", v);
+        std::string evidence = Text(req->evidence_reference(), "evidence_reference", 200, false, v);
+        RETURN_IF_ERROR(v.ToStatus());
+        ASSIGN_OR_RETURN(replica::v1::RegistryFacts person, d_.registry->Lookup(req->beneficiary_id()));
+        RETURN_IF_ERROR(rpc::Authorize(who, Role::kOperator, person.region_code()));
+        bool confirmed = !evidence.empty();
+        if (!req->case_id().empty()) {
+          ASSIGN_OR_RETURN(auto c, d_.health->GetCase(req->case_id()));
+          if (!c || c->beneficiary_id() != person.beneficiary_id()) {
+            return validate::FieldError(absl::StatusCode::kNotFound, "case_id",
+                                        absl::StrCat("no follow-up case ", req->case_id(), " of hers"));
+          }
+          if (!domain::IsCancer(c->diagnosis())) {
+            return validate::FieldError(absl::StatusCode::kFailedPrecondition, "case_id",
+                                        absl::StrCat("follow-up case ", c->id(), " has no cancer diagnosis"));
+          }
+          confirmed = true;
+        }
+        ASSIGN_OR_RETURN(std::vector<v1::Relief> earlier, d_.health->ReliefsOf(person.beneficiary_id()));
+        v1::ApplyReliefRequest checked = *req;
+        checked.set_evidence_reference(evidence);
+        ASSIGN_OR_RETURN(v1::Relief r,
+                         domain::CheckReliefApplication(checked, person, on, confirmed, earlier, d_.settings));
+        r.set_id(d_.ids->Next());
+        r.set_applied_by(who.name);
+        d_.health->PutRelief(&tx.batch, r);
+        v1::ReliefApplied applied;
+        applied.set_relief_id(r.id());
+        applied.set_beneficiary_id(r.beneficiary_id());
+        applied.set_kind(r.kind());
+        applied.set_amount_fen(r.amount_fen());
+        applied.set_fund(r.fund());
+        ReliefEvent(r, applied, req->request_id(), tx);
+        *resp->mutable_relief() = r;
+        return absl::OkStatus();
+      });
+}
+
+absl::Status HealthService::Decide(const rpc::Principal& who, const std::string& id, bool approve,
+                                   const std::string& reason, const std::string& request_id, rpc::Tx& tx,
+                                   v1::Relief* out) {
+  ASSIGN_OR_RETURN(v1::Relief r, LoadRelief(who, id));
+  RETURN_IF_ERROR(domain::DecideRelief(r, approve, who.name, Today(), reason));
+  d_.health->PutRelief(&tx.batch, r);
+  if (approve) {
+    v1::ReliefApproved approved;
+    approved.set_relief_id(r.id());
+    approved.set_beneficiary_id(r.beneficiary_id());
+    approved.set_kind(r.kind());
+    approved.set_amount_fen(r.amount_fen());
+    ReliefEvent(r, approved, request_id, tx);
+  } else {
+    v1::ReliefRejected rejected;
+    rejected.set_relief_id(r.id());
+    rejected.set_beneficiary_id(r.beneficiary_id());
+    rejected.set_kind(r.kind());
+    rejected.set_reason(reason);
+    ReliefEvent(r, rejected, request_id, tx);
+  }
+  *out = std::move(r);
+  return absl::OkStatus();
+}
+
+grpc::ServerUnaryReactor* HealthService::ApproveRelief(grpc::CallbackServerContext* ctx,
+                                                       const v1::ApproveReliefRequest* req,
+                                                       v1::ApproveReliefResponse* resp) {
+  return d_.writes->Mutate(
+      ctx, {"ApproveRelief", req->request_id(), *req, resp},
+      [&] { return rpc::LockScope::Keys({absl::StrCat("relief:", req->relief_id())}); },
+      [&](const rpc::Principal& who, rpc::Tx& tx) -> absl::Status {
+        return Decide(who, req->relief_id(), true, "", req->request_id(), tx, resp->mutable_relief());
+      });
+}
+
+grpc::ServerUnaryReactor* HealthService::RejectRelief(grpc::CallbackServerContext* ctx,
+                                                      const v1::RejectReliefRequest* req,
+                                                      v1::RejectReliefResponse* resp) {
+  return d_.writes->Mutate(
+      ctx, {"RejectRelief", req->request_id(), *req, resp},
+      [&] { return rpc::LockScope::Keys({absl::StrCat("relief:", req->relief_id())}); },
+      [&](const rpc::Principal& who, rpc::Tx& tx) -> absl::Status {
+        FieldViolations v;
+        std::string reason = Text(req->reason(), "reason", 500, true, v);
+        RETURN_IF_ERROR(v.ToStatus());
+        return Decide(who, req->relief_id(), false, reason, req->request_id(), tx, resp->mutable_relief());
+      });
+}
+
+grpc::ServerUnaryReactor* HealthService::RecordReliefPaid(grpc::CallbackServerContext* ctx,
+                                                          const v1::RecordReliefPaidRequest* req,
+                                                          v1::RecordReliefPaidResponse* resp) {
+  return d_.writes->Mutate(
+      ctx, {"RecordReliefPaid", req->request_id(), *req, resp},
+      [&] { return rpc::LockScope::Keys({absl::StrCat("relief:", req->relief_id())}); },
+      [&](const rpc::Principal& who, rpc::Tx& tx) -> absl::Status {
+        FieldViolations v;
+        absl::CivilDay on = validate::DateOrToday(req->paid_on(), req->has_paid_on(), Today(), "paid_on", v);
+        std::string reference = Text(req->transfer_reference(), "transfer_reference", 64, true, v);
+        RETURN_IF_ERROR(v.ToStatus());
+        ASSIGN_OR_RETURN(v1::Relief r, LoadRelief(who, req->relief_id()));
+        RETURN_IF_ERROR(domain::PayRelief(r, on, reference));
+        d_.health->PutRelief(&tx.batch, r);
+        v1::ReliefPaid paid;
+        paid.set_relief_id(r.id());
+        paid.set_beneficiary_id(r.beneficiary_id());
+        paid.set_kind(r.kind());
+        paid.set_amount_fen(r.amount_fen());
+        *paid.mutable_paid_on() = r.paid_on();
+        ReliefEvent(r, paid, req->request_id(), tx);
+        *resp->mutable_relief() = std::move(r);
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status HealthService::ListReliefs(grpc::ServerContext* ctx, const v1::ListReliefsRequest* req,
+                                        v1::ListReliefsResponse* resp) {
+  return d_.writes->Read(ctx, [&](const rpc::Principal& who) -> absl::Status {
+    if (req->beneficiary_id().empty()) {
+      return validate::FieldError(absl::StatusCode::kInvalidArgument, "beneficiary_id", "is required");
+    }
+    ASSIGN_OR_RETURN(replica::v1::RegistryFacts person, d_.registry->Lookup(req->beneficiary_id()));
+    RETURN_IF_ERROR(rpc::Authorize(who, Role::kOperator, person.region_code()));
+    ASSIGN_OR_RETURN(std::vector<v1::Relief> reliefs, d_.health->ReliefsOf(person.beneficiary_id()));
+    for (auto& r : reliefs) *resp->add_reliefs() = std::move(r);
+    d_.writes->AuditRead(*ctx, who, "ListReliefs", {person.beneficiary_id()}, person.region_code());
+    return absl::OkStatus();
+  });
 }
 
 void HealthService::StartDailySweeps(absl::Duration period) {

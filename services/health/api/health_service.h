@@ -46,7 +46,9 @@ namespace internal {
 using CallbackWrites = v1::HealthService::WithCallbackMethod_RecordScreening<
     v1::HealthService::WithCallbackMethod_RecordFollowUp<v1::HealthService::WithCallbackMethod_CreateInsurancePolicy<
         v1::HealthService::WithCallbackMethod_EnrollInsurance<
-            v1::HealthService::WithCallbackMethod_RecordClaim<v1::HealthService::Service>>>>>;
+            v1::HealthService::WithCallbackMethod_RecordClaim<v1::HealthService::WithCallbackMethod_ApplyRelief<
+                v1::HealthService::WithCallbackMethod_ApproveRelief<v1::HealthService::WithCallbackMethod_RejectRelief<
+                    v1::HealthService::WithCallbackMethod_RecordReliefPaid<v1::HealthService::Service>>>>>>>>>;
 }  // namespace internal
 
 class HealthService final : public internal::CallbackWrites {
@@ -77,6 +79,17 @@ class HealthService final : public internal::CallbackWrites {
   grpc::ServerUnaryReactor* RecordClaim(grpc::CallbackServerContext* ctx, const v1::RecordClaimRequest* req,
                                         v1::RecordClaimResponse* resp) override;
 
+  grpc::ServerUnaryReactor* ApplyRelief(grpc::CallbackServerContext* ctx, const v1::ApplyReliefRequest* req,
+                                        v1::ApplyReliefResponse* resp) override;
+  grpc::ServerUnaryReactor* ApproveRelief(grpc::CallbackServerContext* ctx, const v1::ApproveReliefRequest* req,
+                                          v1::ApproveReliefResponse* resp) override;
+  grpc::ServerUnaryReactor* RejectRelief(grpc::CallbackServerContext* ctx, const v1::RejectReliefRequest* req,
+                                         v1::RejectReliefResponse* resp) override;
+  grpc::ServerUnaryReactor* RecordReliefPaid(grpc::CallbackServerContext* ctx, const v1::RecordReliefPaidRequest* req,
+                                             v1::RecordReliefPaidResponse* resp) override;
+  grpc::Status ListReliefs(grpc::ServerContext* ctx, const v1::ListReliefsRequest* req,
+                           v1::ListReliefsResponse* resp) override;
+
   // Marks every scheduled stage due before `business_date` overdue, in chunks; `principal` names who asked in the
   // audit records. Returns how many were marked. Idempotent for a date; a later date catches up.
   absl::StatusOr<int64_t> Sweep(absl::CivilDay business_date, const std::string& principal,
@@ -93,6 +106,14 @@ class HealthService final : public internal::CallbackWrites {
   // `principal` and `method`, and waits until it is on disk.
   absl::Status CommitChunk(rpc::Tx tx, const std::string& principal, const std::string& client_address,
                            const char* method);
+  // Approves or rejects relief `id` as `who`.
+  absl::Status Decide(const rpc::Principal& who, const std::string& id, bool approve, const std::string& reason,
+                      const std::string& request_id, rpc::Tx& tx, v1::Relief* out);
+  // The relief named by `id` (NOT_FOUND naming relief_id), which `who` must hold the operator role over.
+  absl::StatusOr<v1::Relief> LoadRelief(const rpc::Principal& who, const std::string& id);
+  // The event of relief `r`'s change, into `tx`.
+  void ReliefEvent(const v1::Relief& r, const google::protobuf::Message& payload, const std::string& request_id,
+                   rpc::Tx& tx);
   // The enrolment of `woman` under `policy` on `on`, into `tx`.
   v1::Enrollment Enroll(const replica::v1::RegistryFacts& woman, const v1::InsurancePolicy& policy, absl::CivilDay on,
                         const std::string& correlation, rpc::Tx& tx);

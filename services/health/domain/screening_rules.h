@@ -10,6 +10,8 @@
 //             BI-RADS 4, 5 or 6                         → biopsy: benign or malignant; closes
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -28,11 +30,14 @@ namespace v1 = ::jinguo::health::v1;
 struct Settings {
   int min_age = 35;  // screening age range, inclusive, on the screening date
   int max_age = 64;
-  int cytology_interval_years = 3;  // a normal cytology: next due after
-  int hpv_interval_years = 5;       // a negative HPV test
-  int via_interval_years = 3;       // a negative VIA/VILI
-  int breast_interval_years = 2;    // a normal breast examination (ultrasound or mammography)
-  int stage_due_days = 30;          // each follow-up stage is due this many days after the step before
+  int cytology_interval_years = 3;          // a normal cytology: next due after
+  int hpv_interval_years = 5;               // a negative HPV test
+  int via_interval_years = 3;               // a negative VIA/VILI
+  int breast_interval_years = 2;            // a normal breast examination (ultrasound or mammography)
+  int stage_due_days = 30;                  // each follow-up stage is due this many days after the step before
+  int64_t two_cancer_relief_fen = 1000000;  // 两癌救助: 10,000 元, once in a woman's life
+  // Children's serious-illness relief: the funds it is paid from, each with its cap per case (fen).
+  std::map<std::string, int64_t> relief_funds = {{"儿童大病救助金", 1000000}};
 };
 
 // FAILED_PRECONDITION naming `field` unless `woman` may be screened on `on`: a registered woman (not a man, not a

@@ -51,11 +51,11 @@ std::string RegionKey(const v1::FollowUpCase& c) {
 }  // namespace
 
 std::vector<std::string> HealthStore::Families() {
-  return {"screenings", "screenings_by_woman", "cases", "cases_by_region", "due_index", "health_meta",
-          "policies",   "enrollments",         "claims"};
+  return {"screenings", "screenings_by_woman", "cases",  "cases_by_region", "due_index",       "health_meta",
+          "policies",   "enrollments",         "claims", "reliefs",         "reliefs_by_woman"};
 }
 
-std::vector<std::string> HealthStore::ScannedByFirstPart() { return {"screenings_by_woman"}; }
+std::vector<std::string> HealthStore::ScannedByFirstPart() { return {"screenings_by_woman", "reliefs_by_woman"}; }
 
 HealthStore::HealthStore(jinguo::store::Store* db)
     : db_(db),
@@ -67,7 +67,34 @@ HealthStore::HealthStore(jinguo::store::Store* db)
       meta_(db->Family("health_meta")),
       policies_(db->Family("policies")),
       enrollments_(db->Family("enrollments")),
-      claims_(db->Family("claims")) {}
+      claims_(db->Family("claims")),
+      reliefs_(db->Family("reliefs")),
+      reliefs_by_woman_(db->Family("reliefs_by_woman")) {}
+
+absl::StatusOr<std::optional<v1::Relief>> HealthStore::GetRelief(const std::string& id) const {
+  return GetMessage<v1::Relief>(*db_, reliefs_, id, "relief");
+}
+
+void HealthStore::PutRelief(rocksdb::WriteBatch* batch, const v1::Relief& r) const {
+  batch->Put(reliefs_, r.id(), r.SerializeAsString());
+  batch->Put(reliefs_by_woman_, KeyBuilder().Str(r.beneficiary_id()).Str(r.id()).key(), "");
+}
+
+absl::StatusOr<std::vector<v1::Relief>> HealthStore::ReliefsOf(const std::string& beneficiary_id) const {
+  std::vector<v1::Relief> out;
+  std::string prefix = KeyBuilder().Str(beneficiary_id).key();
+  auto it = db_->Scan(reliefs_by_woman_, prefix);
+  for (it->Seek(prefix); it->Valid(); it->Next()) {
+    KeyReader r(absl::string_view(it->key().data(), it->key().size()));
+    std::string who, id;
+    if (!r.Str(&who) || !r.Str(&id)) return absl::DataLossError("relief index: unreadable key");
+    ASSIGN_OR_RETURN(auto relief, GetRelief(id));
+    if (!relief) return absl::DataLossError(absl::StrCat("relief ", id, " is indexed but missing"));
+    out.push_back(*std::move(relief));
+  }
+  RETURN_IF_ERROR(jinguo::store::FromRocks(it->status(), "scan reliefs"));
+  return out;
+}
 
 absl::StatusOr<std::optional<v1::InsurancePolicy>> HealthStore::GetPolicy(const std::string& id) const {
   return GetMessage<v1::InsurancePolicy>(*db_, policies_, id, "insurance policy");

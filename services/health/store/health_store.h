@@ -11,6 +11,8 @@
 //   policies             policy id → InsurancePolicy
 //   enrollments          beneficiary \0 policy year(u32) → Enrollment               (once per woman and year)
 //   claims               claim id → Claim
+//   reliefs              relief id → Relief
+//   reliefs_by_woman     beneficiary \0 relief id \0 → ""
 //
 // Thread-safety: thread-safe (RocksDB is); callers serialize the decisions that read and write one case.
 #pragma once
@@ -66,6 +68,11 @@ class HealthStore {
   void PutEnrollment(rocksdb::WriteBatch* batch, const v1::Enrollment& e) const;
   void PutClaim(rocksdb::WriteBatch* batch, const v1::Claim& c) const;
 
+  absl::StatusOr<std::optional<v1::Relief>> GetRelief(const std::string& id) const;
+  void PutRelief(rocksdb::WriteBatch* batch, const v1::Relief& r) const;
+  // Every relief of hers, oldest first.
+  absl::StatusOr<std::vector<v1::Relief>> ReliefsOf(const std::string& beneficiary_id) const;
+
   absl::StatusOr<std::optional<absl::CivilDay>> SweptThrough() const;
   void PutSweptThrough(rocksdb::WriteBatch* batch, absl::CivilDay day) const;
 
@@ -83,6 +90,8 @@ class HealthStore {
   rocksdb::ColumnFamilyHandle* policies_;
   rocksdb::ColumnFamilyHandle* enrollments_;
   rocksdb::ColumnFamilyHandle* claims_;
+  rocksdb::ColumnFamilyHandle* reliefs_;
+  rocksdb::ColumnFamilyHandle* reliefs_by_woman_;
 };
 
 }  // namespace jinguo::health::store

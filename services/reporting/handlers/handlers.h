@@ -15,7 +15,7 @@ class EventProjector;
 void RouteRegistrationEvents(projection::EventRouter& router, EventProjector& projector);
 
 // jinguo.health.events.v1: screenings join her timeline (no result); two-cancer insurance per policy year. Follow-up
-// events, claims and confirmed cancers carry health results (by what they are) and never reach a profile anyone
+// events, claims, relief and confirmed cancers carry health results (by what they are) and never reach a profile anyone
 // else reads.
 void RouteHealthEvents(projection::EventRouter& router, EventProjector& projector);
 

@@ -63,6 +63,11 @@ void RouteHealthEvents(projection::EventRouter& router, EventProjector& projecto
   router.On<hv1::CancerConfirmed>(nothing);
   router.On<hv1::ClaimRecorded>(nothing);
   router.On<hv1::InsurancePolicyCreated>(nothing);
+  // Two-cancer relief says she has cancer: never on a profile others read either.
+  router.On<hv1::ReliefApplied>(nothing);
+  router.On<hv1::ReliefApproved>(nothing);
+  router.On<hv1::ReliefRejected>(nothing);
+  router.On<hv1::ReliefPaid>(nothing);
 }
 
 }  // namespace jinguo::reporting::store
