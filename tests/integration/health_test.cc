@@ -209,8 +209,12 @@ TEST_F(HealthTest, AnAbnormalResultIsFollowedToADiagnosis) {
   EXPECT_EQ(EventTypes(opened.id()),
             (std::vector<std::string>{"FollowUpScheduled", "FollowUpRecorded", "FollowUpScheduled", "FollowUpRecorded",
                                       "FollowUpScheduled", "FollowUpRecorded", "CancerConfirmed"}));
+  // Every event of the case has a version of its own: a consumer skips a version it has seen.
+  int64_t last_version = 0;
   for (const auto& e : tap_->Settle()) {
     if (e.aggregate_id() != opened.id()) continue;
+    EXPECT_GT(e.aggregate_version(), last_version) << e.event_type();
+    last_version = e.aggregate_version();
     EXPECT_EQ(e.beneficiary_id(), woman);
     EXPECT_EQ(e.region_code(), kVillage);
     if (e.event_type() == "FollowUpRecorded") {

@@ -40,6 +40,9 @@ v1::Screening WithoutResult(v1::Screening s) {
   s.clear_result();
   s.clear_abnormal();
   s.clear_follow_up_case_id();
+  // Its next due date and whether it was early are unset after an abnormal result: they would tell.
+  s.clear_next_due_on();
+  s.clear_early();
   return s;
 }
 
@@ -64,12 +67,20 @@ HealthService::~HealthService() {
 
 absl::CivilDay HealthService::Today() const { return ChinaDay(d_.clock->Now()); }
 
+std::string HealthService::WomanKey(const std::string& beneficiary_id) const {
+  // A merged id and its survivor are one woman: both lock the survivor, so her claims, enrolments and relief are
+  // decided one at a time whichever id a caller names. An id the registry cannot resolve now locks as given (the
+  // decision then refuses it).
+  auto facts = d_.registry->Lookup(beneficiary_id);
+  return absl::StrCat("woman:", facts.ok() ? facts->beneficiary_id() : beneficiary_id);
+}
+
 grpc::ServerUnaryReactor* HealthService::RecordScreening(grpc::CallbackServerContext* ctx,
                                                          const v1::RecordScreeningRequest* req,
                                                          v1::RecordScreeningResponse* resp) {
   return d_.writes->Mutate(
       ctx, {"RecordScreening", req->request_id(), *req, resp, Role::kViewer},
-      [&] { return rpc::LockScope::Keys({absl::StrCat("woman:", req->beneficiary_id())}); },
+      [&] { return rpc::LockScope::Keys({WomanKey(req->beneficiary_id())}); },
       [&](const rpc::Principal& who, rpc::Tx& tx) -> absl::Status {
         if (req->beneficiary_id().empty()) {
           return validate::FieldError(absl::StatusCode::kInvalidArgument, "beneficiary_id", "is required");
@@ -198,8 +209,13 @@ grpc::ServerUnaryReactor* HealthService::RecordFollowUp(grpc::CallbackServerCont
         } else {
           RETURN_IF_ERROR(domain::RecordLost(c, req->stage(), on, lost));
         }
-        d_.health->PutCase(&tx.batch, c, &*stored);
+        // Each event of the case carries a version of its own (consumers skip a version they have seen): the
+        // record is version v, the next stage or the confirmed cancer v + 1, and the case is stored at the last.
         outbox::EventSubject subject{c.id(), c.version(), c.beneficiary_id(), c.region_code()};
+        auto next_version = [&] {
+          c.set_version(c.version() + 1);
+          subject.aggregate_version = c.version();
+        };
         v1::FollowUpRecorded recorded;
         recorded.set_case_id(c.id());
         recorded.set_beneficiary_id(c.beneficiary_id());
@@ -218,6 +234,7 @@ grpc::ServerUnaryReactor* HealthService::RecordFollowUp(grpc::CallbackServerCont
           scheduled.set_kind(c.kind());
           scheduled.set_stage(next->stage());
           *scheduled.mutable_due_on() = next->due_on();
+          next_version();
           tx.events.push_back(events_.Make(subject, scheduled, req->request_id()));
         } else if (domain::IsCancer(c.diagnosis())) {
           v1::CancerConfirmed confirmed;
@@ -225,8 +242,10 @@ grpc::ServerUnaryReactor* HealthService::RecordFollowUp(grpc::CallbackServerCont
           confirmed.set_beneficiary_id(c.beneficiary_id());
           confirmed.set_kind(c.kind());
           *confirmed.mutable_diagnosed_on() = ToProto(on);
+          next_version();
           tx.events.push_back(events_.Make(subject, confirmed, req->request_id()));
         }
+        d_.health->PutCase(&tx.batch, c, &*stored);
         *resp->mutable_follow_up() = c;
         return absl::OkStatus();
       });
@@ -423,7 +442,7 @@ grpc::ServerUnaryReactor* HealthService::EnrollInsurance(grpc::CallbackServerCon
                                                          v1::EnrollInsuranceResponse* resp) {
   return d_.writes->Mutate(
       ctx, {"EnrollInsurance", req->request_id(), *req, resp},
-      [&] { return rpc::LockScope::Keys({absl::StrCat("woman:", req->beneficiary_id())}); },
+      [&] { return rpc::LockScope::Keys({WomanKey(req->beneficiary_id())}); },
       [&](const rpc::Principal& who, rpc::Tx& tx) -> absl::Status {
         FieldViolations v;
         if (req->policy_id().empty()) v.Add("policy_id", "is required");
@@ -524,7 +543,7 @@ grpc::ServerUnaryReactor* HealthService::RecordClaim(grpc::CallbackServerContext
                                                      const v1::RecordClaimRequest* req, v1::RecordClaimResponse* resp) {
   return d_.writes->Mutate(
       ctx, {"RecordClaim", req->request_id(), *req, resp},
-      [&] { return rpc::LockScope::Keys({absl::StrCat("woman:", req->beneficiary_id())}); },
+      [&] { return rpc::LockScope::Keys({WomanKey(req->beneficiary_id())}); },
       [&](const rpc::Principal& who, rpc::Tx& tx) -> absl::Status {
         FieldViolations v;
         if (req->policy_id().empty()) v.Add("policy_id", "is required");
@@ -586,7 +605,7 @@ grpc::ServerUnaryReactor* HealthService::ApplyRelief(grpc::CallbackServerContext
                                                      const v1::ApplyReliefRequest* req, v1::ApplyReliefResponse* resp) {
   return d_.writes->Mutate(
       ctx, {"ApplyRelief", req->request_id(), *req, resp},
-      [&] { return rpc::LockScope::Keys({absl::StrCat("woman:", req->beneficiary_id())}); },
+      [&] { return rpc::LockScope::Keys({WomanKey(req->beneficiary_id())}); },
       [&](const rpc::Principal& who, rpc::Tx& tx) -> absl::Status {
         FieldViolations v;
         if (req->beneficiary_id().empty()) v.Add("beneficiary_id", "is required");
@@ -729,7 +748,9 @@ void HealthService::SweepLoop(absl::Duration period) {
     l.unlock();
     absl::CivilDay today = Today();
     auto swept = d_.health->SweptThrough();
-    if (swept.ok() && (!*swept || **swept < today)) {
+    if (!swept.ok()) {
+      spdlog::warn("health: the daily sweep cannot read the date it last swept: {}", swept.status().ToString());
+    } else if (!*swept || **swept < today) {
       auto marked = Sweep(today, "health (daily sweep)", "");
       if (!marked.ok()) {
         spdlog::warn("health: daily sweep for {} failed: {}", FormatCivilDate(today), marked.status().ToString());

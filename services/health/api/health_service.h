@@ -101,6 +101,8 @@ class HealthService final : public internal::CallbackWrites {
 
  private:
   absl::CivilDay Today() const;
+  // The lock key of a woman: her survivor's id when she was merged.
+  std::string WomanKey(const std::string& beneficiary_id) const;
   void SweepLoop(absl::Duration period);
   // Commits one chunk of a bulk operation (the sweep, a region's enrolment) with an audit record naming
   // `principal` and `method`, and waits until it is on disk.

@@ -25,7 +25,7 @@ v1::InsurancePolicy PolicyFrom(const v1::CreateInsurancePolicyRequest& req, vali
   if (!req.has_ends_on() || !ends.ok()) v.Add("ends_on", "is required: the last day of cover");
   if (starts.ok() && ends.ok() && req.has_starts_on() && req.has_ends_on()) {
     if (*ends < *starts) v.Add("ends_on", "is before starts_on");
-    if (year_ok && starts->year() != req.policy_year() && ends->year() != req.policy_year()) {
+    if (year_ok && (starts->year() > req.policy_year() || ends->year() < req.policy_year())) {
       v.Add("starts_on", absl::StrCat("the period does not touch the policy year ", req.policy_year()));
     }
   }
@@ -59,6 +59,7 @@ absl::Status CheckInsurable(const replica::v1::RegistryFacts& woman, const v1::I
     return refuse(
         absl::StrCat("lives in ", woman.region_code(), ", outside the policy's region ", policy.region_code()));
   }
+  if (woman.birth_date().year() <= 0) return refuse("has no birth date in the registry");
   int age = policy.policy_year() - woman.birth_date().year();
   if (age < policy.min_age() || age > policy.max_age()) {
     return refuse(absl::StrCat("is aged ", age, " in ", policy.policy_year(), "; the policy covers women aged ",

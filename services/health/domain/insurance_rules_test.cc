@@ -47,6 +47,18 @@ TEST(Policy, AGoodPolicyTakesTheDefaultAgesAndBadFieldsAreNamed) {
   PolicyFrom(bad, w);
   EXPECT_EQ(Fields(w), (std::vector<std::string>{"insurer", "policy_year", "ends_on", "sum_insured_fen", "premium_fen",
                                                  "max_age"}));
+
+  // A period over several years covers the policy year within it; one that misses it is refused.
+  v1::CreateInsurancePolicyRequest long_one = Tangshan2026();
+  *long_one.mutable_starts_on() = ToProto(absl::CivilDay(2025, 7, 1));
+  *long_one.mutable_ends_on() = ToProto(absl::CivilDay(2027, 6, 30));
+  validate::FieldViolations x;
+  PolicyFrom(long_one, x);
+  EXPECT_TRUE(x.empty());
+  *long_one.mutable_ends_on() = ToProto(absl::CivilDay(2025, 12, 31));
+  validate::FieldViolations y;
+  PolicyFrom(long_one, y);
+  EXPECT_EQ(Fields(y), std::vector<std::string>{"starts_on"});
 }
 
 replica::v1::RegistryFacts Woman(int birth_year, const std::string& region = "130207104201") {

@@ -46,7 +46,11 @@ absl::StatusOr<v1::Relief> CheckReliefApplication(const v1::ApplyReliefRequest& 
   r.set_state(v1::RELIEF_STATE_APPLIED);
   r.set_version(1);
   auto born = FromProto(person.birth_date());
-  int age = born.ok() ? AgeInYears(*born, on) : 0;
+  if (!born.ok()) {
+    return Field(absl::StatusCode::kFailedPrecondition, "beneficiary_id",
+                 "has no birth date in the registry; relief depends on her age");
+  }
+  int age = AgeInYears(*born, on);
   switch (req.kind()) {
     case v1::RELIEF_KIND_TWO_CANCER: {
       if (person.sex() != reg::SEX_FEMALE || age < kAdultAge) {

@@ -276,6 +276,11 @@ absl::Status RecordStage(v1::FollowUpCase& c, v1::FollowUpStage stage, absl::Civ
 absl::Status RecordLost(v1::FollowUpCase& c, v1::FollowUpStage stage, absl::CivilDay on, const std::string& reason) {
   if (absl::Status s = CheckCurrent(c, stage); !s.ok()) return s;
   v1::StageRecord* current = Current(c);
+  if (on < Day(current->scheduled_on())) {
+    return validate::FieldError(absl::StatusCode::kInvalidArgument, "done_on",
+                                absl::StrCat("is before the ", StageName(stage), " was scheduled (",
+                                             FormatCivilDate(Day(current->scheduled_on())), ")"));
+  }
   current->set_status(v1::STAGE_STATUS_LOST);
   *current->mutable_done_on() = Proto(on);
   current->set_lost_reason(reason);

@@ -237,6 +237,9 @@ TEST(FollowUp, OverdueAndLost) {
   EXPECT_EQ(CurrentStage(c)->status(), v1::STAGE_STATUS_OVERDUE);
   EXPECT_FALSE(IsOverdue(c, kDay + 40)) << "marked once";
   v1::FollowUpCase lost = c;
+  EXPECT_EQ(RecordLost(lost, v1::FOLLOW_UP_STAGE_COLPOSCOPY, kDay - 1, "moved").code(),
+            absl::StatusCode::kInvalidArgument)
+      << "lost before the stage was scheduled";
   ASSERT_TRUE(RecordLost(lost, v1::FOLLOW_UP_STAGE_COLPOSCOPY, kDay + 45, "moved to another province").ok());
   EXPECT_EQ(lost.state(), v1::CASE_STATE_CLOSED);
   EXPECT_EQ(CurrentStage(lost)->status(), v1::STAGE_STATUS_LOST);
