@@ -34,6 +34,18 @@ const std::vector<IndicatorDef>& Indicators() {
       {"two_cancer_insured", "两癌保险已参保"},       // kTwoCancerInsured
       {"school_age_students", "在校学生"},            // kSchoolAgeStudents
       {"students_aided", "已资助学生"},               // kStudentsAided
+      {"women_screened_cervical", "本年宫颈癌筛查"},  // kWomenScreenedCervical
+      {"women_screened_breast", "本年乳腺癌筛查"},    // kWomenScreenedBreast
+      {"abnormal_results", "筛查异常"},               // kAbnormalResults
+      {"follow_ups_open", "随访中"},                  // kFollowUpsOpen
+      {"follow_ups_diagnosed", "随访已诊断"},         // kFollowUpsDiagnosed
+      {"precancers_found", "癌前病变(CIN2+)"},        // kPrecancersFound
+      {"cancers_found", "确诊两癌"},                  // kCancersFound
+      {"relief_granted", "救助已批准"},               // kReliefGranted
+      {"relief_granted_fen", "救助批准金额(分)"},     // kReliefGrantedFen
+      {"relief_paid", "救助已发放"},                  // kReliefPaid
+      {"relief_paid_fen", "救助发放金额(分)"},        // kReliefPaidFen
+      {"claims_paid_fen", "保险理赔金额(分)"},        // kClaimsPaidFen
   };
   return *defs;
 }
@@ -106,6 +118,8 @@ Contributions BeneficiaryContributions(const v1::ProfileState& p, int current_ye
     c.Set(kEligibleWomen, 1);
     if (p.insured_policy_year() == current_year) c.Set(kTwoCancerInsured, 1);
   }
+  if (woman && p.cervical_screening_year() == current_year) c.Set(kWomenScreenedCervical, 1);
+  if (woman && p.breast_screening_year() == current_year) c.Set(kWomenScreenedBreast, 1);
   if (!woman && p.student()) {
     c.Set(kSchoolAgeStudents, 1);
     if (p.student_aided()) c.Set(kStudentsAided, 1);

@@ -55,6 +55,19 @@ enum Indicator : uint8_t {
   kTwoCancerInsured,
   kSchoolAgeStudents,
   kStudentsAided,
+  // Health (jinguo.health.events.v1). Screened: women whose latest screening of the kind is in the counted year.
+  kWomenScreenedCervical,
+  kWomenScreenedBreast,
+  kAbnormalResults,     // follow-up cases opened by an abnormal screening result
+  kFollowUpsOpen,       // cases not yet closed
+  kFollowUpsDiagnosed,  // cases closed with a diagnosis
+  kPrecancersFound,     // CIN2 or CIN3
+  kCancersFound,
+  kReliefGranted,  // relief approved (count), and its amount in fen
+  kReliefGrantedFen,
+  kReliefPaid,
+  kReliefPaidFen,
+  kClaimsPaidFen,  // two-cancer insurance claims paid, fen
   kIndicatorCount
 };
 

@@ -1,7 +1,10 @@
 // jinguo.health.events.v1 into reporting's read models.
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "common/base/civil_date.h"
 #include "common/base/money.h"
+#include "common/base/status.h"
 #include "jinguo/health/v1/events.pb.h"
 #include "services/reporting/handlers/handlers.h"
 #include "services/reporting/store/event_projector.h"
@@ -42,6 +45,14 @@ void RouteHealthEvents(projection::EventRouter& router, EventProjector& projecto
   router.On<hv1::ScreeningRecorded>([&p](const hv1::ScreeningRecorded& s, const Envelope& e, Tx& tx) {
     return p.UpdateProfile(tx, e, s.beneficiary_id(), [&](v1::ProfileState& state) {
       auto day = FromProto(s.screened_on());
+      if (day.ok()) {
+        int year = static_cast<int>(day->year());
+        if (s.kind() == hv1::SCREENING_KIND_BREAST) {
+          state.set_breast_screening_year(std::max(state.breast_screening_year(), year));
+        } else {
+          state.set_cervical_screening_year(std::max(state.cervical_screening_year(), year));
+        }
+      }
       EventProjector::AddTimeline(state, e,
                                   absl::StrCat(ScreeningLabel(s.kind()), "（", MethodLabel(s.method()), "）",
                                                day.ok() ? absl::StrCat(" ", FormatCivilDate(*day)) : ""));
@@ -55,19 +66,42 @@ void RouteHealthEvents(projection::EventRouter& router, EventProjector& projecto
                                                FormatYuan(Fen{enrolled.sum_insured_fen()}), " 元）"));
     });
   });
-  // Results by what they are: counted by the health figures to come, never written to a profile.
+  // Results by what they are: counted at her region's nodes, never written to a profile.
+  router.On<hv1::FollowUpScheduled>([&p](const hv1::FollowUpScheduled& s, const Envelope& e, Tx& tx) -> absl::Status {
+    if (!s.case_opened()) return absl::OkStatus();
+    RETURN_IF_ERROR(p.AddEverywhere(tx, e, e.region_code(), domain::kAbnormalResults, 1));
+    return p.AddEverywhere(tx, e, e.region_code(), domain::kFollowUpsOpen, 1);
+  });
+  router.On<hv1::FollowUpRecorded>([&p](const hv1::FollowUpRecorded& r, const Envelope& e, Tx& tx) -> absl::Status {
+    if (!r.case_closed()) return absl::OkStatus();
+    RETURN_IF_ERROR(p.AddEverywhere(tx, e, e.region_code(), domain::kFollowUpsOpen, -1));
+    if (r.finding() == hv1::FINDING_UNSPECIFIED) return absl::OkStatus();  // lost to follow-up
+    RETURN_IF_ERROR(p.AddEverywhere(tx, e, e.region_code(), domain::kFollowUpsDiagnosed, 1));
+    if (r.finding() == hv1::FINDING_PRECANCER) {
+      return p.AddEverywhere(tx, e, e.region_code(), domain::kPrecancersFound, 1);
+    }
+    if (r.finding() == hv1::FINDING_CANCER) return p.AddEverywhere(tx, e, e.region_code(), domain::kCancersFound, 1);
+    return absl::OkStatus();
+  });
+  router.On<hv1::ReliefApproved>([&p](const hv1::ReliefApproved& r, const Envelope& e, Tx& tx) -> absl::Status {
+    RETURN_IF_ERROR(p.AddEverywhere(tx, e, e.region_code(), domain::kReliefGranted, 1));
+    return p.AddEverywhere(tx, e, e.region_code(), domain::kReliefGrantedFen, r.amount_fen());
+  });
+  router.On<hv1::ReliefPaid>([&p](const hv1::ReliefPaid& r, const Envelope& e, Tx& tx) -> absl::Status {
+    RETURN_IF_ERROR(p.AddEverywhere(tx, e, e.region_code(), domain::kReliefPaid, 1));
+    return p.AddEverywhere(tx, e, e.region_code(), domain::kReliefPaidFen, r.amount_fen());
+  });
+  router.On<hv1::ClaimRecorded>([&p](const hv1::ClaimRecorded& c, const Envelope& e, Tx& tx) {
+    return p.AddEverywhere(tx, e, e.region_code(), domain::kClaimsPaidFen, c.amount_fen());
+  });
+  // Neither counted nor on a profile: an overdue stage (the work queue is health's), a confirmed cancer (counted
+  // from the diagnosis that closed its case), a policy, an application or a rejection of relief.
   auto nothing = [](const auto&, const Envelope&, Tx&) { return absl::OkStatus(); };
-  router.On<hv1::FollowUpScheduled>(nothing);
-  router.On<hv1::FollowUpRecorded>(nothing);
   router.On<hv1::FollowUpOverdue>(nothing);
   router.On<hv1::CancerConfirmed>(nothing);
-  router.On<hv1::ClaimRecorded>(nothing);
   router.On<hv1::InsurancePolicyCreated>(nothing);
-  // Two-cancer relief says she has cancer: never on a profile others read either.
   router.On<hv1::ReliefApplied>(nothing);
-  router.On<hv1::ReliefApproved>(nothing);
   router.On<hv1::ReliefRejected>(nothing);
-  router.On<hv1::ReliefPaid>(nothing);
 }
 
 }  // namespace jinguo::reporting::store

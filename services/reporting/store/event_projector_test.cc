@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
+#include "common/base/civil_date.h"
 #include "common/base/timestamp.h"
 #include "gtest/gtest.h"
 #include "jinguo/health/v1/events.pb.h"
@@ -217,6 +218,61 @@ TEST_F(EventProjectorTest, InsuranceCountsForItsPolicyYearAndResultsStayOffTheTi
   EXPECT_EQ(p.insured_policy_year(), 2026);
   for (const auto& t : p.timeline()) EXPECT_NE(t.event_type(), "CancerConfirmed");
   EXPECT_NE(p.timeline(p.timeline_size() - 1).summary().find("两癌保险 2026"), std::string::npos);
+}
+
+// The health figures at every level: a screening this year, a case opened by an abnormal result and closed with a
+// cancer, relief approved and paid, a claim paid. (Repeats of these events, of aggregates other than hers, are
+// skipped by the projection runtime's versions: pipeline_test.)
+TEST_F(EventProjectorTest, HealthEventsCountScreeningsCasesFindingsReliefAndClaims) {
+  reg::BeneficiaryFacts her = Facts("b-h", reg::CATEGORY_WOMAN, 1972);
+  for (const auto& s : ApplyBatch({Registered(her)})) ASSERT_EQ(s, "applied");
+  hv1::ScreeningRecorded screened;
+  screened.set_screening_id("s-1");
+  screened.set_beneficiary_id("b-h");
+  screened.set_kind(hv1::SCREENING_KIND_BREAST);
+  *screened.mutable_screened_on() = ToProto(absl::CivilDay(2026, 10, 9));
+  hv1::FollowUpScheduled opened;
+  opened.set_case_id("c-1");
+  opened.set_case_opened(true);
+  hv1::FollowUpScheduled next_stage = opened;
+  next_stage.set_case_opened(false);
+  hv1::FollowUpRecorded closed;
+  closed.set_case_id("c-1");
+  closed.set_case_closed(true);
+  closed.set_finding(hv1::FINDING_CANCER);
+  hv1::ReliefApproved approved;
+  approved.set_relief_id("r-1");
+  approved.set_amount_fen(1000000);
+  hv1::ReliefPaid paid;
+  paid.set_relief_id("r-1");
+  paid.set_amount_fen(1000000);
+  hv1::ClaimRecorded claim;
+  claim.set_claim_id("cl-1");
+  claim.set_amount_fen(250000);
+  auto versioned = [](common::v1::EventEnvelope e, int64_t version) {
+    e.set_aggregate_version(version);
+    e.set_event_id(absl::StrCat(e.aggregate_id(), "-", version));
+    return e;
+  };
+  for (const auto& s : ApplyBatch({HealthEvent(screened, "s-1", "b-h"), versioned(HealthEvent(opened, "c-1", "b-h"), 1),
+                                   versioned(HealthEvent(next_stage, "c-1", "b-h"), 2)})) {
+    ASSERT_EQ(s, "applied");
+  }
+  EXPECT_EQ(Count(kVillage, "women_screened_breast"), 1);
+  EXPECT_EQ(Count(kVillage, "women_screened_cervical"), 0);
+  EXPECT_EQ(Count("13", "abnormal_results"), 1);
+  EXPECT_EQ(Count("13", "follow_ups_open"), 1);
+  for (const auto& s : ApplyBatch({versioned(HealthEvent(closed, "c-1", "b-h"), 3), HealthEvent(approved, "r-1", "b-h"),
+                                   versioned(HealthEvent(paid, "r-1", "b-h"), 2), HealthEvent(claim, "cl-1", "b-h")})) {
+    ASSERT_EQ(s, "applied");
+  }
+  EXPECT_EQ(Count("1302", "follow_ups_open"), 0);
+  EXPECT_EQ(Count("1302", "follow_ups_diagnosed"), 1);
+  EXPECT_EQ(Count("1302", "cancers_found"), 1);
+  EXPECT_EQ(Count("1302", "precancers_found"), 0);
+  EXPECT_EQ(Count(kVillage, "relief_granted_fen"), 1000000);
+  EXPECT_EQ(Count(kVillage, "relief_paid"), 1);
+  EXPECT_EQ(Count("", "claims_paid_fen"), 250000);
 }
 
 }  // namespace
