@@ -172,9 +172,107 @@ bool DemoInsurance(const std::string& health_addr, pv1::ReportingService::Stub& 
   return true;
 }
 
+struct DemoHealthPerson {
+  std::string beneficiary_id;
+  std::string id_number;
+  bool child;
+};
+
+// Free two-cancer clinics, as a county runs them: 200 women aged 35-64 screened for cervical cancer (HPV), one in
+// forty positive for 16/18 and followed up (colposcopy; some to a biopsy finding CIN2), and 7 children granted
+// serious-illness relief of 4,000 元 each (2.8万元), applied for by `token`'s holder and approved and paid by
+// `second_token`'s (maker-checker; no approval without one). Every request id is derived from the person, so
+// loading again changes nothing.
+bool DemoHealth(const std::string& health_addr, const std::string& token, const std::string& second_token,
+                const std::vector<DemoHealthPerson>& people) {
+  auto health = hv1::HealthService::NewStub(grpc::CreateChannel(health_addr, grpc::InsecureChannelCredentials()));
+  absl::CivilDay today = ChinaDay(absl::Now());
+  int screened = 0, abnormal = 0, biopsied = 0, children = 0;
+  auto fail = [](const char* what, const grpc::Status& s) {
+    std::fprintf(stderr, "demo: %s: %s\n", what, s.error_message().c_str());
+    return false;
+  };
+  for (const DemoHealthPerson& p : people) {
+    if (screened >= 200) break;
+    if (p.child) continue;
+    auto born = ParseCivilDate(
+        absl::StrCat(p.id_number.substr(6, 4), "-", p.id_number.substr(10, 2), "-", p.id_number.substr(12, 2)));
+    if (!born.ok()) continue;
+    int age = AgeInYears(*born, today);
+    if (age < 35 || age > 64) continue;
+    bool positive = screened % 40 == 0;
+    hv1::RecordScreeningRequest req;
+    req.set_request_id(absl::StrCat("demo-screening-", p.id_number));
+    req.set_beneficiary_id(p.beneficiary_id);
+    req.set_kind(hv1::SCREENING_KIND_CERVICAL);
+    req.set_method(hv1::SCREENING_METHOD_HPV);
+    req.set_facility("县妇幼保健院两癌免费筛查");
+    req.mutable_result()->set_hpv(positive ? hv1::HPV_RESULT_POSITIVE_16_18 : hv1::HPV_RESULT_NEGATIVE);
+    hv1::RecordScreeningResponse resp;
+    grpc::Status s = health->RecordScreening(Context(token).get(), req, &resp);
+    if (!s.ok()) return fail("screening", s);
+    ++screened;
+    if (!resp.has_follow_up()) continue;
+    ++abnormal;
+    // Most go on to a colposcopy; of those, every other one is biopsied and found CIN2.
+    if (abnormal % 3 == 0) continue;  // still waiting for her colposcopy
+    hv1::RecordFollowUpRequest colposcopy;
+    colposcopy.set_request_id(absl::StrCat("demo-colposcopy-", p.id_number));
+    colposcopy.set_case_id(resp.follow_up().id());
+    colposcopy.set_stage(hv1::FOLLOW_UP_STAGE_COLPOSCOPY);
+    colposcopy.mutable_result()->set_colposcopy(abnormal % 2 == 1 ? hv1::COLPOSCOPY_RESULT_ABNORMAL
+                                                                  : hv1::COLPOSCOPY_RESULT_NORMAL);
+    hv1::RecordFollowUpResponse step;
+    s = health->RecordFollowUp(Context(token).get(), colposcopy, &step);
+    if (!s.ok() && s.error_code() != grpc::StatusCode::FAILED_PRECONDITION) return fail("colposcopy", s);
+    if (abnormal % 2 == 0) continue;
+    hv1::RecordFollowUpRequest biopsy;
+    biopsy.set_request_id(absl::StrCat("demo-biopsy-", p.id_number));
+    biopsy.set_case_id(resp.follow_up().id());
+    biopsy.set_stage(hv1::FOLLOW_UP_STAGE_BIOPSY);
+    biopsy.mutable_result()->set_diagnosis(hv1::DIAGNOSIS_CIN2);
+    s = health->RecordFollowUp(Context(token).get(), biopsy, &step);
+    if (!s.ok() && s.error_code() != grpc::StatusCode::FAILED_PRECONDITION) return fail("biopsy", s);
+    ++biopsied;
+  }
+  for (const DemoHealthPerson& p : people) {
+    if (children >= 7) break;
+    if (!p.child) continue;
+    hv1::ApplyReliefRequest apply;
+    apply.set_request_id(absl::StrCat("demo-relief-", p.id_number));
+    apply.set_kind(hv1::RELIEF_KIND_CHILD_SERIOUS_ILLNESS);
+    apply.set_beneficiary_id(p.beneficiary_id);
+    apply.set_amount_fen(400000);
+    apply.set_fund("儿童大病救助金");
+    hv1::ApplyReliefResponse applied;
+    grpc::Status s = health->ApplyRelief(Context(token).get(), apply, &applied);
+    if (!s.ok()) return fail("children's relief", s);
+    ++children;
+    if (second_token.empty() || applied.relief().state() != hv1::RELIEF_STATE_APPLIED) continue;
+    hv1::ApproveReliefRequest approve;
+    approve.set_request_id(absl::StrCat("demo-relief-approve-", p.id_number));
+    approve.set_relief_id(applied.relief().id());
+    hv1::ApproveReliefResponse approved;
+    s = health->ApproveRelief(Context(second_token).get(), approve, &approved);
+    if (!s.ok()) return fail("approving relief", s);
+    hv1::RecordReliefPaidRequest pay;
+    pay.set_request_id(absl::StrCat("demo-relief-paid-", p.id_number));
+    pay.set_relief_id(applied.relief().id());
+    pay.set_transfer_reference(absl::StrCat("DEMO-", p.id_number.substr(14)));
+    hv1::RecordReliefPaidResponse paid;
+    s = health->RecordReliefPaid(Context(second_token).get(), pay, &paid);
+    if (!s.ok()) return fail("paying relief", s);
+  }
+  std::printf(
+      "demo: two-cancer screening: %d women screened (HPV), %d abnormal followed up, %d biopsied (CIN2); "
+      "children's serious-illness relief: %d children, 4000.00 元 each\n",
+      screened, abnormal, biopsied, children);
+  return true;
+}
+
 int Demo(const std::string& registration_addr, const std::string& reporting_addr, const std::string& token,
          const std::string& city, const std::string& regions_dir, const std::string& dashboard,
-         const std::string& health_addr) {
+         const std::string& health_addr, const std::string& second_token) {
   auto table = regions::RegionTable::LoadFromDirectory(regions_dir);
   if (!table.ok()) {
     std::fprintf(stderr, "jinguoctl: %s\n", std::string(table.status().message()).c_str());
@@ -236,6 +334,7 @@ int Demo(const std::string& registration_addr, const std::string& reporting_addr
   for (size_t i = 0; i < demo.households.size(); ++i) {
     for (const auto& p : demo.households[i].members) members.push_back({i, &p});
   }
+  std::vector<std::string> beneficiary_ids(members.size());
   if (!Parallel("beneficiaries", members.size(), kThreads, [&](size_t i) {
         const Member& m = members[i];
         rv1::RegisterBeneficiaryRequest req;
@@ -250,6 +349,7 @@ int Demo(const std::string& registration_addr, const std::string& reporting_addr
         rv1::RegisterBeneficiaryResponse resp;
         grpc::Status s = registry->RegisterBeneficiary(Context(token).get(), req, &resp);
         if (!s.ok()) return fail("beneficiary", s);
+        beneficiary_ids[i] = resp.beneficiary().id();
         rv1::PairCadreRequest pair;
         pair.set_request_id(absl::StrCat("demo-pair-", m.person->id_number));
         pair.set_cadre_id(cadre_ids[demo.households[m.household].region_code.substr(0, 9)]);
@@ -278,7 +378,14 @@ int Demo(const std::string& registration_addr, const std::string& reporting_addr
   }
   std::printf("demo: reporting shows %lld registered, %lld paired\n", static_cast<long long>(registered),
               static_cast<long long>(paired));
-  if (!health_addr.empty() && !DemoInsurance(health_addr, *reports, token, city)) return 1;
+  if (!health_addr.empty()) {
+    if (!DemoInsurance(health_addr, *reports, token, city)) return 1;
+    std::vector<DemoHealthPerson> people;
+    for (size_t i = 0; i < members.size(); ++i) {
+      people.push_back({beneficiary_ids[i], members[i].person->id_number, members[i].person->child});
+    }
+    if (!DemoHealth(health_addr, token, second_token, people)) return 1;
+  }
   int rc = PrintCoverage(*reports, token, city);
   if (!dashboard.empty())
     std::printf("\nDashboard: %s#token=%s&region=%s\n", dashboard.c_str(), token.c_str(), city.c_str());
@@ -423,7 +530,13 @@ int main(int argc, char** argv) {
   demo->add_option("--regions-dir", regions_dir, "region table")->capture_default_str();
   demo->add_option("--dashboard", dashboard, "dashboard address to print");
   std::string health;
-  demo->add_option("--health", health, "health gRPC address: also insure the city's eligible women for this year");
+  demo->add_option("--health", health,
+                   "health gRPC address: also insure the city's eligible women for this year, screen 200 women and "
+                   "grant 7 children relief");
+  std::string second_token;
+  demo->add_option("--second-token", second_token,
+                   "a second principal's token (an operator of the city), who approves and pays the relief the "
+                   "first applied for");
   auto* coverage = app.add_subcommand("coverage", "print the five-100% table for a region's children");
   coverage->add_option("--reporting", reporting, "reporting gRPC address")->capture_default_str();
   coverage->add_option("--token", token, "bearer token")->required()->envname("JINGUO_TOKEN");
@@ -450,7 +563,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   if (*verify) return VerifyAudit(data_dir);
   if (*rekey) return Rekey(data_dir, key_file);
-  if (*demo) return Demo(registration, reporting, token, region, regions_dir, dashboard, health);
+  if (*demo) return Demo(registration, reporting, token, region, regions_dir, dashboard, health, second_token);
   if (*coverage) {
     auto reports = pv1::ReportingService::NewStub(grpc::CreateChannel(reporting, grpc::InsecureChannelCredentials()));
     return PrintCoverage(*reports, token, region);
