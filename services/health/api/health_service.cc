@@ -67,6 +67,23 @@ HealthService::~HealthService() {
 
 absl::CivilDay HealthService::Today() const { return ChinaDay(d_.clock->Now()); }
 
+absl::StatusOr<replica::v1::RegistryFacts> HealthService::Person(const std::string& beneficiary_id) const {
+  if (beneficiary_id.empty()) {
+    return validate::FieldError(absl::StatusCode::kInvalidArgument, "beneficiary_id", "is required");
+  }
+  return d_.registry->Lookup(beneficiary_id);
+}
+
+absl::StatusOr<v1::InsurancePolicy> HealthService::LoadPolicy(const std::string& policy_id) const {
+  if (policy_id.empty()) return validate::FieldError(absl::StatusCode::kInvalidArgument, "policy_id", "is required");
+  ASSIGN_OR_RETURN(auto policy, d_.health->GetPolicy(policy_id));
+  if (!policy) {
+    return validate::FieldError(absl::StatusCode::kNotFound, "policy_id",
+                                absl::StrCat("no insurance policy ", policy_id));
+  }
+  return *std::move(policy);
+}
+
 std::string HealthService::WomanKey(const std::string& beneficiary_id) const {
   // A merged id and its survivor are one woman: both lock the survivor, so her claims, enrolments and relief are
   // decided one at a time whichever id a caller names. An id the registry cannot resolve now locks as given (the
@@ -82,10 +99,7 @@ grpc::ServerUnaryReactor* HealthService::RecordScreening(grpc::CallbackServerCon
       ctx, {"RecordScreening", req->request_id(), *req, resp, Role::kViewer},
       [&] { return rpc::LockScope::Keys({WomanKey(req->beneficiary_id())}); },
       [&](const rpc::Principal& who, rpc::Tx& tx) -> absl::Status {
-        if (req->beneficiary_id().empty()) {
-          return validate::FieldError(absl::StatusCode::kInvalidArgument, "beneficiary_id", "is required");
-        }
-        ASSIGN_OR_RETURN(replica::v1::RegistryFacts woman, d_.registry->Lookup(req->beneficiary_id()));
+        ASSIGN_OR_RETURN(replica::v1::RegistryFacts woman, Person(req->beneficiary_id()));
         RETURN_IF_ERROR(rpc::AuthorizeHealthResults(who, woman.region_code()));
         FieldViolations v;
         absl::CivilDay on =
@@ -156,10 +170,7 @@ grpc::ServerUnaryReactor* HealthService::RecordScreening(grpc::CallbackServerCon
 grpc::Status HealthService::ListScreenings(grpc::ServerContext* ctx, const v1::ListScreeningsRequest* req,
                                            v1::ListScreeningsResponse* resp) {
   return d_.writes->Read(ctx, [&](const rpc::Principal& who) -> absl::Status {
-    if (req->beneficiary_id().empty()) {
-      return validate::FieldError(absl::StatusCode::kInvalidArgument, "beneficiary_id", "is required");
-    }
-    ASSIGN_OR_RETURN(replica::v1::RegistryFacts woman, d_.registry->Lookup(req->beneficiary_id()));
+    ASSIGN_OR_RETURN(replica::v1::RegistryFacts woman, Person(req->beneficiary_id()));
     // Operators see that screenings happened; viewers see counts in reporting only.
     RETURN_IF_ERROR(rpc::Authorize(who, Role::kViewer, woman.region_code()));
     bool results = who.SeesHealthResults();
@@ -450,22 +461,18 @@ grpc::ServerUnaryReactor* HealthService::EnrollInsurance(grpc::CallbackServerCon
         absl::CivilDay on =
             validate::DateOrToday(req->enrolled_on(), req->has_enrolled_on(), Today(), "enrolled_on", v);
         RETURN_IF_ERROR(v.ToStatus());
-        ASSIGN_OR_RETURN(auto policy, d_.health->GetPolicy(req->policy_id()));
-        if (!policy) {
-          return validate::FieldError(absl::StatusCode::kNotFound, "policy_id",
-                                      absl::StrCat("no insurance policy ", req->policy_id()));
-        }
+        ASSIGN_OR_RETURN(auto policy, LoadPolicy(req->policy_id()));
         ASSIGN_OR_RETURN(replica::v1::RegistryFacts woman, d_.registry->Lookup(req->beneficiary_id()));
         RETURN_IF_ERROR(rpc::Authorize(who, Role::kOperator, woman.region_code()));
-        RETURN_IF_ERROR(domain::CheckInsurable(woman, *policy, "beneficiary_id"));
-        ASSIGN_OR_RETURN(auto earlier, d_.health->GetEnrollment(woman.beneficiary_id(), policy->policy_year()));
+        RETURN_IF_ERROR(domain::CheckInsurable(woman, policy, "beneficiary_id"));
+        ASSIGN_OR_RETURN(auto earlier, d_.health->GetEnrollment(woman.beneficiary_id(), policy.policy_year()));
         if (earlier) {
           return validate::FieldError(
               absl::StatusCode::kAlreadyExists, "beneficiary_id",
-              absl::StrCat("is enrolled for ", policy->policy_year(), " already (policy ", earlier->policy_id(),
-                           ", on ", FormatCivilDate(Day(earlier->enrolled_on())), ")"));
+              absl::StrCat("is enrolled for ", policy.policy_year(), " already (policy ", earlier->policy_id(), ", on ",
+                           FormatCivilDate(Day(earlier->enrolled_on())), ")"));
         }
-        *resp->mutable_enrollment() = Enroll(woman, *policy, on, req->request_id(), tx);
+        *resp->mutable_enrollment() = Enroll(woman, policy, on, req->request_id(), tx);
         return absl::OkStatus();
       });
 }
@@ -478,20 +485,16 @@ grpc::Status HealthService::EnrollEligible(grpc::ServerContext* ctx, const v1::E
   if (req->policy_id().empty()) v.Add("policy_id", "is required");
   absl::CivilDay on = validate::DateOrToday(req->enrolled_on(), req->has_enrolled_on(), Today(), "enrolled_on", v);
   if (!v.empty()) return rpc::ToGrpcStatus(v.ToStatus());
-  auto policy = d_.health->GetPolicy(req->policy_id());
+  auto policy = LoadPolicy(req->policy_id());
   if (!policy.ok()) return rpc::ToGrpcStatus(policy.status());
-  if (!*policy) {
-    return rpc::ToGrpcStatus(validate::FieldError(absl::StatusCode::kNotFound, "policy_id",
-                                                  absl::StrCat("no insurance policy ", req->policy_id())));
-  }
-  std::string prefix = req->region_prefix().empty() ? (*policy)->region_code() : req->region_prefix();
-  if (!absl::StartsWith(prefix, (*policy)->region_code()) && !absl::StartsWith((*policy)->region_code(), prefix)) {
+  std::string prefix = req->region_prefix().empty() ? policy->region_code() : req->region_prefix();
+  if (!absl::StartsWith(prefix, policy->region_code()) && !absl::StartsWith(policy->region_code(), prefix)) {
     return rpc::ToGrpcStatus(
         validate::FieldError(absl::StatusCode::kInvalidArgument, "region_prefix",
-                             absl::StrCat("is outside the policy's region ", (*policy)->region_code())));
+                             absl::StrCat("is outside the policy's region ", policy->region_code())));
   }
   // The narrower of the two: the policy's region and the one asked for.
-  if (prefix.size() < (*policy)->region_code().size()) prefix = (*policy)->region_code();
+  if (prefix.size() < policy->region_code().size()) prefix = policy->region_code();
   if (absl::Status s = rpc::Authorize(*who, Role::kOperator, prefix); !s.ok()) return rpc::ToGrpcStatus(s);
 
   // The region's women in chunks; each chunk decided and committed holding every lock, so no single enrolment of
@@ -504,12 +507,12 @@ grpc::Status HealthService::EnrollEligible(grpc::ServerContext* ctx, const v1::E
     KeyedMutex::Held everything = d_.writes->locks().LockEverything();
     rpc::Tx tx;
     for (const auto& woman : chunk) {
-      ASSIGN_OR_RETURN(auto earlier, d_.health->GetEnrollment(woman.beneficiary_id(), (*policy)->policy_year()));
+      ASSIGN_OR_RETURN(auto earlier, d_.health->GetEnrollment(woman.beneficiary_id(), policy->policy_year()));
       if (earlier) {
         resp->set_already_enrolled(resp->already_enrolled() + 1);
         continue;
       }
-      Enroll(woman, **policy, on, req->request_id(), tx);
+      Enroll(woman, *policy, on, req->request_id(), tx);
       resp->set_enrolled(resp->enrolled() + 1);
     }
     chunk.clear();
@@ -521,7 +524,7 @@ grpc::Status HealthService::EnrollEligible(grpc::ServerContext* ctx, const v1::E
         !woman.merged_into().empty()) {
       return true;
     }
-    if (absl::Status s = domain::CheckInsurable(woman, **policy, "beneficiary_id"); !s.ok()) {
+    if (absl::Status s = domain::CheckInsurable(woman, *policy, "beneficiary_id"); !s.ok()) {
       resp->set_not_eligible(resp->not_eligible() + 1);
       if (resp->refusals_size() < 100) {
         auto* r = resp->add_refusals();
@@ -551,22 +554,18 @@ grpc::ServerUnaryReactor* HealthService::RecordClaim(grpc::CallbackServerContext
         absl::CivilDay on = validate::DateOrToday(req->paid_on(), req->has_paid_on(), Today(), "paid_on", v);
         std::string reference = Text(req->reference(), "reference", 64, false, v);
         RETURN_IF_ERROR(v.ToStatus());
-        ASSIGN_OR_RETURN(auto policy, d_.health->GetPolicy(req->policy_id()));
-        if (!policy) {
-          return validate::FieldError(absl::StatusCode::kNotFound, "policy_id",
-                                      absl::StrCat("no insurance policy ", req->policy_id()));
-        }
+        ASSIGN_OR_RETURN(auto policy, LoadPolicy(req->policy_id()));
         ASSIGN_OR_RETURN(replica::v1::RegistryFacts woman, d_.registry->Lookup(req->beneficiary_id()));
         RETURN_IF_ERROR(rpc::Authorize(who, Role::kOperator, woman.region_code()));
-        ASSIGN_OR_RETURN(auto enrollment, d_.health->GetEnrollment(woman.beneficiary_id(), policy->policy_year()));
-        if (!enrollment || enrollment->policy_id() != policy->id()) {
+        ASSIGN_OR_RETURN(auto enrollment, d_.health->GetEnrollment(woman.beneficiary_id(), policy.policy_year()));
+        if (!enrollment || enrollment->policy_id() != policy.id()) {
           return validate::FieldError(absl::StatusCode::kFailedPrecondition, "beneficiary_id",
-                                      absl::StrCat("is not enrolled in policy ", policy->id()));
+                                      absl::StrCat("is not enrolled in policy ", policy.id()));
         }
-        RETURN_IF_ERROR(domain::CheckClaim(*enrollment, *policy, req->amount_fen()));
+        RETURN_IF_ERROR(domain::CheckClaim(*enrollment, policy, req->amount_fen()));
         v1::Claim c;
         c.set_id(d_.ids->Next());
-        c.set_policy_id(policy->id());
+        c.set_policy_id(policy.id());
         c.set_beneficiary_id(woman.beneficiary_id());
         c.set_amount_fen(req->amount_fen());
         *c.mutable_paid_on() = ToProto(on);
@@ -726,10 +725,7 @@ grpc::ServerUnaryReactor* HealthService::RecordReliefPaid(grpc::CallbackServerCo
 grpc::Status HealthService::ListReliefs(grpc::ServerContext* ctx, const v1::ListReliefsRequest* req,
                                         v1::ListReliefsResponse* resp) {
   return d_.writes->Read(ctx, [&](const rpc::Principal& who) -> absl::Status {
-    if (req->beneficiary_id().empty()) {
-      return validate::FieldError(absl::StatusCode::kInvalidArgument, "beneficiary_id", "is required");
-    }
-    ASSIGN_OR_RETURN(replica::v1::RegistryFacts person, d_.registry->Lookup(req->beneficiary_id()));
+    ASSIGN_OR_RETURN(replica::v1::RegistryFacts person, Person(req->beneficiary_id()));
     RETURN_IF_ERROR(rpc::Authorize(who, Role::kOperator, person.region_code()));
     ASSIGN_OR_RETURN(std::vector<v1::Relief> reliefs, d_.health->ReliefsOf(person.beneficiary_id()));
     for (auto& r : reliefs) *resp->add_reliefs() = std::move(r);

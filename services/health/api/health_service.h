@@ -101,6 +101,10 @@ class HealthService final : public internal::CallbackWrites {
 
  private:
   absl::CivilDay Today() const;
+  // Her registry facts (a merged id resolved to the survivor); INVALID_ARGUMENT on beneficiary_id when empty.
+  absl::StatusOr<replica::v1::RegistryFacts> Person(const std::string& beneficiary_id) const;
+  // The policy named by a request's policy_id: INVALID_ARGUMENT when empty, NOT_FOUND naming it when unknown.
+  absl::StatusOr<v1::InsurancePolicy> LoadPolicy(const std::string& policy_id) const;
   // The lock key of a woman: her survivor's id when she was merged.
   std::string WomanKey(const std::string& beneficiary_id) const;
   void SweepLoop(absl::Duration period);
