@@ -2,7 +2,8 @@
 # make bench: micro-benchmarks (Google Benchmark), then the pipeline against Kafka's own tools on one broker:
 #   outbox relay throughput  / ProducerPerformance (same record size, acks=all)   target >= 0.8
 #   projection apply rate    / ConsumerPerformance (same topic, same events)      target >= 0.5
-# then the services' own benchmarks (scripts/bench_registration.sh, scripts/bench_reporting.sh).
+# then the services' own benchmarks (scripts/bench_registration.sh, scripts/bench_reporting.sh,
+# scripts/bench_health.sh).
 # JINGUO_BENCH_RECORDS sets the event count (default 500000).
 set -euo pipefail
 BUILD=${1:-build}
@@ -69,3 +70,6 @@ scripts/bench_registration.sh "$BUILD" "$WORK" "$BROKERS"
 echo
 start_broker reporting
 scripts/bench_reporting.sh "$BUILD" "$WORK" "$BROKERS"
+echo
+start_broker health
+scripts/bench_health.sh "$BUILD" "$WORK" "$BROKERS"
