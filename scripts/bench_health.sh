@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The health service's benchmarks, called by scripts/bench.sh with a running broker:
 #   EnrollEligible over a county of JINGUO_BENCH_HEALTH_WOMEN (default 100,000) eligible women, all in health's
-#   registry replica before the clock starts: women enrolled per second (target >= 20,000).
+#   registry replica before the clock starts: women enrolled per second (target >= 20,000);
+#   RecordScreening under ghz (concurrency 50, every request a new screening of one of those women) against
+#   grpc.health.v1.Health/Check on the same server, alternating in JINGUO_BENCH_ROUNDS rounds (default 2):
+#   throughput ratio (target >= 0.5).
 # The women are imported into registration (registration_load, born in 1970, so aged 35-64 this year and next
 # decades) in 丰南区 黄各庄镇; the policy covers 丰南区.
 # usage: bench_health.sh BUILD WORK BROKERS
@@ -67,4 +70,40 @@ seconds = float(sys.argv[3]) - float(sys.argv[2])
 enrolled = int(r.get("enrolled", 0))
 print(f"EnrollEligible: {enrolled:,} women enrolled in {seconds:.2f} s: {enrolled / seconds:,.0f} women/s "
       f"(target >= 20,000); not eligible {int(r.get('notEligible', 0)):,}")
+PY
+
+echo "== RecordScreening vs Health/Check"
+REQUESTS=${JINGUO_BENCH_REQUESTS:-20000}
+ROUNDS=${JINGUO_BENCH_ROUNDS:-2}
+PER_ROUND=$((REQUESTS / ROUNDS))
+# ghz_round NAME CALL [args]: one round of PER_ROUND calls; prints "rps status-codes".
+ghz_round() {
+  local name=$1 call=$2
+  shift 2
+  "$GOBIN"/ghz --insecure -c 50 -n "$PER_ROUND" --connections 4 --import-paths protos --call "$call" "$@" -O json \
+    "127.0.0.1:$HEALTH" >"$W/$name.json"
+  python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(round(r["rps"]), r.get("statusCodeDistribution"))' \
+    "$W/$name.json"
+}
+# Unmeasured first: a round of screenings warms the server, the broker and the replica's caches.
+"$BUILD"/tests/perf/health_load ghz-data "127.0.0.1:$REG" "$TOKEN" 130207104 "$PER_ROUND" "$W/warmup.bin" >/dev/null
+ghz_round warmup jinguo.health.v1.HealthService/RecordScreening --proto jinguo/health/v1/health.proto \
+  --binary-file "$W/warmup.bin" -m "{\"authorization\":\"Bearer $TOKEN\"}" >/dev/null
+CHECKS=() SCREENINGS=()
+for r in $(seq 1 "$ROUNDS"); do
+  "$BUILD"/tests/perf/health_load ghz-data "127.0.0.1:$REG" "$TOKEN" 130207104 "$PER_ROUND" "$W/round-$r.bin" >/dev/null
+  c=$(ghz_round "check-$r" grpc.health.v1.Health/Check --proto grpc/health/v1/health.proto -d '{}')
+  s=$(ghz_round "screen-$r" jinguo.health.v1.HealthService/RecordScreening --proto jinguo/health/v1/health.proto \
+    --binary-file "$W/round-$r.bin" -m "{\"authorization\":\"Bearer $TOKEN\"}")
+  echo "round $r: Health/Check $c; RecordScreening $s"
+  CHECKS+=("${c%% *}") SCREENINGS+=("${s%% *}")
+done
+python3 - "${CHECKS[*]}" "${SCREENINGS[*]}" <<'PY'
+import sys
+checks = [float(x) for x in sys.argv[1].split()]
+screens = [float(x) for x in sys.argv[2].split()]
+# Each side's rate over all its rounds (equal request counts): the harmonic mean of the round rates.
+rate = lambda xs: len(xs) / sum(1 / x for x in xs)
+c, s = rate(checks), rate(screens)
+print(f"Health/Check {c:,.0f} req/s; RecordScreening {s:,.0f} req/s; ratio {s / c:.2f} (target >= 0.5)")
 PY
