@@ -4,7 +4,9 @@
 #   registry replica before the clock starts: women enrolled per second (target >= 20,000);
 #   RecordScreening under ghz (concurrency 50, every request a new screening of one of those women) against
 #   grpc.health.v1.Health/Check on the same server, alternating in JINGUO_BENCH_ROUNDS rounds (default 2):
-#   throughput ratio (target >= 0.5).
+#   throughput ratio (target >= 0.5);
+#   the daily sweep over JINGUO_BENCH_SWEEP_STAGES (default 1,000,000) open follow-up stages all past their due date
+#   (made by as many abnormal screenings dated 40 days back): seconds (target <= 30).
 # The women are imported into registration (registration_load, born in 1970, so aged 35-64 this year and next
 # decades) in 丰南区 黄各庄镇; the policy covers 丰南区.
 # usage: bench_health.sh BUILD WORK BROKERS
@@ -106,4 +108,26 @@ screens = [float(x) for x in sys.argv[2].split()]
 rate = lambda xs: len(xs) / sum(1 / x for x in xs)
 c, s = rate(checks), rate(screens)
 print(f"Health/Check {c:,.0f} req/s; RecordScreening {s:,.0f} req/s; ratio {s / c:.2f} (target >= 0.5)")
+PY
+
+STAGES=${JINGUO_BENCH_SWEEP_STAGES:-1000000}
+echo "== the daily sweep over $STAGES overdue stages"
+"$BUILD"/tests/perf/health_load ghz-data "127.0.0.1:$REG" "$TOKEN" 130207104 "$STAGES" "$W/abnormal.bin" 40 >/dev/null
+"$GOBIN"/ghz --insecure -c 50 -n "$STAGES" --connections 4 --import-paths protos \
+  --call jinguo.health.v1.HealthService/RecordScreening --proto jinguo/health/v1/health.proto \
+  --binary-file "$W/abnormal.bin" -m "{\"authorization\":\"Bearer $TOKEN\"}" -O json "127.0.0.1:$HEALTH" \
+  >"$W/abnormal.json"
+python3 - "$W/abnormal.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+print(f"{r['count']:,} abnormal screenings recorded at {r['rps']:,.0f} req/s:", r.get("statusCodeDistribution"))
+PY
+START=$(date +%s.%N)
+call RunDailySweep '{}' >"$W/swept.json"
+END=$(date +%s.%N)
+python3 - "$W/swept.json" "$START" "$END" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+seconds = float(sys.argv[3]) - float(sys.argv[2])
+print(f"daily sweep: {int(r.get('markedOverdue', 0)):,} stages marked overdue in {seconds:.1f} s (target <= 30 s for 1,000,000)")
 PY

@@ -4,11 +4,15 @@
 //       lists the women registered under REGION_PREFIX (ListBeneficiaries) and writes COUNT RecordScreening
 //       requests over them in turn (cervical, HPV negative, unique request ids) as length-delimited binary messages
 //       for ghz --binary-file, which decodes them all before its clock starts
+//   health_load ghz-data … OUT DAYS_AGO
+//       the same, each screening HPV positive for 16/18 and dated DAYS_AGO days back: every one opens a follow-up
+//       case whose colposcopy is due 30 days after it (overdue when DAYS_AGO is more than 30), for the sweep
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
 #include "google/protobuf/io/zero_copy_stream_impl.h"
 #include "google/protobuf/util/delimited_message_util.h"
@@ -21,10 +25,11 @@ namespace rv1 = jinguo::registration::v1;
 
 int main(int argc, char** argv) {
   std::string mode = argc > 1 ? argv[1] : "";
-  if (mode != "ghz-data" || argc != 7) {
-    std::fprintf(stderr, "usage: health_load ghz-data REGISTRATION_ADDRESS TOKEN REGION_PREFIX COUNT OUT\n");
+  if (mode != "ghz-data" || (argc != 7 && argc != 8)) {
+    std::fprintf(stderr, "usage: health_load ghz-data REGISTRATION_ADDRESS TOKEN REGION_PREFIX COUNT OUT [DAYS_AGO]\n");
     return 2;
   }
+  int days_ago = argc == 8 ? std::atoi(argv[7]) : -1;
   auto registry = rv1::RegistrationService::NewStub(grpc::CreateChannel(argv[2], grpc::InsecureChannelCredentials()));
   std::vector<std::string> women;
   std::string token;
@@ -60,7 +65,13 @@ int main(int argc, char** argv) {
     r.set_kind(hv1::SCREENING_KIND_CERVICAL);
     r.set_method(hv1::SCREENING_METHOD_HPV);
     r.set_facility("bench clinic");
-    r.mutable_result()->set_hpv(hv1::HPV_RESULT_NEGATIVE);
+    r.mutable_result()->set_hpv(days_ago >= 0 ? hv1::HPV_RESULT_POSITIVE_16_18 : hv1::HPV_RESULT_NEGATIVE);
+    if (days_ago >= 0) {
+      absl::CivilDay on = absl::ToCivilDay(absl::Now(), absl::FixedTimeZone(8 * 3600)) - days_ago;
+      r.mutable_screened_on()->set_year(static_cast<int>(on.year()));
+      r.mutable_screened_on()->set_month(on.month());
+      r.mutable_screened_on()->set_day(on.day());
+    }
     if (!google::protobuf::util::SerializeDelimitedToZeroCopyStream(r, &out)) {
       std::cerr << "health_load: writing " << argv[6] << " failed\n";
       return 1;
