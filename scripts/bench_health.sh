@@ -71,7 +71,7 @@ r = json.load(open(sys.argv[1]))
 seconds = float(sys.argv[3]) - float(sys.argv[2])
 enrolled = int(r.get("enrolled", 0))
 print(f"EnrollEligible: {enrolled:,} women enrolled in {seconds:.2f} s: {enrolled / seconds:,.0f} women/s "
-      f"(target >= 20,000); not eligible {int(r.get('notEligible', 0)):,}")
+      f"(target >= 20,000); not eligible {int(r.get('not_eligible', r.get('notEligible', 0))):,}")
 PY
 
 echo "== RecordScreening vs Health/Check"
@@ -129,5 +129,5 @@ python3 - "$W/swept.json" "$START" "$END" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
 seconds = float(sys.argv[3]) - float(sys.argv[2])
-print(f"daily sweep: {int(r.get('markedOverdue', 0)):,} stages marked overdue in {seconds:.1f} s (target <= 30 s for 1,000,000)")
+print(f"daily sweep: {int(r.get('marked_overdue', r.get('markedOverdue', 0))):,} stages marked overdue in {seconds:.1f} s (target <= 30 s for 1,000,000)")
 PY
