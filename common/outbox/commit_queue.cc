@@ -33,10 +33,13 @@ void CommitQueue::Submit(rocksdb::WriteBatch batch, std::vector<common::v1::Outb
   pending_.push_back(Entry{std::move(batch), std::move(events), std::move(done), std::move(audits)});
 }
 
-absl::Status CommitQueue::Commit(rocksdb::WriteBatch batch, std::vector<common::v1::OutboxRecord> events) {
+absl::Status CommitQueue::Commit(rocksdb::WriteBatch batch, std::vector<common::v1::OutboxRecord> events,
+                                 std::vector<audit::v1::AuditRecord> audits) {
   std::promise<absl::Status> outcome;
   std::future<absl::Status> result = outcome.get_future();
-  Submit(std::move(batch), std::move(events), [&outcome](const absl::Status& s) { outcome.set_value(s); });
+  Submit(
+      std::move(batch), std::move(events), [&outcome](const absl::Status& s) { outcome.set_value(s); },
+      std::move(audits));
   return result.get();
 }
 

@@ -40,7 +40,8 @@ class CommitQueue {
               std::vector<audit::v1::AuditRecord> audits = {});
 
   // Submits and waits for the outcome.
-  [[nodiscard]] absl::Status Commit(rocksdb::WriteBatch batch, std::vector<common::v1::OutboxRecord> events);
+  [[nodiscard]] absl::Status Commit(rocksdb::WriteBatch batch, std::vector<common::v1::OutboxRecord> events,
+                                    std::vector<audit::v1::AuditRecord> audits = {});
 
  private:
   struct Entry {

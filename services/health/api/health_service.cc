@@ -1,7 +1,6 @@
 #include "services/health/api/health_service.h"
 
 #include <algorithm>
-#include <future>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -389,12 +388,7 @@ absl::Status HealthService::CommitChunk(rpc::Tx tx, const std::string& principal
     rpc::WritePath::TargetsFrom(tx.events, r);
     audits.push_back(std::move(r));
   }
-  std::promise<absl::Status> written;
-  std::future<absl::Status> landed = written.get_future();
-  d_.writes->commits().Submit(
-      std::move(tx.batch), std::move(tx.events), [&written](const absl::Status& s) { written.set_value(s); },
-      std::move(audits));
-  return landed.get();
+  return d_.writes->commits().Commit(std::move(tx.batch), std::move(tx.events), std::move(audits));
 }
 
 grpc::ServerUnaryReactor* HealthService::CreateInsurancePolicy(grpc::CallbackServerContext* ctx,
