@@ -128,6 +128,31 @@ TEST(Dashboard, ShowsTheSameFiguresAsGetCoverage) {
                                            item.basis_points() / 100, item.basis_points() % 100);
     EXPECT_EQ(m[1].str(), expected) << item.name();
   }
+  // The 两癌 panel: eligible women (all three, aged 48) as a count, and screening coverage over them as a ratio bar,
+  // from the same indicators GetRegionSummary answers.
+  pv1::GetRegionSummaryRequest summary_req;
+  summary_req.set_region_code("130207");
+  pv1::GetRegionSummaryResponse summary;
+  ASSERT_TRUE(reports->GetRegionSummary(Authorized(kToken).get(), summary_req, &summary).ok());
+  auto indicator = [&](const std::string& name) -> int64_t {
+    for (const auto& i : summary.summary().indicators()) {
+      if (i.name() == name) return i.value();
+    }
+    return 0;
+  };
+  ASSERT_EQ(indicator("eligible_women"), 3);
+  size_t health = dom.find("id=\"health\"");
+  ASSERT_NE(health, std::string::npos) << "no 两癌 panel";
+  std::string panel = dom.substr(health, children - health);
+  auto shown = [&](const std::string& name) {
+    std::smatch m;
+    std::regex row("data-indicator=\"" + name + "\".*?<span class=\"num\">([^<]*)</span>");
+    return std::regex_search(panel, m, row) ? m[1].str() : "(missing)";
+  };
+  EXPECT_EQ(shown("eligible_women"), "3");
+  EXPECT_EQ(shown("women_cervical_in_interval"),
+            absl::StrFormat("%d / 3  0.00%%", indicator("women_cervical_in_interval")));
+  EXPECT_EQ(shown("relief_paid_fen"), "0.00 元");
   // Drill-down: both townships with people appear as children, each clickable.
   EXPECT_NE(dom.find("data-region=\"130207104\""), std::string::npos);
   EXPECT_NE(dom.find("data-region=\"130207105\""), std::string::npos);

@@ -1,6 +1,6 @@
-// The health service as a township doctor, a county clerk and an intruder meet it: the real registration and
-// health binaries on a real Kafka broker, women registered in the registry and screened in health (which knows
-// them through its replica), events read back from jinguo.health.events.v1.
+// The health service as a township doctor, a county clerk and an intruder meet it: the real registration, health
+// and reporting binaries on a real Kafka broker, women registered in the registry and screened in health (which
+// knows them through its replica), events read back from jinguo.health.events.v1 and counted by reporting.
 #include <algorithm>
 #include <fstream>
 #include <set>
@@ -12,6 +12,7 @@
 #include "gtest/gtest.h"
 #include "jinguo/health/v1/events.pb.h"
 #include "jinguo/health/v1/health.grpc.pb.h"
+#include "jinguo/reporting/v1/reporting.grpc.pb.h"
 #include "tests/integration/harness.h"
 #include "tests/integration/registration_client.h"
 
@@ -19,6 +20,7 @@ namespace jinguo::testing {
 namespace {
 
 namespace hv1 = ::jinguo::health::v1;
+namespace pv1 = ::jinguo::reporting::v1;
 
 constexpr char kAdmin[] = "admin-token";
 constexpr char kDoctor[] = "doctor-token";              // health, 唐山市 1302
@@ -45,7 +47,7 @@ class HealthTest : public ::testing::Test {
                                             << rpc::HashToken(kAuditor) << " inspector auditor *\n"
                                             << rpc::HashToken(kService) << " services service *\n";
     std::ofstream(dir_->path() + "/service-token") << kService << "\n";
-    int reg_port = FreePort(), health_port = FreePort();
+    int reg_port = FreePort(), health_port = FreePort(), reporting_port = FreePort();
     auto common = [&](const std::string& name, int port) {
       return std::vector<std::string>{"--grpc-listen",   absl::StrCat("127.0.0.1:", port),
                                       "--http-listen",   "127.0.0.1:0",
@@ -65,6 +67,11 @@ class HealthTest : public ::testing::Test {
                                            "--service-token-file", dir_->path() + "/service-token"});
     health_ = ServiceProcess::Start(HEALTH_BINARY, health_args, health_port, dir_->path() + "/health.log").release();
     ASSERT_NE(health_, nullptr);
+    reporting_ = ServiceProcess::Start(REPORTING_BINARY, common("reporting", reporting_port), reporting_port,
+                                       dir_->path() + "/reporting.log")
+                     .release();
+    ASSERT_NE(reporting_, nullptr);
+    reports_ = pv1::ReportingService::NewStub(reporting_->channel()).release();
     registry_ = rv1::RegistrationService::NewStub(registration_->channel()).release();
     stub_ = hv1::HealthService::NewStub(health_->channel()).release();
     tap_ = new EventTap(broker_->brokers(), "jinguo.health.events.v1");
@@ -73,6 +80,11 @@ class HealthTest : public ::testing::Test {
     delete tap_;
     delete stub_;
     delete registry_;
+    delete reports_;
+    if (reporting_) {
+      EXPECT_EQ(reporting_->Stop(), 0);
+    }
+    delete reporting_;
     if (health_) {
       EXPECT_EQ(health_->Stop(), 0) << "health did not shut down cleanly";
     }
@@ -152,6 +164,8 @@ class HealthTest : public ::testing::Test {
   static TempDir* dir_;
   static ServiceProcess* registration_;
   static ServiceProcess* health_;
+  static ServiceProcess* reporting_;
+  static pv1::ReportingService::Stub* reports_;
   static rv1::RegistrationService::Stub* registry_;
   static hv1::HealthService::Stub* stub_;
   static EventTap* tap_;
@@ -162,6 +176,8 @@ KafkaBroker* HealthTest::broker_ = nullptr;
 TempDir* HealthTest::dir_ = nullptr;
 ServiceProcess* HealthTest::registration_ = nullptr;
 ServiceProcess* HealthTest::health_ = nullptr;
+ServiceProcess* HealthTest::reporting_ = nullptr;
+pv1::ReportingService::Stub* HealthTest::reports_ = nullptr;
 rv1::RegistrationService::Stub* HealthTest::registry_ = nullptr;
 hv1::HealthService::Stub* HealthTest::stub_ = nullptr;
 EventTap* HealthTest::tap_ = nullptr;
@@ -499,6 +515,39 @@ TEST_F(HealthTest, InsuranceEnrolsEligibleWomenOncePerYearAndPaysClaimsWithinThe
     EXPECT_EQ(ev.policy_year(), year);
   }
   EXPECT_EQ(enrolled_events, 2);
+
+  // Reporting counts the village from the health topic: both women of 35-64 insured this year (the five-100%
+  // column that read 0/2 before), one of them screened today with HPV negative (within her interval for five
+  // years), and the claims paid.
+  hv1::RecordScreeningResponse screened;
+  ASSERT_TRUE(Screen(Hpv(a, hv1::HPV_RESULT_NEGATIVE), &screened).ok());
+  pv1::GetRegionSummaryResponse summary;
+  auto indicator = [&](const std::string& name) -> int64_t {
+    for (const auto& i : summary.summary().indicators()) {
+      if (i.name() == name) return i.value();
+    }
+    return -1;
+  };
+  auto insured = [&]() -> std::string {
+    for (const auto& c : summary.summary().coverage()) {
+      if (c.name() == "two_cancer_insured") return absl::StrCat(c.numerator(), "/", c.denominator());
+    }
+    return "(none)";
+  };
+  bool counted = WaitFor(
+      [&] {
+        pv1::GetRegionSummaryRequest req;
+        req.set_region_code(village);
+        summary.Clear();
+        return reports_->GetRegionSummary(Authorized(kViewer).get(), req, &summary).ok() &&
+               indicator("claims_paid_fen") == 1000000 && indicator("women_cervical_in_interval") == 1;
+      },
+      absl::Seconds(30));
+  ASSERT_TRUE(counted) << summary.DebugString();
+  EXPECT_EQ(insured(), "2/2");
+  EXPECT_EQ(indicator("women_screened_cervical"), 1);
+  EXPECT_EQ(indicator("women_breast_in_interval"), 0);
+  EXPECT_EQ(indicator("abnormal_results"), 0);
 }
 
 // Relief: two-cancer relief needs her cancer confirmed and is granted once; a different person approves; only

@@ -106,35 +106,53 @@ int PrintCoverage(pv1::ReportingService::Stub& reports, const std::string& token
   row(resp.parent());
   std::fputs(table.Render(/*left_columns=*/2).c_str(), stdout);
 
-  // 两癌: the health figures of the same regions (amounts in 元).
-  const std::vector<std::pair<const char*, bool>> health = {
-      {"women_screened_cervical", false}, {"women_screened_breast", false}, {"abnormal_results", false},
-      {"follow_ups_open", false},         {"follow_ups_diagnosed", false},  {"precancers_found", false},
-      {"cancers_found", false},           {"relief_paid", false},           {"relief_paid_fen", true},
-      {"claims_paid_fen", true}};
-  auto value = [](const pv1::RegionSummary& s, const std::string& name) -> const pv1::Indicator* {
+  // 两癌: the health figures of the same regions. A column is a count, an amount (fen, shown in 元) or a ratio of
+  // two counts (screening coverage: within the interval over eligible women; follow-up completion: diagnosed over
+  // abnormal results).
+  struct Column {
+    const char* header;
+    const char* numerator;
+    const char* denominator;  // nullptr: a count
+    bool fen;
+  };
+  const std::vector<Column> health = {
+      {"宫颈癌筛查覆盖", "women_cervical_in_interval", "eligible_women", false},
+      {"乳腺癌筛查覆盖", "women_breast_in_interval", "eligible_women", false},
+      {"本年宫颈癌筛查", "women_screened_cervical", nullptr, false},
+      {"本年乳腺癌筛查", "women_screened_breast", nullptr, false},
+      {"筛查异常", "abnormal_results", nullptr, false},
+      {"随访完成", "follow_ups_diagnosed", "abnormal_results", false},
+      {"随访中", "follow_ups_open", nullptr, false},
+      {"癌前病变(CIN2+)", "precancers_found", nullptr, false},
+      {"确诊两癌", "cancers_found", nullptr, false},
+      {"救助已发放", "relief_paid", nullptr, false},
+      {"救助发放(元)", "relief_paid_fen", nullptr, true},
+      {"保险理赔(元)", "claims_paid_fen", nullptr, true}};
+  auto value = [](const pv1::RegionSummary& s, const std::string& name) -> int64_t {
     for (const auto& i : s.indicators()) {
-      if (i.name() == name) return &i;
+      if (i.name() == name) return i.value();
     }
-    return nullptr;
+    return 0;
   };
   TextTable health_table;
   std::vector<std::string> health_header = {"region", ""};
-  for (const auto& [name, fen] : health) {
-    const pv1::Indicator* v = value(resp.parent(), name);
-    std::string label = v ? v->label() : name;
-    if (fen) label = absl::StrCat(label.substr(0, label.find("(分)")), "(元)");
-    health_header.push_back(label);
-  }
+  for (const auto& column : health) health_header.push_back(column.header);
   health_table.AddRow(std::move(health_header));
   auto health_row = [&](const pv1::RegionSummary& s) {
     if (s.coverage_size() < 2 || s.coverage(1).denominator() == 0) return;
     std::string name = s.name().substr(s.name().rfind(' ') == std::string::npos ? 0 : s.name().rfind(' ') + 1);
     std::vector<std::string> cells = {s.region_code(), name};
-    for (const auto& [indicator, fen] : health) {
-      const pv1::Indicator* v = value(s, indicator);
-      int64_t n = v ? v->value() : 0;
-      cells.push_back(fen ? FormatYuan(Fen{n}) : absl::StrCat(n));
+    for (const auto& column : health) {
+      int64_t n = value(s, column.numerator);
+      if (column.denominator != nullptr) {
+        pv1::CoverageItem ratio;
+        ratio.set_numerator(n);
+        ratio.set_denominator(value(s, column.denominator));
+        ratio.set_basis_points(ratio.denominator() == 0 ? 0 : n * 10000 / ratio.denominator());
+        cells.push_back(Percent(ratio));
+      } else {
+        cells.push_back(column.fen ? FormatYuan(Fen{n}) : absl::StrCat(n));
+      }
     }
     health_table.AddRow(std::move(cells));
   };

@@ -71,6 +71,11 @@ void AddDashboardRoutes(httplib::Server& http, std::string page, const Summaries
     auto children = summaries->Children(region);
     if (!summary.ok() || !children.ok()) return fail(500, "read model unavailable");
     nlohmann::json out = CoverageJson(*summary);
+    // Every indicator of the region itself (counts only: no one's result), for the action panels.
+    out["indicators"] = nlohmann::json::object();
+    for (const auto& i : summary->indicators()) {
+      out["indicators"][i.name()] = {{"label", i.label()}, {"value", i.value()}};
+    }
     out["children"] = nlohmann::json::array();
     for (const auto& child : *children) {
       auto s = summaries->Summary(child, std::nullopt);

@@ -46,6 +46,8 @@ const std::vector<IndicatorDef>& Indicators() {
       {"relief_paid", "救助已发放"},                  // kReliefPaid
       {"relief_paid_fen", "救助发放金额(分)"},        // kReliefPaidFen
       {"claims_paid_fen", "保险理赔金额(分)"},        // kClaimsPaidFen
+      {"women_cervical_in_interval", "宫颈癌筛查周期内"},  // kWomenCervicalInInterval
+      {"women_breast_in_interval", "乳腺癌筛查周期内"},    // kWomenBreastInInterval
   };
   return *defs;
 }
@@ -117,6 +119,8 @@ Contributions BeneficiaryContributions(const v1::ProfileState& p, int current_ye
   if (woman && age >= settings.insured_min_age && age <= settings.insured_max_age) {
     c.Set(kEligibleWomen, 1);
     if (p.insured_policy_year() == current_year) c.Set(kTwoCancerInsured, 1);
+    if (p.cervical_next_due_year() > current_year) c.Set(kWomenCervicalInInterval, 1);
+    if (p.breast_next_due_year() > current_year) c.Set(kWomenBreastInInterval, 1);
   }
   if (woman && p.cervical_screening_year() == current_year) c.Set(kWomenScreenedCervical, 1);
   if (woman && p.breast_screening_year() == current_year) c.Set(kWomenScreenedBreast, 1);

@@ -68,6 +68,10 @@ enum Indicator : uint8_t {
   kReliefPaid,
   kReliefPaidFen,
   kClaimsPaidFen,  // two-cancer insurance claims paid, fen
+  // Eligible women whose latest screening of the kind falls due again after this year: the numerators of screening
+  // coverage (over kEligibleWomen).
+  kWomenCervicalInInterval,
+  kWomenBreastInInterval,
   kIndicatorCount
 };
 

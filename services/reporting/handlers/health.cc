@@ -47,10 +47,17 @@ void RouteHealthEvents(projection::EventRouter& router, EventProjector& projecto
       auto day = FromProto(s.screened_on());
       if (day.ok()) {
         int year = static_cast<int>(day->year());
+        auto due = FromProto(s.next_due_on());
+        int due_year = due.ok() ? static_cast<int>(due->year()) : 0;
+        // The latest screening (by year) sets when she falls due again, even when its interval is shorter.
         if (s.kind() == hv1::SCREENING_KIND_BREAST) {
-          state.set_breast_screening_year(std::max(state.breast_screening_year(), year));
-        } else {
-          state.set_cervical_screening_year(std::max(state.cervical_screening_year(), year));
+          if (year >= state.breast_screening_year()) {
+            state.set_breast_screening_year(year);
+            state.set_breast_next_due_year(due_year);
+          }
+        } else if (year >= state.cervical_screening_year()) {
+          state.set_cervical_screening_year(year);
+          state.set_cervical_next_due_year(due_year);
         }
       }
       EventProjector::AddTimeline(state, e,

@@ -231,6 +231,14 @@ TEST_F(EventProjectorTest, HealthEventsCountScreeningsCasesFindingsReliefAndClai
   screened.set_beneficiary_id("b-h");
   screened.set_kind(hv1::SCREENING_KIND_BREAST);
   *screened.mutable_screened_on() = ToProto(absl::CivilDay(2026, 10, 9));
+  *screened.mutable_next_due_on() = ToProto(absl::CivilDay(2028, 10, 9));
+  // A cervical screening three years ago falls due this year: she is no longer within its interval.
+  hv1::ScreeningRecorded cervical_before;
+  cervical_before.set_screening_id("s-0");
+  cervical_before.set_beneficiary_id("b-h");
+  cervical_before.set_kind(hv1::SCREENING_KIND_CERVICAL);
+  *cervical_before.mutable_screened_on() = ToProto(absl::CivilDay(2023, 5, 2));
+  *cervical_before.mutable_next_due_on() = ToProto(absl::CivilDay(2026, 5, 2));
   hv1::FollowUpScheduled opened;
   opened.set_case_id("c-1");
   opened.set_case_opened(true);
@@ -254,12 +262,15 @@ TEST_F(EventProjectorTest, HealthEventsCountScreeningsCasesFindingsReliefAndClai
     e.set_event_id(absl::StrCat(e.aggregate_id(), "-", version));
     return e;
   };
-  for (const auto& s : ApplyBatch({HealthEvent(screened, "s-1", "b-h"), versioned(HealthEvent(opened, "c-1", "b-h"), 1),
+  for (const auto& s : ApplyBatch({HealthEvent(cervical_before, "s-0", "b-h"), HealthEvent(screened, "s-1", "b-h"),
+                                   versioned(HealthEvent(opened, "c-1", "b-h"), 1),
                                    versioned(HealthEvent(next_stage, "c-1", "b-h"), 2)})) {
     ASSERT_EQ(s, "applied");
   }
   EXPECT_EQ(Count(kVillage, "women_screened_breast"), 1);
   EXPECT_EQ(Count(kVillage, "women_screened_cervical"), 0);
+  EXPECT_EQ(Count("1302", "women_breast_in_interval"), 1);
+  EXPECT_EQ(Count("1302", "women_cervical_in_interval"), 0);
   EXPECT_EQ(Count("13", "abnormal_results"), 1);
   EXPECT_EQ(Count("13", "follow_ups_open"), 1);
   for (const auto& s : ApplyBatch({versioned(HealthEvent(closed, "c-1", "b-h"), 3), HealthEvent(approved, "r-1", "b-h"),
