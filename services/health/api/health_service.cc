@@ -341,9 +341,14 @@ absl::StatusOr<int64_t> HealthService::Sweep(absl::CivilDay business_date, const
                                              const std::string& client_address) {
   std::lock_guard<std::mutex> one_at_a_time(sweep_mu_);
   int64_t marked = 0;
+  // Each chunk starts after the last index key of the one before. A stage scheduled between chunks with a due
+  // date before that key (a back-dated follow-up) is left to the next sweep.
+  std::string resume;
   for (;;) {
     KeyedMutex::Held everything = d_.writes->locks().LockEverything();
-    ASSIGN_OR_RETURN(std::vector<store::HealthStore::Due> due, d_.health->DueBefore(business_date, kSweepChunk));
+    ASSIGN_OR_RETURN(std::vector<store::HealthStore::Due> due,
+                     d_.health->DueBefore(business_date, kSweepChunk, resume));
+    if (!due.empty()) resume = due.back().key;
     rpc::Tx tx;
     for (const store::HealthStore::Due& entry : due) {
       ASSIGN_OR_RETURN(auto stored, d_.health->GetCase(entry.case_id));

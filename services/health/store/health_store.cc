@@ -179,11 +179,18 @@ std::string HealthStore::CaseIdOf(absl::string_view region_key) {
   return r.Str(&region) && r.Str(&id) ? id : "";
 }
 
-absl::StatusOr<std::vector<HealthStore::Due>> HealthStore::DueBefore(absl::CivilDay day, size_t limit) const {
+absl::StatusOr<std::vector<HealthStore::Due>> HealthStore::DueBefore(absl::CivilDay day, size_t limit,
+                                                                    const std::string& after) const {
   std::vector<Due> ids;
   std::string end = KeyBuilder().U32(DayNumber(day)).key();
   auto it = db_->Scan(due_, "");
-  for (it->SeekToFirst(); it->Valid() && ids.size() < limit; it->Next()) {
+  if (after.empty()) {
+    it->SeekToFirst();
+  } else {
+    it->Seek(after);
+    if (it->Valid() && it->key() == rocksdb::Slice(after)) it->Next();
+  }
+  for (; it->Valid() && ids.size() < limit; it->Next()) {
     if (it->key().compare(rocksdb::Slice(end)) >= 0) break;
     KeyReader r(absl::string_view(it->key().data(), it->key().size()));
     uint32_t due = 0;

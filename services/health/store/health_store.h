@@ -51,13 +51,15 @@ class HealthStore {
   std::unique_ptr<rocksdb::Iterator> ScanCases(const std::string& region_prefix, const std::string& after) const;
   // The case id of a cases_by_region key.
   static std::string CaseIdOf(absl::string_view region_key);
-  // Up to `limit` entries of the due index before `day`, earliest first: open cases whose current stage is
-  // scheduled and due before it.
+  // Up to `limit` entries of the due index before `day`, earliest first, after the key `after` (from the start when
+  // empty): open cases whose current stage is scheduled and due before it. A caller going through the index in
+  // chunks passes the last key it saw, so each chunk seeks past the entries earlier chunks deleted instead of
+  // stepping over their tombstones again.
   struct Due {
     std::string key;
     std::string case_id;
   };
-  absl::StatusOr<std::vector<Due>> DueBefore(absl::CivilDay day, size_t limit) const;
+  absl::StatusOr<std::vector<Due>> DueBefore(absl::CivilDay day, size_t limit, const std::string& after = "") const;
   // Removes an entry that no longer matches its case.
   void DropDue(rocksdb::WriteBatch* batch, const std::string& key) const;
 
