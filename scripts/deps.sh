@@ -15,6 +15,7 @@ DEBIAN_PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler librdkafka-dev librocksdb-dev
   libgtest-dev libgmock-dev libbenchmark-dev libabsl-dev libspdlog-dev libcli11-dev libcpp-httplib-dev
   nlohmann-json3-dev libssl-dev openssl kcat prometheus-cpp-dev libgoogle-perftools-dev chromium fonts-wqy-microhei
+  libgmp-dev
 )
 TOOL_PACKAGES=(clang-format)
 SANITIZE_PACKAGES=(clang libclang-rt-14-dev)
