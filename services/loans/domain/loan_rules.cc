@@ -388,6 +388,7 @@ absl::StatusOr<v1::Allocation> ApplyRepayment(v1::Loan& loan, int64_t amount_fen
     const v1::Instalment current = loan.schedule(d.current_index);
     const int64_t remaining = after_current - left;
     a.set_prepaid_principal_fen(left);
+    loan.set_prepaid_principal_fen(loan.prepaid_principal_fen() + left);
     left = 0;
     v1::Loan rebuilt = loan;
     rebuilt.mutable_schedule()->DeleteSubrange(d.current_index + 1, loan.schedule_size() - d.current_index - 1);

@@ -114,6 +114,7 @@ absl::StatusOr<std::vector<v1::Instalment>> BuildSchedule(const ScheduleTerms& t
     }
     v1::Instalment& i = out.emplace_back();
     i.set_number(number);
+    i.set_month(t.start_month + offset);
     *i.mutable_starts_on() = ToProto(start);
     *i.mutable_due_on() = ToProto(due);
     i.set_days(static_cast<int32_t>(days));
