@@ -115,19 +115,18 @@ int PrintCoverage(pv1::ReportingService::Stub& reports, const std::string& token
     const char* denominator;  // nullptr: a count
     bool fen;
   };
-  const std::vector<Column> health = {
-      {"宫颈癌筛查覆盖", "women_cervical_in_interval", "eligible_women", false},
-      {"乳腺癌筛查覆盖", "women_breast_in_interval", "eligible_women", false},
-      {"本年宫颈癌筛查", "women_screened_cervical", nullptr, false},
-      {"本年乳腺癌筛查", "women_screened_breast", nullptr, false},
-      {"筛查异常", "abnormal_results", nullptr, false},
-      {"随访完成", "follow_ups_diagnosed", "abnormal_results", false},
-      {"随访中", "follow_ups_open", nullptr, false},
-      {"癌前病变(CIN2+)", "precancers_found", nullptr, false},
-      {"确诊两癌", "cancers_found", nullptr, false},
-      {"救助已发放", "relief_paid", nullptr, false},
-      {"救助发放(元)", "relief_paid_fen", nullptr, true},
-      {"保险理赔(元)", "claims_paid_fen", nullptr, true}};
+  const std::vector<Column> health = {{"宫颈癌筛查覆盖", "women_cervical_in_interval", "eligible_women", false},
+                                      {"乳腺癌筛查覆盖", "women_breast_in_interval", "eligible_women", false},
+                                      {"本年宫颈癌筛查", "women_screened_cervical", nullptr, false},
+                                      {"本年乳腺癌筛查", "women_screened_breast", nullptr, false},
+                                      {"筛查异常", "abnormal_results", nullptr, false},
+                                      {"随访完成", "follow_ups_diagnosed", "abnormal_results", false},
+                                      {"随访中", "follow_ups_open", nullptr, false},
+                                      {"癌前病变(CIN2+)", "precancers_found", nullptr, false},
+                                      {"确诊两癌", "cancers_found", nullptr, false},
+                                      {"救助已发放", "relief_paid", nullptr, false},
+                                      {"救助发放(元)", "relief_paid_fen", nullptr, true},
+                                      {"保险理赔(元)", "claims_paid_fen", nullptr, true}};
   auto value = [](const pv1::RegionSummary& s, const std::string& name) -> int64_t {
     for (const auto& i : s.indicators()) {
       if (i.name() == name) return i.value();

@@ -180,7 +180,7 @@ std::string HealthStore::CaseIdOf(absl::string_view region_key) {
 }
 
 absl::StatusOr<std::vector<HealthStore::Due>> HealthStore::DueBefore(absl::CivilDay day, size_t limit,
-                                                                    const std::string& after) const {
+                                                                     const std::string& after) const {
   std::vector<Due> ids;
   std::string end = KeyBuilder().U32(DayNumber(day)).key();
   auto it = db_->Scan(due_, "");

@@ -129,7 +129,8 @@ v1::LoanProduct ProductFrom(const v1::LoanProduct& in, FieldViolations& v) {
   }
   if (in.methods().empty()) v.Add("product.methods", "needs at least one repayment method");
   for (int i = 0; i < in.methods_size(); ++i) {
-    if (in.methods(i) < v1::REPAYMENT_METHOD_EQUAL_INSTALMENT || in.methods(i) > v1::REPAYMENT_METHOD_QUARTERLY_INTEREST) {
+    if (in.methods(i) < v1::REPAYMENT_METHOD_EQUAL_INSTALMENT ||
+        in.methods(i) > v1::REPAYMENT_METHOD_QUARTERLY_INTEREST) {
       v.Add(absl::StrCat("product.methods[", i, "]"), "is not a repayment method");
     }
   }
@@ -181,12 +182,11 @@ std::optional<v1::ReferenceRate> RateInForce(const std::vector<v1::ReferenceRate
 absl::StatusOr<Pricing> PriceLoan(const v1::LoanProduct& product, const std::optional<v1::ReferenceRate>& lpr,
                                   int term_months, int32_t requested_bp, absl::string_view rate_field) {
   const v1::RateRule& rule = product.rate();
-  bool needs_lpr = rule.base_case() == v1::RateRule::kLprSpreadBp ||
-                   rule.cap_case() == v1::RateRule::kCapLprSpreadBp ||
+  bool needs_lpr = rule.base_case() == v1::RateRule::kLprSpreadBp || rule.cap_case() == v1::RateRule::kCapLprSpreadBp ||
                    product.subsidy().rule_case() == v1::SubsidyRule::kBorrowerPaysLprMinusBp;
   if (needs_lpr && !lpr) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("product ", product.id(), " prices from the LPR and no LPR is set for that date (SetReferenceRate)"));
+    return absl::FailedPreconditionError(absl::StrCat(
+        "product ", product.id(), " prices from the LPR and no LPR is set for that date (SetReferenceRate)"));
   }
   Pricing p;
   if (lpr) p.lpr_bp = LprOf(*lpr, term_months);
@@ -213,9 +213,8 @@ absl::StatusOr<Pricing> PriceLoan(const v1::LoanProduct& product, const std::opt
       break;
     case v1::SubsidyRule::kInterestShareBp:
       p.subsidy = {SubsidyTerms::Kind::kShare, 0, product.subsidy().interest_share_bp()};
-      p.borrower_rate_bp = static_cast<int32_t>(
-          RoundDiv(absl::int128(p.annual_rate_bp) * (10000 - product.subsidy().interest_share_bp()), 10000,
-                   product.rounding()));
+      p.borrower_rate_bp = static_cast<int32_t>(RoundDiv(
+          absl::int128(p.annual_rate_bp) * (10000 - product.subsidy().interest_share_bp()), 10000, product.rounding()));
       break;
     default:
       break;
@@ -234,21 +233,18 @@ void CheckLoanTerms(const v1::LoanProduct& product, int64_t amount_fen, int term
   if (term_months <= 0) {
     v.Add("term_months", "must be at least 1");
   } else if (term_months > product.max_term_months()) {
-    v.Add("term_months",
-          absl::StrCat(term_months, " months is above product ", product.id(), "'s maximum of ",
-                       product.max_term_months()));
+    v.Add("term_months", absl::StrCat(term_months, " months is above product ", product.id(), "'s maximum of ",
+                                      product.max_term_months()));
   }
   if (std::find(product.methods().begin(), product.methods().end(), method) == product.methods().end()) {
-    v.Add("method", absl::StrCat(v1::RepaymentMethod_Name(method), " is not a method product ", product.id(),
-                                 " allows"));
+    v.Add("method",
+          absl::StrCat(v1::RepaymentMethod_Name(method), " is not a method product ", product.id(), " allows"));
   }
 }
 
 absl::Status CheckBorrower(const v1::LoanProduct& product, const replica::v1::RegistryFacts& person, absl::CivilDay on,
                            int active_loans, const std::string& overdue_loan, absl::string_view field) {
-  auto refuse = [&](absl::string_view why) {
-    return FieldError(absl::StatusCode::kFailedPrecondition, field, why);
-  };
+  auto refuse = [&](absl::string_view why) { return FieldError(absl::StatusCode::kFailedPrecondition, field, why); };
   if (!person.merged_into().empty()) return refuse(absl::StrCat("was merged into ", person.merged_into()));
   if (person.category() != reg::CATEGORY_WOMAN) {
     return refuse("is not a registered woman; these loans are for registered women");
@@ -258,8 +254,8 @@ absl::Status CheckBorrower(const v1::LoanProduct& product, const replica::v1::Re
     int age = AgeInYears(*born, on);
     const v1::Eligibility& e = product.eligibility();
     if (age < e.min_age() || age > e.max_age()) {
-      return refuse(absl::StrCat("is ", age, " on ", FormatCivilDate(on), "; product ", product.id(), " lends to women aged ",
-                                 e.min_age(), "-", e.max_age()));
+      return refuse(absl::StrCat("is ", age, " on ", FormatCivilDate(on), "; product ", product.id(),
+                                 " lends to women aged ", e.min_age(), "-", e.max_age()));
     }
   }
   const auto& statuses = product.eligibility().monitoring_statuses();
@@ -270,8 +266,8 @@ absl::Status CheckBorrower(const v1::LoanProduct& product, const replica::v1::Re
   }
   if (!overdue_loan.empty()) return refuse(absl::StrCat("has loan ", overdue_loan, " in arrears"));
   if (active_loans >= product.eligibility().max_active_loans()) {
-    return refuse(absl::StrCat("already has ", active_loans, " active loan", active_loans == 1 ? "" : "s",
-                               "; product ", product.id(), " allows ", product.eligibility().max_active_loans()));
+    return refuse(absl::StrCat("already has ", active_loans, " active loan", active_loans == 1 ? "" : "s", "; product ",
+                               product.id(), " allows ", product.eligibility().max_active_loans()));
   }
   return absl::OkStatus();
 }
@@ -331,13 +327,12 @@ absl::StatusOr<v1::Allocation> ApplyRepayment(v1::Loan& loan, int64_t amount_fen
   }
   const int64_t everything = d.total() + after_current;
   const std::string owed = absl::StrCat(Yuan(d.total()), " is owed on ", FormatCivilDate(on), " (overdue ",
-                                        Yuan(d.overdue_interest_fen + d.overdue_principal_fen),
-                                        ", current instalment ", Yuan(d.current_interest_fen + d.current_principal_fen),
-                                        ")");
+                                        Yuan(d.overdue_interest_fen + d.overdue_principal_fen), ", current instalment ",
+                                        Yuan(d.current_interest_fen + d.current_principal_fen), ")");
   if (prepayment == v1::PREPAYMENT_NONE && amount_fen > d.total()) {
-    return FieldError(absl::StatusCode::kInvalidArgument, "amount_fen",
-                      absl::StrCat(Yuan(amount_fen), " is more than is owed: ", owed,
-                                   "; mark it as a prepayment to pay more"));
+    return FieldError(
+        absl::StatusCode::kInvalidArgument, "amount_fen",
+        absl::StrCat(Yuan(amount_fen), " is more than is owed: ", owed, "; mark it as a prepayment to pay more"));
   }
   if (prepayment == v1::PREPAYMENT_FULL && amount_fen != everything) {
     return FieldError(absl::StatusCode::kInvalidArgument, "amount_fen",
@@ -445,9 +440,9 @@ absl::Status Reschedule(v1::Loan& loan, int extra_months, absl::CivilDay on) {
   }
   Dues d = DuesOn(loan, on);
   if (d.overdue_interest_fen + d.overdue_principal_fen > 0) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "loan ", loan.id(), " is in arrears: pay the ", Yuan(d.overdue_interest_fen + d.overdue_principal_fen),
-        " overdue first"));
+    return absl::FailedPreconditionError(absl::StrCat("loan ", loan.id(), " is in arrears: pay the ",
+                                                      Yuan(d.overdue_interest_fen + d.overdue_principal_fen),
+                                                      " overdue first"));
   }
   if (d.current_index < 0) return absl::FailedPreconditionError(absl::StrCat("loan ", loan.id(), " has nothing left"));
   const v1::Instalment& current = loan.schedule(d.current_index);
@@ -524,8 +519,8 @@ DayOutcome CloseDay(v1::Loan& loan, absl::CivilDay date, const Settings& setting
     absl::CivilDay due = Day(i.due_on());
     if (i.reminded() || i.has_paid_on() || due <= date || date < due - settings.reminder_days) continue;
     i.set_reminded(true);
-    int64_t owed = i.principal_fen() - i.paid_principal_fen() +
-                   std::max<int64_t>(0, InterestDue(i, due) - i.paid_interest_fen());
+    int64_t owed =
+        i.principal_fen() - i.paid_principal_fen() + std::max<int64_t>(0, InterestDue(i, due) - i.paid_interest_fen());
     out.reminders.push_back({i.number(), due, owed});
   }
   absl::CivilDay maturity = Day(loan.maturity_on());

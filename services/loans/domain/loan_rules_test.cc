@@ -171,7 +171,7 @@ TEST(Close, ArrearsAgeIntoBucketsOnTheDaysTheAgendaNames) {
     if (auto change = CloseDay(loan, d, settings).bucket_change) seen.push_back(change->to);
   }
   EXPECT_EQ(seen, (std::vector<v1::OverdueBucket>{v1::OVERDUE_BUCKET_31_60, v1::OVERDUE_BUCKET_61_90,
-                                                   v1::OVERDUE_BUCKET_91_180, v1::OVERDUE_BUCKET_OVER_180}));
+                                                  v1::OVERDUE_BUCKET_91_180, v1::OVERDUE_BUCKET_OVER_180}));
   EXPECT_TRUE(CheckWriteOff(loan, settings).ok());
 }
 
@@ -257,7 +257,7 @@ TEST(Products, ABadProductNamesEveryField) {
   std::vector<std::string> fields;
   for (const auto& f : v.violations().field_violations()) fields.push_back(f.field());
   EXPECT_EQ(fields, (std::vector<std::string>{"product.cap_fen", "product.max_term_months", "product.methods",
-                                               "product.subsidy.central_bp"}));
+                                              "product.subsidy.central_bp"}));
   validate::FieldViolations ok;
   v1::LoanProduct good = ProductFrom(Business(), ok);
   EXPECT_TRUE(ok.empty());

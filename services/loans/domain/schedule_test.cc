@@ -66,10 +66,9 @@ void ExpectMatchesReference(const Loan& loan, const Method& m, const Count& c, a
   t.months = loan.months;
   auto schedule = BuildSchedule(t);
   ASSERT_TRUE(schedule.ok()) << schedule.status();
-  nlohmann::json ref =
-      Reference(absl::StrCat("--principal ", loan.principal, " --rate-bp 435 --term ", loan.months, " --method ",
-                             m.name, " --day-count ", c.name, " --disbursed ", FormatCivilDate(disbursed),
-                             " --subsidy ", loan.subsidy_arg));
+  nlohmann::json ref = Reference(absl::StrCat("--principal ", loan.principal, " --rate-bp 435 --term ", loan.months,
+                                              " --method ", m.name, " --day-count ", c.name, " --disbursed ",
+                                              FormatCivilDate(disbursed), " --subsidy ", loan.subsidy_arg));
   ASSERT_TRUE(ref.is_object()) << "the reference script did not answer";
   ASSERT_EQ(schedule->size(), ref["periods"].size());
   int64_t principal = 0, interest = 0, subsidy = 0;
@@ -198,7 +197,7 @@ TEST(Schedule, FundingSplitAddsUp) {
   rule.set_province_bp(3000);
   rule.set_city_bp(2000);
   FundingSplit s = SplitSubsidy(33973, rule, v1::ROUNDING_HALF_EVEN);
-  EXPECT_EQ(s.central_fen, 16986);  // 16,986.5 → even
+  EXPECT_EQ(s.central_fen, 16986);   // 16,986.5 → even
   EXPECT_EQ(s.province_fen, 10192);  // 10,191.9
   EXPECT_EQ(s.city_fen, 33973 - 16986 - 10192);
 }

@@ -12,40 +12,40 @@ namespace reg = ::jinguo::registration::v1;
 
 const std::vector<IndicatorDef>& Indicators() {
   static const auto* defs = new std::vector<IndicatorDef>{
-      {"women_registered", "登记妇女"},               // kWomenRegistered
-      {"children_registered", "登记儿童"},            // kChildrenRegistered
-      {"beneficiaries_registered", "登记妇女儿童"},   // kBeneficiariesRegistered
-      {"households", "登记户数"},                     // kHouseholds
-      {"households_general", "一般贫困户"},           // kHouseholdsGeneral
-      {"households_low_income", "低保贫困户"},        // kHouseholdsLowIncome
-      {"households_destitute", "特困供养户"},         // kHouseholdsDestitute
-      {"status_not_lifted", "未脱贫"},                // kStatusNotLifted
-      {"status_lifted", "已脱贫"},                    // kStatusLifted
-      {"status_unstable", "脱贫不稳定户"},            // kStatusUnstable
-      {"status_marginal", "边缘易致贫户"},            // kStatusMarginal
-      {"status_sudden_hardship", "突发严重困难户"},   // kStatusSuddenHardship
-      {"status_risk_eliminated", "风险已消除"},       // kStatusRiskEliminated
-      {"paired", "已结对帮扶"},                       // kPaired
-      {kVisitsIndicator, "近90天走访"},               // kVisitsLast90Days
-      {"duplicates_open", "待核疑似重复"},            // kDuplicatesOpen
-      {"households_publicity_reached", "宣传入户"},   // kHouseholdsPublicityReached
-      {"households_home_cleaned", "家居清洁完成户"},  // kHouseholdsHomeCleaned
-      {"eligible_women", "两癌保险适龄妇女"},         // kEligibleWomen
-      {"two_cancer_insured", "两癌保险已参保"},       // kTwoCancerInsured
-      {"school_age_students", "在校学生"},            // kSchoolAgeStudents
-      {"students_aided", "已资助学生"},               // kStudentsAided
-      {"women_screened_cervical", "本年宫颈癌筛查"},  // kWomenScreenedCervical
-      {"women_screened_breast", "本年乳腺癌筛查"},    // kWomenScreenedBreast
-      {"abnormal_results", "筛查异常"},               // kAbnormalResults
-      {"follow_ups_open", "随访中"},                  // kFollowUpsOpen
-      {"follow_ups_diagnosed", "随访已诊断"},         // kFollowUpsDiagnosed
-      {"precancers_found", "癌前病变(CIN2+)"},        // kPrecancersFound
-      {"cancers_found", "确诊两癌"},                  // kCancersFound
-      {"relief_granted", "救助已批准"},               // kReliefGranted
-      {"relief_granted_fen", "救助批准金额(分)"},     // kReliefGrantedFen
-      {"relief_paid", "救助已发放"},                  // kReliefPaid
-      {"relief_paid_fen", "救助发放金额(分)"},        // kReliefPaidFen
-      {"claims_paid_fen", "保险理赔金额(分)"},        // kClaimsPaidFen
+      {"women_registered", "登记妇女"},                    // kWomenRegistered
+      {"children_registered", "登记儿童"},                 // kChildrenRegistered
+      {"beneficiaries_registered", "登记妇女儿童"},        // kBeneficiariesRegistered
+      {"households", "登记户数"},                          // kHouseholds
+      {"households_general", "一般贫困户"},                // kHouseholdsGeneral
+      {"households_low_income", "低保贫困户"},             // kHouseholdsLowIncome
+      {"households_destitute", "特困供养户"},              // kHouseholdsDestitute
+      {"status_not_lifted", "未脱贫"},                     // kStatusNotLifted
+      {"status_lifted", "已脱贫"},                         // kStatusLifted
+      {"status_unstable", "脱贫不稳定户"},                 // kStatusUnstable
+      {"status_marginal", "边缘易致贫户"},                 // kStatusMarginal
+      {"status_sudden_hardship", "突发严重困难户"},        // kStatusSuddenHardship
+      {"status_risk_eliminated", "风险已消除"},            // kStatusRiskEliminated
+      {"paired", "已结对帮扶"},                            // kPaired
+      {kVisitsIndicator, "近90天走访"},                    // kVisitsLast90Days
+      {"duplicates_open", "待核疑似重复"},                 // kDuplicatesOpen
+      {"households_publicity_reached", "宣传入户"},        // kHouseholdsPublicityReached
+      {"households_home_cleaned", "家居清洁完成户"},       // kHouseholdsHomeCleaned
+      {"eligible_women", "两癌保险适龄妇女"},              // kEligibleWomen
+      {"two_cancer_insured", "两癌保险已参保"},            // kTwoCancerInsured
+      {"school_age_students", "在校学生"},                 // kSchoolAgeStudents
+      {"students_aided", "已资助学生"},                    // kStudentsAided
+      {"women_screened_cervical", "本年宫颈癌筛查"},       // kWomenScreenedCervical
+      {"women_screened_breast", "本年乳腺癌筛查"},         // kWomenScreenedBreast
+      {"abnormal_results", "筛查异常"},                    // kAbnormalResults
+      {"follow_ups_open", "随访中"},                       // kFollowUpsOpen
+      {"follow_ups_diagnosed", "随访已诊断"},              // kFollowUpsDiagnosed
+      {"precancers_found", "癌前病变(CIN2+)"},             // kPrecancersFound
+      {"cancers_found", "确诊两癌"},                       // kCancersFound
+      {"relief_granted", "救助已批准"},                    // kReliefGranted
+      {"relief_granted_fen", "救助批准金额(分)"},          // kReliefGrantedFen
+      {"relief_paid", "救助已发放"},                       // kReliefPaid
+      {"relief_paid_fen", "救助发放金额(分)"},             // kReliefPaidFen
+      {"claims_paid_fen", "保险理赔金额(分)"},             // kClaimsPaidFen
       {"women_cervical_in_interval", "宫颈癌筛查周期内"},  // kWomenCervicalInInterval
       {"women_breast_in_interval", "乳腺癌筛查周期内"},    // kWomenBreastInInterval
   };
