@@ -7,6 +7,7 @@
 #include <string>
 
 #include "absl/strings/string_view.h"
+#include "absl/time/civil_time.h"
 
 namespace jinguo::store {
 
@@ -20,6 +21,8 @@ class KeyBuilder {
     for (int i = 3; i >= 0; --i) key_.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
     return *this;
   }
+  // A day as yyyymmdd in four bytes: byte order is date order.
+  KeyBuilder& Day(absl::CivilDay d) { return U32(static_cast<uint32_t>(d.year() * 10000 + d.month() * 100 + d.day())); }
   // A string part; `s` must not contain '\0'.
   KeyBuilder& Str(absl::string_view s) {
     key_.append(s.data(), s.size());
@@ -51,6 +54,12 @@ class KeyReader {
     for (int i = 0; i < 4; ++i) out = (out << 8) | static_cast<unsigned char>(rest_[i]);
     rest_.remove_prefix(4);
     *v = out;
+    return true;
+  }
+  bool Day(absl::CivilDay* d) {
+    uint32_t v = 0;
+    if (!U32(&v)) return false;
+    *d = absl::CivilDay(v / 10000, v / 100 % 100, v % 100);
     return true;
   }
   bool Str(std::string* s) {

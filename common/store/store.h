@@ -14,6 +14,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -149,5 +150,18 @@ class Store {
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   // Upper bounds live as long as their iterators; kept per iterator via the wrapper in store.cc.
 };
+
+// The message `M` stored under `key` in `cf`: nullopt when there is none, DATA_LOSS naming `what` and the key when
+// it does not parse.
+template <typename M>
+absl::StatusOr<std::optional<M>> GetMessage(const Store& db, rocksdb::ColumnFamilyHandle* cf, absl::string_view key,
+                                            absl::string_view what) {
+  absl::StatusOr<std::optional<std::string>> value = db.Get(cf, key);
+  if (!value.ok()) return value.status();
+  if (!*value) return std::optional<M>();
+  M m;
+  if (!m.ParseFromString(**value)) return absl::DataLossError(absl::StrCat(what, " ", key, ": unreadable record"));
+  return std::optional<M>(std::move(m));
+}
 
 }  // namespace jinguo::store

@@ -10,6 +10,7 @@
 
 namespace jinguo::health::store {
 
+using jinguo::store::GetMessage;
 using jinguo::store::KeyBuilder;
 using jinguo::store::KeyReader;
 
@@ -17,22 +18,10 @@ namespace {
 
 constexpr char kSweptThrough[] = "swept_through";
 
-uint32_t DayNumber(absl::CivilDay d) { return static_cast<uint32_t>(d.year() * 10000 + d.month() * 100 + d.day()); }
-
 std::optional<absl::CivilDay> DayOf(const common::v1::CivilDate& d) {
   auto day = FromProto(d);
   if (!day.ok()) return std::nullopt;
   return *day;
-}
-
-template <typename M>
-absl::StatusOr<std::optional<M>> GetMessage(const jinguo::store::Store& db, rocksdb::ColumnFamilyHandle* cf,
-                                            const std::string& key, absl::string_view what) {
-  ASSIGN_OR_RETURN(auto value, db.Get(cf, key));
-  if (!value) return std::optional<M>();
-  M m;
-  if (!m.ParseFromString(*value)) return absl::DataLossError(absl::StrCat(what, " ", key, ": unreadable record"));
-  return std::optional<M>(std::move(m));
 }
 
 // The due-index key of `c`, or "" when its current stage is not waiting to be done on time.
@@ -120,7 +109,7 @@ void HealthStore::PutClaim(rocksdb::WriteBatch* batch, const v1::Claim& c) const
 }
 
 std::string HealthStore::DueKey(absl::CivilDay due, const std::string& case_id) {
-  return KeyBuilder().U32(DayNumber(due)).Str(case_id).key();
+  return KeyBuilder().Day(due).Str(case_id).key();
 }
 
 absl::StatusOr<std::optional<v1::Screening>> HealthStore::GetScreening(const std::string& id) const {
@@ -130,7 +119,14 @@ absl::StatusOr<std::optional<v1::Screening>> HealthStore::GetScreening(const std
 void HealthStore::PutScreening(rocksdb::WriteBatch* batch, const v1::Screening& s) const {
   batch->Put(screenings_, s.id(), s.SerializeAsString());
   auto day = DayOf(s.screened_on());
-  batch->Put(by_woman_, KeyBuilder().Str(s.beneficiary_id()).U32(day ? DayNumber(*day) : 0).Str(s.id()).key(), "");
+  KeyBuilder key;
+  key.Str(s.beneficiary_id());
+  if (day) {
+    key.Day(*day);
+  } else {
+    key.U32(0);
+  }
+  batch->Put(by_woman_, key.Str(s.id()).key(), "");
 }
 
 absl::StatusOr<std::vector<v1::Screening>> HealthStore::ScreeningsOf(const std::string& beneficiary_id) const {
@@ -182,7 +178,7 @@ std::string HealthStore::CaseIdOf(absl::string_view region_key) {
 absl::StatusOr<std::vector<HealthStore::Due>> HealthStore::DueBefore(absl::CivilDay day, size_t limit,
                                                                      const std::string& after) const {
   std::vector<Due> ids;
-  std::string end = KeyBuilder().U32(DayNumber(day)).key();
+  std::string end = KeyBuilder().Day(day).key();
   auto it = db_->Scan(due_, "");
   if (after.empty()) {
     it->SeekToFirst();
