@@ -27,6 +27,8 @@ absl::string_view RoleName(Role role) {
       return "health";
     case Role::kAuditor:
       return "auditor";
+    case Role::kLender:
+      return "lender";
   }
   return "unknown";
 }
@@ -93,9 +95,11 @@ absl::StatusOr<Authenticator> Authenticator::Parse(absl::string_view text, absl:
       p.role = Role::kHealth;
     else if (role == "auditor")
       p.role = Role::kAuditor;
+    else if (role == "lender")
+      p.role = Role::kLender;
     else
       return absl::InvalidArgumentError(
-          absl::StrCat(where(), "role must be viewer, operator, admin, service, health or auditor"));
+          absl::StrCat(where(), "role must be viewer, operator, admin, service, health, lender or auditor"));
     if (scope != "*") {
       if (scope.find_first_not_of("0123456789") != std::string::npos) {
         return absl::InvalidArgumentError(absl::StrCat(where(), "region scope must be digits or *"));
@@ -151,6 +155,7 @@ absl::Status Authorize(const Principal& principal, Role minimum, absl::string_vi
       case Role::kService:
         return static_cast<int>(Role::kOperator);
       case Role::kHealth:
+      case Role::kLender:
         return static_cast<int>(Role::kViewer);
       default:
         return static_cast<int>(r);
@@ -178,6 +183,18 @@ absl::Status AuthorizeHealthResults(const Principal& principal, absl::string_vie
   if (!principal.SeesHealthResults()) {
     return absl::PermissionDeniedError(absl::StrCat(principal.name, " is a ", RoleName(principal.role),
                                                     "; health results are read and recorded by the health role"));
+  }
+  if (!principal.Covers(region)) {
+    return absl::PermissionDeniedError(absl::StrCat(principal.name, " may act only within region ",
+                                                    principal.region_scope.empty() ? "*" : principal.region_scope));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status AuthorizeLending(const Principal& principal, absl::string_view region) {
+  if (!principal.Lends()) {
+    return absl::PermissionDeniedError(absl::StrCat(principal.name, " is a ", RoleName(principal.role),
+                                                    "; this is done by the bank's staff (role lender)"));
   }
   if (!principal.Covers(region)) {
     return absl::PermissionDeniedError(absl::StrCat(principal.name, " may act only within region ",

@@ -25,7 +25,7 @@
 
 namespace jinguo::rpc {
 
-enum class Role { kViewer = 0, kOperator = 1, kAdmin = 2, kService = 3, kHealth = 4, kAuditor = 5 };
+enum class Role { kViewer = 0, kOperator = 1, kAdmin = 2, kService = 3, kHealth = 4, kAuditor = 5, kLender = 6 };
 
 absl::string_view RoleName(Role role);
 
@@ -44,6 +44,9 @@ struct Principal {
   // True when health results (screenings, follow-ups, diagnoses) may be read and recorded: the health role, admins
   // and other services; never viewers, operators or auditors.
   bool SeesHealthResults() const { return role == Role::kHealth || role == Role::kAdmin || role == Role::kService; }
+  // True for a bank's staff acting on loans (approval, disbursement, repayments, subsidy claims): the lender role,
+  // admins and other services.
+  bool Lends() const { return role == Role::kLender || role == Role::kAdmin || role == Role::kService; }
 };
 
 // Hex SHA-256 of a token, as stored in the tokens file.
@@ -71,7 +74,7 @@ class Authenticator {
 };
 
 // PERMISSION_DENIED unless `principal` holds at least the business role `minimum` (service counts as operator,
-// health as viewer; an auditor holds none) and covers `region` ("" when the action concerns no region). The
+// health and lender as viewer; an auditor holds none) and covers `region` ("" when the action concerns no region). The
 // message says which, without naming identifiers.
 absl::Status Authorize(const Principal& principal, Role minimum, absl::string_view region);
 // PERMISSION_DENIED unless `principal` is an auditor (audit records are read by auditors only).
@@ -79,5 +82,7 @@ absl::Status AuthorizeAudit(const Principal& principal);
 
 // PERMISSION_DENIED unless `principal` may read and record health results (SeesHealthResults) in `region`.
 absl::Status AuthorizeHealthResults(const Principal& principal, absl::string_view region);
+// PERMISSION_DENIED unless `principal` acts for a bank on loans (Lends) in `region`.
+absl::Status AuthorizeLending(const Principal& principal, absl::string_view region);
 
 }  // namespace jinguo::rpc

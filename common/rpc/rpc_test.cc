@@ -70,6 +70,21 @@ TEST(Auth, RoleAndRegionScopeDecide) {
   EXPECT_TRUE(op.SeesIdentifiers());
 }
 
+// A bank's staff read as viewers do, with identifiers, and act on loans in their scope; operators do not.
+TEST(Auth, LendersActOnLoansInTheirScope) {
+  Principal bank{"psbc-fengnan", Role::kLender, "130207"};
+  Principal op{"clerk", Role::kOperator, "1302"};
+  EXPECT_TRUE(Authorize(bank, Role::kViewer, "130207104201").ok());
+  EXPECT_EQ(Authorize(bank, Role::kOperator, "130207104201").code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_TRUE(bank.SeesIdentifiers());
+  EXPECT_TRUE(AuthorizeLending(bank, "130207104201").ok());
+  EXPECT_EQ(AuthorizeLending(bank, "130208").code(), absl::StatusCode::kPermissionDenied);
+  absl::Status clerk = AuthorizeLending(op, "130207");
+  EXPECT_EQ(clerk.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_NE(clerk.message().find("role lender"), absl::string_view::npos) << clerk;
+  EXPECT_TRUE(AuthorizeLending(Principal{"admin", Role::kAdmin, ""}, "130207").ok());
+}
+
 // Health workers read as viewers do (with identifiers, and health results); auditors read audit records and no
 // business data; admins do not read audit.
 TEST(Auth, HealthAndAuditorRolesStandApart) {
@@ -119,7 +134,7 @@ TEST(Auth, TokensExpireAfterTheirLastDay) {
   EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(bad.status().message().find(":1: not_after"), absl::string_view::npos) << bad.status();
   std::ofstream(dir + "/bad-role") << HashToken("t1") << " clerk boss 1302\n";
-  EXPECT_NE(Authenticator::Load(dir + "/bad-role").status().message().find("health or auditor"),
+  EXPECT_NE(Authenticator::Load(dir + "/bad-role").status().message().find("health, lender or auditor"),
             absl::string_view::npos);
 }
 
