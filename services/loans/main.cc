@@ -55,8 +55,8 @@ int main(int argc, char** argv) {
     for (absl::string_view part : absl::StrSplit(buckets, ',')) {
       int days = 0;
       if (!absl::SimpleAtoi(part, &days) || days <= previous) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("--arrears-buckets: \"", buckets, "\" is not increasing whole numbers of days, e.g. 30,60,90,180"));
+        return absl::InvalidArgumentError(absl::StrCat(
+            "--arrears-buckets: \"", buckets, "\" is not increasing whole numbers of days, e.g. 30,60,90,180"));
       }
       settings.bucket_upper_days.push_back(days);
       previous = days;

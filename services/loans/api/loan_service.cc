@@ -45,9 +45,7 @@ std::string Yuan(int64_t fen) { return absl::StrCat(FormatYuan(Fen{fen}), " 元"
 
 std::string LoanKey(const std::string& id) { return absl::StrCat("loan:", id); }
 
-absl::CivilDay QuarterEnd(int year, int quarter) {
-  return absl::CivilDay(absl::CivilMonth(year, quarter * 3) + 1) - 1;
-}
+absl::CivilDay QuarterEnd(int year, int quarter) { return absl::CivilDay(absl::CivilMonth(year, quarter * 3) + 1) - 1; }
 
 }  // namespace
 
@@ -92,8 +90,8 @@ absl::StatusOr<v1::LoanProduct> LoanService::ProductOn(const std::string& id, ab
   }
   if (in_force == nullptr) {
     return FieldError(absl::StatusCode::kFailedPrecondition, field,
-                      absl::StrCat("product ", id, " takes effect on ", FormatCivilDate(Day(versions[0].effective_on())),
-                                   ", after ", FormatCivilDate(on)));
+                      absl::StrCat("product ", id, " takes effect on ",
+                                   FormatCivilDate(Day(versions[0].effective_on())), ", after ", FormatCivilDate(on)));
   }
   return *in_force;
 }
@@ -284,8 +282,8 @@ grpc::ServerUnaryReactor* LoanService::SetReferenceRate(grpc::CallbackServerCont
         d_.loans->PutReferenceRate(&tx.batch, r);
         v1::ReferenceRateSet e;
         *e.mutable_rate() = r;
-        tx.events.push_back(events_.Make({absl::StrCat("lpr/", FormatCivilDate(Day(r.published_on()))), 1, "", ""},
-                                         e, req->request_id()));
+        tx.events.push_back(events_.Make({absl::StrCat("lpr/", FormatCivilDate(Day(r.published_on()))), 1, "", ""}, e,
+                                         req->request_id()));
         *resp->mutable_rate() = r;
         return absl::OkStatus();
       });
@@ -342,9 +340,9 @@ grpc::Status LoanService::PreviewSchedule(grpc::ServerContext* ctx, const v1::Pr
     domain::CheckLoanTerms(product, req->amount_fen(), req->term_months(), req->method(), v);
     RETURN_IF_ERROR(v.ToStatus());
     ASSIGN_OR_RETURN(auto rates, d_.loans->ReferenceRates());
-    ASSIGN_OR_RETURN(domain::Pricing price, domain::PriceLoan(product, domain::RateInForce(rates, on),
-                                                              req->term_months(), req->annual_rate_bp(),
-                                                              "annual_rate_bp"));
+    ASSIGN_OR_RETURN(domain::Pricing price,
+                     domain::PriceLoan(product, domain::RateInForce(rates, on), req->term_months(),
+                                       req->annual_rate_bp(), "annual_rate_bp"));
     v1::Loan loan;
     loan.set_term_months(req->term_months());
     loan.set_method(req->method());
@@ -379,6 +377,12 @@ grpc::ServerUnaryReactor* LoanService::ApplyForLoan(grpc::CallbackServerContext*
       [&](const rpc::Principal& who, rpc::Tx& tx) -> absl::Status {
         ASSIGN_OR_RETURN(replica::v1::RegistryFacts woman, Person(req->beneficiary_id()));
         RETURN_IF_ERROR(rpc::Authorize(who, Role::kOperator, woman.region_code()));
+        // A merged id is refused rather than resolved: the contract must name the woman as the registry now does.
+        ASSIGN_OR_RETURN(auto stored, d_.registry->Stored(req->beneficiary_id()));
+        if (stored && !stored->merged_into().empty()) {
+          return FieldError(absl::StatusCode::kFailedPrecondition, "beneficiary_id",
+                            absl::StrCat("was merged into ", stored->merged_into(), "; apply under that id"));
+        }
         FieldViolations v;
         absl::CivilDay on = validate::DateOrToday(req->applied_on(), req->has_applied_on(), Today(), "applied_on", v);
         std::string project = Text(req->project(), "project", 200, true, v);
@@ -386,7 +390,8 @@ grpc::ServerUnaryReactor* LoanService::ApplyForLoan(grpc::CallbackServerContext*
         RETURN_IF_ERROR(v.ToStatus());
         ASSIGN_OR_RETURN(v1::LoanProduct product, ProductOn(req->product_id(), on, "product_id"));
         ASSIGN_OR_RETURN(auto lender, d_.loans->GetLender(req->lender_id()));
-        if (!lender) return FieldError(absl::StatusCode::kNotFound, "lender_id", absl::StrCat("no lender ", req->lender_id()));
+        if (!lender)
+          return FieldError(absl::StatusCode::kNotFound, "lender_id", absl::StrCat("no lender ", req->lender_id()));
         domain::CheckLoanTerms(product, req->amount_fen(), req->term_months(), req->method(), v);
         RETURN_IF_ERROR(v.ToStatus());
         int active = 0;
@@ -433,13 +438,14 @@ grpc::ServerUnaryReactor* LoanService::ApplyForLoan(grpc::CallbackServerContext*
 grpc::ServerUnaryReactor* LoanService::ReviewLoan(grpc::CallbackServerContext* ctx, const v1::ReviewLoanRequest* req,
                                                   v1::ReviewLoanResponse* resp) {
   return d_.writes->Mutate(
-      ctx, {"ReviewLoan", req->request_id(), *req, resp}, [&] { return rpc::LockScope::Keys({LoanKey(req->loan_id())}); },
+      ctx, {"ReviewLoan", req->request_id(), *req, resp},
+      [&] { return rpc::LockScope::Keys({LoanKey(req->loan_id())}); },
       [&](const rpc::Principal& who, rpc::Tx& tx) -> absl::Status {
         ASSIGN_OR_RETURN(v1::Loan loan, LoadLoan(req->loan_id()));
         RETURN_IF_ERROR(rpc::Authorize(who, Role::kOperator, loan.region_code()));
         if (loan.status() != v1::LOAN_STATUS_APPLIED) {
-          return absl::FailedPreconditionError(
-              absl::StrCat("loan ", loan.id(), " is ", v1::LoanStatus_Name(loan.status()), "; only an application is reviewed"));
+          return absl::FailedPreconditionError(absl::StrCat(
+              "loan ", loan.id(), " is ", v1::LoanStatus_Name(loan.status()), "; only an application is reviewed"));
         }
         const v1::Loan before = loan;
         if (req->reject()) {
@@ -564,9 +570,8 @@ grpc::ServerUnaryReactor* LoanService::DisburseLoan(grpc::CallbackServerContext*
       [&](const rpc::Principal& who, rpc::Tx& tx) -> absl::Status {
         return BankAction(who, req->loan_id(), tx, [&](v1::Loan& loan) -> absl::Status {
           if (loan.status() != v1::LOAN_STATUS_APPROVED) {
-            return absl::FailedPreconditionError(absl::StrCat("loan ", loan.id(), " is ",
-                                                              v1::LoanStatus_Name(loan.status()),
-                                                              "; a loan is disbursed once approved"));
+            return absl::FailedPreconditionError(absl::StrCat(
+                "loan ", loan.id(), " is ", v1::LoanStatus_Name(loan.status()), "; a loan is disbursed once approved"));
           }
           if (who.name == loan.applied_by()) {
             return absl::PermissionDeniedError(
@@ -576,13 +581,14 @@ grpc::ServerUnaryReactor* LoanService::DisburseLoan(grpc::CallbackServerContext*
           absl::CivilDay on =
               validate::DateOrToday(req->disbursed_on(), req->has_disbursed_on(), Today(), "disbursed_on", v);
           if (on < Day(loan.contract_on())) {
-            v.Add("disbursed_on", absl::StrCat("is before the contract date ", FormatCivilDate(Day(loan.contract_on()))));
+            v.Add("disbursed_on",
+                  absl::StrCat("is before the contract date ", FormatCivilDate(Day(loan.contract_on()))));
           }
           if (req->amount_fen() <= 0) {
             v.Add("amount_fen", "must be more than 0 fen");
           } else if (req->amount_fen() > loan.approved_fen()) {
-            v.Add("amount_fen", absl::StrCat(Yuan(req->amount_fen()), " is more than the ",
-                                             Yuan(loan.approved_fen()), " approved"));
+            v.Add("amount_fen",
+                  absl::StrCat(Yuan(req->amount_fen()), " is more than the ", Yuan(loan.approved_fen()), " approved"));
           }
           RETURN_IF_ERROR(v.ToStatus());
           ASSIGN_OR_RETURN(auto schedule, domain::DisbursementSchedule(loan, req->amount_fen(), on));
@@ -624,18 +630,20 @@ grpc::ServerUnaryReactor* LoanService::RecordRepayment(grpc::CallbackServerConte
       [&](const rpc::Principal& who, rpc::Tx& tx) -> absl::Status {
         return BankAction(who, req->loan_id(), tx, [&](v1::Loan& loan) -> absl::Status {
           if (loan.status() != v1::LOAN_STATUS_ACTIVE) {
-            return absl::FailedPreconditionError(absl::StrCat(
-                "loan ", loan.id(), " is ", v1::LoanStatus_Name(loan.status()),
-                loan.status() == v1::LOAN_STATUS_CLOSED || loan.status() == v1::LOAN_STATUS_WRITTEN_OFF
-                    ? "; nothing is owed"
-                    : "; repayments start once it is disbursed"));
+            return absl::FailedPreconditionError(
+                absl::StrCat("loan ", loan.id(), " is ", v1::LoanStatus_Name(loan.status()),
+                             loan.status() == v1::LOAN_STATUS_CLOSED || loan.status() == v1::LOAN_STATUS_WRITTEN_OFF
+                                 ? "; nothing is owed"
+                                 : "; repayments start once it is disbursed"));
           }
           FieldViolations v;
           absl::CivilDay on = validate::DateOrToday(req->paid_on(), req->has_paid_on(), Today(), "paid_on", v);
           if (req->has_paid_on() && on < Day(loan.disbursed_on())) {
-            v.Add("paid_on", absl::StrCat("is before the loan was disbursed on ", FormatCivilDate(Day(loan.disbursed_on()))));
+            v.Add("paid_on",
+                  absl::StrCat("is before the loan was disbursed on ", FormatCivilDate(Day(loan.disbursed_on()))));
           } else if (loan.has_last_repaid_on() && on < Day(loan.last_repaid_on())) {
-            v.Add("paid_on", absl::StrCat("is before the last repayment, on ", FormatCivilDate(Day(loan.last_repaid_on()))));
+            v.Add("paid_on",
+                  absl::StrCat("is before the last repayment, on ", FormatCivilDate(Day(loan.last_repaid_on()))));
           }
           if (!v1::Prepayment_IsValid(req->prepayment())) v.Add("prepayment", "is not a prepayment kind");
           std::string reference = Text(req->reference(), "reference", 60, false, v);
@@ -659,7 +667,12 @@ grpc::ServerUnaryReactor* LoanService::RecordRepayment(grpc::CallbackServerConte
             if (!forfeited[k] || !i->has_paid_on() || Day(i->paid_on()) > Day(i->due_on()) || i->extended()) continue;
             i->set_subsidy_forfeited(false);
             i->set_subsidy_accrued_fen(i->subsidy_fen());
-            Accrue(loan, {i->number(), Day(i->due_on()), i->interest_fen(), i->subsidy_fen()}, Today(),
+            // Claimed in its due date's quarter unless that quarter's claim is made already; then in today's.
+            absl::CivilDay due = Day(i->due_on());
+            ASSIGN_OR_RETURN(
+                std::optional<std::string> claimed,
+                d_.loans->ClaimOf(loan.lender_id(), static_cast<int>(due.year()), (due.month() - 1) / 3 + 1));
+            Accrue(loan, {i->number(), due, i->interest_fen(), i->subsidy_fen()}, claimed ? Today() : due,
                    req->request_id(), tx);
           }
           if (auto change = domain::AgeArrears(loan, Day(loan.closed_through()), d_.settings)) {
@@ -909,7 +922,8 @@ void LoanService::CloseLoop(int at_minute_of_day, absl::Duration period) {
     } else if (due && (!*closed || **closed < yesterday)) {
       auto result = Close(yesterday, "loans (daily close)", "");
       if (!result.ok()) {
-        spdlog::warn("loans: daily close through {} failed: {}", FormatCivilDate(yesterday), result.status().ToString());
+        spdlog::warn("loans: daily close through {} failed: {}", FormatCivilDate(yesterday),
+                     result.status().ToString());
       } else {
         spdlog::info("loans: closed {} day(s) through {}: {} loans, {} arrears changes, {} maturity warnings",
                      result->days_closed(), FormatCivilDate(yesterday), result->loans_processed(),
@@ -955,9 +969,9 @@ grpc::ServerUnaryReactor* LoanService::GenerateSubsidyClaim(grpc::CallbackServer
         ASSIGN_OR_RETURN(std::optional<std::string> existing,
                          d_.loans->ClaimOf(lender->id(), req->year(), req->quarter()));
         if (existing) {
-          return FieldError(absl::StatusCode::kAlreadyExists, "quarter",
-                            absl::StrCat(req->year(), " Q", req->quarter(), " of this lender is claimed already: ",
-                                         *existing));
+          return FieldError(
+              absl::StatusCode::kAlreadyExists, "quarter",
+              absl::StrCat(req->year(), " Q", req->quarter(), " of this lender is claimed already: ", *existing));
         }
         ASSIGN_OR_RETURN(auto accruals, d_.loans->Accruals(lender->id(), req->year(), req->quarter()));
         v1::SubsidyClaim c;
@@ -1015,7 +1029,8 @@ grpc::ServerUnaryReactor* LoanService::AdvanceSubsidyClaim(grpc::CallbackServerC
         if (req->claim_id().empty()) return FieldError(absl::StatusCode::kInvalidArgument, "claim_id", "is required");
         ASSIGN_OR_RETURN(auto claim, d_.loans->GetClaim(req->claim_id()));
         if (!claim) {
-          return FieldError(absl::StatusCode::kNotFound, "claim_id", absl::StrCat("no subsidy claim ", req->claim_id()));
+          return FieldError(absl::StatusCode::kNotFound, "claim_id",
+                            absl::StrCat("no subsidy claim ", req->claim_id()));
         }
         ASSIGN_OR_RETURN(auto lender, d_.loans->GetLender(claim->lender_id()));
         std::string region = lender ? lender->region_code() : "";
@@ -1023,8 +1038,8 @@ grpc::ServerUnaryReactor* LoanService::AdvanceSubsidyClaim(grpc::CallbackServerC
         if (req->to() != c.status() + 1) {
           return FieldError(absl::StatusCode::kFailedPrecondition, "to",
                             absl::StrCat("claim ", c.id(), " is ", v1::ClaimStatus_Name(c.status()), "; it moves to ",
-                                         v1::ClaimStatus_Name(static_cast<v1::ClaimStatus>(std::min<int>(
-                                             c.status() + 1, v1::CLAIM_STATUS_PAID))),
+                                         v1::ClaimStatus_Name(static_cast<v1::ClaimStatus>(
+                                             std::min<int>(c.status() + 1, v1::CLAIM_STATUS_PAID))),
                                          " next"));
         }
         // The bank submits; the federation's finance side (operators, admins) approves and records the payment.
@@ -1109,8 +1124,8 @@ grpc::Status LoanService::ExportSubsidyClaim(grpc::ServerContext* ctx, const v1:
                     FormatYuan(Fen{l.province_fen()}), ",", FormatYuan(Fen{l.city_fen()}), "\n");
     out += line;
   }
-  absl::StrAppend(&out, "合计,,,,,,", FormatYuan(Fen{c.interest_paid_fen()}), ",", FormatYuan(Fen{c.subsidy_fen()}), ",",
-                  FormatYuan(Fen{c.central_fen()}), ",", FormatYuan(Fen{c.province_fen()}), ",",
+  absl::StrAppend(&out, "合计,,,,,,", FormatYuan(Fen{c.interest_paid_fen()}), ",", FormatYuan(Fen{c.subsidy_fen()}),
+                  ",", FormatYuan(Fen{c.central_fen()}), ",", FormatYuan(Fen{c.province_fen()}), ",",
                   FormatYuan(Fen{c.city_fen()}), "\n");
   d_.writes->AuditRead(*ctx, *who, "ExportSubsidyClaim", {c.id()}, region);
   for (size_t at = 0; at < out.size(); at += 64 * 1024) {

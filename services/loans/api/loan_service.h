@@ -47,8 +47,9 @@ using S = v1::LoanService;
 using CallbackWrites = S::WithCallbackMethod_CreateLoanProduct<S::WithCallbackMethod_SetReferenceRate<
     S::WithCallbackMethod_CreateLender<S::WithCallbackMethod_ApplyForLoan<S::WithCallbackMethod_ReviewLoan<
         S::WithCallbackMethod_ApproveLoan<S::WithCallbackMethod_RejectLoan<S::WithCallbackMethod_DisburseLoan<
-            S::WithCallbackMethod_RecordRepayment<S::WithCallbackMethod_RescheduleLoan<S::WithCallbackMethod_WriteOffLoan<
-                S::WithCallbackMethod_GenerateSubsidyClaim<S::WithCallbackMethod_AdvanceSubsidyClaim<S::Service>>>>>>>>>>>>>;
+            S::WithCallbackMethod_RecordRepayment<S::WithCallbackMethod_RescheduleLoan<
+                S::WithCallbackMethod_WriteOffLoan<S::WithCallbackMethod_GenerateSubsidyClaim<
+                    S::WithCallbackMethod_AdvanceSubsidyClaim<S::Service>>>>>>>>>>>>>;
 }  // namespace internal
 
 class LoanService final : public internal::CallbackWrites {
@@ -62,7 +63,8 @@ class LoanService final : public internal::CallbackWrites {
                              v1::CreateLoanProductResponse* resp) override;
   grpc::Status ListLoanProducts(grpc::ServerContext* ctx, const v1::ListLoanProductsRequest* req,
                                 v1::ListLoanProductsResponse* resp) override;
-  Reactor* SetReferenceRate(Ctx* ctx, const v1::SetReferenceRateRequest* req, v1::SetReferenceRateResponse* resp) override;
+  Reactor* SetReferenceRate(Ctx* ctx, const v1::SetReferenceRateRequest* req,
+                            v1::SetReferenceRateResponse* resp) override;
   Reactor* CreateLender(Ctx* ctx, const v1::CreateLenderRequest* req, v1::CreateLenderResponse* resp) override;
   grpc::Status ListLenders(grpc::ServerContext* ctx, const v1::ListLendersRequest* req,
                            v1::ListLendersResponse* resp) override;

@@ -45,8 +45,9 @@ absl::StatusOr<std::vector<M>> ScanMessages(const jinguo::store::Store& db, rock
 }  // namespace
 
 std::vector<std::string> LoanStore::Families() {
-  return {"products", "reference_rates", "lenders", "loans",  "loans_by_region",   "loans_by_woman",
-          "close_agenda", "accruals",    "claims",  "claims_by_quarter", "loans_meta"};
+  return {"products",        "reference_rates",   "lenders",      "loans",
+          "loans_by_region", "loans_by_woman",    "close_agenda", "accruals",
+          "claims",          "claims_by_quarter", "loans_meta"};
 }
 
 std::vector<std::string> LoanStore::ScannedByFirstPart() { return {"products", "loans_by_woman", "accruals"}; }
