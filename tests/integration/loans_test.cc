@@ -23,9 +23,9 @@ namespace lv1 = ::jinguo::loans::v1;
 namespace pv1 = ::jinguo::reporting::v1;
 
 constexpr char kAdmin[] = "admin-token";
-constexpr char kClerk[] = "clerk-token";      // operator, 唐山市 1302
-constexpr char kBank[] = "bank-token";        // lender, 1302
-constexpr char kOtherBank[] = "other-bank";   // lender, 石家庄 1301
+constexpr char kClerk[] = "clerk-token";     // operator, 唐山市 1302
+constexpr char kBank[] = "bank-token";       // lender, 1302
+constexpr char kOtherBank[] = "other-bank";  // lender, 石家庄 1301
 constexpr char kViewer[] = "viewer-token";
 constexpr char kService[] = "service-token";
 constexpr char kVillage[] = "130207104201";
@@ -63,9 +63,9 @@ class LoansTest : public ::testing::Test {
     ASSERT_NE(registration_, nullptr);
     auto loans_args = common("loans", loans_port);
     // The daily close would run by itself at 00:05; the tests close by hand.
-    loans_args.insert(loans_args.end(), {"--registration-address", absl::StrCat("127.0.0.1:", reg_port),
-                                         "--service-token-file", dir_->path() + "/service-token", "--close-at", "23:59",
-                                         "--close-check-seconds", "3600"});
+    loans_args.insert(loans_args.end(),
+                      {"--registration-address", absl::StrCat("127.0.0.1:", reg_port), "--service-token-file",
+                       dir_->path() + "/service-token", "--close-at", "23:59", "--close-check-seconds", "3600"});
     loans_ = ServiceProcess::Start(LOANS_BINARY, loans_args, loans_port, dir_->path() + "/loans.log").release();
     ASSERT_NE(loans_, nullptr);
     reporting_ = ServiceProcess::Start(REPORTING_BINARY, common("reporting", reporting_port), reporting_port,
@@ -589,6 +589,50 @@ TEST_F(LoansTest, SubsidyClaimsAddUpAndAreMadeOncePerQuarter) {
   EXPECT_EQ(advance(lv1::CLAIM_STATUS_APPROVED, kBank).error_code(), grpc::StatusCode::PERMISSION_DENIED);
   ASSERT_TRUE(advance(lv1::CLAIM_STATUS_APPROVED, kClerk).ok());
   ASSERT_TRUE(advance(lv1::CLAIM_STATUS_PAID, kClerk).ok());
+}
+
+// Reporting counts loans where their borrowers live, from the loan topic: active borrowers, disbursed, outstanding,
+// arrears by bucket. A village of its own, so the counts are this test's.
+TEST_F(LoansTest, ReportingCountsLoansByRegion) {
+  const std::string village = "130207105201";
+  lv1::Loan current, late, repaid;
+  for (auto [loan, days_ago] : {std::pair<lv1::Loan*, int>{&current, 10}, {&late, 50}, {&repaid, 5}}) {
+    std::string woman = Woman(45, village);
+    grpc::Status s = Apply(Application(woman, 1000000, 12), loan);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    ASSERT_TRUE(Review(loan->id(), loan).ok());
+    ASSERT_TRUE(Approve(loan->id(), 1000000, loan, kBank, 0, Today() - days_ago).ok());
+    ASSERT_TRUE(Disburse(loan->id(), 1000000, Today() - days_ago, loan).ok());
+  }
+  EXPECT_EQ(late.bucket(), lv1::OVERDUE_BUCKET_1_30);
+  lv1::RecordRepaymentResponse r;
+  int64_t everything = 1000000 + repaid.schedule(0).interest_fen() - repaid.schedule(0).subsidy_fen();
+  grpc::Status s = Repay(repaid.id(), everything, Today(), &r, lv1::PREPAYMENT_FULL);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+
+  pv1::GetRegionSummaryResponse summary;
+  auto indicator = [&](const std::string& name) -> int64_t {
+    for (const auto& i : summary.summary().indicators()) {
+      if (i.name() == name) return i.value();
+    }
+    return -1;
+  };
+  bool counted = WaitFor(
+      [&] {
+        pv1::GetRegionSummaryRequest req;
+        req.set_region_code(village);
+        summary.Clear();
+        return reports_->GetRegionSummary(Authorized(kViewer).get(), req, &summary).ok() &&
+               indicator("loans_disbursed") == 3 && indicator("women_with_active_loan") == 2;
+      },
+      absl::Seconds(30));
+  ASSERT_TRUE(counted) << summary.DebugString();
+  EXPECT_EQ(indicator("loans_disbursed_fen"), 3000000);
+  EXPECT_EQ(indicator("loans_outstanding_fen"), 2000000) << "the repaid loan is out";
+  EXPECT_EQ(indicator("loans_overdue"), 1);
+  EXPECT_EQ(indicator("loans_overdue_1_30_fen"), 1000000);
+  EXPECT_EQ(indicator("loans_overdue_31_60_fen"), 0);
+  EXPECT_EQ(indicator("loans_maturity_warned"), 0);
 }
 
 }  // namespace

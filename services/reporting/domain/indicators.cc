@@ -10,44 +10,60 @@ namespace jinguo::reporting::domain {
 
 namespace reg = ::jinguo::registration::v1;
 
+// jinguo.loans.v1.LOAN_STATUS_ACTIVE (reporting reads loan figures as plain numbers).
+constexpr int kLoanActive = 5;
+
 const std::vector<IndicatorDef>& Indicators() {
   static const auto* defs = new std::vector<IndicatorDef>{
-      {"women_registered", "登记妇女"},                    // kWomenRegistered
-      {"children_registered", "登记儿童"},                 // kChildrenRegistered
-      {"beneficiaries_registered", "登记妇女儿童"},        // kBeneficiariesRegistered
-      {"households", "登记户数"},                          // kHouseholds
-      {"households_general", "一般贫困户"},                // kHouseholdsGeneral
-      {"households_low_income", "低保贫困户"},             // kHouseholdsLowIncome
-      {"households_destitute", "特困供养户"},              // kHouseholdsDestitute
-      {"status_not_lifted", "未脱贫"},                     // kStatusNotLifted
-      {"status_lifted", "已脱贫"},                         // kStatusLifted
-      {"status_unstable", "脱贫不稳定户"},                 // kStatusUnstable
-      {"status_marginal", "边缘易致贫户"},                 // kStatusMarginal
-      {"status_sudden_hardship", "突发严重困难户"},        // kStatusSuddenHardship
-      {"status_risk_eliminated", "风险已消除"},            // kStatusRiskEliminated
-      {"paired", "已结对帮扶"},                            // kPaired
-      {kVisitsIndicator, "近90天走访"},                    // kVisitsLast90Days
-      {"duplicates_open", "待核疑似重复"},                 // kDuplicatesOpen
-      {"households_publicity_reached", "宣传入户"},        // kHouseholdsPublicityReached
-      {"households_home_cleaned", "家居清洁完成户"},       // kHouseholdsHomeCleaned
-      {"eligible_women", "两癌保险适龄妇女"},              // kEligibleWomen
-      {"two_cancer_insured", "两癌保险已参保"},            // kTwoCancerInsured
-      {"school_age_students", "在校学生"},                 // kSchoolAgeStudents
-      {"students_aided", "已资助学生"},                    // kStudentsAided
-      {"women_screened_cervical", "本年宫颈癌筛查"},       // kWomenScreenedCervical
-      {"women_screened_breast", "本年乳腺癌筛查"},         // kWomenScreenedBreast
-      {"abnormal_results", "筛查异常"},                    // kAbnormalResults
-      {"follow_ups_open", "随访中"},                       // kFollowUpsOpen
-      {"follow_ups_diagnosed", "随访已诊断"},              // kFollowUpsDiagnosed
-      {"precancers_found", "癌前病变(CIN2+)"},             // kPrecancersFound
-      {"cancers_found", "确诊两癌"},                       // kCancersFound
-      {"relief_granted", "救助已批准"},                    // kReliefGranted
-      {"relief_granted_fen", "救助批准金额(分)"},          // kReliefGrantedFen
-      {"relief_paid", "救助已发放"},                       // kReliefPaid
-      {"relief_paid_fen", "救助发放金额(分)"},             // kReliefPaidFen
-      {"claims_paid_fen", "保险理赔金额(分)"},             // kClaimsPaidFen
-      {"women_cervical_in_interval", "宫颈癌筛查周期内"},  // kWomenCervicalInInterval
-      {"women_breast_in_interval", "乳腺癌筛查周期内"},    // kWomenBreastInInterval
+      {"women_registered", "登记妇女"},                         // kWomenRegistered
+      {"children_registered", "登记儿童"},                      // kChildrenRegistered
+      {"beneficiaries_registered", "登记妇女儿童"},             // kBeneficiariesRegistered
+      {"households", "登记户数"},                               // kHouseholds
+      {"households_general", "一般贫困户"},                     // kHouseholdsGeneral
+      {"households_low_income", "低保贫困户"},                  // kHouseholdsLowIncome
+      {"households_destitute", "特困供养户"},                   // kHouseholdsDestitute
+      {"status_not_lifted", "未脱贫"},                          // kStatusNotLifted
+      {"status_lifted", "已脱贫"},                              // kStatusLifted
+      {"status_unstable", "脱贫不稳定户"},                      // kStatusUnstable
+      {"status_marginal", "边缘易致贫户"},                      // kStatusMarginal
+      {"status_sudden_hardship", "突发严重困难户"},             // kStatusSuddenHardship
+      {"status_risk_eliminated", "风险已消除"},                 // kStatusRiskEliminated
+      {"paired", "已结对帮扶"},                                 // kPaired
+      {kVisitsIndicator, "近90天走访"},                         // kVisitsLast90Days
+      {"duplicates_open", "待核疑似重复"},                      // kDuplicatesOpen
+      {"households_publicity_reached", "宣传入户"},             // kHouseholdsPublicityReached
+      {"households_home_cleaned", "家居清洁完成户"},            // kHouseholdsHomeCleaned
+      {"eligible_women", "两癌保险适龄妇女"},                   // kEligibleWomen
+      {"two_cancer_insured", "两癌保险已参保"},                 // kTwoCancerInsured
+      {"school_age_students", "在校学生"},                      // kSchoolAgeStudents
+      {"students_aided", "已资助学生"},                         // kStudentsAided
+      {"women_screened_cervical", "本年宫颈癌筛查"},            // kWomenScreenedCervical
+      {"women_screened_breast", "本年乳腺癌筛查"},              // kWomenScreenedBreast
+      {"abnormal_results", "筛查异常"},                         // kAbnormalResults
+      {"follow_ups_open", "随访中"},                            // kFollowUpsOpen
+      {"follow_ups_diagnosed", "随访已诊断"},                   // kFollowUpsDiagnosed
+      {"precancers_found", "癌前病变(CIN2+)"},                  // kPrecancersFound
+      {"cancers_found", "确诊两癌"},                            // kCancersFound
+      {"relief_granted", "救助已批准"},                         // kReliefGranted
+      {"relief_granted_fen", "救助批准金额(分)"},               // kReliefGrantedFen
+      {"relief_paid", "救助已发放"},                            // kReliefPaid
+      {"relief_paid_fen", "救助发放金额(分)"},                  // kReliefPaidFen
+      {"claims_paid_fen", "保险理赔金额(分)"},                  // kClaimsPaidFen
+      {"women_cervical_in_interval", "宫颈癌筛查周期内"},       // kWomenCervicalInInterval
+      {"women_breast_in_interval", "乳腺癌筛查周期内"},         // kWomenBreastInInterval
+      {"women_with_active_loan", "在贷妇女"},                   // kWomenWithActiveLoan
+      {"loans_disbursed", "累计放贷(笔)"},                      // kLoansDisbursed
+      {"loans_disbursed_fen", "累计放贷金额(分)"},              // kLoansDisbursedFen
+      {"loans_outstanding_fen", "贷款余额(分)"},                // kLoansOutstandingFen
+      {"loans_overdue", "逾期贷款(笔)"},                        // kLoansOverdue
+      {"loans_overdue_1_30_fen", "逾期1-30天余额(分)"},         // kLoansOverdue1To30Fen
+      {"loans_overdue_31_60_fen", "逾期31-60天余额(分)"},       // kLoansOverdue31To60Fen
+      {"loans_overdue_61_90_fen", "逾期61-90天余额(分)"},       // kLoansOverdue61To90Fen
+      {"loans_overdue_91_180_fen", "逾期91-180天余额(分)"},     // kLoansOverdue91To180Fen
+      {"loans_overdue_over_180_fen", "逾期180天以上余额(分)"},  // kLoansOverdueOver180Fen
+      {"loans_maturity_warned", "到期预警(笔)"},                // kLoansMaturityWarned
+      {"subsidy_accrued_fen", "贴息计提(分)"},                  // kSubsidyAccruedFen
+      {"subsidy_paid_fen", "贴息拨付(分)"},                     // kSubsidyPaidFen
   };
   return *defs;
 }
@@ -124,6 +140,24 @@ Contributions BeneficiaryContributions(const v1::ProfileState& p, int current_ye
   }
   if (woman && p.cervical_screening_year() == current_year) c.Set(kWomenScreenedCervical, 1);
   if (woman && p.breast_screening_year() == current_year) c.Set(kWomenScreenedBreast, 1);
+  bool active_loan = false;
+  for (const auto& [id, loan] : p.loans()) {
+    if (loan.disbursed_fen() > 0) {
+      c.Set(kLoansDisbursed, c.Get(kLoansDisbursed) + 1);
+      c.Set(kLoansDisbursedFen, c.Get(kLoansDisbursedFen) + loan.disbursed_fen());
+    }
+    c.Set(kSubsidyAccruedFen, c.Get(kSubsidyAccruedFen) + loan.subsidy_accrued_fen());
+    if (loan.status() != kLoanActive) continue;
+    active_loan = true;
+    c.Set(kLoansOutstandingFen, c.Get(kLoansOutstandingFen) + loan.outstanding_principal_fen());
+    if (loan.maturity_warned()) c.Set(kLoansMaturityWarned, c.Get(kLoansMaturityWarned) + 1);
+    if (loan.bucket() >= 1 && loan.bucket() <= 5) {
+      c.Set(kLoansOverdue, c.Get(kLoansOverdue) + 1);
+      auto bucket = static_cast<Indicator>(kLoansOverdue1To30Fen + loan.bucket() - 1);
+      c.Set(bucket, c.Get(bucket) + loan.outstanding_principal_fen());
+    }
+  }
+  if (active_loan) c.Set(kWomenWithActiveLoan, 1);
   if (!woman && p.student()) {
     c.Set(kSchoolAgeStudents, 1);
     if (p.student_aided()) c.Set(kStudentsAided, 1);

@@ -72,6 +72,20 @@ enum Indicator : uint8_t {
   // coverage (over kEligibleWomen).
   kWomenCervicalInInterval,
   kWomenBreastInInterval,
+  // Loans (jinguo.loans.events.v1), counted at the borrower's region from her loans' latest figures.
+  kWomenWithActiveLoan,
+  kLoansDisbursed,  // count, and amount in fen (every loan ever disbursed)
+  kLoansDisbursedFen,
+  kLoansOutstandingFen,   // principal outstanding of active loans
+  kLoansOverdue,          // active loans in arrears
+  kLoansOverdue1To30Fen,  // their outstanding principal by arrears bucket
+  kLoansOverdue31To60Fen,
+  kLoansOverdue61To90Fen,
+  kLoansOverdue91To180Fen,
+  kLoansOverdueOver180Fen,
+  kLoansMaturityWarned,  // active loans warned of their final maturity (within the warning window)
+  kSubsidyAccruedFen,    // interest subsidy accrued on periods paid on time
+  kSubsidyPaidFen,       // subsidy claims paid by the treasury
   kIndicatorCount
 };
 

@@ -19,4 +19,8 @@ void RouteRegistrationEvents(projection::EventRouter& router, EventProjector& pr
 // else reads.
 void RouteHealthEvents(projection::EventRouter& router, EventProjector& projector);
 
+// jinguo.loans.events.v1: each loan's figures on its borrower's profile (her loans count where she lives), accrued
+// subsidy per loan, claims paid by region; applications, disbursements and closings on her timeline.
+void RouteLoanEvents(projection::EventRouter& router, EventProjector& projector);
+
 }  // namespace jinguo::reporting::store

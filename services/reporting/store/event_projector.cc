@@ -61,6 +61,7 @@ EventProjector::EventProjector(ReadModel* model, domain::Settings settings, Chan
     : model_(model), settings_(settings), feed_(feed) {
   RouteRegistrationEvents(router_, *this);
   RouteHealthEvents(router_, *this);
+  RouteLoanEvents(router_, *this);
   // Any other event about a beneficiary (from any service) joins her timeline.
   router_.Otherwise([this](const common::v1::EventEnvelope& e, projection::ProjectionTx& tx) -> absl::Status {
     if (e.beneficiary_id().empty()) return absl::OkStatus();
