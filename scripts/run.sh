@@ -77,7 +77,7 @@ echo "  Kafka       127.0.0.1:$KAFKA_PORT (state var/kafka)"
 for name in "${!GRPC_PORT[@]}"; do
   echo "  $name  gRPC 127.0.0.1:${GRPC_PORT[$name]}  metrics http://127.0.0.1:${HTTP_PORT[$name]}/metrics"
 done
-echo "  tokens      dev-admin (admin), dev-tangshan (operator, 唐山市 1302), dev-viewer (viewer), dev-auditor (auditor: the audit trail only), dev-doctor (health, 唐山市)"
+echo "  tokens      dev-admin (admin), dev-tangshan (operator, 唐山市 1302), dev-viewer (viewer), dev-auditor (auditor: the audit trail only), dev-doctor (health, 唐山市), dev-bank (lender, 唐山市)"
 echo "  data keys   var/keys/data-keys (development keys sealing ID and phone numbers at rest)"
 echo "Press Ctrl-C to stop."
 # A background sleep (a signal interrupts `wait` at once); stop_all ends it, as it ignores SIGINT.

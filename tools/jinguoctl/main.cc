@@ -1,6 +1,7 @@
 // jinguoctl: the operators' command line.
 //   jinguoctl demo       load the deterministic Tangshan demo registry, wait for reporting, print the table
-//   jinguoctl coverage   print the five-100% table for a region's children
+//   jinguoctl coverage   print the five-100% table for a region's children (and its health and loan figures)
+//   jinguoctl loans close-day   close the loans service's business dates through yesterday (or --date)
 //   jinguoctl hash-token print the SHA-256 line of a token for a tokens file
 //   jinguoctl audit verify --data-dir DIR   recompute a stopped service's audit chain, naming the first broken link
 //   jinguoctl rekey --data-dir DIR --data-key-file F   re-encrypt a stopped service's identifiers under F's newest
@@ -15,6 +16,7 @@
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "common/audit/audit_chain.h"
 #include "common/base/civil_date.h"
@@ -28,10 +30,12 @@
 #include "common/store/store.h"
 #include "grpcpp/create_channel.h"
 #include "jinguo/health/v1/health.grpc.pb.h"
+#include "jinguo/loans/v1/loans.grpc.pb.h"
 #include "jinguo/registration/v1/registration.grpc.pb.h"
 #include "jinguo/reporting/v1/reporting.grpc.pb.h"
 #include "rocksdb/db.h"
 #include "services/registration/store/registry_store.h"
+#include "tools/jinguoctl/demo_loans.h"
 #include "tools/jinguoctl/demo_registry.h"
 #include "tools/jinguoctl/text_table.h"
 
@@ -42,6 +46,7 @@ using jinguo::tools::TextTable;
 namespace rv1 = ::jinguo::registration::v1;
 namespace pv1 = ::jinguo::reporting::v1;
 namespace hv1 = ::jinguo::health::v1;
+namespace lv1 = ::jinguo::loans::v1;
 
 namespace {
 
@@ -81,6 +86,60 @@ std::string Percent(const pv1::CoverageItem& c) {
                          c.basis_points() % 100);
 }
 
+// A column of a figures table: a count, an amount (fen, shown in 元), or a ratio of two of them (a numerator may
+// add several indicators with "+").
+struct Column {
+  const char* header;
+  const char* numerator;
+  const char* denominator;  // nullptr: not a ratio
+  bool fen;
+};
+
+// Outstanding principal in arrears, every bucket.
+constexpr char kOverdueFen[] =
+    "loans_overdue_1_30_fen+loans_overdue_31_60_fen+loans_overdue_61_90_fen+loans_overdue_91_180_fen+"
+    "loans_overdue_over_180_fen";
+
+int64_t IndicatorValue(const pv1::RegionSummary& s, absl::string_view names) {
+  int64_t sum = 0;
+  for (absl::string_view name : absl::StrSplit(names, '+')) {
+    for (const auto& i : s.indicators()) {
+      if (i.name() == name) sum += i.value();
+    }
+  }
+  return sum;
+}
+
+// `title`'s table: one row per child of `resp` with anyone registered, then the parent.
+void PrintFigures(const char* title, const pv1::ListChildSummariesResponse& resp, const std::string& region,
+                  const std::vector<Column>& columns) {
+  TextTable table;
+  std::vector<std::string> header = {"region", ""};
+  for (const auto& column : columns) header.push_back(column.header);
+  table.AddRow(std::move(header));
+  auto row = [&](const pv1::RegionSummary& s) {
+    if (s.coverage_size() < 2 || s.coverage(1).denominator() == 0) return;
+    std::string name = s.name().substr(s.name().rfind(' ') == std::string::npos ? 0 : s.name().rfind(' ') + 1);
+    std::vector<std::string> cells = {s.region_code(), name};
+    for (const auto& column : columns) {
+      int64_t n = IndicatorValue(s, column.numerator);
+      if (column.denominator != nullptr) {
+        int64_t d = IndicatorValue(s, column.denominator);
+        int64_t bp = d == 0 ? 0 : n * 10000 / d;
+        cells.push_back(column.fen ? absl::StrFormat("%d.%02d%%", bp / 100, bp % 100)
+                                   : absl::StrFormat("%d/%d %3d.%02d%%", n, d, bp / 100, bp % 100));
+      } else {
+        cells.push_back(column.fen ? FormatYuan(Fen{n}) : absl::StrCat(n));
+      }
+    }
+    table.AddRow(std::move(cells));
+  };
+  std::printf("\n%s — %s (%s)\n", title, resp.parent().name().c_str(), region.c_str());
+  for (const auto& child : resp.children()) row(child);
+  row(resp.parent());
+  std::fputs(table.Render(/*left_columns=*/2).c_str(), stdout);
+}
+
 int PrintCoverage(pv1::ReportingService::Stub& reports, const std::string& token, const std::string& region) {
   pv1::ListChildSummariesRequest req;
   req.set_region_code(region);
@@ -106,59 +165,30 @@ int PrintCoverage(pv1::ReportingService::Stub& reports, const std::string& token
   row(resp.parent());
   std::fputs(table.Render(/*left_columns=*/2).c_str(), stdout);
 
-  // 两癌: the health figures of the same regions. A column is a count, an amount (fen, shown in 元) or a ratio of
-  // two counts (screening coverage: within the interval over eligible women; follow-up completion: diagnosed over
-  // abnormal results).
-  struct Column {
-    const char* header;
-    const char* numerator;
-    const char* denominator;  // nullptr: a count
-    bool fen;
-  };
-  const std::vector<Column> health = {{"宫颈癌筛查覆盖", "women_cervical_in_interval", "eligible_women", false},
-                                      {"乳腺癌筛查覆盖", "women_breast_in_interval", "eligible_women", false},
-                                      {"本年宫颈癌筛查", "women_screened_cervical", nullptr, false},
-                                      {"本年乳腺癌筛查", "women_screened_breast", nullptr, false},
-                                      {"筛查异常", "abnormal_results", nullptr, false},
-                                      {"随访完成", "follow_ups_diagnosed", "abnormal_results", false},
-                                      {"随访中", "follow_ups_open", nullptr, false},
-                                      {"癌前病变(CIN2+)", "precancers_found", nullptr, false},
-                                      {"确诊两癌", "cancers_found", nullptr, false},
-                                      {"救助已发放", "relief_paid", nullptr, false},
-                                      {"救助发放(元)", "relief_paid_fen", nullptr, true},
-                                      {"保险理赔(元)", "claims_paid_fen", nullptr, true}};
-  auto value = [](const pv1::RegionSummary& s, const std::string& name) -> int64_t {
-    for (const auto& i : s.indicators()) {
-      if (i.name() == name) return i.value();
-    }
-    return 0;
-  };
-  TextTable health_table;
-  std::vector<std::string> health_header = {"region", ""};
-  for (const auto& column : health) health_header.push_back(column.header);
-  health_table.AddRow(std::move(health_header));
-  auto health_row = [&](const pv1::RegionSummary& s) {
-    if (s.coverage_size() < 2 || s.coverage(1).denominator() == 0) return;
-    std::string name = s.name().substr(s.name().rfind(' ') == std::string::npos ? 0 : s.name().rfind(' ') + 1);
-    std::vector<std::string> cells = {s.region_code(), name};
-    for (const auto& column : health) {
-      int64_t n = value(s, column.numerator);
-      if (column.denominator != nullptr) {
-        pv1::CoverageItem ratio;
-        ratio.set_numerator(n);
-        ratio.set_denominator(value(s, column.denominator));
-        ratio.set_basis_points(ratio.denominator() == 0 ? 0 : n * 10000 / ratio.denominator());
-        cells.push_back(Percent(ratio));
-      } else {
-        cells.push_back(column.fen ? FormatYuan(Fen{n}) : absl::StrCat(n));
-      }
-    }
-    health_table.AddRow(std::move(cells));
-  };
-  std::printf("\n两癌 — %s (%s)\n", resp.parent().name().c_str(), region.c_str());
-  for (const auto& child : resp.children()) health_row(child);
-  health_row(resp.parent());
-  std::fputs(health_table.Render(/*left_columns=*/2).c_str(), stdout);
+  // 两癌 and 贷款: the health and loan figures of the same regions.
+  PrintFigures("两癌", resp, region,
+               {{"宫颈癌筛查覆盖", "women_cervical_in_interval", "eligible_women", false},
+                {"乳腺癌筛查覆盖", "women_breast_in_interval", "eligible_women", false},
+                {"本年宫颈癌筛查", "women_screened_cervical", nullptr, false},
+                {"本年乳腺癌筛查", "women_screened_breast", nullptr, false},
+                {"筛查异常", "abnormal_results", nullptr, false},
+                {"随访完成", "follow_ups_diagnosed", "abnormal_results", false},
+                {"随访中", "follow_ups_open", nullptr, false},
+                {"癌前病变(CIN2+)", "precancers_found", nullptr, false},
+                {"确诊两癌", "cancers_found", nullptr, false},
+                {"救助已发放", "relief_paid", nullptr, false},
+                {"救助发放(元)", "relief_paid_fen", nullptr, true},
+                {"保险理赔(元)", "claims_paid_fen", nullptr, true}});
+  PrintFigures("妇女小额贷款", resp, region,
+               {{"在贷妇女", "women_with_active_loan", nullptr, false},
+                {"累计放贷(笔)", "loans_disbursed", nullptr, false},
+                {"累计放贷(元)", "loans_disbursed_fen", nullptr, true},
+                {"贷款余额(元)", "loans_outstanding_fen", nullptr, true},
+                {"逾期(笔)", "loans_overdue", nullptr, false},
+                {"逾期率", kOverdueFen, "loans_outstanding_fen", true},
+                {"到期预警(笔)", "loans_maturity_warned", nullptr, false},
+                {"贴息计提(元)", "subsidy_accrued_fen", nullptr, true},
+                {"贴息拨付(元)", "subsidy_paid_fen", nullptr, true}});
   return 0;
 }
 
@@ -325,9 +355,19 @@ bool DemoHealth(const std::string& health_addr, const std::string& token, const 
   return true;
 }
 
+// The demo's addresses and principals beyond registration's and reporting's.
+struct DemoOptions {
+  std::string health;        // health's address: insurance, screenings and relief when set
+  std::string second_token;  // an operator of the city: the relief's checker
+  std::string loans;         // loans' address: the county's microloans when set
+  std::string bank_token;    // the bank's staff (role lender)
+};
+
 int Demo(const std::string& registration_addr, const std::string& reporting_addr, const std::string& token,
          const std::string& city, const std::string& regions_dir, const std::string& dashboard,
-         const std::string& health_addr, const std::string& second_token) {
+         const DemoOptions& options) {
+  const std::string& health_addr = options.health;
+  const std::string& second_token = options.second_token;
   auto table = regions::RegionTable::LoadFromDirectory(regions_dir);
   if (!table.ok()) {
     std::fprintf(stderr, "jinguoctl: %s\n", std::string(table.status().message()).c_str());
@@ -454,6 +494,30 @@ int Demo(const std::string& registration_addr, const std::string& reporting_addr
         }
       }
       if (screened >= 200 && (second_token.empty() || relieved >= 7)) break;
+      absl::SleepFor(absl::Milliseconds(500));
+    }
+  }
+  if (!options.loans.empty()) {
+    std::vector<tools::DemoBorrower> women;
+    for (size_t i = 0; i < members.size(); ++i) {
+      if (members[i].person->child) continue;
+      women.push_back(
+          {beneficiary_ids[i], members[i].person->id_number, demo.households[members[i].household].region_code});
+    }
+    if (!tools::DemoLoans(options.loans, {token, second_token.empty() ? token : second_token, options.bank_token},
+                          women)) {
+      return 1;
+    }
+    // Until reporting has counted the loans (the 26 disbursed).
+    absl::Time until = absl::Now() + absl::Seconds(30);
+    while (absl::Now() < until) {
+      pv1::GetRegionSummaryRequest req;
+      req.set_region_code(city);
+      pv1::GetRegionSummaryResponse resp;
+      if (reports->GetRegionSummary(Context(token).get(), req, &resp).ok() &&
+          IndicatorValue(resp.summary(), "loans_disbursed") >= 26) {
+        break;
+      }
       absl::SleepFor(absl::Milliseconds(500));
     }
   }
@@ -584,6 +648,37 @@ int Rekey(const std::string& data_dir, const std::string& key_file) {
   return 0;
 }
 
+// `jinguoctl loans close-day`: closes business dates through `date` ("" for yesterday) and says what it did.
+int CloseDay(const std::string& loans_addr, const std::string& token, const std::string& date) {
+  auto loans = lv1::LoanService::NewStub(grpc::CreateChannel(loans_addr, grpc::InsecureChannelCredentials()));
+  lv1::CloseBusinessDayRequest req;
+  req.set_request_id(absl::StrCat("jinguoctl-close-", absl::ToUnixNanos(absl::Now())));
+  if (!date.empty()) {
+    auto day = ParseCivilDate(date);
+    if (!day.ok()) {
+      std::fprintf(stderr, "jinguoctl: --date: %s\n", std::string(day.status().message()).c_str());
+      return 2;
+    }
+    *req.mutable_business_date() = ToProto(*day);
+  }
+  lv1::CloseBusinessDayResponse resp;
+  auto ctx = Context(token);
+  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::hours(1));
+  grpc::Status s = loans->CloseBusinessDay(ctx.get(), req, &resp);
+  if (!s.ok()) {
+    std::fprintf(stderr, "jinguoctl: %s\n", s.error_message().c_str());
+    return 1;
+  }
+  auto through = FromProto(resp.closed_through());
+  std::printf(
+      "closed %d day(s) through %s: %lld loans, subsidy accrued %s 元, %d arrears changes, %d maturity "
+      "warnings, %d reminders\n",
+      resp.days_closed(), through.ok() ? FormatCivilDate(*through).c_str() : "-",
+      static_cast<long long>(resp.loans_processed()), FormatYuan(Fen{resp.subsidy_accrued_fen()}).c_str(),
+      resp.overdue_changes(), resp.maturity_warnings(), resp.reminders());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -600,11 +695,16 @@ int main(int argc, char** argv) {
   demo->add_option("--city", region, "4-digit city code")->capture_default_str();
   demo->add_option("--regions-dir", regions_dir, "region table")->capture_default_str();
   demo->add_option("--dashboard", dashboard, "dashboard address to print");
-  std::string health;
+  DemoOptions demo_options;
+  std::string& health = demo_options.health;
+  demo->add_option("--loans", demo_options.loans,
+                   "loans gRPC address: also load a county's women's microloans (41 plans, 26 loans, 408.7万元 "
+                   "outstanding) and its subsidy claim");
+  demo->add_option("--bank-token", demo_options.bank_token, "the bank's staff's token (role lender) for --loans");
   demo->add_option("--health", health,
                    "health gRPC address: also insure the city's eligible women for this year, screen 200 women and "
                    "grant 7 children relief");
-  std::string second_token;
+  std::string& second_token = demo_options.second_token;
   demo->add_option("--second-token", second_token,
                    "a second principal's token (an operator of the city), who approves and pays the relief the "
                    "first applied for");
@@ -612,6 +712,14 @@ int main(int argc, char** argv) {
   coverage->add_option("--reporting", reporting, "reporting gRPC address")->capture_default_str();
   coverage->add_option("--token", token, "bearer token")->required()->envname("JINGUO_TOKEN");
   coverage->add_option("--region", region, "region code prefix")->capture_default_str();
+  std::string loans_addr = "127.0.0.1:50054", close_date;
+  auto* loans_cmd = app.add_subcommand("loans", "the loans service");
+  loans_cmd->require_subcommand(1);
+  auto* close_day = loans_cmd->add_subcommand(
+      "close-day", "close business dates through --date (default yesterday, China time), each at most once");
+  close_day->add_option("--loans", loans_addr, "loans gRPC address")->capture_default_str();
+  close_day->add_option("--token", token, "bearer token (admin)")->required()->envname("JINGUO_TOKEN");
+  close_day->add_option("--date", close_date, "the last business date to close, YYYY-MM-DD");
   std::string to_hash, name = "someone", role = "viewer", scope = "*";
   auto* hash = app.add_subcommand("hash-token", "print a tokens-file line for a token");
   hash->add_option("token", to_hash, "the token")->required();
@@ -634,7 +742,8 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   if (*verify) return VerifyAudit(data_dir);
   if (*rekey) return Rekey(data_dir, key_file);
-  if (*demo) return Demo(registration, reporting, token, region, regions_dir, dashboard, health, second_token);
+  if (*demo) return Demo(registration, reporting, token, region, regions_dir, dashboard, demo_options);
+  if (*close_day) return CloseDay(loans_addr, token, close_date);
   if (*coverage) {
     auto reports = pv1::ReportingService::NewStub(grpc::CreateChannel(reporting, grpc::InsecureChannelCredentials()));
     return PrintCoverage(*reports, token, region);

@@ -506,6 +506,8 @@ DayOutcome CloseDay(v1::Loan& loan, absl::CivilDay date, const Settings& setting
   for (auto& i : *loan.mutable_schedule()) {
     absl::CivilDay due = Day(i.due_on());
     if (i.accrued() || due > date) continue;
+    // An instalment the borrower owes nothing of on time (interest wholly subsidised, no principal) is paid.
+    SettleIfPaid(i, due);
     i.set_accrued(true);
     bool on_time = i.has_paid_on() && Day(i.paid_on()) <= due && !i.extended();
     if (on_time) {

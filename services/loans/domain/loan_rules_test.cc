@@ -151,6 +151,21 @@ TEST(Close, APeriodPaidOnTimeAccruesItsSubsidyALateOneForfeitsIt) {
   EXPECT_EQ(loan.SerializeAsString(), before.SerializeAsString());
 }
 
+// 脱贫人口小额信贷 with its interest wholly subsidised: an interest-only instalment owes the borrower nothing on time,
+// so its due date passes without arrears and the whole interest accrues as subsidy.
+TEST(Close, AnInstalmentOwingNothingIsPaidOnItsDueDate) {
+  Settings settings;
+  v1::Loan loan = ActiveLoan(v1::REPAYMENT_METHOD_MONTHLY_INTEREST);
+  loan.mutable_subsidy()->set_interest_share_bp(10000);
+  for (auto& i : *loan.mutable_schedule()) i.set_subsidy_fen(i.interest_fen());
+  EXPECT_EQ(DuesOn(loan, absl::CivilDay(2027, 2, 10)).total(), 0);
+  DayOutcome o = CloseDay(loan, absl::CivilDay(2027, 2, 10), settings);
+  EXPECT_FALSE(o.bucket_change.has_value());
+  ASSERT_EQ(o.accruals.size(), 1u);
+  EXPECT_EQ(o.accruals[0].subsidy_fen, loan.schedule(0).interest_fen());
+  EXPECT_TRUE(loan.schedule(0).has_paid_on());
+}
+
 TEST(Close, ArrearsAgeIntoBucketsOnTheDaysTheAgendaNames) {
   Settings settings;
   v1::Loan loan = ActiveLoan();

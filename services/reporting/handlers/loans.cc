@@ -49,18 +49,16 @@ void RouteLoanEvents(projection::EventRouter& router, EventProjector& projector)
     return absl::StrCat("申请贷款 ", Yuan(a.amount_fen()), "，", a.term_months(), " 个月（", a.project(), "）");
   });
   OnLoan<lv1::LoanReviewed>(router, p, nullptr);
-  OnLoan<lv1::LoanApproved>(router, p, [](const lv1::LoanApproved& a) {
-    return absl::StrCat("银行审批贷款 ", Yuan(a.approved_fen()));
-  });
+  OnLoan<lv1::LoanApproved>(
+      router, p, [](const lv1::LoanApproved& a) { return absl::StrCat("银行审批贷款 ", Yuan(a.approved_fen())); });
   OnLoan<lv1::LoanRejected>(router, p, [](const lv1::LoanRejected&) { return std::string("贷款申请未获批准"); });
   OnLoan<lv1::LoanDisbursed>(router, p, [](const lv1::LoanDisbursed& d) {
     auto on = FromProto(d.disbursed_on());
     return absl::StrCat("贷款发放 ", Yuan(d.amount_fen()), on.ok() ? absl::StrCat(" ", FormatCivilDate(*on)) : "");
   });
   OnLoan<lv1::RepaymentRecorded>(router, p, nullptr);
-  OnLoan<lv1::LoanRescheduled>(router, p, [](const lv1::LoanRescheduled& r) {
-    return absl::StrCat("贷款展期 ", r.extra_months(), " 个月");
-  });
+  OnLoan<lv1::LoanRescheduled>(
+      router, p, [](const lv1::LoanRescheduled& r) { return absl::StrCat("贷款展期 ", r.extra_months(), " 个月"); });
   OnLoan<lv1::LoanOverdue>(router, p, nullptr);
   OnLoan<lv1::LoanMaturityWarning>(router, p, nullptr);
   OnLoan<lv1::InstalmentDueReminder>(router, p, nullptr);
