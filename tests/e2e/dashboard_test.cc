@@ -153,6 +153,13 @@ TEST(Dashboard, ShowsTheSameFiguresAsGetCoverage) {
   EXPECT_EQ(shown("women_cervical_in_interval"),
             absl::StrFormat("%d / 3  0.00%%", indicator("women_cervical_in_interval")));
   EXPECT_EQ(shown("relief_paid_fen"), "0.00 元");
+  // The loans panel, below it: nobody borrows in this test.
+  size_t loans = dom.find("id=\"loans\"");
+  ASSERT_NE(loans, std::string::npos) << "no loans panel";
+  panel = dom.substr(loans, children - loans);
+  EXPECT_EQ(shown("women_with_active_loan"), "0");
+  EXPECT_EQ(shown("loans_outstanding_fen"), "0.00 元");
+  EXPECT_EQ(shown("loans_overdue_rate"), "0.00%  (0.00 元 / 0.00 元)");
   // Drill-down: both townships with people appear as children, each clickable.
   EXPECT_NE(dom.find("data-region=\"130207104\""), std::string::npos);
   EXPECT_NE(dom.find("data-region=\"130207105\""), std::string::npos);

@@ -106,14 +106,14 @@ bool DemoLoans(const std::string& loans_addr, const DemoLoanTokens& tokens, cons
         absl::StrCat(w.id_number.substr(6, 4), "-", w.id_number.substr(10, 2), "-", w.id_number.substr(12, 2)));
     if (!born.ok()) continue;
     int age = AgeInYears(*born, today);
-    if (age >= 20 && age <= 57) by_county[w.region_code.substr(0, 6)].push_back(&w);
+    if (age >= 24 && age <= 57) by_county[w.region_code.substr(0, 6)].push_back(&w);
   }
   std::string county;
   for (const auto& [code, list] : by_county) {
     if (county.empty() || list.size() > by_county[county].size()) county = code;
   }
   if (county.empty() || by_county[county].size() < 41) {
-    std::fprintf(stderr, "demo: loans: no county has 41 women aged 20-57\n");
+    std::fprintf(stderr, "demo: loans: no county has 41 women aged 24-57\n");
     return false;
   }
   const auto& borrowers = by_county[county];
