@@ -3,7 +3,7 @@
 #   outbox relay throughput  / ProducerPerformance (same record size, acks=all)   target >= 0.8
 #   projection apply rate    / ConsumerPerformance (same topic, same events)      target >= 0.5
 # then the services' own benchmarks (scripts/bench_registration.sh, scripts/bench_reporting.sh,
-# scripts/bench_health.sh).
+# scripts/bench_health.sh, scripts/bench_loans.sh).
 # JINGUO_BENCH_RECORDS sets the event count (default 500000).
 set -euo pipefail
 BUILD=${1:-build}
@@ -16,6 +16,7 @@ echo "== micro-benchmarks"
 "$BUILD"/common/regions/regions_benchmark --benchmark_min_time=1
 "$BUILD"/services/reporting/event_projector_benchmark
 "$BUILD"/common/crypto/crypto_benchmark --benchmark_min_time=0.2
+"$BUILD"/services/loans/schedule_benchmark --benchmark_min_time=0.2
 
 WORK=$(mktemp -d)
 # The registry seals ID and phone numbers under keys drawn for this run (docs/security.md).
@@ -73,3 +74,6 @@ scripts/bench_reporting.sh "$BUILD" "$WORK" "$BROKERS"
 echo
 start_broker health
 scripts/bench_health.sh "$BUILD" "$WORK" "$BROKERS"
+echo
+start_broker loans
+scripts/bench_loans.sh "$BUILD" "$WORK" "$BROKERS"

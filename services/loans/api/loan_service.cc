@@ -120,7 +120,7 @@ void LoanService::Emit(v1::Loan& loan, const google::protobuf::Message& payload,
       events_.Make({loan.id(), loan.version(), loan.beneficiary_id(), loan.region_code()}, payload, request_id));
 }
 
-void LoanService::Store(v1::Loan& loan, const v1::Loan* before, rpc::Tx& tx) {
+void LoanService::Store(v1::Loan& loan, bool first_write, const std::string& previous_agenda_key, rpc::Tx& tx) {
   std::optional<absl::CivilDay> next;
   if (loan.has_closed_through()) next = domain::NextCloseDate(loan, Day(loan.closed_through()), d_.settings);
   if (next) {
@@ -128,7 +128,7 @@ void LoanService::Store(v1::Loan& loan, const v1::Loan* before, rpc::Tx& tx) {
   } else {
     loan.clear_next_close_on();
   }
-  d_.loans->PutLoan(&tx.batch, loan, before);
+  d_.loans->PutLoan(&tx.batch, loan, first_write, previous_agenda_key);
 }
 
 void LoanService::Accrue(v1::Loan& loan, const domain::Accrual& a, absl::CivilDay accrued_on,
@@ -207,14 +207,15 @@ void LoanService::CloseLoanThrough(v1::Loan& loan, absl::CivilDay through, rpc::
 }
 
 absl::Status LoanService::BankAction(const rpc::Principal& who, const std::string& loan_id, rpc::Tx& tx,
-                                     absl::FunctionRef<absl::Status(v1::Loan& loan)> act) {
+                                     absl::FunctionRef<absl::Status(v1::Loan& loan)> act, v1::Loan* out) {
   ASSIGN_OR_RETURN(v1::Loan loan, LoadLoan(loan_id));
   RETURN_IF_ERROR(rpc::AuthorizeLending(who, loan.region_code()));
-  const v1::Loan before = loan;
+  const std::string agenda_key = store::LoanStore::AgendaKeyOf(loan);
   CloseCounts ignored;
   CloseLoanThrough(loan, Today() - 1, tx, &ignored);
   RETURN_IF_ERROR(act(loan));
-  Store(loan, &before, tx);
+  Store(loan, false, agenda_key, tx);
+  *out = std::move(loan);
   return absl::OkStatus();
 }
 
@@ -429,7 +430,7 @@ grpc::ServerUnaryReactor* LoanService::ApplyForLoan(grpc::CallbackServerContext*
         e.set_project(project);
         *e.mutable_figures() = domain::FiguresOf(loan);
         Emit(loan, e, req->request_id(), tx);
-        Store(loan, nullptr, tx);
+        Store(loan, true, "", tx);
         *resp->mutable_loan() = std::move(loan);
         return absl::OkStatus();
       });
@@ -447,7 +448,7 @@ grpc::ServerUnaryReactor* LoanService::ReviewLoan(grpc::CallbackServerContext* c
           return absl::FailedPreconditionError(absl::StrCat(
               "loan ", loan.id(), " is ", v1::LoanStatus_Name(loan.status()), "; only an application is reviewed"));
         }
-        const v1::Loan before = loan;
+        const std::string agenda_key = store::LoanStore::AgendaKeyOf(loan);
         if (req->reject()) {
           FieldViolations v;
           std::string reason = Text(req->reason(), "reason", 200, true, v);
@@ -476,7 +477,7 @@ grpc::ServerUnaryReactor* LoanService::ReviewLoan(grpc::CallbackServerContext* c
           *e.mutable_figures() = domain::FiguresOf(loan);
           Emit(loan, e, req->request_id(), tx);
         }
-        Store(loan, &before, tx);
+        Store(loan, false, agenda_key, tx);
         *resp->mutable_loan() = std::move(loan);
         return absl::OkStatus();
       });
@@ -488,49 +489,52 @@ grpc::ServerUnaryReactor* LoanService::ApproveLoan(grpc::CallbackServerContext* 
       ctx, {"ApproveLoan", req->request_id(), *req, resp, Role::kViewer},
       [&] { return rpc::LockScope::Keys({LoanKey(req->loan_id())}); },
       [&](const rpc::Principal& who, rpc::Tx& tx) -> absl::Status {
-        return BankAction(who, req->loan_id(), tx, [&](v1::Loan& loan) -> absl::Status {
-          if (loan.status() != v1::LOAN_STATUS_REVIEWED) {
-            return absl::FailedPreconditionError(absl::StrCat("loan ", loan.id(), " is ",
-                                                              v1::LoanStatus_Name(loan.status()),
-                                                              "; the bank approves a loan the federation reviewed"));
-          }
-          if (who.name == loan.applied_by()) {
-            return absl::PermissionDeniedError(
-                absl::StrCat(who.name, " took this application; another person approves it"));
-          }
-          FieldViolations v;
-          absl::CivilDay on =
-              validate::DateOrToday(req->contract_on(), req->has_contract_on(), Today(), "contract_on", v);
-          if (req->approved_fen() <= 0) {
-            v.Add("approved_fen", "must be more than 0 fen");
-          } else if (req->approved_fen() > loan.applied_fen()) {
-            v.Add("approved_fen", absl::StrCat(Yuan(req->approved_fen()), " is more than the ",
-                                               Yuan(loan.applied_fen()), " applied for"));
-          }
-          RETURN_IF_ERROR(v.ToStatus());
-          ASSIGN_OR_RETURN(v1::LoanProduct product, ProductOn(loan.product_id(), Day(loan.applied_on()), "loan_id"));
-          ASSIGN_OR_RETURN(auto rates, d_.loans->ReferenceRates());
-          ASSIGN_OR_RETURN(domain::Pricing price,
-                           domain::PriceLoan(product, domain::RateInForce(rates, on), loan.term_months(),
-                                             req->annual_rate_bp(), "annual_rate_bp"));
-          loan.set_status(v1::LOAN_STATUS_APPROVED);
-          loan.set_approved_fen(req->approved_fen());
-          *loan.mutable_contract_on() = ToProto(on);
-          loan.set_annual_rate_bp(price.annual_rate_bp);
-          loan.set_lpr_bp(price.lpr_bp);
-          loan.set_borrower_rate_bp(price.borrower_rate_bp);
-          loan.set_approved_by(who.name);
-          v1::LoanApproved e;
-          e.set_loan_id(loan.id());
-          e.set_approved_fen(loan.approved_fen());
-          e.set_annual_rate_bp(loan.annual_rate_bp());
-          e.set_borrower_rate_bp(loan.borrower_rate_bp());
-          *e.mutable_contract_on() = loan.contract_on();
-          *e.mutable_figures() = domain::FiguresOf(loan);
-          Emit(loan, e, req->request_id(), tx);
-          *resp->mutable_loan() = loan;
-          return absl::OkStatus();
-        });
+        return BankAction(
+            who, req->loan_id(), tx,
+            [&](v1::Loan& loan) -> absl::Status {
+              if (loan.status() != v1::LOAN_STATUS_REVIEWED) {
+                return absl::FailedPreconditionError(
+                    absl::StrCat("loan ", loan.id(), " is ", v1::LoanStatus_Name(loan.status()),
+                                 "; the bank approves a loan the federation reviewed"));
+              }
+              if (who.name == loan.applied_by()) {
+                return absl::PermissionDeniedError(
+                    absl::StrCat(who.name, " took this application; another person approves it"));
+              }
+              FieldViolations v;
+              absl::CivilDay on =
+                  validate::DateOrToday(req->contract_on(), req->has_contract_on(), Today(), "contract_on", v);
+              if (req->approved_fen() <= 0) {
+                v.Add("approved_fen", "must be more than 0 fen");
+              } else if (req->approved_fen() > loan.applied_fen()) {
+                v.Add("approved_fen", absl::StrCat(Yuan(req->approved_fen()), " is more than the ",
+                                                   Yuan(loan.applied_fen()), " applied for"));
+              }
+              RETURN_IF_ERROR(v.ToStatus());
+              ASSIGN_OR_RETURN(v1::LoanProduct product,
+                               ProductOn(loan.product_id(), Day(loan.applied_on()), "loan_id"));
+              ASSIGN_OR_RETURN(auto rates, d_.loans->ReferenceRates());
+              ASSIGN_OR_RETURN(domain::Pricing price,
+                               domain::PriceLoan(product, domain::RateInForce(rates, on), loan.term_months(),
+                                                 req->annual_rate_bp(), "annual_rate_bp"));
+              loan.set_status(v1::LOAN_STATUS_APPROVED);
+              loan.set_approved_fen(req->approved_fen());
+              *loan.mutable_contract_on() = ToProto(on);
+              loan.set_annual_rate_bp(price.annual_rate_bp);
+              loan.set_lpr_bp(price.lpr_bp);
+              loan.set_borrower_rate_bp(price.borrower_rate_bp);
+              loan.set_approved_by(who.name);
+              v1::LoanApproved e;
+              e.set_loan_id(loan.id());
+              e.set_approved_fen(loan.approved_fen());
+              e.set_annual_rate_bp(loan.annual_rate_bp());
+              e.set_borrower_rate_bp(loan.borrower_rate_bp());
+              *e.mutable_contract_on() = loan.contract_on();
+              *e.mutable_figures() = domain::FiguresOf(loan);
+              Emit(loan, e, req->request_id(), tx);
+              return absl::OkStatus();
+            },
+            resp->mutable_loan());
       });
 }
 
@@ -540,24 +544,26 @@ grpc::ServerUnaryReactor* LoanService::RejectLoan(grpc::CallbackServerContext* c
       ctx, {"RejectLoan", req->request_id(), *req, resp, Role::kViewer},
       [&] { return rpc::LockScope::Keys({LoanKey(req->loan_id())}); },
       [&](const rpc::Principal& who, rpc::Tx& tx) -> absl::Status {
-        return BankAction(who, req->loan_id(), tx, [&](v1::Loan& loan) -> absl::Status {
-          if (loan.status() != v1::LOAN_STATUS_REVIEWED && loan.status() != v1::LOAN_STATUS_APPROVED) {
-            return absl::FailedPreconditionError(
-                absl::StrCat("loan ", loan.id(), " is ", v1::LoanStatus_Name(loan.status()), "; nothing to reject"));
-          }
-          FieldViolations v;
-          std::string reason = Text(req->reason(), "reason", 200, true, v);
-          RETURN_IF_ERROR(v.ToStatus());
-          loan.set_status(v1::LOAN_STATUS_REJECTED);
-          loan.set_reason(reason);
-          v1::LoanRejected e;
-          e.set_loan_id(loan.id());
-          e.set_reason(reason);
-          *e.mutable_figures() = domain::FiguresOf(loan);
-          Emit(loan, e, req->request_id(), tx);
-          *resp->mutable_loan() = loan;
-          return absl::OkStatus();
-        });
+        return BankAction(
+            who, req->loan_id(), tx,
+            [&](v1::Loan& loan) -> absl::Status {
+              if (loan.status() != v1::LOAN_STATUS_REVIEWED && loan.status() != v1::LOAN_STATUS_APPROVED) {
+                return absl::FailedPreconditionError(absl::StrCat(
+                    "loan ", loan.id(), " is ", v1::LoanStatus_Name(loan.status()), "; nothing to reject"));
+              }
+              FieldViolations v;
+              std::string reason = Text(req->reason(), "reason", 200, true, v);
+              RETURN_IF_ERROR(v.ToStatus());
+              loan.set_status(v1::LOAN_STATUS_REJECTED);
+              loan.set_reason(reason);
+              v1::LoanRejected e;
+              e.set_loan_id(loan.id());
+              e.set_reason(reason);
+              *e.mutable_figures() = domain::FiguresOf(loan);
+              Emit(loan, e, req->request_id(), tx);
+              return absl::OkStatus();
+            },
+            resp->mutable_loan());
       });
 }
 
@@ -568,56 +574,59 @@ grpc::ServerUnaryReactor* LoanService::DisburseLoan(grpc::CallbackServerContext*
       ctx, {"DisburseLoan", req->request_id(), *req, resp, Role::kViewer},
       [&] { return rpc::LockScope::Keys({LoanKey(req->loan_id())}); },
       [&](const rpc::Principal& who, rpc::Tx& tx) -> absl::Status {
-        return BankAction(who, req->loan_id(), tx, [&](v1::Loan& loan) -> absl::Status {
-          if (loan.status() != v1::LOAN_STATUS_APPROVED) {
-            return absl::FailedPreconditionError(absl::StrCat(
-                "loan ", loan.id(), " is ", v1::LoanStatus_Name(loan.status()), "; a loan is disbursed once approved"));
-          }
-          if (who.name == loan.applied_by()) {
-            return absl::PermissionDeniedError(
-                absl::StrCat(who.name, " took this application; another person disburses it"));
-          }
-          FieldViolations v;
-          absl::CivilDay on =
-              validate::DateOrToday(req->disbursed_on(), req->has_disbursed_on(), Today(), "disbursed_on", v);
-          if (on < Day(loan.contract_on())) {
-            v.Add("disbursed_on",
-                  absl::StrCat("is before the contract date ", FormatCivilDate(Day(loan.contract_on()))));
-          }
-          if (req->amount_fen() <= 0) {
-            v.Add("amount_fen", "must be more than 0 fen");
-          } else if (req->amount_fen() > loan.approved_fen()) {
-            v.Add("amount_fen",
-                  absl::StrCat(Yuan(req->amount_fen()), " is more than the ", Yuan(loan.approved_fen()), " approved"));
-          }
-          RETURN_IF_ERROR(v.ToStatus());
-          ASSIGN_OR_RETURN(auto schedule, domain::DisbursementSchedule(loan, req->amount_fen(), on));
-          int64_t interest = 0;
-          for (auto& i : schedule) {
-            interest += i.interest_fen();
-            *loan.add_schedule() = std::move(i);
-          }
-          loan.set_status(v1::LOAN_STATUS_ACTIVE);
-          loan.set_disbursed_fen(req->amount_fen());
-          loan.set_outstanding_principal_fen(req->amount_fen());
-          *loan.mutable_disbursed_on() = ToProto(on);
-          *loan.mutable_maturity_on() = loan.schedule(loan.schedule_size() - 1).due_on();
-          *loan.mutable_original_maturity_on() = loan.maturity_on();
-          *loan.mutable_closed_through() = ToProto(on - 1);
-          v1::LoanDisbursed e;
-          e.set_loan_id(loan.id());
-          e.set_amount_fen(req->amount_fen());
-          *e.mutable_disbursed_on() = loan.disbursed_on();
-          e.set_instalments(loan.schedule_size());
-          e.set_total_interest_fen(interest);
-          *e.mutable_figures() = domain::FiguresOf(loan);
-          Emit(loan, e, req->request_id(), tx);
-          // Disbursed in the past: the days since are closed now.
-          CloseCounts ignored;
-          CloseLoanThrough(loan, Today() - 1, tx, &ignored);
-          *resp->mutable_loan() = loan;
-          return absl::OkStatus();
-        });
+        return BankAction(
+            who, req->loan_id(), tx,
+            [&](v1::Loan& loan) -> absl::Status {
+              if (loan.status() != v1::LOAN_STATUS_APPROVED) {
+                return absl::FailedPreconditionError(absl::StrCat("loan ", loan.id(), " is ",
+                                                                  v1::LoanStatus_Name(loan.status()),
+                                                                  "; a loan is disbursed once approved"));
+              }
+              if (who.name == loan.applied_by()) {
+                return absl::PermissionDeniedError(
+                    absl::StrCat(who.name, " took this application; another person disburses it"));
+              }
+              FieldViolations v;
+              absl::CivilDay on =
+                  validate::DateOrToday(req->disbursed_on(), req->has_disbursed_on(), Today(), "disbursed_on", v);
+              if (on < Day(loan.contract_on())) {
+                v.Add("disbursed_on",
+                      absl::StrCat("is before the contract date ", FormatCivilDate(Day(loan.contract_on()))));
+              }
+              if (req->amount_fen() <= 0) {
+                v.Add("amount_fen", "must be more than 0 fen");
+              } else if (req->amount_fen() > loan.approved_fen()) {
+                v.Add("amount_fen", absl::StrCat(Yuan(req->amount_fen()), " is more than the ",
+                                                 Yuan(loan.approved_fen()), " approved"));
+              }
+              RETURN_IF_ERROR(v.ToStatus());
+              ASSIGN_OR_RETURN(auto schedule, domain::DisbursementSchedule(loan, req->amount_fen(), on));
+              int64_t interest = 0;
+              for (auto& i : schedule) {
+                interest += i.interest_fen();
+                *loan.add_schedule() = std::move(i);
+              }
+              loan.set_status(v1::LOAN_STATUS_ACTIVE);
+              loan.set_disbursed_fen(req->amount_fen());
+              loan.set_outstanding_principal_fen(req->amount_fen());
+              *loan.mutable_disbursed_on() = ToProto(on);
+              *loan.mutable_maturity_on() = loan.schedule(loan.schedule_size() - 1).due_on();
+              *loan.mutable_original_maturity_on() = loan.maturity_on();
+              *loan.mutable_closed_through() = ToProto(on - 1);
+              v1::LoanDisbursed e;
+              e.set_loan_id(loan.id());
+              e.set_amount_fen(req->amount_fen());
+              *e.mutable_disbursed_on() = loan.disbursed_on();
+              e.set_instalments(loan.schedule_size());
+              e.set_total_interest_fen(interest);
+              *e.mutable_figures() = domain::FiguresOf(loan);
+              Emit(loan, e, req->request_id(), tx);
+              // Disbursed in the past: the days since are closed now.
+              CloseCounts ignored;
+              CloseLoanThrough(loan, Today() - 1, tx, &ignored);
+              return absl::OkStatus();
+            },
+            resp->mutable_loan());
       });
 }
 
@@ -628,77 +637,84 @@ grpc::ServerUnaryReactor* LoanService::RecordRepayment(grpc::CallbackServerConte
       ctx, {"RecordRepayment", req->request_id(), *req, resp, Role::kViewer},
       [&] { return rpc::LockScope::Keys({LoanKey(req->loan_id())}); },
       [&](const rpc::Principal& who, rpc::Tx& tx) -> absl::Status {
-        return BankAction(who, req->loan_id(), tx, [&](v1::Loan& loan) -> absl::Status {
-          if (loan.status() != v1::LOAN_STATUS_ACTIVE) {
-            return absl::FailedPreconditionError(
-                absl::StrCat("loan ", loan.id(), " is ", v1::LoanStatus_Name(loan.status()),
-                             loan.status() == v1::LOAN_STATUS_CLOSED || loan.status() == v1::LOAN_STATUS_WRITTEN_OFF
-                                 ? "; nothing is owed"
-                                 : "; repayments start once it is disbursed"));
-          }
-          FieldViolations v;
-          absl::CivilDay on = validate::DateOrToday(req->paid_on(), req->has_paid_on(), Today(), "paid_on", v);
-          if (req->has_paid_on() && on < Day(loan.disbursed_on())) {
-            v.Add("paid_on",
-                  absl::StrCat("is before the loan was disbursed on ", FormatCivilDate(Day(loan.disbursed_on()))));
-          } else if (loan.has_last_repaid_on() && on < Day(loan.last_repaid_on())) {
-            v.Add("paid_on",
-                  absl::StrCat("is before the last repayment, on ", FormatCivilDate(Day(loan.last_repaid_on()))));
-          }
-          if (!v1::Prepayment_IsValid(req->prepayment())) v.Add("prepayment", "is not a prepayment kind");
-          std::string reference = Text(req->reference(), "reference", 60, false, v);
-          RETURN_IF_ERROR(v.ToStatus());
-          std::vector<bool> forfeited;
-          for (const auto& i : loan.schedule()) forfeited.push_back(i.subsidy_forfeited());
-          const int before_size = loan.schedule_size();
-          ASSIGN_OR_RETURN(v1::Allocation a, domain::ApplyRepayment(loan, req->amount_fen(), on, req->prepayment()));
-          v1::RepaymentRecorded e;
-          e.set_loan_id(loan.id());
-          e.set_amount_fen(req->amount_fen());
-          *e.mutable_paid_on() = ToProto(on);
-          e.set_interest_fen(a.overdue_interest_fen() + a.current_interest_fen());
-          e.set_principal_fen(a.overdue_principal_fen() + a.current_principal_fen());
-          e.set_prepaid_principal_fen(a.prepaid_principal_fen());
-          *e.mutable_figures() = domain::FiguresOf(loan);
-          Emit(loan, e, req->request_id(), tx);
-          // Paid by its due date, recorded after the close forfeited its subsidy: the subsidy accrues after all.
-          for (int k = 0; k < std::min(before_size, loan.schedule_size()); ++k) {
-            v1::Instalment* i = loan.mutable_schedule(k);
-            if (!forfeited[k] || !i->has_paid_on() || Day(i->paid_on()) > Day(i->due_on()) || i->extended()) continue;
-            i->set_subsidy_forfeited(false);
-            i->set_subsidy_accrued_fen(i->subsidy_fen());
-            // Claimed in its due date's quarter unless that quarter's claim is made already; then in today's.
-            absl::CivilDay due = Day(i->due_on());
-            ASSIGN_OR_RETURN(
-                std::optional<std::string> claimed,
-                d_.loans->ClaimOf(loan.lender_id(), static_cast<int>(due.year()), (due.month() - 1) / 3 + 1));
-            Accrue(loan, {i->number(), due, i->interest_fen(), i->subsidy_fen()}, claimed ? Today() : due,
-                   req->request_id(), tx);
-          }
-          if (auto change = domain::AgeArrears(loan, Day(loan.closed_through()), d_.settings)) {
-            v1::LoanOverdue o;
-            o.set_loan_id(loan.id());
-            o.set_from(change->from);
-            o.set_to(change->to);
-            o.set_days_past_due(change->days_past_due);
-            o.set_overdue_principal_fen(change->overdue_principal_fen);
-            o.set_overdue_interest_fen(change->overdue_interest_fen);
-            *o.mutable_business_date() = loan.closed_through();
-            *o.mutable_figures() = domain::FiguresOf(loan);
-            Emit(loan, o, req->request_id(), tx);
-          }
-          if (loan.status() == v1::LOAN_STATUS_CLOSED) {
-            v1::LoanClosed c;
-            c.set_loan_id(loan.id());
-            *c.mutable_closed_on() = ToProto(on);
-            c.set_prepaid(req->prepayment() != v1::PREPAYMENT_NONE);
-            *c.mutable_figures() = domain::FiguresOf(loan);
-            Emit(loan, c, req->request_id(), tx);
-          }
-          *resp->mutable_loan() = loan;
-          *resp->mutable_allocation() = a;
-          return absl::OkStatus();
-        });
+        RETURN_IF_ERROR(BankAction(
+            who, req->loan_id(), tx,
+            [&](v1::Loan& loan) -> absl::Status {
+              if (loan.status() != v1::LOAN_STATUS_ACTIVE) {
+                return absl::FailedPreconditionError(
+                    absl::StrCat("loan ", loan.id(), " is ", v1::LoanStatus_Name(loan.status()),
+                                 loan.status() == v1::LOAN_STATUS_CLOSED || loan.status() == v1::LOAN_STATUS_WRITTEN_OFF
+                                     ? "; nothing is owed"
+                                     : "; repayments start once it is disbursed"));
+              }
+              FieldViolations v;
+              absl::CivilDay on = validate::DateOrToday(req->paid_on(), req->has_paid_on(), Today(), "paid_on", v);
+              if (req->has_paid_on() && on < Day(loan.disbursed_on())) {
+                v.Add("paid_on",
+                      absl::StrCat("is before the loan was disbursed on ", FormatCivilDate(Day(loan.disbursed_on()))));
+              } else if (loan.has_last_repaid_on() && on < Day(loan.last_repaid_on())) {
+                v.Add("paid_on",
+                      absl::StrCat("is before the last repayment, on ", FormatCivilDate(Day(loan.last_repaid_on()))));
+              }
+              if (!v1::Prepayment_IsValid(req->prepayment())) v.Add("prepayment", "is not a prepayment kind");
+              std::string reference = Text(req->reference(), "reference", 60, false, v);
+              RETURN_IF_ERROR(v.ToStatus());
+              std::vector<bool> forfeited;
+              for (const auto& i : loan.schedule()) forfeited.push_back(i.subsidy_forfeited());
+              const int before_size = loan.schedule_size();
+              ASSIGN_OR_RETURN(v1::Allocation a,
+                               domain::ApplyRepayment(loan, req->amount_fen(), on, req->prepayment()));
+              v1::RepaymentRecorded e;
+              e.set_loan_id(loan.id());
+              e.set_amount_fen(req->amount_fen());
+              *e.mutable_paid_on() = ToProto(on);
+              e.set_interest_fen(a.overdue_interest_fen() + a.current_interest_fen());
+              e.set_principal_fen(a.overdue_principal_fen() + a.current_principal_fen());
+              e.set_prepaid_principal_fen(a.prepaid_principal_fen());
+              *e.mutable_figures() = domain::FiguresOf(loan);
+              Emit(loan, e, req->request_id(), tx);
+              // Paid by its due date, recorded after the close forfeited its subsidy: the subsidy accrues after all.
+              for (int k = 0; k < std::min(before_size, loan.schedule_size()); ++k) {
+                v1::Instalment* i = loan.mutable_schedule(k);
+                if (!forfeited[k] || !i->has_paid_on() || Day(i->paid_on()) > Day(i->due_on()) || i->extended())
+                  continue;
+                i->set_subsidy_forfeited(false);
+                i->set_subsidy_accrued_fen(i->subsidy_fen());
+                // Claimed in its due date's quarter unless that quarter's claim is made already; then in today's.
+                absl::CivilDay due = Day(i->due_on());
+                ASSIGN_OR_RETURN(
+                    std::optional<std::string> claimed,
+                    d_.loans->ClaimOf(loan.lender_id(), static_cast<int>(due.year()), (due.month() - 1) / 3 + 1));
+                Accrue(loan, {i->number(), due, i->interest_fen(), i->subsidy_fen()}, claimed ? Today() : due,
+                       req->request_id(), tx);
+              }
+              if (auto change = domain::AgeArrears(loan, Day(loan.closed_through()), d_.settings)) {
+                v1::LoanOverdue o;
+                o.set_loan_id(loan.id());
+                o.set_from(change->from);
+                o.set_to(change->to);
+                o.set_days_past_due(change->days_past_due);
+                o.set_overdue_principal_fen(change->overdue_principal_fen);
+                o.set_overdue_interest_fen(change->overdue_interest_fen);
+                *o.mutable_business_date() = loan.closed_through();
+                *o.mutable_figures() = domain::FiguresOf(loan);
+                Emit(loan, o, req->request_id(), tx);
+              }
+              if (loan.status() == v1::LOAN_STATUS_CLOSED) {
+                v1::LoanClosed c;
+                c.set_loan_id(loan.id());
+                *c.mutable_closed_on() = ToProto(on);
+                c.set_prepaid(req->prepayment() != v1::PREPAYMENT_NONE);
+                *c.mutable_figures() = domain::FiguresOf(loan);
+                Emit(loan, c, req->request_id(), tx);
+              }
+              *resp->mutable_allocation() = a;
+              return absl::OkStatus();
+            },
+            resp->mutable_loan()));
+        // The schedule only when a prepayment rebuilt it: a plain repayment changes paid amounts, which GetLoan shows.
+        if (req->prepayment() == v1::PREPAYMENT_NONE) resp->mutable_loan()->clear_schedule();
+        return absl::OkStatus();
       });
 }
 
@@ -709,21 +725,23 @@ grpc::ServerUnaryReactor* LoanService::RescheduleLoan(grpc::CallbackServerContex
       ctx, {"RescheduleLoan", req->request_id(), *req, resp, Role::kViewer},
       [&] { return rpc::LockScope::Keys({LoanKey(req->loan_id())}); },
       [&](const rpc::Principal& who, rpc::Tx& tx) -> absl::Status {
-        return BankAction(who, req->loan_id(), tx, [&](v1::Loan& loan) -> absl::Status {
-          FieldViolations v;
-          std::string reason = Text(req->reason(), "reason", 200, true, v);
-          RETURN_IF_ERROR(v.ToStatus());
-          RETURN_IF_ERROR(domain::Reschedule(loan, req->extra_months(), Today()));
-          loan.set_reason(reason);
-          v1::LoanRescheduled e;
-          e.set_loan_id(loan.id());
-          e.set_extra_months(req->extra_months());
-          *e.mutable_maturity_on() = loan.maturity_on();
-          *e.mutable_figures() = domain::FiguresOf(loan);
-          Emit(loan, e, req->request_id(), tx);
-          *resp->mutable_loan() = loan;
-          return absl::OkStatus();
-        });
+        return BankAction(
+            who, req->loan_id(), tx,
+            [&](v1::Loan& loan) -> absl::Status {
+              FieldViolations v;
+              std::string reason = Text(req->reason(), "reason", 200, true, v);
+              RETURN_IF_ERROR(v.ToStatus());
+              RETURN_IF_ERROR(domain::Reschedule(loan, req->extra_months(), Today()));
+              loan.set_reason(reason);
+              v1::LoanRescheduled e;
+              e.set_loan_id(loan.id());
+              e.set_extra_months(req->extra_months());
+              *e.mutable_maturity_on() = loan.maturity_on();
+              *e.mutable_figures() = domain::FiguresOf(loan);
+              Emit(loan, e, req->request_id(), tx);
+              return absl::OkStatus();
+            },
+            resp->mutable_loan());
       });
 }
 
@@ -734,23 +752,25 @@ grpc::ServerUnaryReactor* LoanService::WriteOffLoan(grpc::CallbackServerContext*
       ctx, {"WriteOffLoan", req->request_id(), *req, resp, Role::kViewer},
       [&] { return rpc::LockScope::Keys({LoanKey(req->loan_id())}); },
       [&](const rpc::Principal& who, rpc::Tx& tx) -> absl::Status {
-        return BankAction(who, req->loan_id(), tx, [&](v1::Loan& loan) -> absl::Status {
-          FieldViolations v;
-          std::string reason = Text(req->reason(), "reason", 200, true, v);
-          RETURN_IF_ERROR(v.ToStatus());
-          RETURN_IF_ERROR(domain::CheckWriteOff(loan, d_.settings));
-          int64_t principal = loan.outstanding_principal_fen();
-          loan.set_status(v1::LOAN_STATUS_WRITTEN_OFF);
-          loan.set_reason(reason);
-          v1::LoanWrittenOff e;
-          e.set_loan_id(loan.id());
-          e.set_principal_fen(principal);
-          e.set_reason(reason);
-          *e.mutable_figures() = domain::FiguresOf(loan);
-          Emit(loan, e, req->request_id(), tx);
-          *resp->mutable_loan() = loan;
-          return absl::OkStatus();
-        });
+        return BankAction(
+            who, req->loan_id(), tx,
+            [&](v1::Loan& loan) -> absl::Status {
+              FieldViolations v;
+              std::string reason = Text(req->reason(), "reason", 200, true, v);
+              RETURN_IF_ERROR(v.ToStatus());
+              RETURN_IF_ERROR(domain::CheckWriteOff(loan, d_.settings));
+              int64_t principal = loan.outstanding_principal_fen();
+              loan.set_status(v1::LOAN_STATUS_WRITTEN_OFF);
+              loan.set_reason(reason);
+              v1::LoanWrittenOff e;
+              e.set_loan_id(loan.id());
+              e.set_principal_fen(principal);
+              e.set_reason(reason);
+              *e.mutable_figures() = domain::FiguresOf(loan);
+              Emit(loan, e, req->request_id(), tx);
+              return absl::OkStatus();
+            },
+            resp->mutable_loan());
       });
 }
 
@@ -869,9 +889,10 @@ absl::StatusOr<v1::CloseBusinessDayResponse> LoanService::Close(absl::CivilDay t
           d_.loans->DropAgenda(&tx.batch, entry.key);
           continue;
         }
-        v1::Loan loan = *stored;
+        v1::Loan loan = *std::move(stored);
+        const std::string agenda_key = store::LoanStore::AgendaKeyOf(loan);
         CloseLoanThrough(loan, day, tx, &counts);
-        Store(loan, &*stored, tx);
+        Store(loan, false, agenda_key, tx);
         out.set_loans_processed(out.loans_processed() + 1);
       }
       out.set_subsidy_accrued_fen(out.subsidy_accrued_fen() + counts.subsidy_fen);

@@ -128,12 +128,13 @@ class LoanService final : public internal::CallbackWrites {
   // The subsidy of one period accrued on `accrued_on` (its event and its record for the lender's claim).
   void Accrue(v1::Loan& loan, const domain::Accrual& a, absl::CivilDay accrued_on, const std::string& request_id,
               rpc::Tx& tx);
-  // Writes `loan` (with its next agenda date after its last closed date) into `tx`.
-  void Store(v1::Loan& loan, const v1::Loan* before, rpc::Tx& tx);
+  // Writes `loan` (with its next agenda date after its last closed date) into `tx`; `first_write` for a new loan,
+  // `previous_agenda_key` its agenda key as stored.
+  void Store(v1::Loan& loan, bool first_write, const std::string& previous_agenda_key, rpc::Tx& tx);
   // A bank's action on a loan: the loan loaded, the caller a lender (or admin) in its region, the loan closed
-  // through yesterday, then `act`; the loan stored.
+  // through yesterday, then `act`; the loan stored and moved into `out` (the response's loan).
   absl::Status BankAction(const rpc::Principal& who, const std::string& loan_id, rpc::Tx& tx,
-                          absl::FunctionRef<absl::Status(v1::Loan& loan)> act);
+                          absl::FunctionRef<absl::Status(v1::Loan& loan)> act, v1::Loan* out);
   absl::Status CommitChunk(rpc::Tx tx, const std::string& principal, const std::string& client_address,
                            const char* method);
   void CloseLoop(int at_minute_of_day, absl::Duration period);

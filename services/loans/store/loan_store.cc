@@ -17,12 +17,6 @@ constexpr char kClosedThrough[] = "closed_through";
 
 uint32_t QuarterNumber(int year, int quarter) { return static_cast<uint32_t>(year * 10 + quarter); }
 
-std::string AgendaKeyOf(const v1::Loan& loan) {
-  if (!loan.has_next_close_on()) return "";
-  auto day = FromProto(loan.next_close_on());
-  return day.ok() ? LoanStore::AgendaKey(*day, loan.id()) : "";
-}
-
 std::string IndexKey(const std::string& first, const std::string& id) { return KeyBuilder().Str(first).Str(id).key(); }
 
 // Every message of family `cf` under `prefix`, in key order.
@@ -108,13 +102,20 @@ absl::StatusOr<std::optional<v1::Loan>> LoanStore::GetLoan(const std::string& id
   return GetMessage<v1::Loan>(*db_, loans_, id, "loan");
 }
 
-void LoanStore::PutLoan(rocksdb::WriteBatch* batch, const v1::Loan& loan, const v1::Loan* before) const {
+std::string LoanStore::AgendaKeyOf(const v1::Loan& loan) {
+  if (!loan.has_next_close_on()) return "";
+  auto day = FromProto(loan.next_close_on());
+  return day.ok() ? AgendaKey(*day, loan.id()) : "";
+}
+
+void LoanStore::PutLoan(rocksdb::WriteBatch* batch, const v1::Loan& loan, bool first_write,
+                        const std::string& previous_agenda_key) const {
   batch->Put(loans_, loan.id(), loan.SerializeAsString());
-  if (before == nullptr) {
+  if (first_write) {
     batch->Put(by_region_, IndexKey(loan.region_code(), loan.id()), "");
     batch->Put(by_woman_, IndexKey(loan.beneficiary_id(), loan.id()), "");
   }
-  std::string old_key = before ? AgendaKeyOf(*before) : "";
+  const std::string& old_key = previous_agenda_key;
   std::string new_key = AgendaKeyOf(loan);
   if (old_key != new_key) {
     if (!old_key.empty()) batch->Delete(agenda_, old_key);

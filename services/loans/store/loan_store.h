@@ -50,8 +50,12 @@ class LoanStore {
   void PutLender(rocksdb::WriteBatch* batch, const v1::Lender& l) const;
 
   absl::StatusOr<std::optional<v1::Loan>> GetLoan(const std::string& id) const;
-  // Writes `loan` and keeps its indexes and its place in the close's agenda (`before`: as stored, nullptr when new).
-  void PutLoan(rocksdb::WriteBatch* batch, const v1::Loan& loan, const v1::Loan* before) const;
+  // Writes `loan` and keeps its indexes (written with its first write) and its place in the close's agenda
+  // (`previous_agenda_key`: AgendaKeyOf the loan as stored, "" when it had none).
+  void PutLoan(rocksdb::WriteBatch* batch, const v1::Loan& loan, bool first_write,
+               const std::string& previous_agenda_key) const;
+  // The loan's place in the close's agenda (its next_close_on), "" when it has none.
+  static std::string AgendaKeyOf(const v1::Loan& loan);
   // Her loans, by id.
   absl::StatusOr<std::vector<v1::Loan>> LoansOf(const std::string& beneficiary_id) const;
   // Loan ids under `region_prefix` after `after` (a loans_by_region key, "" to start), in region order.
