@@ -427,6 +427,60 @@ TEST_F(LoansTest, BadInputIsRefusedNamingTheFieldAndWritesNothing) {
   grpc::Status second = Apply(Application(woman, 100000, 12), &loan);
   EXPECT_EQ(second.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_NE(second.error_message().find("in arrears"), std::string::npos) << second.error_message();
+
+  // Maker-checker: an admin who took the application may not approve or disburse it herself.
+  lv1::Loan own;
+  ASSERT_TRUE(Apply(Application(Woman(42), 100000, 12), &own, kAdmin).ok());
+  ASSERT_TRUE(Review(own.id(), &own).ok());
+  grpc::Status self = Approve(own.id(), 100000, &after, kAdmin);
+  EXPECT_EQ(self.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_NE(self.error_message().find("another person approves it"), std::string::npos) << self.error_message();
+  ASSERT_TRUE(Approve(own.id(), 100000, &after, kBank).ok());
+  EXPECT_EQ(Disburse(own.id(), 100000, Today(), &after, kAdmin).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Get(own.id()).status(), lv1::LOAN_STATUS_APPROVED);
+}
+
+// A merged beneficiary id is refused at application, naming the survivor the contract must name instead.
+TEST_F(LoansTest, AMergedBorrowerIdIsRefusedNamingTheSurvivor) {
+  absl::CivilDay birth = Today() - 365 * 41 - 100;
+  rv1::RegisterHouseholdResponse h1, h2;
+  ASSERT_TRUE(registry_->RegisterHousehold(Authorized(kAdmin).get(), HouseholdRequest(kVillage), &h1).ok());
+  ASSERT_TRUE(registry_->RegisterHousehold(Authorized(kAdmin).get(), HouseholdRequest("130207104202"), &h2).ok());
+  rv1::RegisterBeneficiaryResponse first, second;
+  ASSERT_TRUE(registry_
+                  ->RegisterBeneficiary(
+                      Authorized(kAdmin).get(),
+                      BeneficiaryRequest(h1.household().id(), TestIdNumber(birth, ++serial_), "钱玉梅"), &first)
+                  .ok());
+  ASSERT_TRUE(registry_
+                  ->RegisterBeneficiary(
+                      Authorized(kAdmin).get(),
+                      BeneficiaryRequest(h2.household().id(), TestIdNumber(birth, ++serial_), "钱玉梅"), &second)
+                  .ok());
+  ASSERT_FALSE(second.duplicate_candidate_id().empty());
+  rv1::ResolveDuplicateCandidateRequest resolve;
+  resolve.set_request_id(NewRequestId());
+  resolve.set_candidate_id(second.duplicate_candidate_id());
+  resolve.set_resolution(rv1::DUPLICATE_STATE_CONFIRMED);
+  rv1::ResolveDuplicateCandidateResponse resolved;
+  ASSERT_TRUE(registry_->ResolveDuplicateCandidate(Authorized(kAdmin).get(), resolve, &resolved).ok());
+  const std::string survivor = resolved.candidate().survivor_id();
+  const std::string merged =
+      survivor == first.beneficiary().id() ? second.beneficiary().id() : first.beneficiary().id();
+  // Asked with an amount of 0 (refused whatever happens, so nothing is written) until loans' replica has the merge.
+  grpc::Status refused;
+  lv1::Loan loan;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        refused = Apply(Application(merged, 0, 12), &loan);
+        return refused.error_code() == grpc::StatusCode::FAILED_PRECONDITION;
+      },
+      absl::Seconds(30)))
+      << refused.error_message();
+  EXPECT_EQ(ViolatedFields(refused), std::vector<std::string>{"beneficiary_id"});
+  EXPECT_NE(refused.error_message().find(absl::StrCat("was merged into ", survivor)), std::string::npos)
+      << refused.error_message();
+  EXPECT_TRUE(Apply(Application(survivor, 100000, 12), &loan).ok()) << "her survivor id borrows";
 }
 
 // The close: yesterday twice changes nothing the second time; today has not ended; a loan's reminder, its
@@ -636,6 +690,16 @@ TEST_F(LoansTest, ReportingCountsLoansByRegion) {
   EXPECT_EQ(indicator("loans_overdue_1_30_fen"), 1000000);
   EXPECT_EQ(indicator("loans_overdue_31_60_fen"), 0);
   EXPECT_EQ(indicator("loans_maturity_warned"), 0);
+
+  // Her profile shows her loan: applied, approved, disbursed.
+  pv1::GetBeneficiaryProfileRequest profile_req;
+  profile_req.set_beneficiary_id(late.beneficiary_id());
+  pv1::GetBeneficiaryProfileResponse profile;
+  ASSERT_TRUE(reports_->GetBeneficiaryProfile(Authorized(kAdmin).get(), profile_req, &profile).ok());
+  std::string timeline;
+  for (const auto& t : profile.profile().timeline()) timeline += t.summary() + "\n";
+  EXPECT_NE(timeline.find("申请贷款 10000.00 元，12 个月（蔬菜大棚）"), std::string::npos) << timeline;
+  EXPECT_NE(timeline.find("贷款发放 10000.00 元"), std::string::npos) << timeline;
 }
 
 }  // namespace
