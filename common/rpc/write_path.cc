@@ -65,6 +65,22 @@ audit::v1::AuditRecord WritePath::AuditOf(const grpc::ServerContextBase& ctx, co
   return r;
 }
 
+absl::Status WritePath::CommitBulk(Tx tx, const std::string& principal, const std::string& client_address,
+                                   const char* method) {
+  std::vector<audit::v1::AuditRecord> audits;
+  if (audit_ && !tx.events.empty()) {
+    audit::v1::AuditRecord r;
+    r.set_kind(audit::v1::AUDIT_KIND_WRITE);
+    r.set_principal(principal);
+    r.set_method(method);
+    r.set_client_address(client_address);
+    *r.mutable_time() = ToTimestamp(clock_->Now());
+    TargetsFrom(tx.events, r);
+    audits.push_back(std::move(r));
+  }
+  return commits_->Commit(std::move(tx.batch), std::move(tx.events), std::move(audits));
+}
+
 void WritePath::TargetsFrom(const std::vector<common::v1::OutboxRecord>& events, audit::v1::AuditRecord& record) {
   std::set<std::string> seen(record.target_ids().begin(), record.target_ids().end());
   for (const auto& e : events) {

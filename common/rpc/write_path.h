@@ -99,6 +99,9 @@ class WritePath {
   // The audit record of a call by `who` (nullptr: not authenticated), before its outcome and targets.
   audit::v1::AuditRecord AuditOf(const grpc::ServerContextBase& ctx, const Principal* who, const char* method,
                                  absl::string_view request_id, audit::v1::AuditKind kind) const;
+  // Commits one chunk of a bulk operation (a daily sweep or close, a region's enrolment) with an audit record naming
+  // `principal` and `method` when auditing and the chunk made events, and waits until it is on disk.
+  absl::Status CommitBulk(Tx tx, const std::string& principal, const std::string& client_address, const char* method);
   // Adds the aggregates and beneficiaries of `events` to `record`'s targets, and the first one's region.
   static void TargetsFrom(const std::vector<common::v1::OutboxRecord>& events, audit::v1::AuditRecord& record);
   bool auditing() const { return audit_; }

@@ -374,26 +374,10 @@ absl::StatusOr<int64_t> HealthService::Sweep(absl::CivilDay business_date, const
       ASSIGN_OR_RETURN(auto swept, d_.health->SweptThrough());
       if (!swept || *swept < business_date) d_.health->PutSweptThrough(&tx.batch, business_date);
     }
-    RETURN_IF_ERROR(CommitChunk(std::move(tx), principal, client_address, "DailySweep"));
+    RETURN_IF_ERROR(d_.writes->CommitBulk(std::move(tx), principal, client_address, "DailySweep"));
     if (last) break;
   }
   return marked;
-}
-
-absl::Status HealthService::CommitChunk(rpc::Tx tx, const std::string& principal, const std::string& client_address,
-                                        const char* method) {
-  std::vector<audit::v1::AuditRecord> audits;
-  if (d_.writes->auditing() && !tx.events.empty()) {
-    audit::v1::AuditRecord r;
-    r.set_kind(audit::v1::AUDIT_KIND_WRITE);
-    r.set_principal(principal);
-    r.set_method(method);
-    r.set_client_address(client_address);
-    *r.mutable_time() = ToTimestamp(d_.clock->Now());
-    rpc::WritePath::TargetsFrom(tx.events, r);
-    audits.push_back(std::move(r));
-  }
-  return d_.writes->commits().Commit(std::move(tx.batch), std::move(tx.events), std::move(audits));
 }
 
 grpc::ServerUnaryReactor* HealthService::CreateInsurancePolicy(grpc::CallbackServerContext* ctx,
@@ -515,7 +499,7 @@ grpc::Status HealthService::EnrollEligible(grpc::ServerContext* ctx, const v1::E
       resp->set_enrolled(resp->enrolled() + 1);
     }
     chunk.clear();
-    return CommitChunk(std::move(tx), who->name, ctx->peer(), "EnrollEligible");
+    return d_.writes->CommitBulk(std::move(tx), who->name, ctx->peer(), "EnrollEligible");
   };
   absl::Status scanned = d_.registry->ForEach(prefix, [&](const replica::v1::RegistryFacts& woman) {
     // Children and merged records are not candidates, so not refusals either.

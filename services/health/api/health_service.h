@@ -108,10 +108,6 @@ class HealthService final : public internal::CallbackWrites {
   // The lock key of a woman: her survivor's id when she was merged.
   std::string WomanKey(const std::string& beneficiary_id) const;
   void SweepLoop(absl::Duration period);
-  // Commits one chunk of a bulk operation (the sweep, a region's enrolment) with an audit record naming
-  // `principal` and `method`, and waits until it is on disk.
-  absl::Status CommitChunk(rpc::Tx tx, const std::string& principal, const std::string& client_address,
-                           const char* method);
   // Approves or rejects relief `id` as `who`.
   absl::Status Decide(const rpc::Principal& who, const std::string& id, bool approve, const std::string& reason,
                       const std::string& request_id, rpc::Tx& tx, v1::Relief* out);

@@ -901,29 +901,13 @@ absl::StatusOr<v1::CloseBusinessDayResponse> LoanService::Close(absl::CivilDay t
       out.set_reminders(out.reminders() + counts.reminders);
       bool last = due.size() < kCloseChunk;
       if (last) d_.loans->PutClosedThrough(&tx.batch, day);
-      RETURN_IF_ERROR(CommitChunk(std::move(tx), principal, client_address, "CloseBusinessDay"));
+      RETURN_IF_ERROR(d_.writes->CommitBulk(std::move(tx), principal, client_address, "CloseBusinessDay"));
       if (last) break;
     }
     out.set_days_closed(out.days_closed() + 1);
     *out.mutable_closed_through() = ToProto(day);
   }
   return out;
-}
-
-absl::Status LoanService::CommitChunk(rpc::Tx tx, const std::string& principal, const std::string& client_address,
-                                      const char* method) {
-  std::vector<audit::v1::AuditRecord> audits;
-  if (d_.writes->auditing() && !tx.events.empty()) {
-    audit::v1::AuditRecord r;
-    r.set_kind(audit::v1::AUDIT_KIND_WRITE);
-    r.set_principal(principal);
-    r.set_method(method);
-    r.set_client_address(client_address);
-    *r.mutable_time() = ToTimestamp(d_.clock->Now());
-    rpc::WritePath::TargetsFrom(tx.events, r);
-    audits.push_back(std::move(r));
-  }
-  return d_.writes->commits().Commit(std::move(tx.batch), std::move(tx.events), std::move(audits));
 }
 
 void LoanService::StartDailyClose(int at_minute_of_day, absl::Duration period) {

@@ -135,8 +135,6 @@ class LoanService final : public internal::CallbackWrites {
   // through yesterday, then `act`; the loan stored and moved into `out` (the response's loan).
   absl::Status BankAction(const rpc::Principal& who, const std::string& loan_id, rpc::Tx& tx,
                           absl::FunctionRef<absl::Status(v1::Loan& loan)> act, v1::Loan* out);
-  absl::Status CommitChunk(rpc::Tx tx, const std::string& principal, const std::string& client_address,
-                           const char* method);
   void CloseLoop(int at_minute_of_day, absl::Duration period);
 
   Dependencies d_;

@@ -69,6 +69,21 @@ SubsidyTerms SubsidyOf(const v1::Loan& loan) {
   return s;
 }
 
+// The schedule terms of `loan` (rate, method, day count, rounding, subsidy, counted from its disbursement date) for
+// `principal_fen`; the caller sets the months it covers.
+ScheduleTerms TermsOf(const v1::Loan& loan, int64_t principal_fen) {
+  ScheduleTerms t;
+  t.principal_fen = principal_fen;
+  t.annual_rate_bp = loan.annual_rate_bp();
+  t.method = loan.method();
+  t.day_count = loan.day_count();
+  t.rounding = loan.rounding();
+  t.subsidy = SubsidyOf(loan);
+  t.anchor = Day(loan.disbursed_on());
+  if (loan.has_original_maturity_on()) t.extended_after = Day(loan.original_maturity_on());
+  return t;
+}
+
 int64_t OutstandingPrincipal(const v1::Loan& loan) {
   int64_t sum = 0;
   for (const auto& i : loan.schedule()) sum += i.principal_fen() - i.paid_principal_fen();
@@ -274,13 +289,7 @@ absl::Status CheckBorrower(const v1::LoanProduct& product, const replica::v1::Re
 
 absl::StatusOr<std::vector<v1::Instalment>> DisbursementSchedule(const v1::Loan& loan, int64_t amount_fen,
                                                                  absl::CivilDay on) {
-  ScheduleTerms t;
-  t.principal_fen = amount_fen;
-  t.annual_rate_bp = loan.annual_rate_bp();
-  t.method = loan.method();
-  t.day_count = loan.day_count();
-  t.rounding = loan.rounding();
-  t.subsidy = SubsidyOf(loan);
+  ScheduleTerms t = TermsOf(loan, amount_fen);
   t.anchor = on;
   t.months = loan.term_months();
   return BuildSchedule(t);
@@ -388,18 +397,10 @@ absl::StatusOr<v1::Allocation> ApplyRepayment(v1::Loan& loan, int64_t amount_fen
     v1::Loan rebuilt = loan;
     rebuilt.mutable_schedule()->DeleteSubrange(d.current_index + 1, loan.schedule_size() - d.current_index - 1);
     if (remaining > 0) {
-      ScheduleTerms t;
-      t.principal_fen = remaining;
-      t.annual_rate_bp = loan.annual_rate_bp();
-      t.method = loan.method();
-      t.day_count = loan.day_count();
-      t.rounding = loan.rounding();
-      t.subsidy = SubsidyOf(loan);
-      t.anchor = Day(loan.disbursed_on());
+      ScheduleTerms t = TermsOf(loan, remaining);
       t.start_month = current.month();
       t.months = loan.total_months() - current.month();
       t.first_number = current.number() + 1;
-      t.extended_after = Day(loan.original_maturity_on());
       if (prepayment == v1::PREPAYMENT_SHORTEN_TERM) {
         const v1::Instalment& next = loan.schedule(d.current_index + 1);
         if (loan.method() == v1::REPAYMENT_METHOD_EQUAL_INSTALMENT) {
@@ -451,18 +452,10 @@ absl::Status Reschedule(v1::Loan& loan, int extra_months, absl::CivilDay on) {
                                                       " is partly paid; pay it in full before extending"));
   }
   int previous_month = d.current_index > 0 ? loan.schedule(d.current_index - 1).month() : 0;
-  ScheduleTerms t;
-  t.principal_fen = OutstandingPrincipal(loan);
-  t.annual_rate_bp = loan.annual_rate_bp();
-  t.method = loan.method();
-  t.day_count = loan.day_count();
-  t.rounding = loan.rounding();
-  t.subsidy = SubsidyOf(loan);
-  t.anchor = Day(loan.disbursed_on());
+  ScheduleTerms t = TermsOf(loan, OutstandingPrincipal(loan));
   t.start_month = previous_month;
   t.months = loan.total_months() + extra_months - previous_month;
   t.first_number = current.number();
-  t.extended_after = Day(loan.original_maturity_on());
   auto tail = BuildSchedule(t);
   if (!tail.ok()) return tail.status();
   loan.mutable_schedule()->DeleteSubrange(d.current_index, loan.schedule_size() - d.current_index);
