@@ -689,6 +689,7 @@ TEST_F(LoansTest, ReportingCountsLoansByRegion) {
   EXPECT_EQ(indicator("loans_overdue"), 1);
   EXPECT_EQ(indicator("loans_overdue_1_30_fen"), 1000000);
   EXPECT_EQ(indicator("loans_overdue_31_60_fen"), 0);
+  EXPECT_EQ(indicator("loans_overdue_rate_bp"), 5000) << "1万 of the 2万 outstanding is in arrears";
   EXPECT_EQ(indicator("loans_maturity_warned"), 0);
 
   // Her profile shows her loan: applied, approved, disbursed.

@@ -70,6 +70,14 @@ absl::StatusOr<v1::RegionSummary> Summaries::Summary(const std::string& node,
     i->set_label(d.label);
     i->set_value(counters[d.name]);
   }
+  for (const auto& r : domain::Ratios()) {
+    int64_t numerator = 0;
+    for (const char* n : r.numerator) numerator += counters[n];
+    auto* i = s.add_indicators();
+    i->set_name(r.name);
+    i->set_label(r.label);
+    i->set_value(domain::BasisPoints(numerator, counters[r.denominator]));
+  }
   for (const auto& c : domain::Coverage()) {
     auto* item = s.add_coverage();
     item->set_name(c.name);
@@ -214,6 +222,7 @@ grpc::Status ReportingService::ExportReport(grpc::ServerContext* ctx, const v1::
   std::string chunk = "\xEF\xBB\xBF";  // BOM: spreadsheets then read the file as UTF-8
   absl::StrAppend(&chunk, "region_code,name,level");
   for (const auto& d : domain::Indicators()) absl::StrAppend(&chunk, ",", d.label);
+  for (const auto& r : domain::Ratios()) absl::StrAppend(&chunk, ",", r.label);
   for (const auto& c : domain::Coverage()) absl::StrAppend(&chunk, ",", c.label, "覆盖率%");
   chunk.push_back('\n');
   auto flush = [&](bool force) {

@@ -68,6 +68,20 @@ const std::vector<IndicatorDef>& Indicators() {
   return *defs;
 }
 
+const std::vector<RatioDef>& Ratios() {
+  static const auto* defs = new std::vector<RatioDef>{
+      {"cervical_screening_coverage_bp", "宫颈癌筛查覆盖率(基点)", {"women_cervical_in_interval"}, "eligible_women"},
+      {"breast_screening_coverage_bp", "乳腺癌筛查覆盖率(基点)", {"women_breast_in_interval"}, "eligible_women"},
+      {"follow_up_completion_bp", "随访完成率(基点)", {"follow_ups_diagnosed"}, "abnormal_results"},
+      {"loans_overdue_rate_bp",
+       "贷款逾期率(基点)",
+       {"loans_overdue_1_30_fen", "loans_overdue_31_60_fen", "loans_overdue_61_90_fen", "loans_overdue_91_180_fen",
+        "loans_overdue_over_180_fen"},
+       "loans_outstanding_fen"},
+  };
+  return *defs;
+}
+
 const std::vector<CoverageDef>& Coverage() {
   static const auto* defs = new std::vector<CoverageDef>{
       {"publicity_reached", "宣传到户", "households_publicity_reached", "households"},

@@ -105,6 +105,16 @@ struct CoverageDef {
   const char* denominator;
 };
 
+// Ratios of counters, in basis points, shown after the counters in a summary and an export: a numerator that may
+// add several counters, over a denominator (0 when the denominator is 0).
+struct RatioDef {
+  const char* name;
+  const char* label;
+  std::vector<const char*> numerator;
+  const char* denominator;
+};
+const std::vector<RatioDef>& Ratios();
+
 // The five 100%: publicity reached the household, every woman and child paired, home cleaning done, eligible
 // women insured against the two cancers, school-age students aided.
 const std::vector<CoverageDef>& Coverage();
