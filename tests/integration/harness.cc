@@ -34,6 +34,17 @@ std::string WriteDataKeyFile(const std::string& dir) {
   return path;
 }
 
+std::vector<std::string> ServiceArgs(const std::string& name, int grpc_port, const std::string& dir,
+                                     const std::string& brokers) {
+  return {"--grpc-listen",   absl::StrCat("127.0.0.1:", grpc_port),
+          "--http-listen",   "127.0.0.1:0",
+          "--data-dir",      dir + "/" + name,
+          "--kafka-brokers", brokers,
+          "--tokens-file",   dir + "/tokens",
+          "--regions-dir",   SourceDir() + "/data/regions",
+          "--log-level",     "warn"};
+}
+
 int FreePort() {
   // One rule for every test and script: kafka.sh free-port (a port below the kernel's ephemeral range, checked free).
   int port = 0;

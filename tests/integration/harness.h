@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/time/time.h"
 
@@ -28,6 +29,11 @@ class TempDir {
 
 // A free TCP port on 127.0.0.1.
 int FreePort();
+
+// The flags every service takes in a test: gRPC on `grpc_port`, HTTP on any port, its data in `dir`/`name`, the
+// broker, the tokens file `dir`/tokens, the project's region table, warnings only.
+std::vector<std::string> ServiceArgs(const std::string& name, int grpc_port, const std::string& dir,
+                                     const std::string& brokers);
 
 // Runs a shell command; returns its exit status.
 int Shell(const std::string& command);

@@ -48,13 +48,7 @@ class LoansTest : public ::testing::Test {
     std::ofstream(dir_->path() + "/service-token") << kService << "\n";
     int reg_port = FreePort(), loans_port = FreePort(), reporting_port = FreePort();
     auto common = [&](const std::string& name, int port) {
-      return std::vector<std::string>{"--grpc-listen",   absl::StrCat("127.0.0.1:", port),
-                                      "--http-listen",   "127.0.0.1:0",
-                                      "--data-dir",      dir_->path() + "/" + name,
-                                      "--kafka-brokers", broker_->brokers(),
-                                      "--tokens-file",   dir_->path() + "/tokens",
-                                      "--regions-dir",   SourceDir() + "/data/regions",
-                                      "--log-level",     "warn"};
+      return ServiceArgs(name, port, dir_->path(), broker_->brokers());
     };
     auto reg_args = common("registration", reg_port);
     reg_args.insert(reg_args.end(), {"--data-key-file", WriteDataKeyFile(dir_->path())});

@@ -59,13 +59,7 @@ class ReportingTest : public ::testing::Test {
   }
 
   std::vector<std::string> CommonArgs(const std::string& name, int port) {
-    return {"--grpc-listen",   absl::StrCat("127.0.0.1:", port),
-            "--http-listen",   "127.0.0.1:0",
-            "--data-dir",      dir_.path() + "/" + name,
-            "--kafka-brokers", broker_->brokers(),
-            "--tokens-file",   dir_.path() + "/tokens",
-            "--regions-dir",   SourceDir() + "/data/regions",
-            "--log-level",     "warn"};
+    return ServiceArgs(name, port, dir_.path(), broker_->brokers());
   }
 
   void StartReporting(const std::vector<std::string>& extra, int port = 0) {
