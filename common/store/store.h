@@ -164,4 +164,23 @@ absl::StatusOr<std::optional<M>> GetMessage(const Store& db, rocksdb::ColumnFami
   return std::optional<M>(std::move(m));
 }
 
+// Every message `M` of family `cf` whose key starts with `prefix`, in key order; DATA_LOSS naming `what` when one
+// does not parse.
+template <typename M>
+absl::StatusOr<std::vector<M>> ScanMessages(const Store& db, rocksdb::ColumnFamilyHandle* cf, const std::string& prefix,
+                                            absl::string_view what) {
+  std::vector<M> out;
+  auto it = db.Scan(cf, prefix);
+  for (it->Seek(prefix); it->Valid(); it->Next()) {
+    M m;
+    if (!m.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+      return absl::DataLossError(absl::StrCat(what, ": unreadable record"));
+    }
+    out.push_back(std::move(m));
+  }
+  absl::Status s = FromRocks(it->status(), absl::StrCat("scan ", what));
+  if (!s.ok()) return s;
+  return out;
+}
+
 }  // namespace jinguo::store

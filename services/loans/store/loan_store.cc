@@ -10,6 +10,7 @@ namespace jinguo::loans::store {
 using jinguo::store::GetMessage;
 using jinguo::store::KeyBuilder;
 using jinguo::store::KeyReader;
+using jinguo::store::ScanMessages;
 
 namespace {
 
@@ -18,23 +19,6 @@ constexpr char kClosedThrough[] = "closed_through";
 uint32_t QuarterNumber(int year, int quarter) { return static_cast<uint32_t>(year * 10 + quarter); }
 
 std::string IndexKey(const std::string& first, const std::string& id) { return KeyBuilder().Str(first).Str(id).key(); }
-
-// Every message of family `cf` under `prefix`, in key order.
-template <typename M>
-absl::StatusOr<std::vector<M>> ScanMessages(const jinguo::store::Store& db, rocksdb::ColumnFamilyHandle* cf,
-                                            const std::string& prefix, absl::string_view what) {
-  std::vector<M> out;
-  auto it = db.Scan(cf, prefix);
-  for (it->Seek(prefix); it->Valid(); it->Next()) {
-    M m;
-    if (!m.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
-      return absl::DataLossError(absl::StrCat(what, ": unreadable record"));
-    }
-    out.push_back(std::move(m));
-  }
-  RETURN_IF_ERROR(jinguo::store::FromRocks(it->status(), absl::StrCat("scan ", what)));
-  return out;
-}
 
 }  // namespace
 
