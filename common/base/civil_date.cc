@@ -36,6 +36,11 @@ absl::StatusOr<absl::CivilDay> FromProto(const common::v1::CivilDate& date) {
   return absl::CivilDay(date.year(), date.month(), date.day());
 }
 
+absl::CivilDay StoredDay(const common::v1::CivilDate& date) {
+  absl::StatusOr<absl::CivilDay> day = FromProto(date);
+  return day.ok() ? *day : absl::CivilDay(1970, 1, 1);
+}
+
 common::v1::CivilDate ToProto(absl::CivilDay day) {
   common::v1::CivilDate out;
   out.set_year(static_cast<int32_t>(day.year()));

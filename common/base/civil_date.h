@@ -21,6 +21,9 @@ absl::StatusOr<absl::CivilDay> FromProto(const common::v1::CivilDate& date);
 
 common::v1::CivilDate ToProto(absl::CivilDay day);
 
+// A stored date the service wrote itself (checked on the way in): the day, or 1970-01-01 when it is unset.
+absl::CivilDay StoredDay(const common::v1::CivilDate& date);
+
 // "YYYY-MM-DD".
 std::string FormatCivilDate(absl::CivilDay day);
 

@@ -2,6 +2,7 @@
 
 #include "absl/numeric/int128.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
 
@@ -30,6 +31,8 @@ std::string FormatYuan(Fen amount) {
   uint64_t m = absl::Uint128Low64(magnitude);
   return absl::StrFormat("%s%d.%02d", amount.value < 0 ? "-" : "", m / 100, m % 100);
 }
+
+std::string YuanText(Fen amount) { return absl::StrCat(FormatYuan(amount), " 元"); }
 
 absl::StatusOr<Fen> ParseYuan(absl::string_view text) {
   bool negative = absl::ConsumePrefix(&text, "-");

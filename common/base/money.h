@@ -23,6 +23,8 @@ absl::StatusOr<Fen> ApplyBasisPoints(Fen amount, int64_t basis_points);
 
 // "1234.05" for 123405 fen; "-0.50" for -50.
 std::string FormatYuan(Fen amount);
+// "1234.05 元": an amount as a message to a person says it.
+std::string YuanText(Fen amount);
 
 // Parses "1234", "1234.5" or "1234.05" yuan into fen; at most two decimals.
 absl::StatusOr<Fen> ParseYuan(absl::string_view text);

@@ -112,4 +112,10 @@ absl::StatusOr<std::string> CleanText(absl::string_view text, TextRules rules) {
   return std::string(trimmed);
 }
 
+std::string CleanField(absl::string_view text, absl::string_view field, TextRules rules, FieldViolations& v) {
+  absl::StatusOr<std::string> clean = CleanText(text, rules);
+  if (!v.Check(field, clean.status())) return "";
+  return *std::move(clean);
+}
+
 }  // namespace jinguo::validate

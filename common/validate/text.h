@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/validate/field_violations.h"
 
 namespace jinguo::validate {
 
@@ -29,5 +30,8 @@ struct TextRules {
 // "must not be blank", "must be at most 50 characters, got 51", "must not contain U+202E (a control, format or
 // bidirectional character)", "is not valid UTF-8".
 absl::StatusOr<std::string> CleanText(absl::string_view text, TextRules rules);
+
+// CleanText for a request field: the cleaned text, or "" with the reason added to `v` under `field`.
+std::string CleanField(absl::string_view text, absl::string_view field, TextRules rules, FieldViolations& v);
 
 }  // namespace jinguo::validate

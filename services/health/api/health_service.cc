@@ -29,11 +29,6 @@ constexpr rpc::PageLimits kPageLimits{50, 500};
 // Cases marked overdue per committed chunk of a sweep (each chunk holds every lock while it is decided).
 constexpr size_t kSweepChunk = 5000;
 
-absl::CivilDay Day(const common::v1::CivilDate& d) {
-  auto day = FromProto(d);
-  return day.ok() ? *day : absl::CivilDay(1970, 1, 1);
-}
-
 // A screening as a caller who may not read results sees it: that it happened, when, of what kind.
 v1::Screening WithoutResult(v1::Screening s) {
   s.clear_result();
@@ -43,12 +38,6 @@ v1::Screening WithoutResult(v1::Screening s) {
   s.clear_next_due_on();
   s.clear_early();
   return s;
-}
-
-std::string Text(absl::string_view value, const char* field, size_t max, bool required, FieldViolations& v) {
-  auto clean = validate::CleanText(value, {.max_characters = max, .required = required});
-  if (!v.Check(field, clean.status())) return "";
-  return *clean;
 }
 
 }  // namespace
@@ -103,7 +92,8 @@ grpc::ServerUnaryReactor* HealthService::RecordScreening(grpc::CallbackServerCon
         FieldViolations v;
         absl::CivilDay on =
             validate::DateOrToday(req->screened_on(), req->has_screened_on(), Today(), "screened_on", v);
-        std::string facility = Text(req->facility(), "facility", 100, true, v);
+        std::string facility =
+            validate::CleanField(req->facility(), "facility", {.max_characters = 100, .required = true}, v);
         auto born = FromProto(woman.birth_date());
         domain::CheckScreening(req->kind(), req->method(), req->result(), on, born.ok() ? *born : on, v);
         RETURN_IF_ERROR(v.ToStatus());
@@ -113,8 +103,8 @@ grpc::ServerUnaryReactor* HealthService::RecordScreening(grpc::CallbackServerCon
         ASSIGN_OR_RETURN(std::vector<v1::Screening> history, d_.health->ScreeningsOf(woman.beneficiary_id()));
         bool early = false;
         for (const v1::Screening& earlier : history) {
-          if (earlier.kind() != req->kind() || Day(earlier.screened_on()) > on) continue;
-          early = earlier.has_next_due_on() && on < Day(earlier.next_due_on());
+          if (earlier.kind() != req->kind() || StoredDay(earlier.screened_on()) > on) continue;
+          early = earlier.has_next_due_on() && on < StoredDay(earlier.next_due_on());
           break;
         }
         v1::Screening s;
@@ -202,8 +192,10 @@ grpc::ServerUnaryReactor* HealthService::RecordFollowUp(grpc::CallbackServerCont
         RETURN_IF_ERROR(rpc::AuthorizeHealthResults(who, stored->region_code()));
         FieldViolations v;
         absl::CivilDay on = validate::DateOrToday(req->done_on(), req->has_done_on(), Today(), "done_on", v);
-        std::string facility = Text(req->facility(), "facility", 100, false, v);
-        std::string lost = Text(req->lost_reason(), "lost_reason", 500, false, v);
+        std::string facility =
+            validate::CleanField(req->facility(), "facility", {.max_characters = 100, .required = false}, v);
+        std::string lost =
+            validate::CleanField(req->lost_reason(), "lost_reason", {.max_characters = 500, .required = false}, v);
         if (req->stage() == v1::FOLLOW_UP_STAGE_UNSPECIFIED || !v1::FollowUpStage_IsValid(req->stage())) {
           v.Add("stage", "is required: the stage recorded");
         }
@@ -453,7 +445,7 @@ grpc::ServerUnaryReactor* HealthService::EnrollInsurance(grpc::CallbackServerCon
           return validate::FieldError(
               absl::StatusCode::kAlreadyExists, "beneficiary_id",
               absl::StrCat("is enrolled for ", policy.policy_year(), " already (policy ", earlier->policy_id(), ", on ",
-                           FormatCivilDate(Day(earlier->enrolled_on())), ")"));
+                           FormatCivilDate(StoredDay(earlier->enrolled_on())), ")"));
         }
         *resp->mutable_enrollment() = Enroll(woman, policy, on, req->request_id(), tx);
         return absl::OkStatus();
@@ -535,7 +527,8 @@ grpc::ServerUnaryReactor* HealthService::RecordClaim(grpc::CallbackServerContext
         if (req->policy_id().empty()) v.Add("policy_id", "is required");
         if (req->beneficiary_id().empty()) v.Add("beneficiary_id", "is required");
         absl::CivilDay on = validate::DateOrToday(req->paid_on(), req->has_paid_on(), Today(), "paid_on", v);
-        std::string reference = Text(req->reference(), "reference", 64, false, v);
+        std::string reference =
+            validate::CleanField(req->reference(), "reference", {.max_characters = 64, .required = false}, v);
         RETURN_IF_ERROR(v.ToStatus());
         ASSIGN_OR_RETURN(auto policy, LoadPolicy(req->policy_id()));
         ASSIGN_OR_RETURN(replica::v1::RegistryFacts woman, d_.registry->Lookup(req->beneficiary_id()));
@@ -592,7 +585,8 @@ grpc::ServerUnaryReactor* HealthService::ApplyRelief(grpc::CallbackServerContext
         FieldViolations v;
         if (req->beneficiary_id().empty()) v.Add("beneficiary_id", "is required");
         absl::CivilDay on = validate::DateOrToday(req->applied_on(), req->has_applied_on(), Today(), "applied_on", v);
-        std::string evidence = Text(req->evidence_reference(), "evidence_reference", 200, false, v);
+        std::string evidence = validate::CleanField(req->evidence_reference(), "evidence_reference",
+                                                    {.max_characters = 200, .required = false}, v);
         RETURN_IF_ERROR(v.ToStatus());
         ASSIGN_OR_RETURN(replica::v1::RegistryFacts person, d_.registry->Lookup(req->beneficiary_id()));
         RETURN_IF_ERROR(rpc::Authorize(who, Role::kOperator, person.region_code()));
@@ -673,7 +667,8 @@ grpc::ServerUnaryReactor* HealthService::RejectRelief(grpc::CallbackServerContex
       [&] { return rpc::LockScope::Keys({absl::StrCat("relief:", req->relief_id())}); },
       [&](const rpc::Principal& who, rpc::Tx& tx) -> absl::Status {
         FieldViolations v;
-        std::string reason = Text(req->reason(), "reason", 500, true, v);
+        std::string reason =
+            validate::CleanField(req->reason(), "reason", {.max_characters = 500, .required = true}, v);
         RETURN_IF_ERROR(v.ToStatus());
         return Decide(who, req->relief_id(), false, reason, req->request_id(), tx, resp->mutable_relief());
       });
@@ -688,7 +683,8 @@ grpc::ServerUnaryReactor* HealthService::RecordReliefPaid(grpc::CallbackServerCo
       [&](const rpc::Principal& who, rpc::Tx& tx) -> absl::Status {
         FieldViolations v;
         absl::CivilDay on = validate::DateOrToday(req->paid_on(), req->has_paid_on(), Today(), "paid_on", v);
-        std::string reference = Text(req->transfer_reference(), "transfer_reference", 64, true, v);
+        std::string reference = validate::CleanField(req->transfer_reference(), "transfer_reference",
+                                                     {.max_characters = 64, .required = true}, v);
         RETURN_IF_ERROR(v.ToStatus());
         ASSIGN_OR_RETURN(v1::Relief r, LoadRelief(who, req->relief_id()));
         RETURN_IF_ERROR(domain::PayRelief(r, on, reference));

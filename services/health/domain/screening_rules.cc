@@ -58,11 +58,6 @@ bool CytologyAbnormal(v1::CytologyResult c) {
 
 common::v1::CivilDate Proto(absl::CivilDay d) { return ToProto(d); }
 
-absl::CivilDay Day(const common::v1::CivilDate& d) {
-  auto day = FromProto(d);
-  return day.ok() ? *day : absl::CivilDay(1970, 1, 1);
-}
-
 v1::StageRecord* Current(v1::FollowUpCase& c) {
   return c.stages_size() == 0 ? nullptr : c.mutable_stages(c.stages_size() - 1);
 }
@@ -251,7 +246,7 @@ absl::Status RecordStage(v1::FollowUpCase& c, v1::FollowUpStage stage, absl::Civ
                          const v1::TestResult& result, const std::string& facility, const Settings& settings) {
   if (absl::Status s = CheckCurrent(c, stage); !s.ok()) return s;
   v1::StageRecord* current = Current(c);
-  absl::CivilDay scheduled_from = Day(current->scheduled_on());
+  absl::CivilDay scheduled_from = StoredDay(current->scheduled_on());
   if (done_on < scheduled_from) {
     return validate::FieldError(
         absl::StatusCode::kInvalidArgument, "done_on",
@@ -276,10 +271,10 @@ absl::Status RecordStage(v1::FollowUpCase& c, v1::FollowUpStage stage, absl::Civ
 absl::Status RecordLost(v1::FollowUpCase& c, v1::FollowUpStage stage, absl::CivilDay on, const std::string& reason) {
   if (absl::Status s = CheckCurrent(c, stage); !s.ok()) return s;
   v1::StageRecord* current = Current(c);
-  if (on < Day(current->scheduled_on())) {
+  if (on < StoredDay(current->scheduled_on())) {
     return validate::FieldError(absl::StatusCode::kInvalidArgument, "done_on",
                                 absl::StrCat("is before the ", StageName(stage), " was scheduled (",
-                                             FormatCivilDate(Day(current->scheduled_on())), ")"));
+                                             FormatCivilDate(StoredDay(current->scheduled_on())), ")"));
   }
   current->set_status(v1::STAGE_STATUS_LOST);
   *current->mutable_done_on() = Proto(on);
@@ -296,7 +291,7 @@ const v1::StageRecord* CurrentStage(const v1::FollowUpCase& c) {
 bool IsOverdue(const v1::FollowUpCase& c, absl::CivilDay business_date) {
   const v1::StageRecord* s = CurrentStage(c);
   return c.state() == v1::CASE_STATE_OPEN && s != nullptr && s->status() == v1::STAGE_STATUS_SCHEDULED &&
-         Day(s->due_on()) < business_date;
+         StoredDay(s->due_on()) < business_date;
 }
 
 void MarkOverdue(v1::FollowUpCase& c) {

@@ -30,19 +30,6 @@ constexpr rpc::PageLimits kPageLimits{50, 500};
 // Loans closed per committed chunk of the close (each chunk holds every lock while it is decided).
 constexpr size_t kCloseChunk = 2000;
 
-absl::CivilDay Day(const common::v1::CivilDate& d) {
-  auto day = FromProto(d);
-  return day.ok() ? *day : absl::CivilDay(1970, 1, 1);
-}
-
-std::string Text(absl::string_view value, const char* field, size_t max, bool required, FieldViolations& v) {
-  auto clean = validate::CleanText(value, {.max_characters = max, .required = required});
-  if (!v.Check(field, clean.status())) return "";
-  return *clean;
-}
-
-std::string Yuan(int64_t fen) { return absl::StrCat(FormatYuan(Fen{fen}), " 元"); }
-
 std::string LoanKey(const std::string& id) { return absl::StrCat("loan:", id); }
 
 absl::CivilDay QuarterEnd(int year, int quarter) { return absl::CivilDay(absl::CivilMonth(year, quarter * 3) + 1) - 1; }
@@ -86,12 +73,13 @@ absl::StatusOr<v1::LoanProduct> LoanService::ProductOn(const std::string& id, ab
   if (versions.empty()) return FieldError(absl::StatusCode::kNotFound, field, absl::StrCat("no loan product ", id));
   const v1::LoanProduct* in_force = nullptr;
   for (const auto& p : versions) {
-    if (Day(p.effective_on()) <= on) in_force = &p;
+    if (StoredDay(p.effective_on()) <= on) in_force = &p;
   }
   if (in_force == nullptr) {
-    return FieldError(absl::StatusCode::kFailedPrecondition, field,
-                      absl::StrCat("product ", id, " takes effect on ",
-                                   FormatCivilDate(Day(versions[0].effective_on())), ", after ", FormatCivilDate(on)));
+    return FieldError(
+        absl::StatusCode::kFailedPrecondition, field,
+        absl::StrCat("product ", id, " takes effect on ", FormatCivilDate(StoredDay(versions[0].effective_on())),
+                     ", after ", FormatCivilDate(on)));
   }
   return *in_force;
 }
@@ -122,7 +110,7 @@ void LoanService::Emit(v1::Loan& loan, const google::protobuf::Message& payload,
 
 void LoanService::Store(v1::Loan& loan, bool first_write, const std::string& previous_agenda_key, rpc::Tx& tx) {
   std::optional<absl::CivilDay> next;
-  if (loan.has_closed_through()) next = domain::NextCloseDate(loan, Day(loan.closed_through()), d_.settings);
+  if (loan.has_closed_through()) next = domain::NextCloseDate(loan, StoredDay(loan.closed_through()), d_.settings);
   if (next) {
     *loan.mutable_next_close_on() = ToProto(*next);
   } else {
@@ -162,7 +150,7 @@ void LoanService::Accrue(v1::Loan& loan, const domain::Accrual& a, absl::CivilDa
 void LoanService::CloseLoanThrough(v1::Loan& loan, absl::CivilDay through, rpc::Tx& tx, CloseCounts* counts) {
   if (loan.status() != v1::LOAN_STATUS_ACTIVE || !loan.has_closed_through()) return;
   for (;;) {
-    std::optional<absl::CivilDay> next = domain::NextCloseDate(loan, Day(loan.closed_through()), d_.settings);
+    std::optional<absl::CivilDay> next = domain::NextCloseDate(loan, StoredDay(loan.closed_through()), d_.settings);
     if (!next || *next > through) break;
     domain::DayOutcome o = domain::CloseDay(loan, *next, d_.settings);
     for (const domain::Accrual& a : o.accruals) {
@@ -183,7 +171,7 @@ void LoanService::CloseLoanThrough(v1::Loan& loan, absl::CivilDay through, rpc::
       v1::LoanMaturityWarning e;
       e.set_loan_id(loan.id());
       *e.mutable_maturity_on() = loan.maturity_on();
-      e.set_days_left(static_cast<int32_t>(Day(loan.maturity_on()) - *next));
+      e.set_days_left(static_cast<int32_t>(StoredDay(loan.maturity_on()) - *next));
       e.set_outstanding_principal_fen(loan.outstanding_principal_fen());
       *e.mutable_figures() = domain::FiguresOf(loan);
       Emit(loan, e, "", tx);
@@ -203,7 +191,7 @@ void LoanService::CloseLoanThrough(v1::Loan& loan, absl::CivilDay through, rpc::
       ++counts->overdue_changes;
     }
   }
-  if (Day(loan.closed_through()) < through) *loan.mutable_closed_through() = ToProto(through);
+  if (StoredDay(loan.closed_through()) < through) *loan.mutable_closed_through() = ToProto(through);
 }
 
 absl::Status LoanService::BankAction(const rpc::Principal& who, const std::string& loan_id, rpc::Tx& tx,
@@ -233,9 +221,9 @@ grpc::ServerUnaryReactor* LoanService::CreateLoanProduct(grpc::CallbackServerCon
         v1::LoanProduct p = domain::ProductFrom(req->product(), v);
         RETURN_IF_ERROR(v.ToStatus());
         ASSIGN_OR_RETURN(std::vector<v1::LoanProduct> versions, d_.loans->ProductVersions(p.id()));
-        if (!versions.empty() && Day(p.effective_on()) <= Day(versions.back().effective_on())) {
+        if (!versions.empty() && StoredDay(p.effective_on()) <= StoredDay(versions.back().effective_on())) {
           return FieldError(absl::StatusCode::kFailedPrecondition, "product.effective_on",
-                            absl::StrCat("must be after ", FormatCivilDate(Day(versions.back().effective_on())),
+                            absl::StrCat("must be after ", FormatCivilDate(StoredDay(versions.back().effective_on())),
                                          ", when version ", versions.back().version(), " took effect"));
         }
         p.set_version(static_cast<int32_t>(versions.size()) + 1);
@@ -283,8 +271,8 @@ grpc::ServerUnaryReactor* LoanService::SetReferenceRate(grpc::CallbackServerCont
         d_.loans->PutReferenceRate(&tx.batch, r);
         v1::ReferenceRateSet e;
         *e.mutable_rate() = r;
-        tx.events.push_back(events_.Make({absl::StrCat("lpr/", FormatCivilDate(Day(r.published_on()))), 1, "", ""}, e,
-                                         req->request_id()));
+        tx.events.push_back(events_.Make(
+            {absl::StrCat("lpr/", FormatCivilDate(StoredDay(r.published_on()))), 1, "", ""}, e, req->request_id()));
         *resp->mutable_rate() = r;
         return absl::OkStatus();
       });
@@ -298,8 +286,10 @@ grpc::ServerUnaryReactor* LoanService::CreateLender(grpc::CallbackServerContext*
       [&](const rpc::Principal& who, rpc::Tx& tx) -> absl::Status {
         FieldViolations v;
         v1::Lender l;
-        l.set_bank(Text(req->lender().bank(), "lender.bank", 60, true, v));
-        l.set_branch(Text(req->lender().branch(), "lender.branch", 60, true, v));
+        l.set_bank(
+            validate::CleanField(req->lender().bank(), "lender.bank", {.max_characters = 60, .required = true}, v));
+        l.set_branch(
+            validate::CleanField(req->lender().branch(), "lender.branch", {.max_characters = 60, .required = true}, v));
         if (req->lender().region_code().empty()) {
           v.Add("lender.region_code", "is required (the region the branch serves)");
         } else {
@@ -334,7 +324,7 @@ grpc::Status LoanService::PreviewSchedule(grpc::ServerContext* ctx, const v1::Pr
   return d_.writes->Read(ctx, [&](const rpc::Principal& who) -> absl::Status {
     RETURN_IF_ERROR(rpc::Authorize(who, Role::kViewer, who.region_scope));
     FieldViolations v;
-    absl::CivilDay on = req->has_disbursed_on() ? Day(req->disbursed_on()) : Today();
+    absl::CivilDay on = req->has_disbursed_on() ? StoredDay(req->disbursed_on()) : Today();
     if (req->has_disbursed_on() && !FromProto(req->disbursed_on()).ok()) v.Add("disbursed_on", "is not a real day");
     RETURN_IF_ERROR(v.ToStatus());
     ASSIGN_OR_RETURN(v1::LoanProduct product, ProductOn(req->product_id(), on, "product_id"));
@@ -386,7 +376,8 @@ grpc::ServerUnaryReactor* LoanService::ApplyForLoan(grpc::CallbackServerContext*
         }
         FieldViolations v;
         absl::CivilDay on = validate::DateOrToday(req->applied_on(), req->has_applied_on(), Today(), "applied_on", v);
-        std::string project = Text(req->project(), "project", 200, true, v);
+        std::string project =
+            validate::CleanField(req->project(), "project", {.max_characters = 200, .required = true}, v);
         if (req->lender_id().empty()) v.Add("lender_id", "is required");
         RETURN_IF_ERROR(v.ToStatus());
         ASSIGN_OR_RETURN(v1::LoanProduct product, ProductOn(req->product_id(), on, "product_id"));
@@ -451,7 +442,8 @@ grpc::ServerUnaryReactor* LoanService::ReviewLoan(grpc::CallbackServerContext* c
         const std::string agenda_key = store::LoanStore::AgendaKeyOf(loan);
         if (req->reject()) {
           FieldViolations v;
-          std::string reason = Text(req->reason(), "reason", 200, true, v);
+          std::string reason =
+              validate::CleanField(req->reason(), "reason", {.max_characters = 200, .required = true}, v);
           RETURN_IF_ERROR(v.ToStatus());
           loan.set_status(v1::LOAN_STATUS_REJECTED);
           loan.set_reason(reason);
@@ -465,7 +457,8 @@ grpc::ServerUnaryReactor* LoanService::ReviewLoan(grpc::CallbackServerContext* c
         } else {
           // Eligibility again, as of today: her facts or her other loans may have changed since she applied.
           ASSIGN_OR_RETURN(replica::v1::RegistryFacts woman, Person(loan.beneficiary_id()));
-          ASSIGN_OR_RETURN(v1::LoanProduct product, ProductOn(loan.product_id(), Day(loan.applied_on()), "loan_id"));
+          ASSIGN_OR_RETURN(v1::LoanProduct product,
+                           ProductOn(loan.product_id(), StoredDay(loan.applied_on()), "loan_id"));
           int active = 0;
           std::string overdue;
           RETURN_IF_ERROR(CountLoans(woman.beneficiary_id(), loan.id(), &active, &overdue));
@@ -507,12 +500,12 @@ grpc::ServerUnaryReactor* LoanService::ApproveLoan(grpc::CallbackServerContext* 
               if (req->approved_fen() <= 0) {
                 v.Add("approved_fen", "must be more than 0 fen");
               } else if (req->approved_fen() > loan.applied_fen()) {
-                v.Add("approved_fen", absl::StrCat(Yuan(req->approved_fen()), " is more than the ",
-                                                   Yuan(loan.applied_fen()), " applied for"));
+                v.Add("approved_fen", absl::StrCat(YuanText(Fen{req->approved_fen()}), " is more than the ",
+                                                   YuanText(Fen{loan.applied_fen()}), " applied for"));
               }
               RETURN_IF_ERROR(v.ToStatus());
               ASSIGN_OR_RETURN(v1::LoanProduct product,
-                               ProductOn(loan.product_id(), Day(loan.applied_on()), "loan_id"));
+                               ProductOn(loan.product_id(), StoredDay(loan.applied_on()), "loan_id"));
               ASSIGN_OR_RETURN(auto rates, d_.loans->ReferenceRates());
               ASSIGN_OR_RETURN(domain::Pricing price,
                                domain::PriceLoan(product, domain::RateInForce(rates, on), loan.term_months(),
@@ -552,7 +545,8 @@ grpc::ServerUnaryReactor* LoanService::RejectLoan(grpc::CallbackServerContext* c
                     "loan ", loan.id(), " is ", v1::LoanStatus_Name(loan.status()), "; nothing to reject"));
               }
               FieldViolations v;
-              std::string reason = Text(req->reason(), "reason", 200, true, v);
+              std::string reason =
+                  validate::CleanField(req->reason(), "reason", {.max_characters = 200, .required = true}, v);
               RETURN_IF_ERROR(v.ToStatus());
               loan.set_status(v1::LOAN_STATUS_REJECTED);
               loan.set_reason(reason);
@@ -589,15 +583,15 @@ grpc::ServerUnaryReactor* LoanService::DisburseLoan(grpc::CallbackServerContext*
               FieldViolations v;
               absl::CivilDay on =
                   validate::DateOrToday(req->disbursed_on(), req->has_disbursed_on(), Today(), "disbursed_on", v);
-              if (on < Day(loan.contract_on())) {
+              if (on < StoredDay(loan.contract_on())) {
                 v.Add("disbursed_on",
-                      absl::StrCat("is before the contract date ", FormatCivilDate(Day(loan.contract_on()))));
+                      absl::StrCat("is before the contract date ", FormatCivilDate(StoredDay(loan.contract_on()))));
               }
               if (req->amount_fen() <= 0) {
                 v.Add("amount_fen", "must be more than 0 fen");
               } else if (req->amount_fen() > loan.approved_fen()) {
-                v.Add("amount_fen", absl::StrCat(Yuan(req->amount_fen()), " is more than the ",
-                                                 Yuan(loan.approved_fen()), " approved"));
+                v.Add("amount_fen", absl::StrCat(YuanText(Fen{req->amount_fen()}), " is more than the ",
+                                                 YuanText(Fen{loan.approved_fen()}), " approved"));
               }
               RETURN_IF_ERROR(v.ToStatus());
               ASSIGN_OR_RETURN(auto schedule, domain::DisbursementSchedule(loan, req->amount_fen(), on));
@@ -649,15 +643,16 @@ grpc::ServerUnaryReactor* LoanService::RecordRepayment(grpc::CallbackServerConte
               }
               FieldViolations v;
               absl::CivilDay on = validate::DateOrToday(req->paid_on(), req->has_paid_on(), Today(), "paid_on", v);
-              if (req->has_paid_on() && on < Day(loan.disbursed_on())) {
-                v.Add("paid_on",
-                      absl::StrCat("is before the loan was disbursed on ", FormatCivilDate(Day(loan.disbursed_on()))));
-              } else if (loan.has_last_repaid_on() && on < Day(loan.last_repaid_on())) {
-                v.Add("paid_on",
-                      absl::StrCat("is before the last repayment, on ", FormatCivilDate(Day(loan.last_repaid_on()))));
+              if (req->has_paid_on() && on < StoredDay(loan.disbursed_on())) {
+                v.Add("paid_on", absl::StrCat("is before the loan was disbursed on ",
+                                              FormatCivilDate(StoredDay(loan.disbursed_on()))));
+              } else if (loan.has_last_repaid_on() && on < StoredDay(loan.last_repaid_on())) {
+                v.Add("paid_on", absl::StrCat("is before the last repayment, on ",
+                                              FormatCivilDate(StoredDay(loan.last_repaid_on()))));
               }
               if (!v1::Prepayment_IsValid(req->prepayment())) v.Add("prepayment", "is not a prepayment kind");
-              std::string reference = Text(req->reference(), "reference", 60, false, v);
+              // The bank's transaction reference is checked as text; the loan and its events do not keep it.
+              validate::CleanField(req->reference(), "reference", {.max_characters = 60, .required = false}, v);
               RETURN_IF_ERROR(v.ToStatus());
               std::vector<bool> forfeited;
               for (const auto& i : loan.schedule()) forfeited.push_back(i.subsidy_forfeited());
@@ -676,19 +671,20 @@ grpc::ServerUnaryReactor* LoanService::RecordRepayment(grpc::CallbackServerConte
               // Paid by its due date, recorded after the close forfeited its subsidy: the subsidy accrues after all.
               for (int k = 0; k < std::min(before_size, loan.schedule_size()); ++k) {
                 v1::Instalment* i = loan.mutable_schedule(k);
-                if (!forfeited[k] || !i->has_paid_on() || Day(i->paid_on()) > Day(i->due_on()) || i->extended())
+                if (!forfeited[k] || !i->has_paid_on() || StoredDay(i->paid_on()) > StoredDay(i->due_on()) ||
+                    i->extended())
                   continue;
                 i->set_subsidy_forfeited(false);
                 i->set_subsidy_accrued_fen(i->subsidy_fen());
                 // Claimed in its due date's quarter unless that quarter's claim is made already; then in today's.
-                absl::CivilDay due = Day(i->due_on());
+                absl::CivilDay due = StoredDay(i->due_on());
                 ASSIGN_OR_RETURN(
                     std::optional<std::string> claimed,
                     d_.loans->ClaimOf(loan.lender_id(), static_cast<int>(due.year()), (due.month() - 1) / 3 + 1));
                 Accrue(loan, {i->number(), due, i->interest_fen(), i->subsidy_fen()}, claimed ? Today() : due,
                        req->request_id(), tx);
               }
-              if (auto change = domain::AgeArrears(loan, Day(loan.closed_through()), d_.settings)) {
+              if (auto change = domain::AgeArrears(loan, StoredDay(loan.closed_through()), d_.settings)) {
                 v1::LoanOverdue o;
                 o.set_loan_id(loan.id());
                 o.set_from(change->from);
@@ -729,7 +725,8 @@ grpc::ServerUnaryReactor* LoanService::RescheduleLoan(grpc::CallbackServerContex
             who, req->loan_id(), tx,
             [&](v1::Loan& loan) -> absl::Status {
               FieldViolations v;
-              std::string reason = Text(req->reason(), "reason", 200, true, v);
+              std::string reason =
+                  validate::CleanField(req->reason(), "reason", {.max_characters = 200, .required = true}, v);
               RETURN_IF_ERROR(v.ToStatus());
               RETURN_IF_ERROR(domain::Reschedule(loan, req->extra_months(), Today()));
               loan.set_reason(reason);
@@ -756,7 +753,8 @@ grpc::ServerUnaryReactor* LoanService::WriteOffLoan(grpc::CallbackServerContext*
             who, req->loan_id(), tx,
             [&](v1::Loan& loan) -> absl::Status {
               FieldViolations v;
-              std::string reason = Text(req->reason(), "reason", 200, true, v);
+              std::string reason =
+                  validate::CleanField(req->reason(), "reason", {.max_characters = 200, .required = true}, v);
               RETURN_IF_ERROR(v.ToStatus());
               RETURN_IF_ERROR(domain::CheckWriteOff(loan, d_.settings));
               int64_t principal = loan.outstanding_principal_fen();
@@ -801,7 +799,7 @@ grpc::Status LoanService::ListLoans(grpc::ServerContext* ctx, const v1::ListLoan
         return false;
       }
       if (req->maturing_within_days() > 0 &&
-          (l.status() != v1::LOAN_STATUS_ACTIVE || Day(l.maturity_on()) > today + req->maturing_within_days())) {
+          (l.status() != v1::LOAN_STATUS_ACTIVE || StoredDay(l.maturity_on()) > today + req->maturing_within_days())) {
         return false;
       }
       return true;
@@ -1057,7 +1055,8 @@ grpc::ServerUnaryReactor* LoanService::AdvanceSubsidyClaim(grpc::CallbackServerC
         c.set_version(c.version() + 1);
         if (req->to() == v1::CLAIM_STATUS_PAID) {
           FieldViolations v;
-          std::string reference = Text(req->paid_reference(), "paid_reference", 60, true, v);
+          std::string reference = validate::CleanField(req->paid_reference(), "paid_reference",
+                                                       {.max_characters = 60, .required = true}, v);
           absl::CivilDay on = validate::DateOrToday(req->paid_on(), req->has_paid_on(), Today(), "paid_on", v);
           RETURN_IF_ERROR(v.ToStatus());
           c.set_paid_reference(reference);

@@ -11,7 +11,6 @@
 // application) from its first read until its batch is on disk; the close holds every lock per chunk.
 #pragma once
 
-#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <thread>

@@ -19,13 +19,6 @@ namespace {
 constexpr int kDefaultMinAge = 18;
 constexpr int kDefaultMaxAge = 60;
 
-std::string Yuan(int64_t fen) { return absl::StrCat(FormatYuan(Fen{fen}), " 元"); }
-
-absl::CivilDay Day(const common::v1::CivilDate& d) {
-  auto day = FromProto(d);
-  return day.ok() ? *day : absl::CivilDay();
-}
-
 // Statutory limits per kind: cap and term.
 struct KindLimits {
   int64_t cap_fen;
@@ -79,8 +72,8 @@ ScheduleTerms TermsOf(const v1::Loan& loan, int64_t principal_fen) {
   t.day_count = loan.day_count();
   t.rounding = loan.rounding();
   t.subsidy = SubsidyOf(loan);
-  t.anchor = Day(loan.disbursed_on());
-  if (loan.has_original_maturity_on()) t.extended_after = Day(loan.original_maturity_on());
+  t.anchor = StoredDay(loan.disbursed_on());
+  if (loan.has_original_maturity_on()) t.extended_after = StoredDay(loan.original_maturity_on());
   return t;
 }
 
@@ -117,7 +110,8 @@ v1::LoanProduct ProductFrom(const v1::LoanProduct& in, FieldViolations& v) {
   if (in.cap_fen() <= 0) {
     v.Add("product.cap_fen", "must be more than 0 (the most one borrower may owe, in fen)");
   } else if (limits && in.cap_fen() > limits->cap_fen) {
-    v.Add("product.cap_fen", absl::StrCat("is above the ", Yuan(limits->cap_fen), " a ", limits->name, " may lend"));
+    v.Add("product.cap_fen",
+          absl::StrCat("is above the ", YuanText(Fen{limits->cap_fen}), " a ", limits->name, " may lend"));
   }
   if (in.max_term_months() <= 0) {
     v.Add("product.max_term_months", "must be at least 1");
@@ -187,9 +181,9 @@ v1::LoanProduct ProductFrom(const v1::LoanProduct& in, FieldViolations& v) {
 std::optional<v1::ReferenceRate> RateInForce(const std::vector<v1::ReferenceRate>& table, absl::CivilDay on) {
   std::optional<v1::ReferenceRate> best;
   for (const auto& r : table) {
-    absl::CivilDay published = Day(r.published_on());
+    absl::CivilDay published = StoredDay(r.published_on());
     if (published > on) continue;
-    if (!best || published > Day(best->published_on())) best = r;
+    if (!best || published > StoredDay(best->published_on())) best = r;
   }
   return best;
 }
@@ -242,8 +236,8 @@ void CheckLoanTerms(const v1::LoanProduct& product, int64_t amount_fen, int term
   if (amount_fen <= 0) {
     v.Add("amount_fen", "must be more than 0 fen");
   } else if (amount_fen > product.cap_fen()) {
-    v.Add("amount_fen", absl::StrCat(Yuan(amount_fen), " is above product ", product.id(), "'s cap of ",
-                                     Yuan(product.cap_fen()), " per borrower"));
+    v.Add("amount_fen", absl::StrCat(YuanText(Fen{amount_fen}), " is above product ", product.id(), "'s cap of ",
+                                     YuanText(Fen{product.cap_fen()}), " per borrower"));
   }
   if (term_months <= 0) {
     v.Add("term_months", "must be at least 1");
@@ -296,7 +290,7 @@ absl::StatusOr<std::vector<v1::Instalment>> DisbursementSchedule(const v1::Loan&
 }
 
 int64_t InterestDue(const v1::Instalment& i, absl::CivilDay on) {
-  bool on_time = on <= Day(i.due_on()) && !i.extended();
+  bool on_time = on <= StoredDay(i.due_on()) && !i.extended();
   return i.interest_fen() - (on_time ? i.subsidy_fen() : 0);
 }
 
@@ -311,7 +305,7 @@ Dues DuesOn(const v1::Loan& loan, absl::CivilDay on) {
     if (i.has_paid_on()) continue;
     int64_t interest = std::max<int64_t>(0, InterestDue(i, on) - i.paid_interest_fen());
     int64_t principal = i.principal_fen() - i.paid_principal_fen();
-    if (Day(i.due_on()) < on) {
+    if (StoredDay(i.due_on()) < on) {
       d.overdue_interest_fen += interest;
       d.overdue_principal_fen += principal;
     } else {
@@ -335,22 +329,24 @@ absl::StatusOr<v1::Allocation> ApplyRepayment(v1::Loan& loan, int64_t amount_fen
     }
   }
   const int64_t everything = d.total() + after_current;
-  const std::string owed = absl::StrCat(Yuan(d.total()), " is owed on ", FormatCivilDate(on), " (overdue ",
-                                        Yuan(d.overdue_interest_fen + d.overdue_principal_fen), ", current instalment ",
-                                        Yuan(d.current_interest_fen + d.current_principal_fen), ")");
+  const std::string owed =
+      absl::StrCat(YuanText(Fen{d.total()}), " is owed on ", FormatCivilDate(on), " (overdue ",
+                   YuanText(Fen{d.overdue_interest_fen + d.overdue_principal_fen}), ", current instalment ",
+                   YuanText(Fen{d.current_interest_fen + d.current_principal_fen}), ")");
   if (prepayment == v1::PREPAYMENT_NONE && amount_fen > d.total()) {
-    return FieldError(
-        absl::StatusCode::kInvalidArgument, "amount_fen",
-        absl::StrCat(Yuan(amount_fen), " is more than is owed: ", owed, "; mark it as a prepayment to pay more"));
+    return FieldError(absl::StatusCode::kInvalidArgument, "amount_fen",
+                      absl::StrCat(YuanText(Fen{amount_fen}), " is more than is owed: ", owed,
+                                   "; mark it as a prepayment to pay more"));
   }
   if (prepayment == v1::PREPAYMENT_FULL && amount_fen != everything) {
     return FieldError(absl::StatusCode::kInvalidArgument, "amount_fen",
-                      absl::StrCat("a full prepayment on ", FormatCivilDate(on), " is ", Yuan(everything), ", not ",
-                                   Yuan(amount_fen)));
+                      absl::StrCat("a full prepayment on ", FormatCivilDate(on), " is ", YuanText(Fen{everything}),
+                                   ", not ", YuanText(Fen{amount_fen})));
   }
   if (amount_fen > everything) {
-    return FieldError(absl::StatusCode::kInvalidArgument, "amount_fen",
-                      absl::StrCat(Yuan(amount_fen), " is more than everything outstanding, ", Yuan(everything)));
+    return FieldError(
+        absl::StatusCode::kInvalidArgument, "amount_fen",
+        absl::StrCat(YuanText(Fen{amount_fen}), " is more than everything outstanding, ", YuanText(Fen{everything})));
   }
 
   v1::Allocation a;
@@ -442,7 +438,7 @@ absl::Status Reschedule(v1::Loan& loan, int extra_months, absl::CivilDay on) {
   Dues d = DuesOn(loan, on);
   if (d.overdue_interest_fen + d.overdue_principal_fen > 0) {
     return absl::FailedPreconditionError(absl::StrCat("loan ", loan.id(), " is in arrears: pay the ",
-                                                      Yuan(d.overdue_interest_fen + d.overdue_principal_fen),
+                                                      YuanText(Fen{d.overdue_interest_fen + d.overdue_principal_fen}),
                                                       " overdue first"));
   }
   if (d.current_index < 0) return absl::FailedPreconditionError(absl::StrCat("loan ", loan.id(), " has nothing left"));
@@ -480,8 +476,8 @@ std::optional<BucketChange> AgeArrears(v1::Loan& loan, absl::CivilDay as_of, con
   BucketChange c;
   c.from = loan.bucket();
   for (const auto& i : loan.schedule()) {
-    if (i.has_paid_on() || Day(i.due_on()) > as_of) continue;
-    if (c.days_past_due == 0) c.days_past_due = static_cast<int>(as_of - Day(i.due_on())) + 1;
+    if (i.has_paid_on() || StoredDay(i.due_on()) > as_of) continue;
+    if (c.days_past_due == 0) c.days_past_due = static_cast<int>(as_of - StoredDay(i.due_on())) + 1;
     c.overdue_principal_fen += i.principal_fen() - i.paid_principal_fen();
     c.overdue_interest_fen += std::max<int64_t>(0, InterestDue(i, as_of + 1) - i.paid_interest_fen());
   }
@@ -495,14 +491,14 @@ std::optional<BucketChange> AgeArrears(v1::Loan& loan, absl::CivilDay as_of, con
 DayOutcome CloseDay(v1::Loan& loan, absl::CivilDay date, const Settings& settings) {
   DayOutcome out;
   if (loan.status() != v1::LOAN_STATUS_ACTIVE) return out;
-  if (loan.has_closed_through() && Day(loan.closed_through()) >= date) return out;
+  if (loan.has_closed_through() && StoredDay(loan.closed_through()) >= date) return out;
   for (auto& i : *loan.mutable_schedule()) {
-    absl::CivilDay due = Day(i.due_on());
+    absl::CivilDay due = StoredDay(i.due_on());
     if (i.accrued() || due > date) continue;
     // An instalment the borrower owes nothing of on time (interest wholly subsidised, no principal) is paid.
     SettleIfPaid(i, due);
     i.set_accrued(true);
-    bool on_time = i.has_paid_on() && Day(i.paid_on()) <= due && !i.extended();
+    bool on_time = i.has_paid_on() && StoredDay(i.paid_on()) <= due && !i.extended();
     if (on_time) {
       i.set_subsidy_accrued_fen(i.subsidy_fen());
       if (i.subsidy_fen() > 0) out.accruals.push_back({i.number(), due, i.interest_fen(), i.subsidy_fen()});
@@ -511,14 +507,14 @@ DayOutcome CloseDay(v1::Loan& loan, absl::CivilDay date, const Settings& setting
     }
   }
   for (auto& i : *loan.mutable_schedule()) {
-    absl::CivilDay due = Day(i.due_on());
+    absl::CivilDay due = StoredDay(i.due_on());
     if (i.reminded() || i.has_paid_on() || due <= date || date < due - settings.reminder_days) continue;
     i.set_reminded(true);
     int64_t owed =
         i.principal_fen() - i.paid_principal_fen() + std::max<int64_t>(0, InterestDue(i, due) - i.paid_interest_fen());
     out.reminders.push_back({i.number(), due, owed});
   }
-  absl::CivilDay maturity = Day(loan.maturity_on());
+  absl::CivilDay maturity = StoredDay(loan.maturity_on());
   if (!loan.maturity_warned() && loan.outstanding_principal_fen() > 0 && date < maturity &&
       date >= maturity - settings.maturity_warning_days) {
     loan.set_maturity_warned(true);
@@ -538,12 +534,12 @@ std::optional<absl::CivilDay> NextCloseDate(const v1::Loan& loan, absl::CivilDay
   };
   std::optional<absl::CivilDay> oldest_unpaid;
   for (const auto& i : loan.schedule()) {
-    absl::CivilDay due = Day(i.due_on());
+    absl::CivilDay due = StoredDay(i.due_on());
     if (!i.accrued()) consider(due);
     if (!i.reminded() && !i.has_paid_on() && due > after + 1) consider(due - settings.reminder_days);
     if (!i.has_paid_on() && due <= after && !oldest_unpaid) oldest_unpaid = due;
   }
-  absl::CivilDay maturity = Day(loan.maturity_on());
+  absl::CivilDay maturity = StoredDay(loan.maturity_on());
   if (!loan.maturity_warned() && loan.outstanding_principal_fen() > 0 && maturity > after + 1) {
     consider(maturity - settings.maturity_warning_days);
   }

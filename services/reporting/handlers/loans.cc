@@ -27,8 +27,6 @@ void Snapshot(v1::ProfileState& state, const std::string& loan_id, const lv1::Lo
   s.set_maturity_warned(f.maturity_warned());
 }
 
-std::string Yuan(int64_t fen) { return absl::StrCat(FormatYuan(Fen{fen}), " 元"); }
-
 // Routes loan event `M` to her profile: the figures, and a timeline line when `line` says one.
 template <typename M>
 void OnLoan(projection::EventRouter& router, EventProjector& p, std::string (*line)(const M&)) {
@@ -46,15 +44,18 @@ void OnLoan(projection::EventRouter& router, EventProjector& p, std::string (*li
 void RouteLoanEvents(projection::EventRouter& router, EventProjector& projector) {
   EventProjector& p = projector;
   OnLoan<lv1::LoanApplied>(router, p, [](const lv1::LoanApplied& a) {
-    return absl::StrCat("申请贷款 ", Yuan(a.amount_fen()), "，", a.term_months(), " 个月（", a.project(), "）");
+    return absl::StrCat("申请贷款 ", YuanText(Fen{a.amount_fen()}), "，", a.term_months(), " 个月（", a.project(),
+                        "）");
   });
   OnLoan<lv1::LoanReviewed>(router, p, nullptr);
-  OnLoan<lv1::LoanApproved>(
-      router, p, [](const lv1::LoanApproved& a) { return absl::StrCat("银行审批贷款 ", Yuan(a.approved_fen())); });
+  OnLoan<lv1::LoanApproved>(router, p, [](const lv1::LoanApproved& a) {
+    return absl::StrCat("银行审批贷款 ", YuanText(Fen{a.approved_fen()}));
+  });
   OnLoan<lv1::LoanRejected>(router, p, [](const lv1::LoanRejected&) { return std::string("贷款申请未获批准"); });
   OnLoan<lv1::LoanDisbursed>(router, p, [](const lv1::LoanDisbursed& d) {
     auto on = FromProto(d.disbursed_on());
-    return absl::StrCat("贷款发放 ", Yuan(d.amount_fen()), on.ok() ? absl::StrCat(" ", FormatCivilDate(*on)) : "");
+    return absl::StrCat("贷款发放 ", YuanText(Fen{d.amount_fen()}),
+                        on.ok() ? absl::StrCat(" ", FormatCivilDate(*on)) : "");
   });
   OnLoan<lv1::RepaymentRecorded>(router, p, nullptr);
   OnLoan<lv1::LoanRescheduled>(

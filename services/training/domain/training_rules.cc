@@ -23,8 +23,6 @@ std::optional<absl::CivilDay> DayOf(const common::v1::CivilDate& d) {
   return *day;
 }
 
-std::string Yuan(int64_t fen) { return absl::StrCat(FormatYuan(Fen{fen}), " 元"); }
-
 }  // namespace
 
 absl::StatusOr<int> ParseSchoolYear(absl::string_view text) {
@@ -155,8 +153,8 @@ v1::JobPosting PostingFrom(const v1::JobPosting& in, const std::vector<std::stri
   if (in.wage_min_fen() < 0 || in.wage_max_fen() < 0) {
     v.Add("posting.wage_min_fen", "a monthly wage must not be negative");
   } else if (in.wage_min_fen() > in.wage_max_fen()) {
-    v.Add("posting.wage_min_fen",
-          absl::StrCat(Yuan(in.wage_min_fen()), " is more than wage_max_fen ", Yuan(in.wage_max_fen())));
+    v.Add("posting.wage_min_fen", absl::StrCat(YuanText(Fen{in.wage_min_fen()}), " is more than wage_max_fen ",
+                                               YuanText(Fen{in.wage_max_fen()})));
   }
   if (!v1::JobKind_IsValid(in.kind()) || in.kind() == v1::JOB_KIND_UNSPECIFIED) {
     v.Add("posting.kind",
@@ -202,7 +200,8 @@ absl::Status CheckAidGrant(const replica::v1::RegistryFacts& child, const v1::Ai
   int64_t left = fund.raised_fen() - fund.granted_fen();
   if (amount_fen > left) {
     return FieldError(absl::StatusCode::kFailedPrecondition, "amount_fen",
-                      absl::StrCat(Yuan(amount_fen), " is more than fund ", fund.name(), " has left, ", Yuan(left)));
+                      absl::StrCat(YuanText(Fen{amount_fen}), " is more than fund ", fund.name(), " has left, ",
+                                   YuanText(Fen{left})));
   }
   return absl::OkStatus();
 }
