@@ -5,6 +5,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "common/base/civil_date.h"
 #include "common/base/money.h"
 #include "common/validate/text.h"
@@ -93,6 +95,49 @@ absl::Status CheckTrainee(const replica::v1::RegistryFacts& person, absl::CivilD
     if (age < kMinTraineeAge) {
       return refuse(absl::StrCat("is ", age, " on ", FormatCivilDate(on), "; trainings take women aged 16 and over"));
     }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<JobCategory>> ParseJobCategories(absl::string_view text, absl::string_view source) {
+  std::vector<JobCategory> out;
+  bool header = false;
+  int line_number = 0;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    ++line_number;
+    line = absl::StripTrailingAsciiWhitespace(line);
+    if (line.empty() || line[0] == '#') continue;
+    auto bad = [&](absl::string_view why) {
+      return absl::InvalidArgumentError(absl::StrCat(source, ":", line_number, ": ", why));
+    };
+    if (!header) {
+      if (line != "code,name,group") return bad("the header must be code,name,group");
+      header = true;
+      continue;
+    }
+    std::vector<std::string> cells = absl::StrSplit(line, ',');
+    if (cells.size() != 3 || cells[0].empty() || cells[1].empty()) {
+      return bad("a category is code,name,group with a code and a name");
+    }
+    for (const auto& c : out) {
+      if (c.code == cells[0]) return bad(absl::StrCat("code ", cells[0], " is listed twice"));
+    }
+    out.push_back({cells[0], cells[1], cells[2]});
+  }
+  if (out.empty()) return absl::InvalidArgumentError(absl::StrCat(source, " lists no job categories"));
+  return out;
+}
+
+absl::Status CheckWorker(const replica::v1::RegistryFacts& person, absl::CivilDay on, absl::string_view field) {
+  auto refuse = [&](absl::string_view why) { return FieldError(absl::StatusCode::kFailedPrecondition, field, why); };
+  if (!person.merged_into().empty()) return refuse(absl::StrCat("was merged into ", person.merged_into()));
+  if (person.sex() != reg::SEX_FEMALE || person.category() != reg::CATEGORY_WOMAN) {
+    return refuse("is not a registered woman; placements count registered women in work");
+  }
+  auto born = FromProto(person.birth_date());
+  if (born.ok() && AgeInYears(*born, on) < kMinTraineeAge) {
+    return refuse(absl::StrCat("is ", AgeInYears(*born, on), " on ", FormatCivilDate(on),
+                               "; she may not be placed in work under 16"));
   }
   return absl::OkStatus();
 }
