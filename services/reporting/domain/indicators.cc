@@ -12,58 +12,83 @@ namespace reg = ::jinguo::registration::v1;
 
 // jinguo.loans.v1.LOAN_STATUS_ACTIVE (reporting reads loan figures as plain numbers).
 constexpr int kLoanActive = 5;
+// jinguo.training.v1.ParticipantState values that hold a place.
+constexpr int kEnrolled = 1;
+constexpr int kCompleted = 4;
+constexpr int kNotCompleted = 5;
 
 const std::vector<IndicatorDef>& Indicators() {
   static const auto* defs = new std::vector<IndicatorDef>{
-      {"women_registered", "登记妇女"},                         // kWomenRegistered
-      {"children_registered", "登记儿童"},                      // kChildrenRegistered
-      {"beneficiaries_registered", "登记妇女儿童"},             // kBeneficiariesRegistered
-      {"households", "登记户数"},                               // kHouseholds
-      {"households_general", "一般贫困户"},                     // kHouseholdsGeneral
-      {"households_low_income", "低保贫困户"},                  // kHouseholdsLowIncome
-      {"households_destitute", "特困供养户"},                   // kHouseholdsDestitute
-      {"status_not_lifted", "未脱贫"},                          // kStatusNotLifted
-      {"status_lifted", "已脱贫"},                              // kStatusLifted
-      {"status_unstable", "脱贫不稳定户"},                      // kStatusUnstable
-      {"status_marginal", "边缘易致贫户"},                      // kStatusMarginal
-      {"status_sudden_hardship", "突发严重困难户"},             // kStatusSuddenHardship
-      {"status_risk_eliminated", "风险已消除"},                 // kStatusRiskEliminated
-      {"paired", "已结对帮扶"},                                 // kPaired
-      {kVisitsIndicator, "近90天走访"},                         // kVisitsLast90Days
-      {"duplicates_open", "待核疑似重复"},                      // kDuplicatesOpen
-      {"households_publicity_reached", "宣传入户"},             // kHouseholdsPublicityReached
-      {"households_home_cleaned", "家居清洁完成户"},            // kHouseholdsHomeCleaned
-      {"eligible_women", "两癌保险适龄妇女"},                   // kEligibleWomen
-      {"two_cancer_insured", "两癌保险已参保"},                 // kTwoCancerInsured
-      {"school_age_students", "在校学生"},                      // kSchoolAgeStudents
-      {"students_aided", "已资助学生"},                         // kStudentsAided
-      {"women_screened_cervical", "本年宫颈癌筛查"},            // kWomenScreenedCervical
-      {"women_screened_breast", "本年乳腺癌筛查"},              // kWomenScreenedBreast
-      {"abnormal_results", "筛查异常"},                         // kAbnormalResults
-      {"follow_ups_open", "随访中"},                            // kFollowUpsOpen
-      {"follow_ups_diagnosed", "随访已诊断"},                   // kFollowUpsDiagnosed
-      {"precancers_found", "癌前病变(CIN2+)"},                  // kPrecancersFound
-      {"cancers_found", "确诊两癌"},                            // kCancersFound
-      {"relief_granted", "救助已批准"},                         // kReliefGranted
-      {"relief_granted_fen", "救助批准金额(分)"},               // kReliefGrantedFen
-      {"relief_paid", "救助已发放"},                            // kReliefPaid
-      {"relief_paid_fen", "救助发放金额(分)"},                  // kReliefPaidFen
-      {"claims_paid_fen", "保险理赔金额(分)"},                  // kClaimsPaidFen
-      {"women_cervical_in_interval", "宫颈癌筛查周期内"},       // kWomenCervicalInInterval
-      {"women_breast_in_interval", "乳腺癌筛查周期内"},         // kWomenBreastInInterval
-      {"women_with_active_loan", "在贷妇女"},                   // kWomenWithActiveLoan
-      {"loans_disbursed", "累计放贷(笔)"},                      // kLoansDisbursed
-      {"loans_disbursed_fen", "累计放贷金额(分)"},              // kLoansDisbursedFen
-      {"loans_outstanding_fen", "贷款余额(分)"},                // kLoansOutstandingFen
-      {"loans_overdue", "逾期贷款(笔)"},                        // kLoansOverdue
-      {"loans_overdue_1_30_fen", "逾期1-30天余额(分)"},         // kLoansOverdue1To30Fen
-      {"loans_overdue_31_60_fen", "逾期31-60天余额(分)"},       // kLoansOverdue31To60Fen
-      {"loans_overdue_61_90_fen", "逾期61-90天余额(分)"},       // kLoansOverdue61To90Fen
-      {"loans_overdue_91_180_fen", "逾期91-180天余额(分)"},     // kLoansOverdue91To180Fen
-      {"loans_overdue_over_180_fen", "逾期180天以上余额(分)"},  // kLoansOverdueOver180Fen
-      {"loans_maturity_warned", "到期预警(笔)"},                // kLoansMaturityWarned
-      {"subsidy_accrued_fen", "贴息计提(分)"},                  // kSubsidyAccruedFen
-      {"subsidy_paid_fen", "贴息拨付(分)"},                     // kSubsidyPaidFen
+      {"women_registered", "登记妇女"},                          // kWomenRegistered
+      {"children_registered", "登记儿童"},                       // kChildrenRegistered
+      {"beneficiaries_registered", "登记妇女儿童"},              // kBeneficiariesRegistered
+      {"households", "登记户数"},                                // kHouseholds
+      {"households_general", "一般贫困户"},                      // kHouseholdsGeneral
+      {"households_low_income", "低保贫困户"},                   // kHouseholdsLowIncome
+      {"households_destitute", "特困供养户"},                    // kHouseholdsDestitute
+      {"status_not_lifted", "未脱贫"},                           // kStatusNotLifted
+      {"status_lifted", "已脱贫"},                               // kStatusLifted
+      {"status_unstable", "脱贫不稳定户"},                       // kStatusUnstable
+      {"status_marginal", "边缘易致贫户"},                       // kStatusMarginal
+      {"status_sudden_hardship", "突发严重困难户"},              // kStatusSuddenHardship
+      {"status_risk_eliminated", "风险已消除"},                  // kStatusRiskEliminated
+      {"paired", "已结对帮扶"},                                  // kPaired
+      {kVisitsIndicator, "近90天走访"},                          // kVisitsLast90Days
+      {"duplicates_open", "待核疑似重复"},                       // kDuplicatesOpen
+      {"households_publicity_reached", "宣传入户"},              // kHouseholdsPublicityReached
+      {"households_home_cleaned", "家居清洁完成户"},             // kHouseholdsHomeCleaned
+      {"eligible_women", "两癌保险适龄妇女"},                    // kEligibleWomen
+      {"two_cancer_insured", "两癌保险已参保"},                  // kTwoCancerInsured
+      {"school_age_students", "在校学生"},                       // kSchoolAgeStudents
+      {"students_aided", "已资助学生"},                          // kStudentsAided
+      {"women_screened_cervical", "本年宫颈癌筛查"},             // kWomenScreenedCervical
+      {"women_screened_breast", "本年乳腺癌筛查"},               // kWomenScreenedBreast
+      {"abnormal_results", "筛查异常"},                          // kAbnormalResults
+      {"follow_ups_open", "随访中"},                             // kFollowUpsOpen
+      {"follow_ups_diagnosed", "随访已诊断"},                    // kFollowUpsDiagnosed
+      {"precancers_found", "癌前病变(CIN2+)"},                   // kPrecancersFound
+      {"cancers_found", "确诊两癌"},                             // kCancersFound
+      {"relief_granted", "救助已批准"},                          // kReliefGranted
+      {"relief_granted_fen", "救助批准金额(分)"},                // kReliefGrantedFen
+      {"relief_paid", "救助已发放"},                             // kReliefPaid
+      {"relief_paid_fen", "救助发放金额(分)"},                   // kReliefPaidFen
+      {"claims_paid_fen", "保险理赔金额(分)"},                   // kClaimsPaidFen
+      {"women_cervical_in_interval", "宫颈癌筛查周期内"},        // kWomenCervicalInInterval
+      {"women_breast_in_interval", "乳腺癌筛查周期内"},          // kWomenBreastInInterval
+      {"women_with_active_loan", "在贷妇女"},                    // kWomenWithActiveLoan
+      {"loans_disbursed", "累计放贷(笔)"},                       // kLoansDisbursed
+      {"loans_disbursed_fen", "累计放贷金额(分)"},               // kLoansDisbursedFen
+      {"loans_outstanding_fen", "贷款余额(分)"},                 // kLoansOutstandingFen
+      {"loans_overdue", "逾期贷款(笔)"},                         // kLoansOverdue
+      {"loans_overdue_1_30_fen", "逾期1-30天余额(分)"},          // kLoansOverdue1To30Fen
+      {"loans_overdue_31_60_fen", "逾期31-60天余额(分)"},        // kLoansOverdue31To60Fen
+      {"loans_overdue_61_90_fen", "逾期61-90天余额(分)"},        // kLoansOverdue61To90Fen
+      {"loans_overdue_91_180_fen", "逾期91-180天余额(分)"},      // kLoansOverdue91To180Fen
+      {"loans_overdue_over_180_fen", "逾期180天以上余额(分)"},   // kLoansOverdueOver180Fen
+      {"loans_maturity_warned", "到期预警(笔)"},                 // kLoansMaturityWarned
+      {"subsidy_accrued_fen", "贴息计提(分)"},                   // kSubsidyAccruedFen
+      {"subsidy_paid_fen", "贴息拨付(分)"},                      // kSubsidyPaidFen
+      {"training_programmes", "培训项目"},                       // kTrainingProgrammes
+      {"training_places", "培训名额"},                           // kTrainingPlaces
+      {"training_participants", "参训人数"},                     // kTrainingParticipants
+      {"training_participants_registered", "参训建档立卡妇女"},  // kTrainingParticipantsRegistered
+      {"training_finished", "结业判定人数"},                     // kTrainingFinished
+      {"training_completed", "培训合格人数"},                    // kTrainingCompleted
+      {"women_trained", "参训妇女"},                             // kWomenTrained
+      {"women_training_completed", "培训合格妇女"},              // kWomenTrainingCompleted
+      {"job_postings", "发布岗位信息"},                          // kJobPostings
+      {"job_positions", "提供岗位数"},                           // kJobPositions
+      {"job_positions_open", "空缺岗位数"},                      // kJobPositionsOpen
+      {"women_placed", "在岗妇女"},                              // kWomenPlaced
+      {"placed_local", "本地就业"},                              // kPlacedLocal
+      {"placed_in_province", "省内转移就业"},                    // kPlacedInProvince
+      {"placed_cross_province", "跨省转移就业"},                 // kPlacedCrossProvince
+      {"placed_public_welfare", "公益性岗位"},                   // kPlacedPublicWelfare
+      {"placed_workshop", "帮扶车间"},                           // kPlacedWorkshop
+      {"placed_home_handicraft", "居家手工"},                    // kPlacedHomeHandicraft
+      {"aid_grants", "本学年春蕾资助(人次)"},                    // kAidGrants
+      {"aid_granted_fen", "本学年春蕾资助金额(分)"},             // kAidGrantedFen
+      {"aid_paid_fen", "本学年春蕾发放金额(分)"},                // kAidPaidFen
   };
   return *defs;
 }
@@ -78,6 +103,11 @@ const std::vector<RatioDef>& Ratios() {
        {"loans_overdue_1_30_fen", "loans_overdue_31_60_fen", "loans_overdue_61_90_fen", "loans_overdue_91_180_fen",
         "loans_overdue_over_180_fen"},
        "loans_outstanding_fen"},
+      {"training_completion_bp", "培训合格率(基点)", {"training_completed"}, "training_finished"},
+      {"poor_women_share_bp",
+       "建档立卡妇女参训占比(基点)",
+       {"training_participants_registered"},
+       "training_participants"},
   };
   return *defs;
 }
@@ -137,7 +167,10 @@ bool Contributions::empty() const {
   return true;
 }
 
-Contributions BeneficiaryContributions(const v1::ProfileState& p, int current_year, const Settings& settings) {
+int SchoolYearOf(absl::CivilDay day) { return static_cast<int>(day.month() >= 9 ? day.year() : day.year() - 1); }
+
+Contributions BeneficiaryContributions(const v1::ProfileState& p, absl::CivilDay day, const Settings& settings) {
+  const int current_year = static_cast<int>(day.year());
   Contributions c;
   if (!p.registered() || !p.merged_into().empty()) return c;
   c.Set(kBeneficiariesRegistered, 1);
@@ -172,9 +205,32 @@ Contributions BeneficiaryContributions(const v1::ProfileState& p, int current_ye
     }
   }
   if (active_loan) c.Set(kWomenWithActiveLoan, 1);
+  if (woman) {
+    bool trained = false, completed = false;
+    for (const auto& [programme, state] : p.trainings()) {
+      trained |= state == kEnrolled || state == kCompleted || state == kNotCompleted;
+      completed |= state == kCompleted;
+    }
+    if (trained) c.Set(kWomenTrained, 1);
+    if (completed) c.Set(kWomenTrainingCompleted, 1);
+    if (!p.placements().empty()) c.Set(kWomenPlaced, 1);
+    for (const auto& [placement, kind] : p.placements()) {
+      if (kind >= 1 && kind <= 6) {
+        auto by_kind = static_cast<Indicator>(kPlacedLocal + kind - 1);
+        c.Set(by_kind, c.Get(by_kind) + 1);
+      }
+    }
+  }
+  auto aid = p.aid().find(SchoolYearOf(day));
+  bool aided = aid != p.aid().end() && aid->second.grants() > 0;
+  if (aided) {
+    c.Set(kAidGrants, aid->second.grants());
+    c.Set(kAidGrantedFen, aid->second.granted_fen());
+    c.Set(kAidPaidFen, aid->second.paid_fen());
+  }
   if (!woman && p.student()) {
     c.Set(kSchoolAgeStudents, 1);
-    if (p.student_aided()) c.Set(kStudentsAided, 1);
+    if (aided) c.Set(kStudentsAided, 1);
   }
   return c;
 }

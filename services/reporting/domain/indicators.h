@@ -18,6 +18,7 @@
 
 #include "absl/functional/function_ref.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/civil_time.h"
 #include "google/protobuf/repeated_field.h"
 #include "jinguo/reporting/v1/state.pb.h"
 
@@ -86,6 +87,33 @@ enum Indicator : uint8_t {
   kLoansMaturityWarned,  // active loans warned of their final maturity (within the warning window)
   kSubsidyAccruedFen,    // interest subsidy accrued on periods paid on time
   kSubsidyPaidFen,       // subsidy claims paid by the treasury
+  // Training (jinguo.training.events.v1). Programmes, places and participants count at the programme's region;
+  // participants hold a place (enrolled, then completed or not), registered ones are women the registry knows.
+  kTrainingProgrammes,
+  kTrainingPlaces,
+  kTrainingParticipants,
+  kTrainingParticipantsRegistered,
+  kTrainingFinished,   // participants whose completion was decided
+  kTrainingCompleted,  // of those, completed
+  // Registered women, at their region: in at least one training (holding a place), and with at least one completed.
+  kWomenTrained,
+  kWomenTrainingCompleted,
+  // Jobs, at the posting's region: postings, positions, positions neither filled nor closed.
+  kJobPostings,
+  kJobPositions,
+  kJobPositionsOpen,
+  // Registered women in work (an active placement), at their region, and their active placements by job kind.
+  kWomenPlaced,
+  kPlacedLocal,
+  kPlacedInProvince,
+  kPlacedCrossProvince,
+  kPlacedPublicWelfare,
+  kPlacedWorkshop,
+  kPlacedHomeHandicraft,
+  // 春蕾 aid granted this school year (count, fen) and paid, at the student's region.
+  kAidGrants,
+  kAidGrantedFen,
+  kAidPaidFen,
   kIndicatorCount
 };
 
@@ -156,9 +184,13 @@ class Contributions {
   std::array<int64_t, kIndicatorCount> values_{};
 };
 
-// What a beneficiary counts for. Nothing until she is registered, and nothing once merged into another.
-// Ages are whole years in `current_year` (year minus birth year), so eligibility moves only at the new year.
-Contributions BeneficiaryContributions(const v1::ProfileState& p, int current_year, const Settings& settings);
+// The school year `day` falls in, by the year it starts: September 1 starts one (2026-09-01 → 2026, 2027-08-31 → 2026).
+int SchoolYearOf(absl::CivilDay day);
+
+// What a beneficiary counts for on `day`. Nothing until she is registered, and nothing once merged into another.
+// Ages are whole years in the day's year (year minus birth year), so eligibility moves only at the new year;
+// student aid counts for the school year `day` falls in.
+Contributions BeneficiaryContributions(const v1::ProfileState& p, absl::CivilDay day, const Settings& settings);
 Contributions HouseholdContributions(const v1::HouseholdState& h);
 
 // The nodes a region code counts in, from the country ("") down: "", "13", "1302", "130207", "130207104",

@@ -20,38 +20,82 @@ v1::ProfileState Woman(int birth_year) {
 }
 
 TEST(Contributions, WomanCountsOnceInEachOfHerIndicators) {
-  Contributions c = BeneficiaryContributions(Woman(1980), 2026, {});
+  Contributions c = BeneficiaryContributions(Woman(1980), absl::CivilDay(2026, 6, 1), {});
   EXPECT_EQ(c, (Contributions{
                    {kBeneficiariesRegistered, 1}, {kWomenRegistered, 1}, {kStatusNotLifted, 1}, {kEligibleWomen, 1}}));
   v1::ProfileState paired = Woman(1980);
   paired.add_cadre_ids("c1");
   paired.add_cadre_ids("c2");
-  EXPECT_EQ(BeneficiaryContributions(paired, 2026, {}).Get(kPaired), 1);  // paired, however many cadres
+  EXPECT_EQ(BeneficiaryContributions(paired, absl::CivilDay(2026, 6, 1), {}).Get(kPaired),
+            1);  // paired, however many cadres
 }
 
 TEST(Contributions, InsuranceEligibilityFollowsTheConfiguredAges) {
-  EXPECT_TRUE(BeneficiaryContributions(Woman(1991), 2026, {}).Contains(kEligibleWomen));   // 35
-  EXPECT_FALSE(BeneficiaryContributions(Woman(1992), 2026, {}).Contains(kEligibleWomen));  // 34
-  EXPECT_TRUE(BeneficiaryContributions(Woman(1962), 2026, {}).Contains(kEligibleWomen));   // 64
-  EXPECT_FALSE(BeneficiaryContributions(Woman(1961), 2026, {}).Contains(kEligibleWomen));  // 65
-  EXPECT_TRUE(BeneficiaryContributions(Woman(1961), 2026, {30, 70}).Contains(kEligibleWomen));
+  EXPECT_TRUE(BeneficiaryContributions(Woman(1991), absl::CivilDay(2026, 6, 1), {}).Contains(kEligibleWomen));   // 35
+  EXPECT_FALSE(BeneficiaryContributions(Woman(1992), absl::CivilDay(2026, 6, 1), {}).Contains(kEligibleWomen));  // 34
+  EXPECT_TRUE(BeneficiaryContributions(Woman(1962), absl::CivilDay(2026, 6, 1), {}).Contains(kEligibleWomen));   // 64
+  EXPECT_FALSE(BeneficiaryContributions(Woman(1961), absl::CivilDay(2026, 6, 1), {}).Contains(kEligibleWomen));  // 65
+  EXPECT_TRUE(BeneficiaryContributions(Woman(1961), absl::CivilDay(2026, 6, 1), {30, 70}).Contains(kEligibleWomen));
 }
 
 TEST(Contributions, ChildrenStudentsUnregisteredAndMerged) {
   v1::ProfileState child = Woman(2015);
   child.set_category(reg::CATEGORY_CHILD);
   child.set_student(true);
-  Contributions c = BeneficiaryContributions(child, 2026, {});
+  Contributions c = BeneficiaryContributions(child, absl::CivilDay(2026, 6, 1), {});
   EXPECT_EQ(c.Get(kChildrenRegistered), 1);
   EXPECT_EQ(c.Get(kSchoolAgeStudents), 1);
   EXPECT_FALSE(c.Contains(kStudentsAided));
   EXPECT_FALSE(c.Contains(kEligibleWomen));
   v1::ProfileState stub = Woman(1980);
   stub.set_registered(false);
-  EXPECT_TRUE(BeneficiaryContributions(stub, 2026, {}).empty());
+  EXPECT_TRUE(BeneficiaryContributions(stub, absl::CivilDay(2026, 6, 1), {}).empty());
   v1::ProfileState merged = Woman(1980);
   merged.set_merged_into("other");
-  EXPECT_TRUE(BeneficiaryContributions(merged, 2026, {}).empty());
+  EXPECT_TRUE(BeneficiaryContributions(merged, absl::CivilDay(2026, 6, 1), {}).empty());
+}
+
+TEST(Contributions, StudentAidCountsInTheSchoolYearItWasGrantedFor) {
+  v1::ProfileState child = Woman(2014);
+  child.set_category(reg::CATEGORY_CHILD);
+  child.set_student(true);
+  v1::AidYear& aid = (*child.mutable_aid())[2026];  // 2026-2027
+  aid.set_grants(2);
+  aid.set_granted_fen(150000);
+  aid.set_paid_fen(100000);
+  EXPECT_EQ(SchoolYearOf(absl::CivilDay(2026, 8, 31)), 2025);
+  EXPECT_EQ(SchoolYearOf(absl::CivilDay(2026, 9, 1)), 2026);
+  Contributions in_year = BeneficiaryContributions(child, absl::CivilDay(2027, 3, 1), {});
+  EXPECT_EQ(in_year.Get(kStudentsAided), 1) << "one student, however many grants";
+  EXPECT_EQ(in_year.Get(kAidGrants), 2);
+  EXPECT_EQ(in_year.Get(kAidGrantedFen), 150000);
+  EXPECT_EQ(in_year.Get(kAidPaidFen), 100000);
+  EXPECT_FALSE(BeneficiaryContributions(child, absl::CivilDay(2026, 8, 31), {}).Contains(kStudentsAided))
+      << "the school year before";
+  EXPECT_FALSE(BeneficiaryContributions(child, absl::CivilDay(2027, 9, 1), {}).Contains(kAidGrants))
+      << "the next school year needs its own grant";
+  child.set_student(false);
+  Contributions left_school = BeneficiaryContributions(child, absl::CivilDay(2027, 3, 1), {});
+  EXPECT_FALSE(left_school.Contains(kStudentsAided)) << "aided counts only among students";
+  EXPECT_EQ(left_school.Get(kAidGrants), 2) << "the grants still count";
+}
+
+TEST(Contributions, TrainingsAndPlacements) {
+  v1::ProfileState w = Woman(1985);
+  (*w.mutable_trainings())["p1"] = 2;  // waitlisted
+  Contributions waiting = BeneficiaryContributions(w, absl::CivilDay(2026, 6, 1), {});
+  EXPECT_FALSE(waiting.Contains(kWomenTrained)) << "a waitlisted woman holds no place";
+  (*w.mutable_trainings())["p2"] = 5;   // not completed
+  (*w.mutable_trainings())["p3"] = 4;   // completed
+  (*w.mutable_placements())["j1"] = 6;  // home-based handicraft
+  (*w.mutable_placements())["j2"] = 5;  // workshop
+  Contributions c = BeneficiaryContributions(w, absl::CivilDay(2026, 6, 1), {});
+  EXPECT_EQ(c.Get(kWomenTrained), 1);
+  EXPECT_EQ(c.Get(kWomenTrainingCompleted), 1);
+  EXPECT_EQ(c.Get(kWomenPlaced), 1) << "one woman in work";
+  EXPECT_EQ(c.Get(kPlacedHomeHandicraft), 1);
+  EXPECT_EQ(c.Get(kPlacedWorkshop), 1);
+  EXPECT_FALSE(c.Contains(kPlacedLocal));
 }
 
 TEST(Contributions, HouseholdsByAttribute) {

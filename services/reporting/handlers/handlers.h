@@ -23,4 +23,8 @@ void RouteHealthEvents(projection::EventRouter& router, EventProjector& projecto
 // subsidy per loan, claims paid by region; applications, disbursements and closings on her timeline.
 void RouteLoanEvents(projection::EventRouter& router, EventProjector& projector);
 
+// jinguo.training.events.v1: programmes, participants, postings and positions by the region they belong to; her
+// trainings, placements and 春蕾 aid on her profile and timeline.
+void RouteTrainingEvents(projection::EventRouter& router, EventProjector& projector);
+
 }  // namespace jinguo::reporting::store

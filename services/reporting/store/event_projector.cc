@@ -62,6 +62,7 @@ EventProjector::EventProjector(ReadModel* model, domain::Settings settings, Chan
   RouteRegistrationEvents(router_, *this);
   RouteHealthEvents(router_, *this);
   RouteLoanEvents(router_, *this);
+  RouteTrainingEvents(router_, *this);
   // Any other event about a beneficiary (from any service) joins her timeline.
   router_.Otherwise([this](const common::v1::EventEnvelope& e, projection::ProjectionTx& tx) -> absl::Status {
     if (e.beneficiary_id().empty()) return absl::OkStatus();
@@ -210,8 +211,7 @@ absl::Status EventProjector::UpdateProfile(projection::ProjectionTx& tx, const c
   std::string old_region = p.region_code();
   domain::Contributions before = domain::Contributions::Of(p.contributions());
   change(p);
-  int year = static_cast<int>(EventDay(event).year());
-  domain::Contributions after = domain::BeneficiaryContributions(p, year, settings_);
+  domain::Contributions after = domain::BeneficiaryContributions(p, EventDay(event), settings_);
   RETURN_IF_ERROR(Move(tx, event, old_region, before, p.region_code(), after));
   if (after != before) after.StoreIn(p.mutable_contributions());
   return absl::OkStatus();

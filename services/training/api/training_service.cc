@@ -683,6 +683,7 @@ grpc::ServerUnaryReactor* TrainingService::EndPlacement(grpc::CallbackServerCont
         *e.mutable_ended_on() = pl.ended_on();
         e.set_reason(reason);
         e.set_posting_region_code(posting.region_code());
+        e.set_position_reopened(!posting.closed());
         tx.events.push_back(
             events_.Make({posting.id(), posting.version(), pl.beneficiary_id(), region}, e, req->request_id()));
         d_.training->PutPlacement(&tx.batch, pl);

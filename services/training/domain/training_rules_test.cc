@@ -78,6 +78,35 @@ TEST(Trainees, RegisteredWomenOf16AndOver) {
   EXPECT_NE(CheckTrainee(merged, on, "beneficiary_id").message().find("merged into b9"), std::string::npos);
 }
 
+TEST(Workers, RegisteredWomenOnly) {
+  replica::v1::RegistryFacts her;
+  her.set_sex(reg::SEX_FEMALE);
+  her.set_category(reg::CATEGORY_WOMAN);
+  *her.mutable_birth_date() = ToProto(absl::CivilDay(1990, 1, 1));
+  absl::CivilDay on(2026, 3, 1);
+  EXPECT_TRUE(CheckWorker(her, on, "beneficiary_id").ok());
+  replica::v1::RegistryFacts man = her;
+  man.set_sex(reg::SEX_MALE);
+  EXPECT_NE(CheckWorker(man, on, "beneficiary_id").message().find("not a registered woman"), std::string::npos);
+  replica::v1::RegistryFacts merged = her;
+  merged.set_merged_into("b9");
+  EXPECT_EQ(CheckWorker(merged, on, "beneficiary_id").code(), absl::StatusCode::kFailedPrecondition);
+}
+
+TEST(JobCategories, ReadFromTheCodeListWithItsErrorsLocated) {
+  auto ok = ParseJobCategories("# comment\ncode,name,group\nHC01,手工编织,手工制作\nAG01,蔬菜大棚,种植养殖\n", "cats");
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  ASSERT_EQ(ok->size(), 2u);
+  EXPECT_EQ((*ok)[1].code, "AG01");
+  EXPECT_EQ((*ok)[1].name, "蔬菜大棚");
+  auto repeated = ParseJobCategories("code,name,group\nHC01,a,g\nHC01,b,g\n", "cats");
+  EXPECT_EQ(repeated.status().message(), "cats:3: code HC01 is listed twice");
+  auto short_row = ParseJobCategories("code,name,group\nHC01\n", "cats");
+  EXPECT_EQ(short_row.status().message(), "cats:2: a category is code,name,group with a code and a name");
+  EXPECT_FALSE(ParseJobCategories("code,name\n", "cats").ok()) << "the header";
+  EXPECT_FALSE(ParseJobCategories("# nothing\n", "cats").ok());
+}
+
 TEST(Enrolment, FullMeansWaitlistedAndTheFirstToComeIsPromoted) {
   EXPECT_EQ(PlaceOf(1, 2), v1::PARTICIPANT_STATE_ENROLLED);
   EXPECT_EQ(PlaceOf(2, 2), v1::PARTICIPANT_STATE_WAITLISTED);
