@@ -160,6 +160,13 @@ TEST(Dashboard, ShowsTheSameFiguresAsGetCoverage) {
   EXPECT_EQ(shown("women_with_active_loan"), "0");
   EXPECT_EQ(shown("loans_outstanding_fen"), "0.00 元");
   EXPECT_EQ(shown("loans_overdue_rate"), "0.00%  (0.00 元 / 0.00 元)");
+  // The training panel: 春蕾 aid over the school-age students the test registered, none aided yet.
+  size_t training = dom.find("id=\"training\"");
+  ASSERT_NE(training, std::string::npos) << "no training panel";
+  panel = dom.substr(training, children - training);
+  EXPECT_EQ(shown("students_aided"), absl::StrFormat("0 / %d  0.00%%", indicator("school_age_students")));
+  EXPECT_EQ(shown("training_participants"), "0");
+  EXPECT_EQ(shown("aid_granted_fen"), "0.00 元");
   // Drill-down: both townships with people appear as children, each clickable.
   EXPECT_NE(dom.find("data-region=\"130207104\""), std::string::npos);
   EXPECT_NE(dom.find("data-region=\"130207105\""), std::string::npos);

@@ -18,7 +18,7 @@ const char* const kGiven[] = {"秀英", "桂英", "秀兰", "玉兰", "桂兰", 
 }  // namespace
 
 DemoRegistry BuildDemoRegistry(const regions::RegionTable& table, const std::string& city, int women, int children,
-                               absl::CivilDay today, uint64_t seed) {
+                               int students, absl::CivilDay today, uint64_t seed) {
   std::mt19937_64 rng(seed);
   auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<uint64_t>(n)); };
   std::vector<std::string> townships;
@@ -47,8 +47,9 @@ DemoRegistry BuildDemoRegistry(const regions::RegionTable& table, const std::str
     p.id_number = validate::ComposeIdNumber(address, birth, (serial % 500) * 2 + (child && pick(2) ? 1 : 0));
     ++serial;
     p.name = absl::StrCat(kSurnames[pick(16)], kGiven[pick(24)]);
-    if (child && age >= 6) {
-      p.student = pick(10) < 8;
+    if (child && age >= 7) {  // six or more on every day of the year
+      p.student = out.students < students;
+      if (p.student) ++out.students;
       p.school_stage = age < 12 ? 2 : 3;  // primary, junior secondary
     }
     p.poverty_cause = 1 + pick(13);

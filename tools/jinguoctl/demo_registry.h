@@ -1,8 +1,8 @@
 // A deterministic demo registry modelled on the figures Tangshan's federation (唐山市, 1302) reported: 3,468
-// registered women aged 16 and over and 1,269 registered children across its counties and townships from the
-// region table, in households, each paired with her township's cadre. Synthetic: ID numbers are valid but
-// made up. The same seed gives the same people, and request ids are derived from them, so loading twice changes
-// nothing. Pure; thread-safe.
+// registered women aged 16 and over and 1,269 registered children (534 of them school-age students) across its counties
+// and townships from the region table, in households, each paired with her township's cadre. Synthetic: ID numbers are
+// valid but made up. The same seed gives the same people, and request ids are derived from them, so loading twice
+// changes nothing. Pure; thread-safe.
 #pragma once
 
 #include <string>
@@ -41,10 +41,12 @@ struct DemoRegistry {
   std::vector<DemoCadre> cadres;  // one per township used
   int women = 0;
   int children = 0;
+  int students = 0;
 };
 
-// Builds the registry for the city `city` (4 digits) on `today`.
+// Builds the registry for the city `city` (4 digits) on `today`: `students` of the children aged 6 and over are
+// students (the first ones made; fewer when there are not so many).
 DemoRegistry BuildDemoRegistry(const regions::RegionTable& table, const std::string& city, int women, int children,
-                               absl::CivilDay today, uint64_t seed = 20260301);
+                               int students, absl::CivilDay today, uint64_t seed = 20260301);
 
 }  // namespace jinguo::tools

@@ -15,12 +15,12 @@ TEST(DemoRegistry, TangshanFiguresWithValidUniqueIdsInRealRegions) {
   auto table = regions::RegionTable::LoadFromDirectory(std::string(src ? src : ".") + "/data/regions");
   ASSERT_TRUE(table.ok());
   absl::CivilDay today(2026, 11, 22);
-  DemoRegistry r = BuildDemoRegistry(**table, "1302", 3468, 1269, today);
+  DemoRegistry r = BuildDemoRegistry(**table, "1302", 3468, 1269, 534, today);
   EXPECT_EQ(r.women, 3468);
   EXPECT_EQ(r.children, 1269);
   std::set<std::string> ids;
   std::set<std::string> counties;
-  int women = 0, children = 0;
+  int women = 0, children = 0, students = 0;
   for (const auto& h : r.households) {
     ASSERT_TRUE(validate::CheckRegionCode(**table, h.region_code).ok()) << h.region_code;
     counties.insert(h.region_code.substr(0, 6));
@@ -32,6 +32,11 @@ TEST(DemoRegistry, TangshanFiguresWithValidUniqueIdsInRealRegions) {
       if (p.child) {
         ++children;
         EXPECT_LT(age, 16);
+        if (p.student) {
+          ++students;
+          EXPECT_GE(age, 6) << "students are of school age";
+          EXPECT_NE(p.school_stage, 0);
+        }
       } else {
         ++women;
         EXPECT_GE(age, 16);
@@ -42,9 +47,11 @@ TEST(DemoRegistry, TangshanFiguresWithValidUniqueIdsInRealRegions) {
   }
   EXPECT_EQ(women, 3468);
   EXPECT_EQ(children, 1269);
+  EXPECT_EQ(students, 534);
+  EXPECT_EQ(r.students, 534);
   EXPECT_GT(counties.size(), 10u);  // spread over Tangshan's counties
   // Deterministic: the same seed gives the same people.
-  DemoRegistry again = BuildDemoRegistry(**table, "1302", 3468, 1269, today);
+  DemoRegistry again = BuildDemoRegistry(**table, "1302", 3468, 1269, 534, today);
   EXPECT_EQ(again.households[17].members[0].id_number, r.households[17].members[0].id_number);
 }
 
