@@ -3,7 +3,7 @@
 #   outbox relay throughput  / ProducerPerformance (same record size, acks=all)   target >= 0.8
 #   projection apply rate    / ConsumerPerformance (same topic, same events)      target >= 0.5
 # then the services' own benchmarks (scripts/bench_registration.sh, scripts/bench_reporting.sh,
-# scripts/bench_health.sh, scripts/bench_loans.sh).
+# scripts/bench_health.sh, scripts/bench_loans.sh, scripts/bench_training.sh).
 # JINGUO_BENCH_RECORDS sets the event count (default 500000).
 set -euo pipefail
 BUILD=${1:-build}
@@ -77,3 +77,6 @@ scripts/bench_health.sh "$BUILD" "$WORK" "$BROKERS"
 echo
 start_broker loans
 scripts/bench_loans.sh "$BUILD" "$WORK" "$BROKERS"
+echo
+start_broker training
+scripts/bench_training.sh "$BUILD" "$WORK" "$BROKERS"
