@@ -13,6 +13,7 @@
 set -euo pipefail
 BUILD=$1 WORK=$2 BROKERS=$3
 cd "$(dirname "$0")/.."
+source scripts/bench_lib.sh
 GOBIN=$(go env GOPATH)/bin
 N=${JINGUO_BENCH_HEALTH_WOMEN:-100000}
 TOKEN=bench-admin
@@ -28,12 +29,7 @@ REG_PID=$!
   --data-dir "$W/health" --registration-address "127.0.0.1:$REG" "${common[@]}" >"$W/health.log" 2>&1 &
 HEALTH_PID=$!
 trap 'kill -TERM $REG_PID $HEALTH_PID 2>/dev/null || true; wait 2>/dev/null || true' RETURN EXIT
-for port in $REG $HEALTH; do
-  for _ in $(seq 1 120); do
-    "$GOBIN"/grpcurl -plaintext "127.0.0.1:$port" grpc.health.v1.Health/Check 2>/dev/null | grep -q SERVING && break
-    sleep 0.5
-  done
-done
+wait_serving "$REG" "$HEALTH"
 
 echo "== EnrollEligible over $N eligible women"
 "$BUILD"/tests/perf/registration_load households "127.0.0.1:$REG" "$TOKEN" 1000 "$W/households.txt"
@@ -78,37 +74,20 @@ echo "== RecordScreening vs Health/Check"
 REQUESTS=${JINGUO_BENCH_REQUESTS:-20000}
 ROUNDS=${JINGUO_BENCH_ROUNDS:-2}
 PER_ROUND=$((REQUESTS / ROUNDS))
-# ghz_round NAME CALL [args]: one round of PER_ROUND calls; prints "rps status-codes".
-ghz_round() {
-  local name=$1 call=$2
-  shift 2
-  "$GOBIN"/ghz --insecure -c 50 -n "$PER_ROUND" --connections 4 --import-paths protos --call "$call" "$@" -O json \
-    "127.0.0.1:$HEALTH" >"$W/$name.json"
-  python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(round(r["rps"]), r.get("statusCodeDistribution"))' \
-    "$W/$name.json"
-}
 # Unmeasured first: a round of screenings warms the server, the broker and the replica's caches.
 "$BUILD"/tests/perf/health_load ghz-data "127.0.0.1:$REG" "$TOKEN" 130207104 "$PER_ROUND" "$W/warmup.bin" >/dev/null
-ghz_round warmup jinguo.health.v1.HealthService/RecordScreening --proto jinguo/health/v1/health.proto \
+ghz_round "$HEALTH" warmup jinguo.health.v1.HealthService/RecordScreening --proto jinguo/health/v1/health.proto \
   --binary-file "$W/warmup.bin" -m "{\"authorization\":\"Bearer $TOKEN\"}" >/dev/null
 CHECKS=() SCREENINGS=()
 for r in $(seq 1 "$ROUNDS"); do
   "$BUILD"/tests/perf/health_load ghz-data "127.0.0.1:$REG" "$TOKEN" 130207104 "$PER_ROUND" "$W/round-$r.bin" >/dev/null
-  c=$(ghz_round "check-$r" grpc.health.v1.Health/Check --proto grpc/health/v1/health.proto -d '{}')
-  s=$(ghz_round "screen-$r" jinguo.health.v1.HealthService/RecordScreening --proto jinguo/health/v1/health.proto \
+  c=$(ghz_round "$HEALTH" "check-$r" grpc.health.v1.Health/Check --proto grpc/health/v1/health.proto -d '{}')
+  s=$(ghz_round "$HEALTH" "screen-$r" jinguo.health.v1.HealthService/RecordScreening --proto jinguo/health/v1/health.proto \
     --binary-file "$W/round-$r.bin" -m "{\"authorization\":\"Bearer $TOKEN\"}")
   echo "round $r: Health/Check $c; RecordScreening $s"
   CHECKS+=("${c%% *}") SCREENINGS+=("${s%% *}")
 done
-python3 - "${CHECKS[*]}" "${SCREENINGS[*]}" <<'PY'
-import sys
-checks = [float(x) for x in sys.argv[1].split()]
-screens = [float(x) for x in sys.argv[2].split()]
-# Each side's rate over all its rounds (equal request counts): the harmonic mean of the round rates.
-rate = lambda xs: len(xs) / sum(1 / x for x in xs)
-c, s = rate(checks), rate(screens)
-print(f"Health/Check {c:,.0f} req/s; RecordScreening {s:,.0f} req/s; ratio {s / c:.2f} (target >= 0.5)")
-PY
+ratio_line RecordScreening "${CHECKS[*]}" "${SCREENINGS[*]}"
 
 STAGES=${JINGUO_BENCH_SWEEP_STAGES:-1000000}
 echo "== the daily sweep over $STAGES overdue stages"

@@ -10,6 +10,7 @@
 set -euo pipefail
 BUILD=$1 WORK=$2 BROKERS=$3
 cd "$(dirname "$0")/.."
+source scripts/bench_lib.sh
 GOBIN=$(go env GOPATH)/bin
 N=${JINGUO_BENCH_LOANS:-1000000}
 TOKEN=bench-admin
@@ -69,31 +70,16 @@ REQUESTS=${JINGUO_BENCH_REQUESTS:-20000}
 ROUNDS=${JINGUO_BENCH_ROUNDS:-2}
 PER_ROUND=$((REQUESTS / ROUNDS))
 LOANS=$((N < 20000 ? N : 20000))
-ghz_round() {
-  local name=$1 call=$2
-  shift 2
-  "$GOBIN"/ghz --insecure -c 50 -n "$PER_ROUND" --connections 4 --import-paths protos --call "$call" "$@" -O json \
-    "127.0.0.1:$GRPC" >"$W/$name.json"
-  python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(round(r["rps"]), r.get("statusCodeDistribution"))' \
-    "$W/$name.json"
-}
 "$BUILD"/tests/perf/loans_load ghz-data "$PER_ROUND" "$LOANS" "$W/warmup.bin"
-ghz_round warmup jinguo.loans.v1.LoanService/RecordRepayment --proto jinguo/loans/v1/loans.proto \
+ghz_round "$GRPC" warmup jinguo.loans.v1.LoanService/RecordRepayment --proto jinguo/loans/v1/loans.proto \
   --binary-file "$W/warmup.bin" -m "{\"authorization\":\"Bearer $TOKEN\"}" >/dev/null
 CHECKS=() REPAYS=()
 for r in $(seq 1 "$ROUNDS"); do
   "$BUILD"/tests/perf/loans_load ghz-data "$PER_ROUND" "$LOANS" "$W/round-$r.bin"
-  c=$(ghz_round "check-$r" grpc.health.v1.Health/Check --proto grpc/health/v1/health.proto -d '{}')
-  s=$(ghz_round "repay-$r" jinguo.loans.v1.LoanService/RecordRepayment --proto jinguo/loans/v1/loans.proto \
+  c=$(ghz_round "$GRPC" "check-$r" grpc.health.v1.Health/Check --proto grpc/health/v1/health.proto -d '{}')
+  s=$(ghz_round "$GRPC" "repay-$r" jinguo.loans.v1.LoanService/RecordRepayment --proto jinguo/loans/v1/loans.proto \
     --binary-file "$W/round-$r.bin" -m "{\"authorization\":\"Bearer $TOKEN\"}")
   echo "round $r: Health/Check $c; RecordRepayment $s"
   CHECKS+=("${c%% *}") REPAYS+=("${s%% *}")
 done
-python3 - "${CHECKS[*]}" "${REPAYS[*]}" <<'PY'
-import sys
-checks = [float(x) for x in sys.argv[1].split()]
-repays = [float(x) for x in sys.argv[2].split()]
-rate = lambda xs: len(xs) / sum(1 / x for x in xs)
-c, s = rate(checks), rate(repays)
-print(f"Health/Check {c:,.0f} req/s; RecordRepayment {s:,.0f} req/s; ratio {s / c:.2f} (target >= 0.5)")
-PY
+ratio_line RecordRepayment "${CHECKS[*]}" "${REPAYS[*]}"

@@ -12,6 +12,7 @@
 set -euo pipefail
 BUILD=$1 WORK=$2 BROKERS=$3
 cd "$(dirname "$0")/.."
+source scripts/bench_lib.sh
 GOBIN=$(go env GOPATH)/bin
 N=${JINGUO_BENCH_TRAINING_WOMEN:-10000}
 TOKEN=bench-admin
@@ -27,17 +28,7 @@ REG_PID=$!
   --data-dir "$W/training" --registration-address "127.0.0.1:$REG" "${common[@]}" >"$W/training.log" 2>&1 &
 TRAINING_PID=$!
 trap 'kill -TERM $REG_PID $TRAINING_PID 2>/dev/null || true; wait 2>/dev/null || true' RETURN EXIT
-for port in $REG $TRAINING; do
-  serving=
-  for _ in $(seq 1 120); do
-    if "$GOBIN"/grpcurl -plaintext "127.0.0.1:$port" grpc.health.v1.Health/Check 2>/dev/null | grep -q SERVING; then
-      serving=1
-      break
-    fi
-    sleep 0.5
-  done
-  [ -n "$serving" ] || { echo "bench_training: the service on $port did not start; see $W/*.log" >&2; exit 1; }
-done
+wait_serving "$REG" "$TRAINING"
 
 "$BUILD"/tests/perf/registration_load households "127.0.0.1:$REG" "$TOKEN" 1000 "$W/households.txt"
 # Born from 1970 on (registration_load: row i is born on 1960-01-01 + ((1000000000 + i) / 500) % 14600 days).
@@ -79,38 +70,23 @@ echo "== Enrol vs Health/Check"
 REQUESTS=${JINGUO_BENCH_REQUESTS:-20000}
 ROUNDS=${JINGUO_BENCH_ROUNDS:-2}
 PER_ROUND=$((REQUESTS / ROUNDS))
-ghz_round() {
-  local name=$1 call=$2
-  shift 2
-  "$GOBIN"/ghz --insecure -c 50 -n "$PER_ROUND" --connections 4 --import-paths protos --call "$call" "$@" -O json \
-    "127.0.0.1:$TRAINING" >"$W/$name.json"
-  python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(round(r["rps"]), r.get("statusCodeDistribution"))' \
-    "$W/$name.json"
-}
 enrol_data() {  # enrol_data ROUND OUT: PER_ROUND requests, each round new women
   "${LOAD[@]}" enrol-data "127.0.0.1:$REG" "127.0.0.1:$TRAINING" "$TOKEN" "$PREFIX" 200 "$PER_ROUND" \
     $(($1 * PER_ROUND)) "$2" >/dev/null
 }
 enrol_data 0 "$W/warmup.bin"
-ghz_round warmup jinguo.training.v1.TrainingService/Enrol --proto jinguo/training/v1/training.proto \
+ghz_round "$TRAINING" warmup jinguo.training.v1.TrainingService/Enrol --proto jinguo/training/v1/training.proto \
   --binary-file "$W/warmup.bin" -m "{\"authorization\":\"Bearer $TOKEN\"}" >/dev/null
 CHECKS=() ENROLS=()
 for r in $(seq 1 "$ROUNDS"); do
   enrol_data "$r" "$W/round-$r.bin"
-  c=$(ghz_round "check-$r" grpc.health.v1.Health/Check --proto grpc/health/v1/health.proto -d '{}')
-  s=$(ghz_round "enrol-$r" jinguo.training.v1.TrainingService/Enrol --proto jinguo/training/v1/training.proto \
+  c=$(ghz_round "$TRAINING" "check-$r" grpc.health.v1.Health/Check --proto grpc/health/v1/health.proto -d '{}')
+  s=$(ghz_round "$TRAINING" "enrol-$r" jinguo.training.v1.TrainingService/Enrol --proto jinguo/training/v1/training.proto \
     --binary-file "$W/round-$r.bin" -m "{\"authorization\":\"Bearer $TOKEN\"}")
   echo "round $r: Health/Check $c; Enrol $s"
   CHECKS+=("${c%% *}") ENROLS+=("${s%% *}")
 done
-python3 - "${CHECKS[*]}" "${ENROLS[*]}" <<'PY'
-import sys
-checks = [float(x) for x in sys.argv[1].split()]
-enrols = [float(x) for x in sys.argv[2].split()]
-rate = lambda xs: len(xs) / sum(1 / x for x in xs)
-c, s = rate(checks), rate(enrols)
-print(f"Health/Check {c:,.0f} req/s; Enrol {s:,.0f} req/s; ratio {s / c:.2f} (target >= 0.5)")
-PY
+ratio_line Enrol "${CHECKS[*]}" "${ENROLS[*]}"
 
 echo "== CompleteProgramme with $N participants"
 "${LOAD[@]}" complete "127.0.0.1:$REG" "127.0.0.1:$TRAINING" "$TOKEN" "$PREFIX" "$N" >"$W/complete.txt"

@@ -1,13 +1,11 @@
 // jinguo-training: skills training, jobs and 春蕾 student aid on the service kit (common/service/runtime.h): its
 // store, a replica of the registry facts it checks people against, the job-category code list, its API, and its
 // topic, jinguo.training.events.v1.
-#include <fstream>
-#include <sstream>
-
 #include "absl/strings/str_cat.h"
 #include "common/config/service_config.h"
 #include "common/service/runtime.h"
 #include "services/training/api/training_service.h"
+#include "services/training/domain/job_categories.h"
 #include "services/training/store/training_store.h"
 
 using namespace jinguo;
@@ -26,14 +24,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
 
   return runtime.Main(argc, argv, [&](service::Runtime& rt) -> absl::Status {
-    std::ifstream in(categories_file);
-    if (!in) return absl::InvalidArgumentError(absl::StrCat("--job-categories: cannot read ", categories_file));
-    std::stringstream text;
-    text << in.rdbuf();
-    auto categories = training::domain::ParseJobCategories(text.str(), categories_file);
+    auto categories = training::domain::LoadJobCategories(categories_file);
     if (!categories.ok()) return categories.status();
-    std::vector<std::string> codes;
-    for (const auto& c : *categories) codes.push_back(c.code);
+    std::vector<std::string> codes = training::domain::CodesOf(*categories);
     auto& store = rt.Make<training::store::TrainingStore>(&rt.store());
     auto& api = rt.Make<training::api::TrainingService>(training::api::Dependencies{
         &store, &rt.replica(), &rt.writes(), &rt.pages(), &rt.regions(), &rt.clock(), &rt.ids(), std::move(codes)});

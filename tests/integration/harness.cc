@@ -247,4 +247,17 @@ const std::vector<common::v1::EventEnvelope>& EventTap::Settle(absl::Duration qu
   return events_;
 }
 
+std::unique_ptr<ServiceProcess> StartRegistration(const std::string& binary, int port, const std::string& dir,
+                                                  const std::string& brokers) {
+  auto args = ServiceArgs("registration", port, dir, brokers);
+  args.insert(args.end(), {"--data-key-file", WriteDataKeyFile(dir)});
+  return ServiceProcess::Start(binary, args, port, dir + "/registration.log");
+}
+
+std::vector<std::string> ReplicaArgs(int registration_port, const std::string& dir, const std::string& token) {
+  std::ofstream(dir + "/service-token") << token << "\n";
+  return {"--registration-address", absl::StrCat("127.0.0.1:", registration_port), "--service-token-file",
+          dir + "/service-token"};
+}
+
 }  // namespace jinguo::testing

@@ -113,6 +113,15 @@ class ServiceProcess {
   std::shared_ptr<grpc::Channel> channel_;
 };
 
+// Registration on `port` beside a domain service under test: ServiceArgs plus a data-key file of its own in `dir`.
+std::unique_ptr<ServiceProcess> StartRegistration(const std::string& binary, int port, const std::string& dir,
+                                                  const std::string& brokers);
+
+// The flags of a service with a registry replica: registration's address, and the token the service sends when its
+// replica asks registration about a beneficiary it has not seen (`token`, written to `dir`/service-token; the
+// tokens file must grant it the service role).
+std::vector<std::string> ReplicaArgs(int registration_port, const std::string& dir, const std::string& token);
+
 // Every event on a topic from its beginning, decoded, as a test reads them. Not thread-safe.
 class EventTap {
  public:

@@ -46,19 +46,15 @@ class HealthTest : public ::testing::Test {
                                             << rpc::HashToken(kViewer) << " viewer viewer *\n"
                                             << rpc::HashToken(kAuditor) << " inspector auditor *\n"
                                             << rpc::HashToken(kService) << " services service *\n";
-    std::ofstream(dir_->path() + "/service-token") << kService << "\n";
     int reg_port = FreePort(), health_port = FreePort(), reporting_port = FreePort();
     auto common = [&](const std::string& name, int port) {
       return ServiceArgs(name, port, dir_->path(), broker_->brokers());
     };
-    auto reg_args = common("registration", reg_port);
-    reg_args.insert(reg_args.end(), {"--data-key-file", WriteDataKeyFile(dir_->path())});
-    registration_ =
-        ServiceProcess::Start(REGISTRATION_BINARY, reg_args, reg_port, dir_->path() + "/registration.log").release();
+    registration_ = StartRegistration(REGISTRATION_BINARY, reg_port, dir_->path(), broker_->brokers()).release();
     ASSERT_NE(registration_, nullptr);
     auto health_args = common("health", health_port);
-    health_args.insert(health_args.end(), {"--registration-address", absl::StrCat("127.0.0.1:", reg_port),
-                                           "--service-token-file", dir_->path() + "/service-token"});
+    auto replica_args = ReplicaArgs(reg_port, dir_->path(), kService);
+    health_args.insert(health_args.end(), replica_args.begin(), replica_args.end());
     health_ = ServiceProcess::Start(HEALTH_BINARY, health_args, health_port, dir_->path() + "/health.log").release();
     ASSERT_NE(health_, nullptr);
     reporting_ = ServiceProcess::Start(REPORTING_BINARY, common("reporting", reporting_port), reporting_port,

@@ -45,21 +45,17 @@ class LoansTest : public ::testing::Test {
                                             << rpc::HashToken(kOtherBank) << " psbc-sjz lender 1301\n"
                                             << rpc::HashToken(kViewer) << " viewer viewer *\n"
                                             << rpc::HashToken(kService) << " services service *\n";
-    std::ofstream(dir_->path() + "/service-token") << kService << "\n";
     int reg_port = FreePort(), loans_port = FreePort(), reporting_port = FreePort();
     auto common = [&](const std::string& name, int port) {
       return ServiceArgs(name, port, dir_->path(), broker_->brokers());
     };
-    auto reg_args = common("registration", reg_port);
-    reg_args.insert(reg_args.end(), {"--data-key-file", WriteDataKeyFile(dir_->path())});
-    registration_ =
-        ServiceProcess::Start(REGISTRATION_BINARY, reg_args, reg_port, dir_->path() + "/registration.log").release();
+    registration_ = StartRegistration(REGISTRATION_BINARY, reg_port, dir_->path(), broker_->brokers()).release();
     ASSERT_NE(registration_, nullptr);
     auto loans_args = common("loans", loans_port);
     // The daily close would run by itself at 00:05; the tests close by hand.
-    loans_args.insert(loans_args.end(),
-                      {"--registration-address", absl::StrCat("127.0.0.1:", reg_port), "--service-token-file",
-                       dir_->path() + "/service-token", "--close-at", "23:59", "--close-check-seconds", "3600"});
+    auto replica_args = ReplicaArgs(reg_port, dir_->path(), kService);
+    loans_args.insert(loans_args.end(), replica_args.begin(), replica_args.end());
+    loans_args.insert(loans_args.end(), {"--close-at", "23:59", "--close-check-seconds", "3600"});
     loans_ = ServiceProcess::Start(LOANS_BINARY, loans_args, loans_port, dir_->path() + "/loans.log").release();
     ASSERT_NE(loans_, nullptr);
     reporting_ = ServiceProcess::Start(REPORTING_BINARY, common("reporting", reporting_port), reporting_port,

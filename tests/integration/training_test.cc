@@ -55,20 +55,16 @@ class TrainingTest : public ::testing::Test {
                                             << rpc::HashToken(kClerk) << " clerk operator 1302\n"
                                             << rpc::HashToken(kViewer) << " viewer viewer *\n"
                                             << rpc::HashToken(kService) << " services service *\n";
-    std::ofstream(dir_->path() + "/service-token") << kService << "\n";
     int reg_port = FreePort(), training_port = FreePort(), reporting_port = FreePort();
     auto common = [&](const std::string& name, int port) {
       return ServiceArgs(name, port, dir_->path(), broker_->brokers());
     };
-    auto reg_args = common("registration", reg_port);
-    reg_args.insert(reg_args.end(), {"--data-key-file", WriteDataKeyFile(dir_->path())});
-    registration_ =
-        ServiceProcess::Start(REGISTRATION_BINARY, reg_args, reg_port, dir_->path() + "/registration.log").release();
+    registration_ = StartRegistration(REGISTRATION_BINARY, reg_port, dir_->path(), broker_->brokers()).release();
     ASSERT_NE(registration_, nullptr);
     auto training_args = common("training", training_port);
-    training_args.insert(training_args.end(), {"--registration-address", absl::StrCat("127.0.0.1:", reg_port),
-                                               "--service-token-file", dir_->path() + "/service-token",
-                                               "--job-categories", SourceDir() + "/data/job_categories.csv"});
+    auto replica_args = ReplicaArgs(reg_port, dir_->path(), kService);
+    training_args.insert(training_args.end(), replica_args.begin(), replica_args.end());
+    training_args.insert(training_args.end(), {"--job-categories", SourceDir() + "/data/job_categories.csv"});
     training_ =
         ServiceProcess::Start(TRAINING_BINARY, training_args, training_port, dir_->path() + "/training.log").release();
     ASSERT_NE(training_, nullptr);

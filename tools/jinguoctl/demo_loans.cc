@@ -11,19 +11,13 @@
 #include "grpcpp/create_channel.h"
 #include "jinguo/loans/v1/loans.grpc.pb.h"
 #include "services/loans/domain/schedule.h"
+#include "tools/jinguoctl/client_context.h"
 
 namespace jinguo::tools {
 
 namespace lv1 = ::jinguo::loans::v1;
 
 namespace {
-
-std::unique_ptr<grpc::ClientContext> Ctx(const std::string& token) {
-  auto ctx = std::make_unique<grpc::ClientContext>();
-  ctx->AddMetadata("authorization", absl::StrCat("Bearer ", token));
-  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-  return ctx;
-}
 
 bool Fail(const char* what, const grpc::Status& s) {
   std::fprintf(stderr, "demo: loans: %s: %s\n", what, s.error_message().c_str());
@@ -74,7 +68,7 @@ bool DemoLoans(const std::string& loans_addr, const DemoLoanTokens& tokens, cons
     r.mutable_rate()->set_one_year_bp(one);
     r.mutable_rate()->set_five_year_bp(five);
     lv1::SetReferenceRateResponse resp;
-    if (grpc::Status s = loans->SetReferenceRate(Ctx(tokens.admin).get(), r, &resp); !s.ok()) return Fail("LPR", s);
+    if (grpc::Status s = loans->SetReferenceRate(Context(tokens.admin).get(), r, &resp); !s.ok()) return Fail("LPR", s);
   }
   lv1::CreateLoanProductRequest cydb;
   cydb.set_request_id("demo-product-cydb");
@@ -95,7 +89,7 @@ bool DemoLoans(const std::string& loans_addr, const DemoLoanTokens& tokens, cons
   tpxd.mutable_product()->mutable_subsidy()->set_interest_share_bp(5000);
   for (const auto* req : {&cydb, &tpxd}) {
     lv1::CreateLoanProductResponse resp;
-    grpc::Status s = loans->CreateLoanProduct(Ctx(tokens.admin).get(), *req, &resp);
+    grpc::Status s = loans->CreateLoanProduct(Context(tokens.admin).get(), *req, &resp);
     if (!s.ok() && s.error_code() != grpc::StatusCode::FAILED_PRECONDITION) return Fail("product", s);
   }
 
@@ -124,7 +118,7 @@ bool DemoLoans(const std::string& loans_addr, const DemoLoanTokens& tokens, cons
   lender.mutable_lender()->set_branch("县支行");
   lender.mutable_lender()->set_region_code(county);
   lv1::CreateLenderResponse made_lender;
-  if (grpc::Status s = loans->CreateLender(Ctx(tokens.clerk).get(), lender, &made_lender); !s.ok()) {
+  if (grpc::Status s = loans->CreateLender(Context(tokens.clerk).get(), lender, &made_lender); !s.ok()) {
     return Fail("lender", s);
   }
   const std::string lender_id = made_lender.lender().id();
@@ -172,7 +166,7 @@ bool DemoLoans(const std::string& loans_addr, const DemoLoanTokens& tokens, cons
     apply.set_method(p.method);
     *apply.mutable_applied_on() = ToProto(on - 7);
     lv1::ApplyForLoanResponse applied;
-    if (grpc::Status s = loans->ApplyForLoan(Ctx(tokens.clerk).get(), apply, &applied); !s.ok()) {
+    if (grpc::Status s = loans->ApplyForLoan(Context(tokens.clerk).get(), apply, &applied); !s.ok()) {
       return Fail("application", s);
     }
     const std::string id = applied.loan().id();
@@ -181,7 +175,7 @@ bool DemoLoans(const std::string& loans_addr, const DemoLoanTokens& tokens, cons
     review.set_request_id(absl::StrCat("demo-loan-review-", key));
     review.set_loan_id(id);
     lv1::ReviewLoanResponse reviewed;
-    if (grpc::Status s = loans->ReviewLoan(Ctx(tokens.clerk).get(), review, &reviewed); !s.ok()) {
+    if (grpc::Status s = loans->ReviewLoan(Context(tokens.clerk).get(), review, &reviewed); !s.ok()) {
       return Fail("review", s);
     }
     if (p.months_ago == 0) continue;
@@ -191,7 +185,7 @@ bool DemoLoans(const std::string& loans_addr, const DemoLoanTokens& tokens, cons
     approve.set_approved_fen(p.fen);
     *approve.mutable_contract_on() = ToProto(on);
     lv1::ApproveLoanResponse approved;
-    if (grpc::Status s = loans->ApproveLoan(Ctx(tokens.bank).get(), approve, &approved); !s.ok()) {
+    if (grpc::Status s = loans->ApproveLoan(Context(tokens.bank).get(), approve, &approved); !s.ok()) {
       return Fail("approval", s);
     }
     lv1::DisburseLoanRequest disburse;
@@ -200,7 +194,7 @@ bool DemoLoans(const std::string& loans_addr, const DemoLoanTokens& tokens, cons
     disburse.set_amount_fen(p.fen);
     *disburse.mutable_disbursed_on() = ToProto(on);
     lv1::DisburseLoanResponse loan;
-    if (grpc::Status s = loans->DisburseLoan(Ctx(tokens.bank).get(), disburse, &loan); !s.ok()) {
+    if (grpc::Status s = loans->DisburseLoan(Context(tokens.bank).get(), disburse, &loan); !s.ok()) {
       return Fail("disbursement", s);
     }
     ++disbursed;
@@ -216,7 +210,7 @@ bool DemoLoans(const std::string& loans_addr, const DemoLoanTokens& tokens, cons
       *pay.mutable_paid_on() = due.due_on();
       pay.set_reference(absl::StrCat("PSBC-", id.substr(id.size() - 8), "-", due.number()));
       lv1::RecordRepaymentResponse paid;
-      if (grpc::Status s = loans->RecordRepayment(Ctx(tokens.bank).get(), pay, &paid); !s.ok()) {
+      if (grpc::Status s = loans->RecordRepayment(Context(tokens.bank).get(), pay, &paid); !s.ok()) {
         return Fail("repayment", s);
       }
       ++repayments;
@@ -226,7 +220,7 @@ bool DemoLoans(const std::string& loans_addr, const DemoLoanTokens& tokens, cons
   lv1::CloseBusinessDayRequest close;
   close.set_request_id("demo-close");
   lv1::CloseBusinessDayResponse closed;
-  if (grpc::Status s = loans->CloseBusinessDay(Ctx(tokens.admin).get(), close, &closed); !s.ok()) {
+  if (grpc::Status s = loans->CloseBusinessDay(Context(tokens.admin).get(), close, &closed); !s.ok()) {
     return Fail("the daily close", s);
   }
   int quarter = (today.month() - 1) / 3 + 1;
@@ -239,7 +233,7 @@ bool DemoLoans(const std::string& loans_addr, const DemoLoanTokens& tokens, cons
   claim.set_year(last_year);
   claim.set_quarter(last_q);
   lv1::GenerateSubsidyClaimResponse generated;
-  grpc::Status s = loans->GenerateSubsidyClaim(Ctx(tokens.bank).get(), claim, &generated);
+  grpc::Status s = loans->GenerateSubsidyClaim(Context(tokens.bank).get(), claim, &generated);
   if (!s.ok() && s.error_code() != grpc::StatusCode::ALREADY_EXISTS) return Fail("subsidy claim", s);
   std::printf(
       "demo: loans in %s: %zu women with loan plans, %d loans disbursed (%d interest repayments on their due dates), "

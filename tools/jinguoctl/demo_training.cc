@@ -1,8 +1,6 @@
 #include "tools/jinguoctl/demo_training.h"
 
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -12,20 +10,13 @@
 #include "common/base/money.h"
 #include "grpcpp/create_channel.h"
 #include "jinguo/training/v1/training.grpc.pb.h"
-#include "services/training/domain/training_rules.h"
+#include "tools/jinguoctl/client_context.h"
 
 namespace jinguo::tools {
 
 namespace tv1 = ::jinguo::training::v1;
 
 namespace {
-
-std::unique_ptr<grpc::ClientContext> Ctx(const std::string& token) {
-  auto ctx = std::make_unique<grpc::ClientContext>();
-  ctx->AddMetadata("authorization", absl::StrCat("Bearer ", token));
-  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-  return ctx;
-}
 
 bool Fail(const std::string& what, const grpc::Status& s) {
   std::fprintf(stderr, "demo: training: %s: %s\n", what.c_str(), s.error_message().c_str());
@@ -58,18 +49,6 @@ const tv1::JobKind kJobKinds[] = {tv1::JOB_KIND_HOME_HANDICRAFT, tv1::JOB_KIND_W
                                   tv1::JOB_KIND_PUBLIC_WELFARE,  tv1::JOB_KIND_CROSS_PROVINCE};
 
 }  // namespace
-
-absl::StatusOr<std::vector<std::string>> JobCategoryCodes(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read the job categories at ", path));
-  std::stringstream text;
-  text << in.rdbuf();
-  auto categories = training::domain::ParseJobCategories(text.str(), path);
-  if (!categories.ok()) return categories.status();
-  std::vector<std::string> codes;
-  for (const auto& c : *categories) codes.push_back(c.code);
-  return codes;
-}
 
 bool DemoTraining(const std::string& training_addr, const std::string& token, const std::string& city,
                   const std::vector<std::string>& categories, const std::vector<DemoResident>& women,
@@ -119,7 +98,8 @@ bool DemoTraining(const std::string& training_addr, const std::string& token, co
       p->set_funder("职业技能提升行动专账资金");
     }
     tv1::CreateProgrammeResponse resp;
-    if (grpc::Status s = training->CreateProgramme(Ctx(token).get(), req, &resp); !s.ok()) return Fail("programme", s);
+    if (grpc::Status s = training->CreateProgramme(Context(token).get(), req, &resp); !s.ok())
+      return Fail("programme", s);
     programmes.push_back(resp.programme());
   }
 
@@ -143,7 +123,7 @@ bool DemoTraining(const std::string& training_addr, const std::string& token, co
         req.set_beneficiary_id(w.beneficiary_id);
       }
       tv1::EnrolResponse resp;
-      if (grpc::Status s = training->Enrol(Ctx(token).get(), req, &resp); !s.ok()) return Fail("enrol", s);
+      if (grpc::Status s = training->Enrol(Context(token).get(), req, &resp); !s.ok()) return Fail("enrol", s);
       enrolled.push_back(resp.participant());
     }
     for (int n = 0; n < kSessions; ++n) {
@@ -156,7 +136,7 @@ bool DemoTraining(const std::string& training_addr, const std::string& token, co
       s->set_place(p.kind() == tv1::PROGRAMME_KIND_HANDICRAFT ? "妇女之家手工坊" : "农业科技示范园");
       s->set_trainer(p.kind() == tv1::PROGRAMME_KIND_HANDICRAFT ? "巾帼手工艺人 王秀英" : "农技推广员 李玉兰");
       tv1::ScheduleSessionResponse session;
-      if (grpc::Status st = training->ScheduleSession(Ctx(token).get(), req, &session); !st.ok()) {
+      if (grpc::Status st = training->ScheduleSession(Context(token).get(), req, &session); !st.ok()) {
         return Fail("session", st);
       }
       tv1::RecordAttendanceRequest sheet;
@@ -178,7 +158,7 @@ bool DemoTraining(const std::string& training_addr, const std::string& token, co
         }
       }
       tv1::RecordAttendanceResponse recorded;
-      if (grpc::Status st = training->RecordAttendance(Ctx(token).get(), sheet, &recorded); !st.ok()) {
+      if (grpc::Status st = training->RecordAttendance(Context(token).get(), sheet, &recorded); !st.ok()) {
         return Fail("attendance", st);
       }
     }
@@ -186,7 +166,7 @@ bool DemoTraining(const std::string& training_addr, const std::string& token, co
     req.set_request_id(absl::StrCat("demo-complete-", p.id()));
     req.set_programme_id(p.id());
     tv1::CompleteProgrammeResponse done;
-    if (grpc::Status s = training->CompleteProgramme(Ctx(token).get(), req, &done); !s.ok()) {
+    if (grpc::Status s = training->CompleteProgramme(Context(token).get(), req, &done); !s.ok()) {
       // Completed by an earlier load: the answer of that call is not kept under a new request id.
       if (s.error_code() != grpc::StatusCode::FAILED_PRECONDITION ||
           !absl::StrContains(s.error_message(), "completed")) {
@@ -195,7 +175,8 @@ bool DemoTraining(const std::string& training_addr, const std::string& token, co
       tv1::GetProgrammeRequest get;
       get.set_programme_id(p.id());
       tv1::GetProgrammeResponse got;
-      if (grpc::Status g = training->GetProgramme(Ctx(token).get(), get, &got); !g.ok()) return Fail("programme", g);
+      if (grpc::Status g = training->GetProgramme(Context(token).get(), get, &got); !g.ok())
+        return Fail("programme", g);
       for (const auto& x : got.participants()) *done.add_participants() = x;
     }
     for (const auto& x : done.participants()) {
@@ -224,7 +205,7 @@ bool DemoTraining(const std::string& training_addr, const std::string& token, co
     // Handicraft categories (HC) are home-based or workshop work; the rest spread over the kinds.
     j->set_kind(absl::StartsWith(categories[i], "HC") ? kJobKinds[i % 2] : kJobKinds[i % 6]);
     tv1::PostJobResponse resp;
-    if (grpc::Status s = training->PostJob(Ctx(token).get(), req, &resp); !s.ok()) return Fail("posting", s);
+    if (grpc::Status s = training->PostJob(Context(token).get(), req, &resp); !s.ok()) return Fail("posting", s);
     postings.push_back(resp.posting());
   }
   // 40 handicraft graduates placed in handicraft work (the first two postings, 手工编织 and 刺绣).
@@ -236,7 +217,7 @@ bool DemoTraining(const std::string& training_addr, const std::string& token, co
     req.set_beneficiary_id(craft_graduates[k]);
     *req.mutable_starts_on() = ToProto(today - 10);
     tv1::RecordPlacementResponse resp;
-    grpc::Status s = training->RecordPlacement(Ctx(token).get(), req, &resp);
+    grpc::Status s = training->RecordPlacement(Context(token).get(), req, &resp);
     // The same graduate from two trainings is placed once.
     if (!s.ok() && s.error_code() != grpc::StatusCode::ALREADY_EXISTS) return Fail("placement", s);
     if (s.ok()) ++placed;
@@ -250,7 +231,7 @@ bool DemoTraining(const std::string& training_addr, const std::string& token, co
   fund_req.mutable_fund()->set_raised_fen(int64_t{kAided} * kAidFen + 3000000);
   fund_req.mutable_fund()->set_region_code(city);
   tv1::CreateAidFundResponse fund;
-  if (grpc::Status s = training->CreateAidFund(Ctx(token).get(), fund_req, &fund); !s.ok()) return Fail("fund", s);
+  if (grpc::Status s = training->CreateAidFund(Context(token).get(), fund_req, &fund); !s.ok()) return Fail("fund", s);
   const int school_year = static_cast<int>(today.month() >= 9 ? today.year() : today.year() - 1);
   const std::string year_text = absl::StrCat(school_year, "-", school_year + 1);
   int aided = 0, paid = 0;
@@ -263,14 +244,14 @@ bool DemoTraining(const std::string& training_addr, const std::string& token, co
     req.set_school_year(year_text);
     req.set_amount_fen(kAidFen);
     tv1::GrantStudentAidResponse granted;
-    if (grpc::Status s = training->GrantStudentAid(Ctx(token).get(), req, &granted); !s.ok()) return Fail("aid", s);
+    if (grpc::Status s = training->GrantStudentAid(Context(token).get(), req, &granted); !s.ok()) return Fail("aid", s);
     ++aided;
     if (aided <= kPaid) {
       tv1::RecordAidPaidRequest pay;
       pay.set_request_id(absl::StrCat("demo-aid-paid-", year_text, "-", child.id_number));
       pay.set_grant_id(granted.grant().id());
       tv1::RecordAidPaidResponse paid_resp;
-      if (grpc::Status s = training->RecordAidPaid(Ctx(token).get(), pay, &paid_resp); !s.ok()) {
+      if (grpc::Status s = training->RecordAidPaid(Context(token).get(), pay, &paid_resp); !s.ok()) {
         return Fail("aid paid", s);
       }
       ++paid;
@@ -281,7 +262,7 @@ bool DemoTraining(const std::string& training_addr, const std::string& token, co
       pair.set_fund_id(fund.fund().id());
       pair.set_beneficiary_id(child.beneficiary_id);
       tv1::PairDonorResponse paired;
-      if (grpc::Status s = training->PairDonor(Ctx(token).get(), pair, &paired); !s.ok()) return Fail("pairing", s);
+      if (grpc::Status s = training->PairDonor(Context(token).get(), pair, &paired); !s.ok()) return Fail("pairing", s);
     }
   }
   std::printf(

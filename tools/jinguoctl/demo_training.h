@@ -5,7 +5,6 @@
 #include <string>
 #include <vector>
 
-#include "absl/status/statusor.h"
 #include "tools/jinguoctl/demo_loans.h"
 
 namespace jinguo::tools {
@@ -19,9 +18,6 @@ using DemoResident = DemoBorrower;
 // training placed in handicraft work; a 春蕾 fund granting 468 of `students` 1,000 元 each for this school year (400
 // paid), 60 of them paired with a donor. Request ids derive from the people, so loading again changes nothing. Prints
 // one line of what it did; false (having said why on stderr) when a call fails.
-// The codes of the job-category list at `path` (data/job_categories.csv); the error names the file and line.
-absl::StatusOr<std::vector<std::string>> JobCategoryCodes(const std::string& path);
-
 // `categories` are the job-category codes (data/job_categories.csv), the first ones handicraft.
 bool DemoTraining(const std::string& training_addr, const std::string& token, const std::string& city,
                   const std::vector<std::string>& categories, const std::vector<DemoResident>& women,

@@ -35,12 +35,15 @@
 #include "jinguo/reporting/v1/reporting.grpc.pb.h"
 #include "rocksdb/db.h"
 #include "services/registration/store/registry_store.h"
+#include "services/training/domain/job_categories.h"
+#include "tools/jinguoctl/client_context.h"
 #include "tools/jinguoctl/demo_loans.h"
 #include "tools/jinguoctl/demo_registry.h"
 #include "tools/jinguoctl/demo_training.h"
 #include "tools/jinguoctl/text_table.h"
 
 using namespace jinguo;
+using jinguo::tools::Context;
 using jinguo::tools::DemoPerson;
 using jinguo::tools::DemoRegistry;
 using jinguo::tools::TextTable;
@@ -50,13 +53,6 @@ namespace hv1 = ::jinguo::health::v1;
 namespace lv1 = ::jinguo::loans::v1;
 
 namespace {
-
-std::unique_ptr<grpc::ClientContext> Context(const std::string& token) {
-  auto ctx = std::make_unique<grpc::ClientContext>();
-  ctx->AddMetadata("authorization", "Bearer " + token);
-  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-  return ctx;
-}
 
 // Runs `work(i)` for i in [0, n) on `threads` threads, printing progress as "label done/n".
 bool Parallel(const char* label, size_t n, int threads, const std::function<bool(size_t)>& work) {
@@ -373,6 +369,23 @@ bool DemoHealth(const std::string& health_addr, const std::string& token, const 
   return true;
 }
 
+// Waits (up to 30 s) until reporting's summary of `region` shows at least the given value of each indicator.
+void WaitForCounts(pv1::ReportingService::Stub& reports, const std::string& token, const std::string& region,
+                   const std::vector<std::pair<std::string, int64_t>>& at_least) {
+  absl::Time until = absl::Now() + absl::Seconds(30);
+  while (absl::Now() < until) {
+    pv1::GetRegionSummaryRequest req;
+    req.set_region_code(region);
+    pv1::GetRegionSummaryResponse resp;
+    if (reports.GetRegionSummary(Context(token).get(), req, &resp).ok() &&
+        std::all_of(at_least.begin(), at_least.end(),
+                    [&](const auto& want) { return IndicatorValue(resp.summary(), want.first) >= want.second; })) {
+      return;
+    }
+    absl::SleepFor(absl::Milliseconds(500));
+  }
+}
+
 // The demo's addresses and principals beyond registration's and reporting's.
 struct DemoOptions {
   std::string health;        // health's address: insurance, screenings and relief when set
@@ -501,21 +514,10 @@ int Demo(const std::string& registration_addr, const std::string& reporting_addr
     }
     if (!DemoHealth(health_addr, token, second_token, people)) return 1;
     // Until reporting has counted the clinic and the reliefs (the last events the demo made).
-    absl::Time until = absl::Now() + absl::Seconds(30);
-    while (absl::Now() < until) {
-      pv1::GetRegionSummaryRequest req;
-      req.set_region_code(city);
-      pv1::GetRegionSummaryResponse resp;
-      int64_t screened = 0, relieved = 0;
-      if (reports->GetRegionSummary(Context(token).get(), req, &resp).ok()) {
-        for (const auto& i : resp.summary().indicators()) {
-          if (i.name() == "women_screened_cervical") screened = i.value();
-          if (i.name() == (second_token.empty() ? "relief_granted" : "relief_paid")) relieved = i.value();
-        }
-      }
-      if (screened >= 200 && (second_token.empty() || relieved >= 7)) break;
-      absl::SleepFor(absl::Milliseconds(500));
-    }
+    // Relief is approved and paid only with a second principal (the checker).
+    std::vector<std::pair<std::string, int64_t>> counts = {{"women_screened_cervical", 200}};
+    if (!second_token.empty()) counts.push_back({"relief_paid", 7});
+    WaitForCounts(*reports, token, city, counts);
   }
   if (!options.loans.empty()) {
     std::vector<tools::DemoBorrower> women;
@@ -529,17 +531,7 @@ int Demo(const std::string& registration_addr, const std::string& reporting_addr
       return 1;
     }
     // Until reporting has counted the loans (the 26 disbursed).
-    absl::Time until = absl::Now() + absl::Seconds(30);
-    while (absl::Now() < until) {
-      pv1::GetRegionSummaryRequest req;
-      req.set_region_code(city);
-      pv1::GetRegionSummaryResponse resp;
-      if (reports->GetRegionSummary(Context(token).get(), req, &resp).ok() &&
-          IndicatorValue(resp.summary(), "loans_disbursed") >= 26) {
-        break;
-      }
-      absl::SleepFor(absl::Milliseconds(500));
-    }
+    WaitForCounts(*reports, token, city, {{"loans_disbursed", 26}});
   }
   if (!options.training.empty()) {
     std::vector<tools::DemoResident> women, students;
@@ -549,24 +541,16 @@ int Demo(const std::string& registration_addr, const std::string& reporting_addr
       if (!p.child) women.push_back(r);
       if (p.student) students.push_back(r);
     }
-    auto categories = tools::JobCategoryCodes(options.job_categories);
+    auto categories = training::domain::LoadJobCategories(options.job_categories);
     if (!categories.ok()) {
       std::fprintf(stderr, "jinguoctl: %s\n", std::string(categories.status().message()).c_str());
       return 1;
     }
-    if (!tools::DemoTraining(options.training, token, city, *categories, women, students)) return 1;
-    // Until reporting has counted the aid (the last events the training demo made).
-    absl::Time until = absl::Now() + absl::Seconds(30);
-    while (absl::Now() < until) {
-      pv1::GetRegionSummaryRequest req;
-      req.set_region_code(city);
-      pv1::GetRegionSummaryResponse resp;
-      if (reports->GetRegionSummary(Context(token).get(), req, &resp).ok() &&
-          IndicatorValue(resp.summary(), "aid_grants") >= 468 && IndicatorValue(resp.summary(), "women_placed") >= 40) {
-        break;
-      }
-      absl::SleepFor(absl::Milliseconds(500));
+    if (!tools::DemoTraining(options.training, token, city, training::domain::CodesOf(*categories), women, students)) {
+      return 1;
     }
+    // Until reporting has counted the aid and the placements (the last events the training demo made).
+    WaitForCounts(*reports, token, city, {{"aid_grants", 468}, {"women_placed", 40}});
   }
   int rc = PrintCoverage(*reports, token, city);
   if (!dashboard.empty())

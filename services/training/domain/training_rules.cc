@@ -5,8 +5,6 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/str_split.h"
-#include "absl/strings/strip.h"
 #include "common/base/civil_date.h"
 #include "common/base/money.h"
 #include "common/validate/text.h"
@@ -97,35 +95,6 @@ absl::Status CheckTrainee(const replica::v1::RegistryFacts& person, absl::CivilD
     }
   }
   return absl::OkStatus();
-}
-
-absl::StatusOr<std::vector<JobCategory>> ParseJobCategories(absl::string_view text, absl::string_view source) {
-  std::vector<JobCategory> out;
-  bool header = false;
-  int line_number = 0;
-  for (absl::string_view line : absl::StrSplit(text, '\n')) {
-    ++line_number;
-    line = absl::StripTrailingAsciiWhitespace(line);
-    if (line.empty() || line[0] == '#') continue;
-    auto bad = [&](absl::string_view why) {
-      return absl::InvalidArgumentError(absl::StrCat(source, ":", line_number, ": ", why));
-    };
-    if (!header) {
-      if (line != "code,name,group") return bad("the header must be code,name,group");
-      header = true;
-      continue;
-    }
-    std::vector<std::string> cells = absl::StrSplit(line, ',');
-    if (cells.size() != 3 || cells[0].empty() || cells[1].empty()) {
-      return bad("a category is code,name,group with a code and a name");
-    }
-    for (const auto& c : out) {
-      if (c.code == cells[0]) return bad(absl::StrCat("code ", cells[0], " is listed twice"));
-    }
-    out.push_back({cells[0], cells[1], cells[2]});
-  }
-  if (out.empty()) return absl::InvalidArgumentError(absl::StrCat(source, " lists no job categories"));
-  return out;
 }
 
 absl::Status CheckWorker(const replica::v1::RegistryFacts& person, absl::CivilDay on, absl::string_view field) {

@@ -32,15 +32,6 @@ v1::Programme ProgrammeFrom(const v1::Programme& in, validate::FieldViolations& 
 // A session's date must fall within its programme's dates: INVALID_ARGUMENT on `field` otherwise.
 absl::Status CheckSessionDate(const v1::Programme& p, absl::CivilDay held_on, absl::string_view field);
 
-// The job categories of a code list (data/job_categories.csv): `#` comments, a header `code,name,group`, then one
-// category per line. INVALID_ARGUMENT naming `source` and the line of the first bad row or repeated code.
-struct JobCategory {
-  std::string code;
-  std::string name;
-  std::string group;
-};
-absl::StatusOr<std::vector<JobCategory>> ParseJobCategories(absl::string_view text, absl::string_view source);
-
 // Whether `person` may be placed in a job on `on`: a registered, unmerged woman aged 16 or more.
 // FAILED_PRECONDITION on `field` saying why not.
 absl::Status CheckWorker(const replica::v1::RegistryFacts& person, absl::CivilDay on, absl::string_view field);

@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/base/civil_date.h"
 #include "gtest/gtest.h"
+#include "services/training/domain/job_categories.h"
 
 namespace jinguo::training::domain {
 namespace {
