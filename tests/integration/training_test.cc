@@ -807,6 +807,22 @@ TEST_F(TrainingTest, ReportingCountsTrainingJobsAndAid) {
   EXPECT_EQ(students->numerator(), 1) << "aided in " << SchoolYearText(CurrentSchoolYear());
   EXPECT_EQ(students->denominator(), 2) << "the village's two students";
   EXPECT_EQ(students->basis_points(), 5000);
+
+  // Her profile shows her training, its certificate, and her job.
+  pv1::GetBeneficiaryProfileRequest req;
+  req.set_beneficiary_id(a);
+  pv1::GetBeneficiaryProfileResponse profile;
+  s = reports_->GetBeneficiaryProfile(Authorized(kViewer).get(), req, &profile);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  std::string timeline;
+  for (const auto& t : profile.profile().timeline()) absl::StrAppend(&timeline, t.summary(), "\n");
+  EXPECT_NE(timeline.find("报名参加培训：《"), std::string::npos) << timeline;
+  EXPECT_NE(
+      timeline.find(absl::StrCat("完成培训《", p.title(), "》，证书 ", done.participants(0).certificate_number())),
+      std::string::npos)
+      << timeline;
+  EXPECT_NE(timeline.find(absl::StrCat("就业：", handicraft.employer(), "（居家手工）")), std::string::npos)
+      << timeline;
 }
 
 // Every bad input: the status, the field named, and nothing written.
