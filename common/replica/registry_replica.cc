@@ -18,6 +18,10 @@ namespace {
 // Merges are rare and short: a chain longer than this is a loop in the data, not a history.
 constexpr int kMaxMergeHops = 8;
 
+// Household rows share the family with beneficiaries' (whose keys are their ids, never this prefix).
+constexpr absl::string_view kHouseholdPrefix = "household/";
+std::string HouseholdKey(absl::string_view id) { return absl::StrCat(kHouseholdPrefix, id); }
+
 void TakeFacts(v1::RegistryFacts& r, const reg::BeneficiaryFacts& f) {
   r.set_region_code(f.region_code());
   r.set_sex(f.sex());
@@ -28,6 +32,23 @@ void TakeFacts(v1::RegistryFacts& r, const reg::BeneficiaryFacts& f) {
   r.set_monitoring_status(f.monitoring_status());
   r.set_household_id(f.household_id());
   r.set_household_attribute(f.household_attribute());
+}
+
+// What a lookup answers when registration did not answer `what` ("household H"): NOT_FOUND naming `field`, or
+// UNAVAILABLE saying why.
+absl::Status RefusalOf(const grpc::Status& s, const std::string& what, absl::string_view field) {
+  switch (s.error_code()) {
+    case grpc::StatusCode::NOT_FOUND:
+      return validate::FieldError(absl::StatusCode::kNotFound, field, absl::StrCat("no ", what, " in the registry"));
+    case grpc::StatusCode::UNAVAILABLE:
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return absl::UnavailableError(
+          absl::StrCat("the registration service cannot be reached to look up ", what, "; retry shortly"));
+    default:
+      // A token registration refuses, or a record outside the service's scope: the operator's to fix.
+      return absl::UnavailableError(absl::StrCat("the registration service refused to look up ", what, " (",
+                                                 s.error_message(), "); check this service's token"));
+  }
 }
 
 }  // namespace
@@ -84,8 +105,68 @@ RegistryReplica::RegistryReplica(store::Store* store, ReplicaOptions options)
                       })
             .status();
       });
-  // Households, cadres, pairings, visits and duplicates change no fact the replica keeps (a household move comes
-  // with a BeneficiaryUpdated for each member).
+  router_.On<reg::HouseholdRegistered>(
+      [this](const reg::HouseholdRegistered& m, const Envelope& e, Tx& tx) -> absl::Status {
+        ASSIGN_OR_RETURN(outcome_, UpdateHousehold(tx, e, m.household_id(), m.region_code(), m.attribute()));
+        return absl::OkStatus();
+      });
+  router_.On<reg::HouseholdUpdated>([this](const reg::HouseholdUpdated& m, const Envelope& e, Tx& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(outcome_, UpdateHousehold(tx, e, m.household_id(), m.region_code(), m.attribute()));
+    return absl::OkStatus();
+  });
+  // Cadres, pairings, visits and duplicates change no fact the replica keeps (a household move comes with a
+  // BeneficiaryUpdated for each member).
+}
+
+absl::StatusOr<projection::Applied> RegistryReplica::UpdateHousehold(projection::ProjectionTx& tx,
+                                                                     const common::v1::EventEnvelope& event,
+                                                                     const std::string& household_id,
+                                                                     const std::string& region_code,
+                                                                     reg::HouseholdAttribute attribute) {
+  if (household_id.empty()) return absl::InvalidArgumentError(absl::StrCat(event.event_type(), ": no household id"));
+  const std::string key = HouseholdKey(household_id);
+  ASSIGN_OR_RETURN(auto stored, tx.Get(family_, key));
+  v1::HouseholdFacts h;
+  if (stored && !h.ParseFromString(*stored)) return absl::DataLossError(absl::StrCat("unreadable replica row ", key));
+  if (event.aggregate_version() <= h.version()) return projection::Applied::kAlreadyProcessed;
+  h.set_household_id(household_id);
+  h.set_region_code(region_code);
+  h.set_household_attribute(attribute);
+  h.set_version(event.aggregate_version());
+  tx.Put(family_, key, h.SerializeAsString());
+  return projection::Applied::kApplied;
+}
+
+absl::StatusOr<v1::HouseholdFacts> RegistryReplica::LookupHousehold(absl::string_view household_id,
+                                                                    absl::string_view field) const {
+  if (household_id.empty()) return validate::FieldError(absl::StatusCode::kInvalidArgument, field, "is required");
+  ASSIGN_OR_RETURN(auto stored, store_->Get(family_, HouseholdKey(household_id)));
+  if (stored) {
+    v1::HouseholdFacts h;
+    if (!h.ParseFromString(*stored)) {
+      return absl::DataLossError(absl::StrCat("unreadable replica row ", HouseholdKey(household_id)));
+    }
+    return h;
+  }
+  return AskForHousehold(household_id, field);
+}
+
+absl::StatusOr<v1::HouseholdFacts> RegistryReplica::AskForHousehold(absl::string_view household_id,
+                                                                    absl::string_view field) const {
+  ASSIGN_OR_RETURN(auto ctx, RegistrationCall(absl::StrCat("household ", household_id)));
+  reg::GetHouseholdRequest req;
+  req.set_household_id(std::string(household_id));
+  reg::GetHouseholdResponse resp;
+  grpc::Status s = registration_->GetHousehold(ctx.get(), req, &resp);
+  if (s.ok()) {
+    v1::HouseholdFacts h;
+    h.set_household_id(resp.household().id());
+    h.set_region_code(resp.household().region_code());
+    h.set_household_attribute(resp.household().attribute());
+    h.set_version(resp.household().version());
+    return h;
+  }
+  return RefusalOf(s, absl::StrCat("household ", household_id), field);
 }
 
 projection::ProjectionOptions RegistryReplica::Feed(const std::string& service) {
@@ -123,6 +204,7 @@ absl::Status RegistryReplica::ForEach(absl::string_view region_prefix,
   auto it = store_->Scan(family_, "");
   v1::RegistryFacts row;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    if (it->key().starts_with(rocksdb::Slice(kHouseholdPrefix.data(), kHouseholdPrefix.size()))) continue;
     if (!row.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
       return absl::DataLossError(absl::StrCat("registry replica: unreadable row ", it->key().ToString()));
     }
@@ -160,37 +242,29 @@ absl::StatusOr<v1::RegistryFacts> RegistryReplica::Lookup(absl::string_view bene
   return AskRegistration(id, field);
 }
 
-absl::StatusOr<v1::RegistryFacts> RegistryReplica::AskRegistration(absl::string_view beneficiary_id,
-                                                                   absl::string_view field) const {
+absl::StatusOr<std::unique_ptr<grpc::ClientContext>> RegistryReplica::RegistrationCall(const std::string& what) const {
   if (registration_ == nullptr) {
-    return absl::UnavailableError(absl::StrCat("beneficiary ", beneficiary_id,
+    return absl::UnavailableError(absl::StrCat(what,
                                                " is not in this service's copy of the registry yet, and no "
                                                "registration address is configured to ask; retry shortly"));
   }
   fallbacks_.fetch_add(1);
-  grpc::ClientContext ctx;
-  ctx.AddMetadata("authorization", absl::StrCat("Bearer ", options_.token));
-  ctx.set_deadline(std::chrono::system_clock::now() +
-                   std::chrono::milliseconds(absl::ToInt64Milliseconds(options_.deadline)));
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  ctx->AddMetadata("authorization", absl::StrCat("Bearer ", options_.token));
+  ctx->set_deadline(std::chrono::system_clock::now() +
+                    std::chrono::milliseconds(absl::ToInt64Milliseconds(options_.deadline)));
+  return ctx;
+}
+
+absl::StatusOr<v1::RegistryFacts> RegistryReplica::AskRegistration(absl::string_view beneficiary_id,
+                                                                   absl::string_view field) const {
+  ASSIGN_OR_RETURN(auto ctx, RegistrationCall(absl::StrCat("beneficiary ", beneficiary_id)));
   reg::GetBeneficiaryRequest req;
   req.set_beneficiary_id(std::string(beneficiary_id));
   reg::GetBeneficiaryResponse resp;
-  grpc::Status s = registration_->GetBeneficiary(&ctx, req, &resp);
+  grpc::Status s = registration_->GetBeneficiary(ctx.get(), req, &resp);
   if (s.ok()) return FactsOf(resp.beneficiary());
-  switch (s.error_code()) {
-    case grpc::StatusCode::NOT_FOUND:
-      return validate::FieldError(absl::StatusCode::kNotFound, field,
-                                  absl::StrCat("no beneficiary ", beneficiary_id, " in the registry"));
-    case grpc::StatusCode::UNAVAILABLE:
-    case grpc::StatusCode::DEADLINE_EXCEEDED:
-      return absl::UnavailableError(absl::StrCat("the registration service cannot be reached to look up beneficiary ",
-                                                 beneficiary_id, "; retry shortly"));
-    default:
-      // A token registration refuses, or a beneficiary outside the service's scope: the operator's to fix.
-      return absl::UnavailableError(absl::StrCat("the registration service refused to look up beneficiary ",
-                                                 beneficiary_id, " (", s.error_message(),
-                                                 "); check this service's token"));
-  }
+  return RefusalOf(s, absl::StrCat("beneficiary ", beneficiary_id), field);
 }
 
 }  // namespace jinguo::replica

@@ -1,7 +1,8 @@
 // A domain service's copy of the registry facts it needs (common/replica): every beneficiary's id, region, sex,
 // birth date, category, student and school stage, monitoring status, household and its attribute, and whom she
-// was merged into. Fed from jinguo.registration.events.v1 through the projection runtime into the service's own
-// column family, so the service's rules read them locally, in the same store as its own state.
+// was merged into; every household's region and attribute (rows keyed "household/" + id in the same family). Fed from
+// jinguo.registration.events.v1 through the projection runtime into the service's own column family, so the service's
+// rules read them locally, in the same store as its own state.
 //
 // A beneficiary the replica has not seen yet (registered a moment ago; the replica is behind) is asked of
 // registration's GetBeneficiary over gRPC with the service's own token, once per lookup, so a clerk who has just
@@ -66,7 +67,12 @@ class RegistryReplica final : public projection::ProjectionHandler {
   absl::Status ForEach(absl::string_view region_prefix,
                        const std::function<bool(const v1::RegistryFacts&)>& visit) const;
 
-  // Lookups answered by registration because the replica had not seen the beneficiary.
+  // The facts of household `household_id`: from the replica, else from registration's GetHousehold (asked once).
+  // NOT_FOUND naming `field` when registration knows no such household; UNAVAILABLE as Lookup.
+  absl::StatusOr<v1::HouseholdFacts> LookupHousehold(absl::string_view household_id,
+                                                     absl::string_view field = "household_id") const;
+
+  // Lookups answered by registration because the replica had not seen the beneficiary or household.
   int64_t fallbacks() const { return fallbacks_.load(); }
 
   // ProjectionHandler. Every row keeps its aggregate's version; events the replica does not read are no-ops.
@@ -75,7 +81,15 @@ class RegistryReplica final : public projection::ProjectionHandler {
   bool KeepsVersion(const common::v1::EventEnvelope& event) const override { return true; }
 
  private:
+  // The context of one fallback call (counted), or UNAVAILABLE naming `what` when no address is configured.
+  absl::StatusOr<std::unique_ptr<grpc::ClientContext>> RegistrationCall(const std::string& what) const;
   absl::StatusOr<v1::RegistryFacts> AskRegistration(absl::string_view beneficiary_id, absl::string_view field) const;
+  absl::StatusOr<v1::HouseholdFacts> AskForHousehold(absl::string_view household_id, absl::string_view field) const;
+  // Writes the household's row from `event` unless its version was applied already.
+  absl::StatusOr<projection::Applied> UpdateHousehold(projection::ProjectionTx& tx,
+                                                      const common::v1::EventEnvelope& event,
+                                                      const std::string& household_id, const std::string& region_code,
+                                                      registration::v1::HouseholdAttribute attribute);
   // Loads her row in `tx` (a new one when none), lets `change` edit it and writes it, unless `event`'s version of
   // her aggregate was applied already.
   absl::StatusOr<projection::Applied> Update(projection::ProjectionTx& tx, const common::v1::EventEnvelope& event,

@@ -63,6 +63,7 @@ class ReplicaTest : public ::testing::Test {
       grpc::Status s = stub_->RegisterHousehold(Authorized(kAdmin).get(), HouseholdRequest(kVillages[i % 2]), &resp);
       ASSERT_TRUE(s.ok()) << s.error_message();
       households.push_back(resp.household());
+      household_regions_[resp.household().id()] = kVillages[i % 2];
     }
     grpc::ClientContext ctx;
     ctx.AddMetadata("authorization", absl::StrCat("Bearer ", kAdmin));
@@ -112,6 +113,7 @@ class ReplicaTest : public ::testing::Test {
       rv1::UpdateHouseholdResponse moved;
       grpc::Status m = stub_->UpdateHousehold(Authorized(kAdmin).get(), move, &moved);
       ASSERT_TRUE(m.ok()) << m.error_message();
+      household_regions_[households[i].id()] = move.region_code();
     }
     std::vector<rv1::Beneficiary> all = Registry();
     int changed = 0;
@@ -186,7 +188,8 @@ class ReplicaTest : public ::testing::Test {
   static int port_;
   static ServiceProcess* service_;
   static rv1::RegistrationService::Stub* stub_;
-  static std::map<std::string, std::string> merged_;  // merged id → survivor id
+  static std::map<std::string, std::string> merged_;             // merged id → survivor id
+  static std::map<std::string, std::string> household_regions_;  // household id → its region now
 };
 
 KafkaBroker* ReplicaTest::broker_ = nullptr;
@@ -195,6 +198,7 @@ int ReplicaTest::port_ = 0;
 ServiceProcess* ReplicaTest::service_ = nullptr;
 rv1::RegistrationService::Stub* ReplicaTest::stub_ = nullptr;
 std::map<std::string, std::string> ReplicaTest::merged_;
+std::map<std::string, std::string> ReplicaTest::household_regions_;
 
 TEST_F(ReplicaTest, EqualsTheRegistryFieldByFieldAfterMovesStatusChangesAndMerges) {
   std::vector<rv1::Beneficiary> registry = Registry();
@@ -238,7 +242,23 @@ TEST_F(ReplicaTest, EqualsTheRegistryFieldByFieldAfterMovesStatusChangesAndMerge
     ASSERT_TRUE(facts.ok()) << facts.status();
     EXPECT_EQ(facts->beneficiary_id(), survivor);
   }
+  // Every household where it is now (a quarter moved), from the replica alone.
+  auto households_equal = [&] {
+    for (const auto& [id, region] : household_regions_) {
+      auto h = replica.registry->LookupHousehold(id);
+      if (!h.ok() || h->region_code() != region) {
+        first_difference = absl::StrCat("household ", id, ": ", h.ok() ? h->region_code() : h.status().ToString());
+        return false;
+      }
+    }
+    return true;
+  };
+  EXPECT_TRUE(WaitFor(households_equal, absl::Seconds(30))) << first_difference;
   EXPECT_EQ(replica.registry->fallbacks(), 0);
+  // A bulk scan sees the beneficiaries' rows (merged ones too), never the households'.
+  int rows = 0;
+  ASSERT_TRUE(replica.registry->ForEach("", [&](const replica::v1::RegistryFacts&) { return ++rows > 0; }).ok());
+  EXPECT_EQ(rows, kBeneficiaries);
 }
 
 TEST_F(ReplicaTest, AReplicaHeldBackAsksRegistrationOnceAndNeverGuesses) {
@@ -254,11 +274,20 @@ TEST_F(ReplicaTest, AReplicaHeldBackAsksRegistrationOnceAndNeverGuesses) {
   ASSERT_TRUE(merged.ok()) << merged.status();
   EXPECT_EQ(merged->beneficiary_id(), merged_.begin()->second);
 
+  const auto& [household, region] = *household_regions_.begin();
+  auto h = held_back.registry->LookupHousehold(household);
+  ASSERT_TRUE(h.ok()) << h.status();
+  EXPECT_EQ(h->region_code(), region);
+  EXPECT_EQ(held_back.registry->fallbacks(), 3);
+  auto no_household = held_back.registry->LookupHousehold("0190d4c2-0000-7000-8000-00000000000f");
+  EXPECT_EQ(no_household.status().code(), absl::StatusCode::kNotFound) << no_household.status();
+  EXPECT_NE(no_household.status().message().find("no household"), std::string::npos) << no_household.status();
+
   auto unknown = held_back.registry->Lookup("0190d4c2-0000-7000-8000-000000000000", "woman_id");
   EXPECT_EQ(unknown.status().code(), absl::StatusCode::kNotFound) << unknown.status();
   ASSERT_EQ(validate::BadRequestOf(unknown.status()).field_violations_size(), 1);
   EXPECT_EQ(validate::BadRequestOf(unknown.status()).field_violations(0).field(), "woman_id");
-  EXPECT_EQ(held_back.registry->fallbacks(), 3);
+  EXPECT_EQ(held_back.registry->fallbacks(), 5);
 
   Replica unreachable(absl::StrCat("127.0.0.1:", FreePort()));
   auto down = unreachable.registry->Lookup(b.id());

@@ -1,4 +1,4 @@
-// Households: RegisterHousehold, UpdateHousehold (a move takes its members along).
+// Households: RegisterHousehold, UpdateHousehold (a move takes its members along), GetHousehold.
 #include "absl/strings/str_cat.h"
 #include "common/base/civil_date.h"
 #include "common/base/status.h"
@@ -73,6 +73,23 @@ grpc::ServerUnaryReactor* RegistrationService::UpdateHousehold(grpc::CallbackSer
         *resp->mutable_household() = h;
         return absl::OkStatus();
       });
+}
+
+grpc::Status RegistrationService::GetHousehold(grpc::ServerContext* ctx, const v1::GetHouseholdRequest* req,
+                                               v1::GetHouseholdResponse* resp) {
+  return d_.writes->Read(ctx, [&](const rpc::Principal& who) -> absl::Status {
+    if (req->household_id().empty()) {
+      return validate::FieldError(absl::StatusCode::kInvalidArgument, "household_id", "is required");
+    }
+    ASSIGN_OR_RETURN(auto h, d_.registry->GetHousehold(req->household_id()));
+    if (!h) {
+      return validate::FieldError(absl::StatusCode::kNotFound, "household_id",
+                                  absl::StrCat("no household ", req->household_id()));
+    }
+    RETURN_IF_ERROR(rpc::Authorize(who, Role::kViewer, h->region_code()));
+    *resp->mutable_household() = *std::move(h);
+    return absl::OkStatus();
+  });
 }
 
 }  // namespace jinguo::registration::api

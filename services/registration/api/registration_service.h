@@ -66,6 +66,8 @@ class RegistrationService final : public internal::CallbackWrites {
                                                 v1::RegisterBeneficiaryResponse* resp) override;
   grpc::ServerUnaryReactor* UpdateBeneficiary(grpc::CallbackServerContext* ctx, const v1::UpdateBeneficiaryRequest* req,
                                               v1::UpdateBeneficiaryResponse* resp) override;
+  grpc::Status GetHousehold(grpc::ServerContext* ctx, const v1::GetHouseholdRequest* req,
+                            v1::GetHouseholdResponse* resp) override;
   grpc::Status GetBeneficiary(grpc::ServerContext* ctx, const v1::GetBeneficiaryRequest* req,
                               v1::GetBeneficiaryResponse* resp) override;
   grpc::Status ListBeneficiaries(grpc::ServerContext* ctx, const v1::ListBeneficiariesRequest* req,
