@@ -59,4 +59,6 @@ int AgeInYears(absl::CivilDay born, absl::CivilDay on) {
   return age;
 }
 
+absl::CivilDay QuarterStart(absl::CivilDay day) { return absl::CivilDay(day.year(), (day.month() - 1) / 3 * 3 + 1, 1); }
+
 }  // namespace jinguo

@@ -30,4 +30,7 @@ std::string FormatCivilDate(absl::CivilDay day);
 // Whole years of age on `on` for someone born on `born` (a 29 February birthday counts on 1 March).
 int AgeInYears(absl::CivilDay born, absl::CivilDay on);
 
+// The first day of the calendar quarter `day` falls in (1 January, 1 April, 1 July, 1 October).
+absl::CivilDay QuarterStart(absl::CivilDay day);
+
 }  // namespace jinguo

@@ -200,8 +200,6 @@ int QuarterOf(absl::CivilDay day) { return static_cast<int>(day.year()) * 10 + (
 
 std::string QuarterText(int quarter) { return absl::StrFormat("%dQ%d", quarter / 10, quarter % 10); }
 
-absl::CivilDay QuarterStart(absl::CivilDay day) { return absl::CivilDay(day.year(), (day.month() - 1) / 3 * 3 + 1, 1); }
-
 void CountAtVenue(v1::VenueCount& count, v1::PublicityKind kind) {
   if (kind == v1::PUBLICITY_KIND_MEETING) {
     count.set_meetings(count.meetings() + 1);

@@ -64,8 +64,6 @@ v1::Venue VenueFrom(const v1::Venue& in, absl::CivilDay today, validate::FieldVi
 // The quarter `day` falls in, as year * 10 + quarter (20264), and as text ("2026Q4").
 int QuarterOf(absl::CivilDay day);
 std::string QuarterText(int quarter);
-// The first day of the quarter `day` falls in.
-absl::CivilDay QuarterStart(absl::CivilDay day);
 
 // A venue's quarter counted: a 宣讲会 is a meeting, every other kind an activity; the standard is one meeting and
 // two activities.

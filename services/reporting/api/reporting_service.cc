@@ -59,6 +59,13 @@ absl::StatusOr<v1::RegionSummary> Summaries::Summary(const std::string& node,
     ASSIGN_OR_RETURN(counters, model_->Counters(node, names));
   }
   ASSIGN_OR_RETURN(counters[domain::kVisitsIndicator], model_->VisitsInWindow(node, day, domain::kVisitWindowDays));
+  // Since the quarter began: the cumulative counter now less its value at the end of the quarter's eve.
+  std::vector<std::string> cumulative;
+  for (const auto& w : domain::QuarterWindows()) cumulative.push_back(w.cumulative);
+  ASSIGN_OR_RETURN(auto before_quarter, model_->CountersAsOf(node, cumulative, QuarterStart(day) - 1));
+  for (const auto& w : domain::QuarterWindows()) {
+    counters[w.windowed] = counters[w.cumulative] - before_quarter[w.cumulative];
+  }
   v1::RegionSummary s;
   s.set_region_code(node);
   s.set_name(NameOf(node));

@@ -89,6 +89,21 @@ const std::vector<IndicatorDef>& Indicators() {
       {"aid_grants", "本学年春蕾资助(人次)"},                    // kAidGrants
       {"aid_granted_fen", "本学年春蕾资助金额(分)"},             // kAidGrantedFen
       {"aid_paid_fen", "本学年春蕾发放金额(分)"},                // kAidPaidFen
+      {"publicity_events_lecture", "讲习所集中培训(场)"},        // kPublicityEventsLecture
+      {"publicity_events_broadcast", "大喇叭广播(次)"},          // kPublicityEventsBroadcast
+      {"publicity_events_door_to_door", "入户宣讲(次)"},         // kPublicityEventsDoorToDoor
+      {"publicity_events_leaflets", "发放宣传单(次)"},           // kPublicityEventsLeaflets
+      {"publicity_events_meeting", "宣讲会(场)"},                // kPublicityEventsMeeting
+      {"publicity_events_online", "新媒体宣传(次)"},             // kPublicityEventsOnline
+      {"leaflets_distributed", "发放宣传资料(份)"},              // kLeafletsDistributed
+      {"publicity_attendees", "宣传受众(人次)"},                 // kPublicityAttendees
+      {"volunteers", "巾帼志愿者"},                              // kVolunteers
+      {"volunteer_hours", "志愿服务时长(小时)"},                 // kVolunteerHours
+      {"donated_goods_fen", "捐赠物品价值(分)"},                 // kDonatedGoodsFen
+      {"households_needing_help", "复查需再帮扶户"},             // kHouseholdsNeedingHelp
+      {"venues", "妇女之家/儿童之家"},                           // kVenues
+      {"venue_activities", "阵地活动(累计)"},                    // kVenueActivities
+      {"venue_activities_this_quarter", "本季度阵地活动"},       // kVenueActivitiesThisQuarter
   };
   return *defs;
 }
@@ -235,7 +250,14 @@ Contributions BeneficiaryContributions(const v1::ProfileState& p, absl::CivilDay
   return c;
 }
 
-Contributions HouseholdContributions(const v1::HouseholdState& h) {
+const std::vector<QuarterWindowDef>& QuarterWindows() {
+  static const auto* defs = new std::vector<QuarterWindowDef>{
+      {"venue_activities_this_quarter", "venue_activities"},
+  };
+  return *defs;
+}
+
+Contributions HouseholdContributions(const v1::HouseholdState& h, absl::CivilDay day) {
   Contributions c;
   if (h.region_code().empty()) return c;
   c.Set(kHouseholds, 1);
@@ -252,8 +274,15 @@ Contributions HouseholdContributions(const v1::HouseholdState& h) {
     default:
       break;
   }
-  if (h.publicity_reached()) c.Set(kHouseholdsPublicityReached, 1);
+  const int year = static_cast<int>(day.year());
+  for (const auto& [campaign, span] : h.campaigns_reached()) {
+    if (span.from_year() <= year && year <= span.to_year()) {
+      c.Set(kHouseholdsPublicityReached, 1);
+      break;
+    }
+  }
   if (h.home_cleaning_done()) c.Set(kHouseholdsHomeCleaned, 1);
+  if (h.needs_help()) c.Set(kHouseholdsNeedingHelp, 1);
   return c;
 }
 

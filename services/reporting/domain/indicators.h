@@ -114,6 +114,23 @@ enum Indicator : uint8_t {
   kAidGrants,
   kAidGrantedFen,
   kAidPaidFen,
+  // Publicity (jinguo.publicity.events.v1), at the event's region: events by kind, materials handed out, attendees.
+  kPublicityEventsLecture,
+  kPublicityEventsBroadcast,
+  kPublicityEventsDoorToDoor,
+  kPublicityEventsLeaflets,
+  kPublicityEventsMeeting,
+  kPublicityEventsOnline,
+  kLeafletsDistributed,
+  kPublicityAttendees,
+  // Volunteers at their region; their hours and the goods donated at the cleaned household's region.
+  kVolunteers,
+  kVolunteerHours,
+  kDonatedGoodsFen,
+  kHouseholdsNeedingHelp,       // an inspection asked for a follow-up round, not done yet
+  kVenues,                      // 妇女之家 and 儿童之家, at their village
+  kVenueActivities,             // events held at venues, ever
+  kVenueActivitiesThisQuarter,  // computed when read: kVenueActivities since the quarter began (QuarterWindows)
   kIndicatorCount
 };
 
@@ -191,7 +208,16 @@ int SchoolYearOf(absl::CivilDay day);
 // Ages are whole years in the day's year (year minus birth year), so eligibility moves only at the new year;
 // student aid counts for the school year `day` falls in.
 Contributions BeneficiaryContributions(const v1::ProfileState& p, absl::CivilDay day, const Settings& settings);
-Contributions HouseholdContributions(const v1::HouseholdState& h);
+// What a household counts for on `day`: reached by publicity when a campaign that touched the day's year reached it.
+Contributions HouseholdContributions(const v1::HouseholdState& h, absl::CivilDay day);
+
+// Indicators read as "since the quarter began": each windowed indicator is its cumulative one's value now less its
+// value at the end of the day before the quarter of the day asked for.
+struct QuarterWindowDef {
+  const char* windowed;
+  const char* cumulative;
+};
+const std::vector<QuarterWindowDef>& QuarterWindows();
 
 // The nodes a region code counts in, from the country ("") down: "", "13", "1302", "130207", "130207104",
 // "130207104201". Shorter codes give fewer nodes.

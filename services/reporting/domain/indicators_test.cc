@@ -102,7 +102,28 @@ TEST(Contributions, HouseholdsByAttribute) {
   v1::HouseholdState h;
   h.set_region_code("130207104201");
   h.set_attribute(reg::HOUSEHOLD_ATTRIBUTE_LOW_INCOME);
-  EXPECT_EQ(HouseholdContributions(h), (Contributions{{kHouseholds, 1}, {kHouseholdsLowIncome, 1}}));
+  EXPECT_EQ(HouseholdContributions(h, absl::CivilDay(2026, 6, 1)),
+            (Contributions{{kHouseholds, 1}, {kHouseholdsLowIncome, 1}}));
+}
+
+TEST(Contributions, HouseholdsReachedInTheYearsOfTheirCampaignCleanedAndNeedingHelp) {
+  v1::HouseholdState h;
+  h.set_region_code("130207104201");
+  h.set_attribute(reg::HOUSEHOLD_ATTRIBUTE_GENERAL);
+  v1::YearSpan& span = (*h.mutable_campaigns_reached())["c1"];
+  span.set_from_year(2026);
+  span.set_to_year(2027);
+  EXPECT_TRUE(HouseholdContributions(h, absl::CivilDay(2027, 12, 31)).Contains(kHouseholdsPublicityReached));
+  EXPECT_FALSE(HouseholdContributions(h, absl::CivilDay(2028, 1, 1)).Contains(kHouseholdsPublicityReached))
+      << "a new year needs a campaign of its own";
+  EXPECT_FALSE(HouseholdContributions(h, absl::CivilDay(2026, 6, 1)).Contains(kHouseholdsHomeCleaned));
+  h.set_home_cleaning_done(true);
+  h.set_needs_help(true);
+  Contributions c = HouseholdContributions(h, absl::CivilDay(2026, 6, 1));
+  EXPECT_EQ(c.Get(kHouseholdsHomeCleaned), 1) << "cleaned stays cleaned";
+  EXPECT_EQ(c.Get(kHouseholdsNeedingHelp), 1);
+  h.clear_region_code();
+  EXPECT_TRUE(HouseholdContributions(h, absl::CivilDay(2026, 6, 1)).empty()) << "not registered yet: nowhere";
 }
 
 TEST(Indicators, EachPlaceNamesItsIndicator) {

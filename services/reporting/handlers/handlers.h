@@ -27,4 +27,8 @@ void RouteLoanEvents(projection::EventRouter& router, EventProjector& projector)
 // trainings, placements and 春蕾 aid on her profile and timeline.
 void RouteTrainingEvents(projection::EventRouter& router, EventProjector& projector);
 
+// jinguo.publicity.events.v1: households reached per campaign, cleaned and needing help on the household's state;
+// events by kind, materials, attendees, volunteers, hours, donations and venues by the region they belong to.
+void RoutePublicityEvents(projection::EventRouter& router, EventProjector& projector);
+
 }  // namespace jinguo::reporting::store

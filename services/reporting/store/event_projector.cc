@@ -63,6 +63,7 @@ EventProjector::EventProjector(ReadModel* model, domain::Settings settings, Chan
   RouteHealthEvents(router_, *this);
   RouteLoanEvents(router_, *this);
   RouteTrainingEvents(router_, *this);
+  RoutePublicityEvents(router_, *this);
   // Any other event about a beneficiary (from any service) joins her timeline.
   router_.Otherwise([this](const common::v1::EventEnvelope& e, projection::ProjectionTx& tx) -> absl::Status {
     if (e.beneficiary_id().empty()) return absl::OkStatus();
@@ -230,7 +231,7 @@ absl::Status EventProjector::UpdateHousehold(projection::ProjectionTx& tx, const
   std::string old_region = h.region_code();
   domain::Contributions before = domain::Contributions::Of(h.contributions());
   change(h);
-  domain::Contributions after = domain::HouseholdContributions(h);
+  domain::Contributions after = domain::HouseholdContributions(h, EventDay(event));
   RETURN_IF_ERROR(Move(tx, event, old_region, before, h.region_code(), after));
   if (after != before) after.StoreIn(h.mutable_contributions());
   model_->PutHousehold(tx, h);
