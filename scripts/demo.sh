@@ -10,4 +10,5 @@ port_of() { awk -v s="$1" -v col="$2" '$1 == s { print $col }' deploy/local/serv
   --health "127.0.0.1:$(port_of health 2)" --second-token dev-tangshan \
   --loans "127.0.0.1:$(port_of loans 2)" --bank-token dev-bank \
   --training "127.0.0.1:$(port_of training 2)" \
+  --publicity "127.0.0.1:$(port_of publicity 2)" \
   --dashboard "http://127.0.0.1:$(port_of reporting 3)/"

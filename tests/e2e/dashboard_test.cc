@@ -167,6 +167,12 @@ TEST(Dashboard, ShowsTheSameFiguresAsGetCoverage) {
   EXPECT_EQ(shown("students_aided"), absl::StrFormat("0 / %d  0.00%%", indicator("school_age_students")));
   EXPECT_EQ(shown("training_participants"), "0");
   EXPECT_EQ(shown("aid_granted_fen"), "0.00 元");
+  // The publicity panel: no campaign has reached the test's households.
+  size_t publicity = dom.find("id=\"publicity\"");
+  ASSERT_NE(publicity, std::string::npos) << "no publicity panel";
+  panel = dom.substr(publicity, children - publicity);
+  EXPECT_EQ(shown("households_publicity_reached"), absl::StrFormat("0 / %d  0.00%%", indicator("households")));
+  EXPECT_EQ(shown("venue_activities_this_quarter"), "0");
   // Drill-down: both townships with people appear as children, each clickable.
   EXPECT_NE(dom.find("data-region=\"130207104\""), std::string::npos);
   EXPECT_NE(dom.find("data-region=\"130207105\""), std::string::npos);

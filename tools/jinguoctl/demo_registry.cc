@@ -18,7 +18,7 @@ const char* const kGiven[] = {"秀英", "桂英", "秀兰", "玉兰", "桂兰", 
 }  // namespace
 
 DemoRegistry BuildDemoRegistry(const regions::RegionTable& table, const std::string& city, int women, int children,
-                               int students, absl::CivilDay today, uint64_t seed) {
+                               int students, int households, absl::CivilDay today, uint64_t seed) {
   std::mt19937_64 rng(seed);
   auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<uint64_t>(n)); };
   std::vector<std::string> townships;
@@ -26,8 +26,7 @@ DemoRegistry BuildDemoRegistry(const regions::RegionTable& table, const std::str
     for (const auto& township : table.Children(county)) townships.push_back(township);
   }
   DemoRegistry out;
-  if (townships.empty()) return out;
-  int total = women + children;
+  if (townships.empty() || households <= 0 || households > women) return out;
   int serial = 0;
   auto person = [&](bool child) {
     DemoPerson p;
@@ -55,36 +54,28 @@ DemoRegistry BuildDemoRegistry(const regions::RegionTable& table, const std::str
     p.poverty_cause = 1 + pick(13);
     return p;
   };
-  int made_women = 0, made_children = 0, household_no = 0;
-  while (made_women + made_children < total) {
+  // The households first, then the people: a woman heads each household, and the other women and the children
+  // join households drawn at random.
+  for (int k = 0; k < households; ++k) {
     DemoHousehold h;
     const std::string& township = townships[pick(static_cast<int>(townships.size()))];
-    h.key = absl::StrCat(household_no++);
+    h.key = absl::StrCat(k);
     h.region_code = absl::StrCat(township, absl::StrFormat("%03d", 201 + pick(20)));
     h.attribute = 1 + pick(10) / 6;  // mostly general, some low-income
     if (pick(20) == 0) h.attribute = 3;
     h.head_name = absl::StrCat(kSurnames[pick(16)], "某");
-    int adults = 1 + (pick(3) == 0 ? 1 : 0);
-    int kids = pick(3);
-    for (int i = 0; i < adults && made_women < women; ++i, ++made_women) h.members.push_back(person(false));
-    for (int i = 0; i < kids && made_children < children; ++i, ++made_children) h.members.push_back(person(true));
-    // Near the end, fill whichever count is left.
-    if (h.members.empty()) {
-      if (made_women < women) {
-        h.members.push_back(person(false));
-        ++made_women;
-      } else {
-        h.members.push_back(person(true));
-        ++made_children;
-      }
-    }
     out.households.push_back(std::move(h));
   }
+  for (int i = 0; i < women; ++i) {
+    out.households[static_cast<size_t>(i < households ? i : pick(households))].members.push_back(person(false));
+  }
+  for (int i = 0; i < children; ++i)
+    out.households[static_cast<size_t>(pick(households))].members.push_back(person(true));
   for (const auto& township : townships) {
     out.cadres.push_back({township, absl::StrCat(table.Name(township), "妇联干部"), township});
   }
-  out.women = made_women;
-  out.children = made_children;
+  out.women = women;
+  out.children = children;
   return out;
 }
 

@@ -1,5 +1,6 @@
 // A deterministic demo registry modelled on the figures Tangshan's federation (唐山市, 1302) reported: 3,468
-// registered women aged 16 and over and 1,269 registered children (534 of them school-age students) across its counties
+// registered women aged 16 and over and 1,269 registered children (534 of them school-age students) in 2,817
+// households across its counties
 // and townships from the region table, in households, each paired with her township's cadre. Synthetic: ID numbers are
 // valid but made up. The same seed gives the same people, and request ids are derived from them, so loading twice
 // changes nothing. Pure; thread-safe.
@@ -44,9 +45,10 @@ struct DemoRegistry {
   int students = 0;
 };
 
-// Builds the registry for the city `city` (4 digits) on `today`: `students` of the children aged 6 and over are
-// students (the first ones made; fewer when there are not so many).
+// Builds the registry for the city `city` (4 digits) on `today`: `households` households (at most one per woman),
+// each headed by a woman; `students` of the children aged 6 and over are students (the first ones made; fewer when
+// there are not so many).
 DemoRegistry BuildDemoRegistry(const regions::RegionTable& table, const std::string& city, int women, int children,
-                               int students, absl::CivilDay today, uint64_t seed = 20260301);
+                               int students, int households, absl::CivilDay today, uint64_t seed = 20260301);
 
 }  // namespace jinguo::tools

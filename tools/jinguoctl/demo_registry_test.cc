@@ -15,9 +15,10 @@ TEST(DemoRegistry, TangshanFiguresWithValidUniqueIdsInRealRegions) {
   auto table = regions::RegionTable::LoadFromDirectory(std::string(src ? src : ".") + "/data/regions");
   ASSERT_TRUE(table.ok());
   absl::CivilDay today(2026, 11, 22);
-  DemoRegistry r = BuildDemoRegistry(**table, "1302", 3468, 1269, 534, today);
+  DemoRegistry r = BuildDemoRegistry(**table, "1302", 3468, 1269, 534, 2817, today);
   EXPECT_EQ(r.women, 3468);
   EXPECT_EQ(r.children, 1269);
+  EXPECT_EQ(r.households.size(), 2817u);
   std::set<std::string> ids;
   std::set<std::string> counties;
   int women = 0, children = 0, students = 0;
@@ -51,7 +52,7 @@ TEST(DemoRegistry, TangshanFiguresWithValidUniqueIdsInRealRegions) {
   EXPECT_EQ(r.students, 534);
   EXPECT_GT(counties.size(), 10u);  // spread over Tangshan's counties
   // Deterministic: the same seed gives the same people.
-  DemoRegistry again = BuildDemoRegistry(**table, "1302", 3468, 1269, 534, today);
+  DemoRegistry again = BuildDemoRegistry(**table, "1302", 3468, 1269, 534, 2817, today);
   EXPECT_EQ(again.households[17].members[0].id_number, r.households[17].members[0].id_number);
 }
 

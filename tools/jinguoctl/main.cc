@@ -38,6 +38,7 @@
 #include "services/training/domain/job_categories.h"
 #include "tools/jinguoctl/client_context.h"
 #include "tools/jinguoctl/demo_loans.h"
+#include "tools/jinguoctl/demo_publicity.h"
 #include "tools/jinguoctl/demo_registry.h"
 #include "tools/jinguoctl/demo_training.h"
 #include "tools/jinguoctl/text_table.h"
@@ -198,6 +199,20 @@ int PrintCoverage(pv1::ReportingService::Stub& reports, const std::string& token
                 {"在岗妇女", "women_placed", nullptr, false},
                 {"居家手工", "placed_home_handicraft", nullptr, false},
                 {"帮扶车间", "placed_workshop", nullptr, false}});
+  PrintFigures("宣传进村入户与家居清洁", resp, region,
+               {{"宣传到户", "households_publicity_reached", "households", false},
+                {"讲习所", "publicity_events_lecture", nullptr, false},
+                {"大喇叭", "publicity_events_broadcast", nullptr, false},
+                {"入户宣讲", "publicity_events_door_to_door", nullptr, false},
+                {"宣讲会", "publicity_events_meeting", nullptr, false},
+                {"宣传资料(份)", "leaflets_distributed", nullptr, false},
+                {"家居清洁", "households_home_cleaned", "households", false},
+                {"需再帮扶户", "households_needing_help", nullptr, false},
+                {"志愿者", "volunteers", nullptr, false},
+                {"志愿时长(小时)", "volunteer_hours", nullptr, false},
+                {"捐赠物品(元)", "donated_goods_fen", nullptr, true},
+                {"妇女之家", "venues", nullptr, false},
+                {"本季度阵地活动", "venue_activities_this_quarter", nullptr, false}});
   PrintFigures("春蕾助学", resp, region,
                {{"本学年已资助学生", "students_aided", "school_age_students", false},
                 {"资助人次", "aid_grants", nullptr, false},
@@ -369,6 +384,68 @@ bool DemoHealth(const std::string& health_addr, const std::string& token, const 
   return true;
 }
 
+// The side-by-side table: each figure Tangshan's federation reported against the one the platform computes now for
+// `city` (reporting's summary; the loan plans from the loans service at `loans_addr` when given).
+int PrintReportAgainstPlatform(pv1::ReportingService::Stub& reports, const std::string& loans_addr,
+                               const std::string& token, const std::string& city) {
+  pv1::GetRegionSummaryRequest req;
+  req.set_region_code(city);
+  pv1::GetRegionSummaryResponse resp;
+  if (grpc::Status s = reports.GetRegionSummary(Context(token).get(), req, &resp); !s.ok()) {
+    std::fprintf(stderr, "jinguoctl: %s\n", s.error_message().c_str());
+    return 1;
+  }
+  const pv1::RegionSummary& sum = resp.summary();
+  auto n = [&](absl::string_view names) { return absl::StrCat(IndicatorValue(sum, names)); };
+  auto of = [&](absl::string_view part, absl::string_view whole) {
+    int64_t a = IndicatorValue(sum, part), b = IndicatorValue(sum, whole);
+    int64_t bp = b == 0 ? 0 : a * 10000 / b;
+    return absl::StrFormat("%d/%d (%d.%d%%)", a, b, bp / 100, bp % 100 / 10);
+  };
+  std::string loan_plans = "-";
+  if (!loans_addr.empty()) {
+    auto loans = lv1::LoanService::NewStub(grpc::CreateChannel(loans_addr, grpc::InsecureChannelCredentials()));
+    int count = 0;
+    lv1::ListLoansRequest list;
+    list.set_region_prefix(city);
+    list.mutable_page()->set_page_size(500);
+    for (;;) {
+      lv1::ListLoansResponse page;
+      if (!loans->ListLoans(Context(token).get(), list, &page).ok()) break;
+      count += page.loans_size();
+      if (page.next_page_token().empty()) {
+        loan_plans = absl::StrCat(count, " (", n("loans_disbursed"), " disbursed)");
+        break;
+      }
+      list.mutable_page()->set_page_token(page.next_page_token());
+    }
+  }
+  TextTable table;
+  table.AddRow({"figure", "Tangshan's report", "the platform computes"});
+  table.AddRow({"registered women / children", "3,468 / 1,269",
+                absl::StrCat(n("women_registered"), " / ", n("children_registered"))});
+  table.AddRow({"paired (结对帮扶)", "4,674, \"full coverage\"", of("paired", "beneficiaries_registered")});
+  table.AddRow({"households reached (宣传到户)", "every household", of("households_publicity_reached", "households")});
+  table.AddRow({"leaflets handed out", "6,000+", n("leaflets_distributed")});
+  table.AddRow({"cadres trained, 13-15 June", "130", n("lecture_attendees")});
+  table.AddRow({"homes cleaned, first round", "2,817", of("households_home_cleaned", "households")});
+  table.AddRow({"two-cancer insured", "2,491", of("two_cancer_insured", "eligible_women")});
+  table.AddRow({"children's serious-illness relief", "7, 2.8万元",
+                absl::StrCat(n("relief_paid"), ", ", FormatYuan(Fen{IndicatorValue(sum, "relief_paid_fen")}), " 元")});
+  table.AddRow({"women trained (federation)", "700", n("training_participants")});
+  table.AddRow({"positions posted", "4,420 in 73 categories",
+                absl::StrCat(n("job_positions"), " in ", n("job_postings"), " postings")});
+  table.AddRow({"women placed in handicraft", "40", n("women_placed")});
+  table.AddRow({"loan plans", "41", loan_plans});
+  table.AddRow({"students aided (春蕾)", "468 of 534", of("students_aided", "school_age_students")});
+  std::printf("\nThe report against the platform — %s (%s)\n", sum.name().c_str(), city.c_str());
+  std::fputs(table.Render(/*left_columns=*/1).c_str(), stdout);
+  std::printf(
+      "Two-cancer insurance: the platform insures every registered woman aged 35-64 this year; the report's 2,491 "
+      "counts the women its counties insured, of all ages. Pairing: see tools/jinguoctl/README.md.\n");
+  return 0;
+}
+
 // Waits (up to 30 s) until reporting's summary of `region` shows at least the given value of each indicator.
 void WaitForCounts(pv1::ReportingService::Stub& reports, const std::string& token, const std::string& region,
                    const std::vector<std::pair<std::string, int64_t>>& at_least) {
@@ -394,6 +471,7 @@ struct DemoOptions {
   std::string bank_token;    // the bank's staff (role lender)
   std::string training;      // training's address: programmes, jobs and 春蕾 aid when set
   std::string job_categories = "data/job_categories.csv";
+  std::string publicity;  // publicity's address: the campaign, home cleaning, volunteers and venues when set
 };
 
 int Demo(const std::string& registration_addr, const std::string& reporting_addr, const std::string& token,
@@ -406,7 +484,7 @@ int Demo(const std::string& registration_addr, const std::string& reporting_addr
     std::fprintf(stderr, "jinguoctl: %s\n", std::string(table.status().message()).c_str());
     return 1;
   }
-  DemoRegistry demo = tools::BuildDemoRegistry(**table, city, 3468, 1269, 534, ChinaDay(absl::Now()));
+  DemoRegistry demo = tools::BuildDemoRegistry(**table, city, 3468, 1269, 534, 2817, ChinaDay(absl::Now()));
   std::printf("demo: %d women and %d children in %zu households, %zu township cadres, 唐山市 %s\n", demo.women,
               demo.children, demo.households.size(), demo.cadres.size(), city.c_str());
   auto registry =
@@ -552,7 +630,19 @@ int Demo(const std::string& registration_addr, const std::string& reporting_addr
     // Until reporting has counted the aid and the placements (the last events the training demo made).
     WaitForCounts(*reports, token, city, {{"aid_grants", 468}, {"women_placed", 40}});
   }
+  if (!options.publicity.empty()) {
+    std::vector<tools::DemoHouseholdRef> refs;
+    for (size_t i = 0; i < demo.households.size(); ++i) {
+      refs.push_back({household_ids[i], demo.households[i].region_code, demo.households[i].key});
+    }
+    if (!tools::DemoPublicity(options.publicity, token, city, refs)) return 1;
+    // Until reporting has counted every household reached and cleaned.
+    WaitForCounts(*reports, token, city,
+                  {{"households_publicity_reached", static_cast<int64_t>(refs.size())},
+                   {"households_home_cleaned", static_cast<int64_t>(refs.size())}});
+  }
   int rc = PrintCoverage(*reports, token, city);
+  if (rc == 0) rc = PrintReportAgainstPlatform(*reports, options.loans, token, city);
   if (!dashboard.empty())
     std::printf("\nDashboard: %s#token=%s&region=%s\n", dashboard.c_str(), token.c_str(), city.c_str());
   return rc;
@@ -738,6 +828,9 @@ int main(int argc, char** argv) {
                    "for 468 of 534 students");
   demo->add_option("--job-categories", demo_options.job_categories, "the job-category code list for --training")
       ->capture_default_str();
+  demo->add_option("--publicity", demo_options.publicity,
+                   "publicity gRPC address: also load the campaign reaching every household, 6,000+ leaflets, the "
+                   "cadres' training, home cleaning of every household with volunteers, inspections and venues");
   demo->add_option("--health", health,
                    "health gRPC address: also insure the city's eligible women for this year, screen 200 women and "
                    "grant 7 children relief");

@@ -67,8 +67,11 @@ absl::StatusOr<replica::v1::HouseholdFacts> PublicityService::Household(const rp
 void PublicityService::HouseholdEvent(v1::HouseholdStatus& status, const google::protobuf::Message& payload,
                                       const std::string& request_id, rpc::Tx& tx) {
   status.set_version(status.version() + 1);
+  // The household's registry events are aggregate <id>; its publicity events are a stream of their own, so that a
+  // consumer deduplicating by aggregate and version never takes one for the other.
   tx.events.push_back(
-      events_.Make({status.household_id(), status.version(), "", status.region_code()}, payload, request_id));
+      events_.Make({absl::StrCat("household/", status.household_id()), status.version(), "", status.region_code()},
+                   payload, request_id));
   d_.publicity->PutStatus(&tx.batch, status);
 }
 

@@ -2,7 +2,7 @@
 // the domain's decision (domain/publicity_rules.h), one write batch (state, indexes, idempotency record, events,
 // audit record) through the kit's write path, proto out.
 //
-// A household's events (HouseholdReached, HomeCleaningRecorded, InspectionRecorded) carry the household as their
+// A household's events (HouseholdReached, HomeCleaningRecorded, InspectionRecorded) carry "household/<id>" as their
 // aggregate with its version here, and its region in the envelope. A day sheet of reaches commits its good rows in
 // one batch; a bad row is rolled back to its save point and named in the answer.
 //

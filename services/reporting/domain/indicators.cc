@@ -97,6 +97,7 @@ const std::vector<IndicatorDef>& Indicators() {
       {"publicity_events_online", "新媒体宣传(次)"},             // kPublicityEventsOnline
       {"leaflets_distributed", "发放宣传资料(份)"},              // kLeafletsDistributed
       {"publicity_attendees", "宣传受众(人次)"},                 // kPublicityAttendees
+      {"lecture_attendees", "讲习所培训(人次)"},                 // kLectureAttendees
       {"volunteers", "巾帼志愿者"},                              // kVolunteers
       {"volunteer_hours", "志愿服务时长(小时)"},                 // kVolunteerHours
       {"donated_goods_fen", "捐赠物品价值(分)"},                 // kDonatedGoodsFen

@@ -123,6 +123,7 @@ enum Indicator : uint8_t {
   kPublicityEventsOnline,
   kLeafletsDistributed,
   kPublicityAttendees,
+  kLectureAttendees,  // of them, trained at 讲习所 (lecture-hall training, e.g. the cadres' training)
   // Volunteers at their region; their hours and the goods donated at the cleaned household's region.
   kVolunteers,
   kVolunteerHours,

@@ -30,17 +30,18 @@ absl::Status Count(EventProjector& p, Tx& tx, const Envelope& e, const std::stri
 
 void RoutePublicityEvents(projection::EventRouter& router, EventProjector& projector) {
   EventProjector& p = projector;
-  router.On<cv1::PublicityEventRecorded>([&p](const cv1::PublicityEventRecorded& r, const Envelope& e,
-                                              Tx& tx) -> absl::Status {
-    int kind = r.kind();
-    auto by_kind = static_cast<domain::Indicator>(domain::kPublicityEventsLecture + kind - 1);
-    RETURN_IF_ERROR(Count(p, tx, e, e.region_code(),
-                          {{by_kind, kind >= 1 && kind <= 6 ? 1 : 0},
-                           {domain::kLeafletsDistributed, r.materials()},
-                           {domain::kPublicityAttendees, r.attendees()}}));
-    if (r.venue_id().empty()) return absl::OkStatus();
-    return Count(p, tx, e, r.venue_region_code(), {{domain::kVenueActivities, 1}});
-  });
+  router.On<cv1::PublicityEventRecorded>(
+      [&p](const cv1::PublicityEventRecorded& r, const Envelope& e, Tx& tx) -> absl::Status {
+        int kind = r.kind();
+        auto by_kind = static_cast<domain::Indicator>(domain::kPublicityEventsLecture + kind - 1);
+        RETURN_IF_ERROR(Count(p, tx, e, e.region_code(),
+                              {{by_kind, kind >= 1 && kind <= 6 ? 1 : 0},
+                               {domain::kLeafletsDistributed, r.materials()},
+                               {domain::kPublicityAttendees, r.attendees()},
+                               {domain::kLectureAttendees, kind == cv1::PUBLICITY_KIND_LECTURE ? r.attendees() : 0}}));
+        if (r.venue_id().empty()) return absl::OkStatus();
+        return Count(p, tx, e, r.venue_region_code(), {{domain::kVenueActivities, 1}});
+      });
   router.On<cv1::HouseholdReached>([&p](const cv1::HouseholdReached& r, const Envelope& e, Tx& tx) {
     return p.UpdateHousehold(tx, e, r.household_id(), [&](v1::HouseholdState& h) {
       v1::YearSpan& span = (*h.mutable_campaigns_reached())[r.campaign_id()];
@@ -48,15 +49,16 @@ void RoutePublicityEvents(projection::EventRouter& router, EventProjector& proje
       span.set_to_year(r.campaign_ends_on().year());
     });
   });
-  router.On<cv1::HomeCleaningRecorded>([&p](const cv1::HomeCleaningRecorded& c, const Envelope& e,
-                                            Tx& tx) -> absl::Status {
-    RETURN_IF_ERROR(Count(p, tx, e, e.region_code(),
-                          {{domain::kVolunteerHours, c.volunteer_hours()}, {domain::kDonatedGoodsFen, c.donated_fen()}}));
-    return p.UpdateHousehold(tx, e, c.household_id(), [&](v1::HouseholdState& h) {
-      if (c.round() == cv1::CLEANING_ROUND_FIRST) h.set_home_cleaning_done(true);
-      h.set_needs_help(false);
-    });
-  });
+  router.On<cv1::HomeCleaningRecorded>(
+      [&p](const cv1::HomeCleaningRecorded& c, const Envelope& e, Tx& tx) -> absl::Status {
+        RETURN_IF_ERROR(
+            Count(p, tx, e, e.region_code(),
+                  {{domain::kVolunteerHours, c.volunteer_hours()}, {domain::kDonatedGoodsFen, c.donated_fen()}}));
+        return p.UpdateHousehold(tx, e, c.household_id(), [&](v1::HouseholdState& h) {
+          if (c.round() == cv1::CLEANING_ROUND_FIRST) h.set_home_cleaning_done(true);
+          h.set_needs_help(false);
+        });
+      });
   router.On<cv1::InspectionRecorded>([&p](const cv1::InspectionRecorded& i, const Envelope& e, Tx& tx) {
     return p.UpdateHousehold(tx, e, i.household_id(), [&](v1::HouseholdState& h) {
       h.set_needs_help(i.result() == cv1::INSPECTION_RESULT_NEEDS_HELP);
