@@ -279,6 +279,8 @@ grpc::ServerUnaryReactor* PublicityService::RecordHouseholdsReached(grpc::Callba
         if (req->rows_size() == 0) return FieldError(absl::StatusCode::kInvalidArgument, "rows", "is empty");
         ASSIGN_OR_RETURN(v1::Campaign campaign, LoadCampaign(req->campaign_id(), "campaign_id"));
         FieldViolations v;
+        // The sheet's method applies to every row that names none: a broadcast is refused for the whole sheet.
+        if (req->method() != v1::REACH_METHOD_UNSPECIFIED) domain::CheckReachMethod(req->method(), "method", v);
         absl::CivilDay on = validate::DateOrToday(req->reached_on(), req->has_reached_on(), Today(), "reached_on", v);
         RETURN_IF_ERROR(v.ToStatus());
         RETURN_IF_ERROR(domain::CheckReachDate(campaign, on, "reached_on"));
@@ -289,7 +291,7 @@ grpc::ServerUnaryReactor* PublicityService::RecordHouseholdsReached(grpc::Callba
           v1::RowResult* result = resp->add_results();
           result->set_row(i);
           result->set_household_id(row.household_id());
-          if (!row.household_id().empty() && !on_sheet.insert(row.household_id()).second) {
+          if (on_sheet.count(row.household_id()) > 0) {
             result->set_outcome(v1::ROW_OUTCOME_REPEATED);
             resp->set_repeated(resp->repeated() + 1);
             continue;
@@ -311,6 +313,7 @@ grpc::ServerUnaryReactor* PublicityService::RecordHouseholdsReached(grpc::Callba
             continue;
           }
           tx.PopSavePoint();
+          on_sheet.insert(row.household_id());
           result->set_outcome(*reached ? v1::ROW_OUTCOME_REACHED : v1::ROW_OUTCOME_REPEATED);
           (*reached ? resp->set_reached(resp->reached() + 1) : resp->set_repeated(resp->repeated() + 1));
         }
