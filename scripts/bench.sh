@@ -3,7 +3,7 @@
 #   outbox relay throughput  / ProducerPerformance (same record size, acks=all)   target >= 0.8
 #   projection apply rate    / ConsumerPerformance (same topic, same events)      target >= 0.5
 # then the services' own benchmarks (scripts/bench_registration.sh, scripts/bench_reporting.sh,
-# scripts/bench_health.sh, scripts/bench_loans.sh, scripts/bench_training.sh).
+# scripts/bench_health.sh, scripts/bench_loans.sh, scripts/bench_training.sh, scripts/bench_publicity.sh).
 # JINGUO_BENCH_RECORDS sets the event count (default 500000).
 set -euo pipefail
 BUILD=${1:-build}
@@ -80,3 +80,6 @@ scripts/bench_loans.sh "$BUILD" "$WORK" "$BROKERS"
 echo
 start_broker training
 scripts/bench_training.sh "$BUILD" "$WORK" "$BROKERS"
+echo
+start_broker publicity
+scripts/bench_publicity.sh "$BUILD" "$WORK" "$BROKERS"
