@@ -7,6 +7,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "common/store/store.h"
 #include "common/validate/region_code.h"
 #include "openssl/crypto.h"
 #include "openssl/evp.h"
@@ -131,6 +132,34 @@ absl::StatusOr<std::string> ReadScope(const Principal& who, const regions::Regio
   std::string scope = prefix.empty() ? who.region_scope : std::string(prefix);
   if (absl::Status s = Authorize(who, minimum, scope); !s.ok()) return s;
   return scope;
+}
+
+absl::Status ListPage(
+    const PageTokens& pages, const regions::RegionTable& regions, const Principal& who, const ListingQuery& query,
+    absl::FunctionRef<std::unique_ptr<rocksdb::Iterator>(const std::string& scope, const std::string& after)> scan,
+    absl::FunctionRef<absl::StatusOr<bool>(const std::string& key)> take, std::string* next_page_token) {
+  validate::FieldViolations v;
+  int page_size = PageSize(query.page.page_size(), query.limits, "page.page_size", v);
+  if (!v.empty()) return v.ToStatus();
+  absl::StatusOr<std::string> scope = ReadScope(who, regions, query.region_prefix);
+  if (!scope.ok()) return scope.status();
+  PageQuery fingerprint{query.method, who.region_scope, *scope, query.filters};
+  absl::StatusOr<std::string> after = pages.Resume(fingerprint, query.page.page_token(), "page.page_token");
+  if (!after.ok()) return after.status();
+  auto it = scan(*scope, *after);
+  std::string last;
+  int taken = 0;
+  for (; it->Valid(); it->Next()) {
+    if (taken >= page_size) {
+      *next_page_token = pages.Issue(fingerprint, last);
+      break;
+    }
+    last = it->key().ToString();
+    absl::StatusOr<bool> added = take(last);
+    if (!added.ok()) return added.status();
+    if (*added) ++taken;
+  }
+  return store::FromRocks(it->status(), query.method);
 }
 
 }  // namespace jinguo::rpc

@@ -16,12 +16,14 @@
 #include <string>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "common/regions/region_table.h"
 #include "common/rpc/auth.h"
 #include "common/validate/field_violations.h"
 #include "jinguo/common/v1/types.pb.h"
+#include "rocksdb/iterator.h"
 
 namespace jinguo::rpc {
 
@@ -75,5 +77,21 @@ int PageSize(int32_t requested, PageLimits limits, absl::string_view field, vali
 // caller's whole scope when `prefix` is empty. PERMISSION_DENIED unless the caller holds `minimum` over it.
 absl::StatusOr<std::string> ReadScope(const Principal& who, const regions::RegionTable& table, absl::string_view prefix,
                                       absl::string_view field = "region_prefix", Role minimum = Role::kViewer);
+
+// One page of a listing over a region-clamped index (keys that start with a region code): the scope resolved from
+// `region_prefix` (ReadScope), the page size from `page` (PageSize), the token resumed for `method` and `filters`,
+// then `scan(scope, after)` walked and `take(key)` called for each key until `take` has accepted a page of rows
+// (it returns whether it added one); `next_page_token` is set when more keys remain. Errors are the call's.
+struct ListingQuery {
+  const char* method;
+  absl::string_view region_prefix;
+  std::vector<std::string> filters;
+  const common::v1::PageRequest& page;
+  PageLimits limits;
+};
+absl::Status ListPage(
+    const PageTokens& pages, const regions::RegionTable& regions, const Principal& who, const ListingQuery& query,
+    absl::FunctionRef<std::unique_ptr<rocksdb::Iterator>(const std::string& scope, const std::string& after)> scan,
+    absl::FunctionRef<absl::StatusOr<bool>(const std::string& key)> take, std::string* next_page_token);
 
 }  // namespace jinguo::rpc

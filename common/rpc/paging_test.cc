@@ -1,9 +1,13 @@
 #include "common/rpc/paging.h"
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 
 #include "absl/strings/escaping.h"
+#include "common/store/keys.h"
+#include "common/store/store.h"
 #include "gtest/gtest.h"
 
 namespace jinguo::rpc {
@@ -103,6 +107,57 @@ TEST(PageSize, ZeroIsTheDefaultLargeIsCappedNegativeIsRefused) {
   PageSize(-1, {50, 500}, "page.page_size", v);
   ASSERT_FALSE(v.empty());
   EXPECT_EQ(v.violations().field_violations(0).field(), "page.page_size");
+}
+
+// A listing over a region index: pages of the size asked, a token that resumes after the last key, rows `take`
+// turns down not counted, and never a key outside the caller's scope.
+TEST(ListPage, PagesThroughTheScopeResumingWhereTheLastPageEnded) {
+  const char* src = std::getenv("JINGUO_SOURCE_DIR");
+  auto regions = regions::RegionTable::LoadFromDirectory(std::string(src ? src : ".") + "/data/regions");
+  ASSERT_TRUE(regions.ok()) << regions.status();
+  std::string dir = std::filesystem::temp_directory_path() / ("paging-test-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  auto db = store::Store::Open({dir, {"index"}});
+  ASSERT_TRUE(db.ok()) << db.status();
+  rocksdb::WriteBatch batch;
+  for (int i = 0; i < 7; ++i)
+    batch.Put((*db)->Family("index"), store::PairKey("130207104201", "a" + std::to_string(i)), "");
+  for (int i = 0; i < 2; ++i)
+    batch.Put((*db)->Family("index"), store::PairKey("130208100201", "b" + std::to_string(i)), "");
+  ASSERT_TRUE((*db)->Write(&batch).ok());
+
+  PageTokens tokens("test", PageTokens::RandomKey());
+  Principal clerk{"clerk", Role::kOperator, "130207"};
+  auto page = [&](const std::string& token, std::vector<std::string>* ids, std::string* next) {
+    common::v1::PageRequest request;
+    request.set_page_size(3);
+    request.set_page_token(token);
+    return ListPage(
+        tokens, **regions, clerk, {"ListThings", "", {}, request, {50, 500}},
+        [&](const std::string& scope, const std::string& after) {
+          return (*db)->ScanAfter((*db)->Family("index"), scope, after);
+        },
+        [&](const std::string& key) -> absl::StatusOr<bool> {
+          std::string id = store::SecondPart(key);
+          if (id == "a4") return false;  // turned down: not counted
+          ids->push_back(id);
+          return true;
+        },
+        next);
+  };
+  std::vector<std::string> ids;
+  std::string next;
+  ASSERT_TRUE(page("", &ids, &next).ok());
+  EXPECT_EQ(ids, (std::vector<std::string>{"a0", "a1", "a2"}));
+  ASSERT_FALSE(next.empty());
+  std::string second;
+  ASSERT_TRUE(page(next, &ids, &second).ok());
+  EXPECT_EQ(ids, (std::vector<std::string>{"a0", "a1", "a2", "a3", "a5", "a6"})) << "a4 turned down";
+  EXPECT_TRUE(second.empty()) << "nothing after a6 in 130207: 130208's keys are outside the clerk's scope";
+  std::string ignored;
+  EXPECT_EQ(ViolatedField(page("made-up", &ids, &ignored)), "page.page_token");
+  db->reset();
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

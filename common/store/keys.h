@@ -75,6 +75,17 @@ class KeyReader {
   absl::string_view rest_;
 };
 
+// A two-part index key: first \0 second \0 (e.g. region \0 id \0, listed by region prefix).
+inline std::string PairKey(absl::string_view first, absl::string_view second) {
+  return KeyBuilder().Str(first).Str(second).key();
+}
+// The second part of a two-part index key; "" when `key` is not one.
+inline std::string SecondPart(absl::string_view key) {
+  KeyReader r(key);
+  std::string first, second;
+  return r.Str(&first) && r.Str(&second) ? second : "";
+}
+
 // Fixed 8-byte big-endian encoding of a value (e.g. a stored version or offset).
 inline std::string EncodeU64(uint64_t v) { return KeyBuilder().U64(v).key(); }
 inline bool DecodeU64(absl::string_view bytes, uint64_t* v) { return KeyReader(bytes).U64(v); }

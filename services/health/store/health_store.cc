@@ -169,11 +169,7 @@ std::unique_ptr<rocksdb::Iterator> HealthStore::ScanCases(const std::string& reg
   return db_->ScanAfter(by_region_, region_prefix, after);
 }
 
-std::string HealthStore::CaseIdOf(absl::string_view region_key) {
-  KeyReader r(region_key);
-  std::string region, id;
-  return r.Str(&region) && r.Str(&id) ? id : "";
-}
+std::string HealthStore::CaseIdOf(absl::string_view region_key) { return jinguo::store::SecondPart(region_key); }
 
 absl::StatusOr<std::vector<HealthStore::Due>> HealthStore::DueBefore(absl::CivilDay day, size_t limit,
                                                                      const std::string& after) const {

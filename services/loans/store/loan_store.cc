@@ -128,11 +128,7 @@ std::unique_ptr<rocksdb::Iterator> LoanStore::ScanLoans(const std::string& regio
   return db_->ScanAfter(by_region_, region_prefix, after);
 }
 
-std::string LoanStore::LoanIdOf(absl::string_view region_key) {
-  KeyReader r(region_key);
-  std::string region, id;
-  return r.Str(&region) && r.Str(&id) ? id : "";
-}
+std::string LoanStore::LoanIdOf(absl::string_view region_key) { return jinguo::store::SecondPart(region_key); }
 
 std::string LoanStore::AgendaKey(absl::CivilDay day, const std::string& loan_id) {
   return KeyBuilder().Day(day).Str(loan_id).key();

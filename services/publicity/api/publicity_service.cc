@@ -113,26 +113,15 @@ grpc::ServerUnaryReactor* PublicityService::CreateCampaign(grpc::CallbackServerC
 grpc::Status PublicityService::ListCampaigns(grpc::ServerContext* ctx, const v1::ListCampaignsRequest* req,
                                              v1::ListCampaignsResponse* resp) {
   return d_.writes->Read(ctx, [&](const rpc::Principal& who) -> absl::Status {
-    FieldViolations v;
-    int page_size = rpc::PageSize(req->page().page_size(), kPageLimits, "page.page_size", v);
-    RETURN_IF_ERROR(v.ToStatus());
-    auto scope = rpc::ReadScope(who, *d_.regions, req->region_prefix());
-    if (!scope.ok()) return scope.status();
-    rpc::PageQuery query{"ListCampaigns", who.region_scope, *scope, {}};
-    auto after = d_.pages->Resume(query, req->page().page_token(), "page.page_token");
-    if (!after.ok()) return after.status();
-    auto it = d_.publicity->ScanCampaigns(*scope, *after);
-    std::string last;
-    for (; it->Valid(); it->Next()) {
-      if (resp->campaigns_size() >= page_size) {
-        resp->set_next_page_token(d_.pages->Issue(query, last));
-        break;
-      }
-      last = it->key().ToString();
-      ASSIGN_OR_RETURN(auto c, d_.publicity->GetCampaign(store::PublicityStore::IdOf(last)));
-      if (c) *resp->add_campaigns() = *std::move(c);
-    }
-    return jinguo::store::FromRocks(it->status(), "list campaigns");
+    return rpc::ListPage(
+        *d_.pages, *d_.regions, who, {"ListCampaigns", req->region_prefix(), {}, req->page(), kPageLimits},
+        [&](const std::string& scope, const std::string& after) { return d_.publicity->ScanCampaigns(scope, after); },
+        [&](const std::string& key) -> absl::StatusOr<bool> {
+          ASSIGN_OR_RETURN(auto c, d_.publicity->GetCampaign(store::PublicityStore::IdOf(key)));
+          if (c) *resp->add_campaigns() = *std::move(c);
+          return c.has_value();
+        },
+        resp->mutable_next_page_token());
   });
 }
 
@@ -470,32 +459,22 @@ grpc::ServerUnaryReactor* PublicityService::RegisterVolunteer(grpc::CallbackServ
 grpc::Status PublicityService::ListVolunteers(grpc::ServerContext* ctx, const v1::ListVolunteersRequest* req,
                                               v1::ListVolunteersResponse* resp) {
   return d_.writes->Read(ctx, [&](const rpc::Principal& who) -> absl::Status {
-    FieldViolations v;
-    int page_size = rpc::PageSize(req->page().page_size(), kPageLimits, "page.page_size", v);
-    RETURN_IF_ERROR(v.ToStatus());
-    auto scope = rpc::ReadScope(who, *d_.regions, req->region_prefix());
-    if (!scope.ok()) return scope.status();
-    rpc::PageQuery query{"ListVolunteers", who.region_scope, *scope, {}};
-    auto after = d_.pages->Resume(query, req->page().page_token(), "page.page_token");
-    if (!after.ok()) return after.status();
-    auto it = d_.publicity->ScanVolunteers(*scope, *after);
-    std::string last;
     std::vector<std::string> shown;
-    for (; it->Valid(); it->Next()) {
-      if (resp->volunteers_size() >= page_size) {
-        resp->set_next_page_token(d_.pages->Issue(query, last));
-        break;
-      }
-      last = it->key().ToString();
-      ASSIGN_OR_RETURN(auto vol, d_.publicity->GetVolunteer(store::PublicityStore::IdOf(last)));
-      if (!vol) continue;
-      shown.push_back(vol->id());
-      *resp->add_volunteers() = Shown(who, *std::move(vol));
-    }
-    RETURN_IF_ERROR(jinguo::store::FromRocks(it->status(), "list volunteers"));
+    RETURN_IF_ERROR(rpc::ListPage(
+        *d_.pages, *d_.regions, who, {"ListVolunteers", req->region_prefix(), {}, req->page(), kPageLimits},
+        [&](const std::string& scope, const std::string& after) { return d_.publicity->ScanVolunteers(scope, after); },
+        [&](const std::string& key) -> absl::StatusOr<bool> {
+          ASSIGN_OR_RETURN(auto vol, d_.publicity->GetVolunteer(store::PublicityStore::IdOf(key)));
+          if (!vol) return false;
+          shown.push_back(vol->id());
+          *resp->add_volunteers() = Shown(who, *std::move(vol));
+          return true;
+        },
+        resp->mutable_next_page_token()));
     // Unmasked mobiles: a sensitive read.
     if (who.SeesIdentifiers() && !shown.empty()) {
-      d_.writes->AuditRead(*ctx, who, "ListVolunteers", std::move(shown), *scope);
+      d_.writes->AuditRead(*ctx, who, "ListVolunteers", std::move(shown),
+                           req->region_prefix().empty() ? who.region_scope : req->region_prefix());
     }
     return absl::OkStatus();
   });
@@ -531,34 +510,23 @@ grpc::ServerUnaryReactor* PublicityService::RegisterVenue(grpc::CallbackServerCo
 grpc::Status PublicityService::ListVenues(grpc::ServerContext* ctx, const v1::ListVenuesRequest* req,
                                           v1::ListVenuesResponse* resp) {
   return d_.writes->Read(ctx, [&](const rpc::Principal& who) -> absl::Status {
-    FieldViolations v;
-    int page_size = rpc::PageSize(req->page().page_size(), kPageLimits, "page.page_size", v);
-    RETURN_IF_ERROR(v.ToStatus());
-    auto scope = rpc::ReadScope(who, *d_.regions, req->region_prefix());
-    if (!scope.ok()) return scope.status();
     const int quarter = domain::QuarterOf(Today());
     resp->set_quarter(domain::QuarterText(quarter));
-    rpc::PageQuery query{"ListVenues", who.region_scope, *scope, {}};
-    auto after = d_.pages->Resume(query, req->page().page_token(), "page.page_token");
-    if (!after.ok()) return after.status();
-    auto it = d_.publicity->ScanVenues(*scope, *after);
-    std::string last;
-    for (; it->Valid(); it->Next()) {
-      if (resp->venues_size() >= page_size) {
-        resp->set_next_page_token(d_.pages->Issue(query, last));
-        break;
-      }
-      last = it->key().ToString();
-      ASSIGN_OR_RETURN(auto venue, d_.publicity->GetVenue(store::PublicityStore::IdOf(last)));
-      if (!venue) continue;
-      ASSIGN_OR_RETURN(v1::VenueCount count, d_.publicity->VenueQuarter(venue->id(), quarter));
-      v1::VenueQuarter* q = resp->add_venues();
-      *q->mutable_venue() = *std::move(venue);
-      q->set_meetings(count.meetings());
-      q->set_activities(count.activities());
-      q->set_meets_standard(domain::MeetsStandard(count));
-    }
-    return jinguo::store::FromRocks(it->status(), "list venues");
+    return rpc::ListPage(
+        *d_.pages, *d_.regions, who, {"ListVenues", req->region_prefix(), {}, req->page(), kPageLimits},
+        [&](const std::string& scope, const std::string& after) { return d_.publicity->ScanVenues(scope, after); },
+        [&](const std::string& key) -> absl::StatusOr<bool> {
+          ASSIGN_OR_RETURN(auto venue, d_.publicity->GetVenue(store::PublicityStore::IdOf(key)));
+          if (!venue) return false;
+          ASSIGN_OR_RETURN(v1::VenueCount count, d_.publicity->VenueQuarter(venue->id(), quarter));
+          v1::VenueQuarter* q = resp->add_venues();
+          *q->mutable_venue() = *std::move(venue);
+          q->set_meetings(count.meetings());
+          q->set_activities(count.activities());
+          q->set_meets_standard(domain::MeetsStandard(count));
+          return true;
+        },
+        resp->mutable_next_page_token());
   });
 }
 

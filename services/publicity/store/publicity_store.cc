@@ -14,10 +14,6 @@ using jinguo::store::ScanMessages;
 
 namespace {
 
-std::string Pair(const std::string& first, const std::string& second) {
-  return KeyBuilder().Str(first).Str(second).key();
-}
-
 std::string MobileContext(const std::string& volunteer_id) {
   return absl::StrCat("volunteer/", volunteer_id, "/mobile");
 }
@@ -59,11 +55,7 @@ PublicityStore::PublicityStore(jinguo::store::Store* db, const crypto::FieldCiph
       venues_by_region_(db->Family("venues_by_region")),
       venue_quarters_(db->Family("venue_quarters")) {}
 
-std::string PublicityStore::IdOf(absl::string_view index_key) {
-  KeyReader r(index_key);
-  std::string first, id;
-  return r.Str(&first) && r.Str(&id) ? id : "";
-}
+std::string PublicityStore::IdOf(absl::string_view index_key) { return jinguo::store::SecondPart(index_key); }
 
 absl::StatusOr<std::optional<v1::Campaign>> PublicityStore::GetCampaign(const std::string& id) const {
   return GetMessage<v1::Campaign>(*db_, campaigns_, id, "campaign");
@@ -71,7 +63,7 @@ absl::StatusOr<std::optional<v1::Campaign>> PublicityStore::GetCampaign(const st
 
 void PublicityStore::PutCampaign(rocksdb::WriteBatch* batch, const v1::Campaign& c, bool first_write) const {
   batch->Put(campaigns_, c.id(), c.SerializeAsString());
-  if (first_write) batch->Put(campaigns_by_region_, Pair(c.region_code(), c.id()), "");
+  if (first_write) batch->Put(campaigns_by_region_, jinguo::store::PairKey(c.region_code(), c.id()), "");
 }
 
 std::unique_ptr<rocksdb::Iterator> PublicityStore::ScanCampaigns(const std::string& region_prefix,
@@ -89,11 +81,12 @@ void PublicityStore::PutEvent(rocksdb::WriteBatch* batch, const v1::PublicityEve
 
 absl::StatusOr<std::optional<v1::HouseholdReach>> PublicityStore::GetReach(const std::string& household_id,
                                                                            const std::string& campaign_id) const {
-  return GetMessage<v1::HouseholdReach>(*db_, reaches_, Pair(household_id, campaign_id), "household reach");
+  return GetMessage<v1::HouseholdReach>(*db_, reaches_, jinguo::store::PairKey(household_id, campaign_id),
+                                        "household reach");
 }
 
 void PublicityStore::PutReach(rocksdb::WriteBatch* batch, const v1::HouseholdReach& r) const {
-  batch->Put(reaches_, Pair(r.household_id(), r.campaign_id()), r.SerializeAsString());
+  batch->Put(reaches_, jinguo::store::PairKey(r.household_id(), r.campaign_id()), r.SerializeAsString());
 }
 
 absl::StatusOr<std::vector<v1::HouseholdReach>> PublicityStore::ReachesOf(const std::string& household_id) const {
@@ -101,7 +94,7 @@ absl::StatusOr<std::vector<v1::HouseholdReach>> PublicityStore::ReachesOf(const 
 }
 
 void PublicityStore::PutCleaning(rocksdb::WriteBatch* batch, const v1::HomeCleaning& c) const {
-  batch->Put(cleanings_, Pair(c.household_id(), c.id()), c.SerializeAsString());
+  batch->Put(cleanings_, jinguo::store::PairKey(c.household_id(), c.id()), c.SerializeAsString());
 }
 
 absl::StatusOr<std::vector<v1::HomeCleaning>> PublicityStore::CleaningsOf(const std::string& household_id) const {
@@ -109,7 +102,7 @@ absl::StatusOr<std::vector<v1::HomeCleaning>> PublicityStore::CleaningsOf(const 
 }
 
 void PublicityStore::PutInspection(rocksdb::WriteBatch* batch, const v1::Inspection& i) const {
-  batch->Put(inspections_, Pair(i.household_id(), i.id()), i.SerializeAsString());
+  batch->Put(inspections_, jinguo::store::PairKey(i.household_id(), i.id()), i.SerializeAsString());
 }
 
 absl::StatusOr<std::vector<v1::Inspection>> PublicityStore::InspectionsOf(const std::string& household_id) const {
@@ -142,7 +135,7 @@ void PublicityStore::PutVolunteer(rocksdb::WriteBatch* batch, const v1::Voluntee
   stored.mutable_volunteer()->clear_mobile();
   if (!v.mobile().empty()) stored.set_mobile_sealed(cipher_->Encrypt(v.mobile(), MobileContext(v.id())));
   batch->Put(volunteers_, v.id(), stored.SerializeAsString());
-  if (first_write) batch->Put(volunteers_by_region_, Pair(v.region_code(), v.id()), "");
+  if (first_write) batch->Put(volunteers_by_region_, jinguo::store::PairKey(v.region_code(), v.id()), "");
 }
 
 std::unique_ptr<rocksdb::Iterator> PublicityStore::ScanVolunteers(const std::string& region_prefix,
@@ -170,7 +163,7 @@ absl::StatusOr<std::optional<v1::Venue>> PublicityStore::GetVenue(const std::str
 
 void PublicityStore::PutVenue(rocksdb::WriteBatch* batch, const v1::Venue& v) const {
   batch->Put(venues_, v.id(), v.SerializeAsString());
-  batch->Put(venues_by_region_, Pair(v.region_code(), v.id()), "");
+  batch->Put(venues_by_region_, jinguo::store::PairKey(v.region_code(), v.id()), "");
 }
 
 std::unique_ptr<rocksdb::Iterator> PublicityStore::ScanVenues(const std::string& region_prefix,

@@ -176,26 +176,15 @@ grpc::Status TrainingService::GetProgramme(grpc::ServerContext* ctx, const v1::G
 grpc::Status TrainingService::ListProgrammes(grpc::ServerContext* ctx, const v1::ListProgrammesRequest* req,
                                              v1::ListProgrammesResponse* resp) {
   return d_.writes->Read(ctx, [&](const rpc::Principal& who) -> absl::Status {
-    FieldViolations v;
-    int page_size = rpc::PageSize(req->page().page_size(), kPageLimits, "page.page_size", v);
-    RETURN_IF_ERROR(v.ToStatus());
-    auto scope = rpc::ReadScope(who, *d_.regions, req->region_prefix());
-    if (!scope.ok()) return scope.status();
-    rpc::PageQuery query{"ListProgrammes", who.region_scope, *scope, {}};
-    auto after = d_.pages->Resume(query, req->page().page_token(), "page.page_token");
-    if (!after.ok()) return after.status();
-    auto it = d_.training->ScanProgrammes(*scope, *after);
-    std::string last;
-    for (; it->Valid(); it->Next()) {
-      if (resp->programmes_size() >= page_size) {
-        resp->set_next_page_token(d_.pages->Issue(query, last));
-        break;
-      }
-      last = it->key().ToString();
-      ASSIGN_OR_RETURN(auto p, d_.training->GetProgramme(store::TrainingStore::IdOf(last)));
-      if (p) *resp->add_programmes() = *std::move(p);
-    }
-    return jinguo::store::FromRocks(it->status(), "list programmes");
+    return rpc::ListPage(
+        *d_.pages, *d_.regions, who, {"ListProgrammes", req->region_prefix(), {}, req->page(), kPageLimits},
+        [&](const std::string& scope, const std::string& after) { return d_.training->ScanProgrammes(scope, after); },
+        [&](const std::string& key) -> absl::StatusOr<bool> {
+          ASSIGN_OR_RETURN(auto p, d_.training->GetProgramme(store::TrainingStore::IdOf(key)));
+          if (p) *resp->add_programmes() = *std::move(p);
+          return p.has_value();
+        },
+        resp->mutable_next_page_token());
   });
 }
 
@@ -537,33 +526,26 @@ grpc::ServerUnaryReactor* TrainingService::PostJob(grpc::CallbackServerContext* 
 grpc::Status TrainingService::ListJobs(grpc::ServerContext* ctx, const v1::ListJobsRequest* req,
                                        v1::ListJobsResponse* resp) {
   return d_.writes->Read(ctx, [&](const rpc::Principal& who) -> absl::Status {
-    FieldViolations v;
-    if (!v1::JobKind_IsValid(req->kind())) v.Add("kind", "is not a job kind");
-    int page_size = rpc::PageSize(req->page().page_size(), kPageLimits, "page.page_size", v);
-    RETURN_IF_ERROR(v.ToStatus());
-    auto scope = rpc::ReadScope(who, *d_.regions, req->region_prefix());
-    if (!scope.ok()) return scope.status();
-    rpc::PageQuery query{"ListJobs",
-                         who.region_scope,
-                         *scope,
-                         {absl::StrCat("kind=", req->kind()), absl::StrCat("open=", req->open_only())}};
-    auto after = d_.pages->Resume(query, req->page().page_token(), "page.page_token");
-    if (!after.ok()) return after.status();
-    auto it = d_.training->ScanPostings(*scope, *after);
-    std::string last;
-    for (; it->Valid(); it->Next()) {
-      if (resp->postings_size() >= page_size) {
-        resp->set_next_page_token(d_.pages->Issue(query, last));
-        break;
-      }
-      last = it->key().ToString();
-      ASSIGN_OR_RETURN(auto p, d_.training->GetPosting(store::TrainingStore::IdOf(last)));
-      if (!p) continue;
-      if (req->kind() != v1::JOB_KIND_UNSPECIFIED && p->kind() != req->kind()) continue;
-      if (req->open_only() && (p->closed() || p->placed() >= p->positions())) continue;
-      *resp->add_postings() = *std::move(p);
+    if (!v1::JobKind_IsValid(req->kind())) {
+      return FieldError(absl::StatusCode::kInvalidArgument, "kind", "is not a job kind");
     }
-    return jinguo::store::FromRocks(it->status(), "list job postings");
+    return rpc::ListPage(
+        *d_.pages, *d_.regions, who,
+        {"ListJobs",
+         req->region_prefix(),
+         {absl::StrCat("kind=", req->kind()), absl::StrCat("open=", req->open_only())},
+         req->page(),
+         kPageLimits},
+        [&](const std::string& scope, const std::string& after) { return d_.training->ScanPostings(scope, after); },
+        [&](const std::string& key) -> absl::StatusOr<bool> {
+          ASSIGN_OR_RETURN(auto p, d_.training->GetPosting(store::TrainingStore::IdOf(key)));
+          if (!p) return false;
+          if (req->kind() != v1::JOB_KIND_UNSPECIFIED && p->kind() != req->kind()) return false;
+          if (req->open_only() && (p->closed() || p->placed() >= p->positions())) return false;
+          *resp->add_postings() = *std::move(p);
+          return true;
+        },
+        resp->mutable_next_page_token());
   });
 }
 

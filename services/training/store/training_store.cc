@@ -13,10 +13,6 @@ using jinguo::store::ScanMessages;
 
 namespace {
 
-std::string Pair(const std::string& first, const std::string& second) {
-  return KeyBuilder().Str(first).Str(second).key();
-}
-
 // The messages named by the second part of every `index` key under `first` (first \0 id \0), read from `values`.
 template <typename M>
 absl::StatusOr<std::vector<M>> Indexed(const jinguo::store::Store& db, rocksdb::ColumnFamilyHandle* index,
@@ -63,11 +59,7 @@ TrainingStore::TrainingStore(jinguo::store::Store* db)
       grants_by_student_(db->Family("grants_by_student")),
       donor_pairs_(db->Family("donor_pairs")) {}
 
-std::string TrainingStore::IdOf(absl::string_view index_key) {
-  KeyReader r(index_key);
-  std::string first, id;
-  return r.Str(&first) && r.Str(&id) ? id : "";
-}
+std::string TrainingStore::IdOf(absl::string_view index_key) { return jinguo::store::SecondPart(index_key); }
 
 absl::StatusOr<std::optional<v1::Programme>> TrainingStore::GetProgramme(const std::string& id) const {
   return GetMessage<v1::Programme>(*db_, programmes_, id, "programme");
@@ -75,7 +67,7 @@ absl::StatusOr<std::optional<v1::Programme>> TrainingStore::GetProgramme(const s
 
 void TrainingStore::PutProgramme(rocksdb::WriteBatch* batch, const v1::Programme& p, bool first_write) const {
   batch->Put(programmes_, p.id(), p.SerializeAsString());
-  if (first_write) batch->Put(programmes_by_region_, Pair(p.region_code(), p.id()), "");
+  if (first_write) batch->Put(programmes_by_region_, jinguo::store::PairKey(p.region_code(), p.id()), "");
 }
 
 std::unique_ptr<rocksdb::Iterator> TrainingStore::ScanProgrammes(const std::string& region_prefix,
@@ -88,7 +80,7 @@ absl::StatusOr<std::vector<v1::Session>> TrainingStore::Sessions(const std::stri
 }
 
 void TrainingStore::PutSession(rocksdb::WriteBatch* batch, const v1::Session& s) const {
-  batch->Put(sessions_, Pair(s.programme_id(), s.id()), s.SerializeAsString());
+  batch->Put(sessions_, jinguo::store::PairKey(s.programme_id(), s.id()), s.SerializeAsString());
 }
 
 absl::StatusOr<std::vector<v1::Participant>> TrainingStore::Participants(const std::string& programme_id) const {
@@ -99,14 +91,14 @@ void TrainingStore::PutParticipant(rocksdb::WriteBatch* batch, const v1::Partici
   batch->Put(participants_, KeyBuilder().Str(p.programme_id()).U32(static_cast<uint32_t>(p.number())).key(),
              p.SerializeAsString());
   if (!p.beneficiary_id().empty()) {
-    batch->Put(participants_by_woman_, Pair(p.beneficiary_id(), p.programme_id()),
+    batch->Put(participants_by_woman_, jinguo::store::PairKey(p.beneficiary_id(), p.programme_id()),
                KeyBuilder().U32(static_cast<uint32_t>(p.number())).key());
   }
 }
 
 absl::StatusOr<std::optional<int>> TrainingStore::NumberOf(const std::string& beneficiary_id,
                                                            const std::string& programme_id) const {
-  ASSIGN_OR_RETURN(auto value, db_->Get(participants_by_woman_, Pair(beneficiary_id, programme_id)));
+  ASSIGN_OR_RETURN(auto value, db_->Get(participants_by_woman_, jinguo::store::PairKey(beneficiary_id, programme_id)));
   if (!value) return std::optional<int>();
   uint32_t n = 0;
   if (!KeyReader(*value).U32(&n)) return absl::DataLossError("participants_by_woman: unreadable number");
@@ -119,7 +111,7 @@ absl::StatusOr<std::optional<v1::JobPosting>> TrainingStore::GetPosting(const st
 
 void TrainingStore::PutPosting(rocksdb::WriteBatch* batch, const v1::JobPosting& p, bool first_write) const {
   batch->Put(postings_, p.id(), p.SerializeAsString());
-  if (first_write) batch->Put(postings_by_region_, Pair(p.region_code(), p.id()), "");
+  if (first_write) batch->Put(postings_by_region_, jinguo::store::PairKey(p.region_code(), p.id()), "");
 }
 
 std::unique_ptr<rocksdb::Iterator> TrainingStore::ScanPostings(const std::string& region_prefix,
@@ -133,7 +125,7 @@ absl::StatusOr<std::optional<v1::Placement>> TrainingStore::GetPlacement(const s
 
 void TrainingStore::PutPlacement(rocksdb::WriteBatch* batch, const v1::Placement& p) const {
   batch->Put(placements_, p.id(), p.SerializeAsString());
-  batch->Put(placements_by_woman_, Pair(p.beneficiary_id(), p.id()), "");
+  batch->Put(placements_by_woman_, jinguo::store::PairKey(p.beneficiary_id(), p.id()), "");
 }
 
 absl::StatusOr<std::vector<v1::Placement>> TrainingStore::PlacementsOf(const std::string& beneficiary_id) const {
@@ -154,7 +146,7 @@ absl::StatusOr<std::optional<v1::AidGrant>> TrainingStore::GetGrant(const std::s
 
 void TrainingStore::PutGrant(rocksdb::WriteBatch* batch, const v1::AidGrant& g) const {
   batch->Put(grants_, g.id(), g.SerializeAsString());
-  batch->Put(grants_by_student_, Pair(g.beneficiary_id(), g.id()), "");
+  batch->Put(grants_by_student_, jinguo::store::PairKey(g.beneficiary_id(), g.id()), "");
 }
 
 absl::StatusOr<std::vector<v1::AidGrant>> TrainingStore::GrantsOf(const std::string& beneficiary_id) const {
@@ -163,11 +155,11 @@ absl::StatusOr<std::vector<v1::AidGrant>> TrainingStore::GrantsOf(const std::str
 
 void TrainingStore::PutDonorPair(rocksdb::WriteBatch* batch, const std::string& fund_id,
                                  const std::string& beneficiary_id) const {
-  batch->Put(donor_pairs_, Pair(fund_id, beneficiary_id), "");
+  batch->Put(donor_pairs_, jinguo::store::PairKey(fund_id, beneficiary_id), "");
 }
 
 absl::StatusOr<bool> TrainingStore::DonorPaired(const std::string& fund_id, const std::string& beneficiary_id) const {
-  ASSIGN_OR_RETURN(auto value, db_->Get(donor_pairs_, Pair(fund_id, beneficiary_id)));
+  ASSIGN_OR_RETURN(auto value, db_->Get(donor_pairs_, jinguo::store::PairKey(fund_id, beneficiary_id)));
   return value.has_value();
 }
 
