@@ -247,11 +247,29 @@ const std::vector<common::v1::EventEnvelope>& EventTap::Settle(absl::Duration qu
   return events_;
 }
 
+std::unique_ptr<ServiceProcess> StartService(const std::string& binary, const std::string& name, int port,
+                                             const std::string& dir, const std::string& brokers,
+                                             const std::vector<std::string>& extra) {
+  auto args = ServiceArgs(name, port, dir, brokers);
+  args.insert(args.end(), extra.begin(), extra.end());
+  return ServiceProcess::Start(binary, args, port, absl::StrCat(dir, "/", name, ".log"));
+}
+
 std::unique_ptr<ServiceProcess> StartRegistration(const std::string& binary, int port, const std::string& dir,
                                                   const std::string& brokers) {
-  auto args = ServiceArgs("registration", port, dir, brokers);
-  args.insert(args.end(), {"--data-key-file", WriteDataKeyFile(dir)});
-  return ServiceProcess::Start(binary, args, port, dir + "/registration.log");
+  return StartService(binary, "registration", port, dir, brokers, {"--data-key-file", WriteDataKeyFile(dir)});
+}
+
+std::vector<std::string> StopAll(const std::vector<std::pair<std::string, ServiceProcess*>>& services) {
+  for (const auto& [name, p] : services) {
+    if (p) p->Signal(SIGTERM);
+  }
+  std::vector<std::string> unclean;
+  for (const auto& [name, p] : services) {
+    if (p && p->Wait() != 0) unclean.push_back(name);
+    delete p;
+  }
+  return unclean;
 }
 
 std::vector<std::string> ReplicaArgs(int registration_port, const std::string& dir, const std::string& token) {

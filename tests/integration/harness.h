@@ -113,9 +113,19 @@ class ServiceProcess {
   std::shared_ptr<grpc::Channel> channel_;
 };
 
+// Service `name` from `binary` on `port`: ServiceArgs plus `extra`, its log at `dir`/<name>.log; nullptr (the log
+// printed) when it does not come up.
+std::unique_ptr<ServiceProcess> StartService(const std::string& binary, const std::string& name, int port,
+                                             const std::string& dir, const std::string& brokers,
+                                             const std::vector<std::string>& extra = {});
+
 // Registration on `port` beside a domain service under test: ServiceArgs plus a data-key file of its own in `dir`.
 std::unique_ptr<ServiceProcess> StartRegistration(const std::string& binary, int port, const std::string& dir,
                                                   const std::string& brokers);
+
+// Stops `services` together (SIGTERM to each, then a wait for each: every one takes seconds to leave its consumer
+// groups, and they need not wait for each other) and deletes them; the names of those that did not exit 0.
+std::vector<std::string> StopAll(const std::vector<std::pair<std::string, ServiceProcess*>>& services);
 
 // The flags of a service with a registry replica: registration's address, and the token the service sends when its
 // replica asks registration about a beneficiary it has not seen (`token`, written to `dir`/service-token; the

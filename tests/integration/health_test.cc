@@ -47,19 +47,14 @@ class HealthTest : public ::testing::Test {
                                             << rpc::HashToken(kAuditor) << " inspector auditor *\n"
                                             << rpc::HashToken(kService) << " services service *\n";
     int reg_port = FreePort(), health_port = FreePort(), reporting_port = FreePort();
-    auto common = [&](const std::string& name, int port) {
-      return ServiceArgs(name, port, dir_->path(), broker_->brokers());
-    };
     registration_ = StartRegistration(REGISTRATION_BINARY, reg_port, dir_->path(), broker_->brokers()).release();
     ASSERT_NE(registration_, nullptr);
-    auto health_args = common("health", health_port);
-    auto replica_args = ReplicaArgs(reg_port, dir_->path(), kService);
-    health_args.insert(health_args.end(), replica_args.begin(), replica_args.end());
-    health_ = ServiceProcess::Start(HEALTH_BINARY, health_args, health_port, dir_->path() + "/health.log").release();
+    health_ = StartService(HEALTH_BINARY, "health", health_port, dir_->path(), broker_->brokers(),
+                           ReplicaArgs(reg_port, dir_->path(), kService))
+                  .release();
     ASSERT_NE(health_, nullptr);
-    reporting_ = ServiceProcess::Start(REPORTING_BINARY, common("reporting", reporting_port), reporting_port,
-                                       dir_->path() + "/reporting.log")
-                     .release();
+    reporting_ =
+        StartService(REPORTING_BINARY, "reporting", reporting_port, dir_->path(), broker_->brokers()).release();
     ASSERT_NE(reporting_, nullptr);
     reports_ = pv1::ReportingService::NewStub(reporting_->channel()).release();
     registry_ = rv1::RegistrationService::NewStub(registration_->channel()).release();
@@ -71,18 +66,9 @@ class HealthTest : public ::testing::Test {
     delete stub_;
     delete registry_;
     delete reports_;
-    if (reporting_) {
-      EXPECT_EQ(reporting_->Stop(), 0);
-    }
-    delete reporting_;
-    if (health_) {
-      EXPECT_EQ(health_->Stop(), 0) << "health did not shut down cleanly";
-    }
-    if (registration_) {
-      EXPECT_EQ(registration_->Stop(), 0);
-    }
-    delete health_;
-    delete registration_;
+    EXPECT_EQ(StopAll({{"reporting", reporting_}, {"health", health_}, {"registration", registration_}}),
+              std::vector<std::string>{})
+        << "did not shut down cleanly";
     delete broker_;
     delete dir_;
   }

@@ -46,21 +46,15 @@ class LoansTest : public ::testing::Test {
                                             << rpc::HashToken(kViewer) << " viewer viewer *\n"
                                             << rpc::HashToken(kService) << " services service *\n";
     int reg_port = FreePort(), loans_port = FreePort(), reporting_port = FreePort();
-    auto common = [&](const std::string& name, int port) {
-      return ServiceArgs(name, port, dir_->path(), broker_->brokers());
-    };
     registration_ = StartRegistration(REGISTRATION_BINARY, reg_port, dir_->path(), broker_->brokers()).release();
     ASSERT_NE(registration_, nullptr);
-    auto loans_args = common("loans", loans_port);
     // The daily close would run by itself at 00:05; the tests close by hand.
-    auto replica_args = ReplicaArgs(reg_port, dir_->path(), kService);
-    loans_args.insert(loans_args.end(), replica_args.begin(), replica_args.end());
+    auto loans_args = ReplicaArgs(reg_port, dir_->path(), kService);
     loans_args.insert(loans_args.end(), {"--close-at", "23:59", "--close-check-seconds", "3600"});
-    loans_ = ServiceProcess::Start(LOANS_BINARY, loans_args, loans_port, dir_->path() + "/loans.log").release();
+    loans_ = StartService(LOANS_BINARY, "loans", loans_port, dir_->path(), broker_->brokers(), loans_args).release();
     ASSERT_NE(loans_, nullptr);
-    reporting_ = ServiceProcess::Start(REPORTING_BINARY, common("reporting", reporting_port), reporting_port,
-                                       dir_->path() + "/reporting.log")
-                     .release();
+    reporting_ =
+        StartService(REPORTING_BINARY, "reporting", reporting_port, dir_->path(), broker_->brokers()).release();
     ASSERT_NE(reporting_, nullptr);
     registry_ = rv1::RegistrationService::NewStub(registration_->channel()).release();
     stub_ = lv1::LoanService::NewStub(loans_->channel()).release();
@@ -73,12 +67,9 @@ class LoansTest : public ::testing::Test {
     delete stub_;
     delete registry_;
     delete reports_;
-    for (ServiceProcess* p : {reporting_, loans_, registration_}) {
-      if (p) {
-        EXPECT_EQ(p->Stop(), 0);
-      }
-      delete p;
-    }
+    EXPECT_EQ(StopAll({{"reporting", reporting_}, {"loans", loans_}, {"registration", registration_}}),
+              std::vector<std::string>{})
+        << "did not shut down cleanly";
     delete broker_;
     delete dir_;
   }

@@ -57,24 +57,18 @@ class PublicityTest : public ::testing::Test {
                                             << rpc::HashToken(kViewer) << " viewer viewer *\n"
                                             << rpc::HashToken(kService) << " services service *\n";
     int reg_port = FreePort(), publicity_port = FreePort(), reporting_port = FreePort();
-    auto common = [&](const std::string& name, int port) {
-      return ServiceArgs(name, port, dir_->path(), broker_->brokers());
-    };
     // StartRegistration writes dir/data-keys; publicity seals volunteers' mobiles under the same file (written once:
     // a second WriteDataKeyFile would replace the keys registration runs with).
     registration_ = StartRegistration(REGISTRATION_BINARY, reg_port, dir_->path(), broker_->brokers()).release();
     ASSERT_NE(registration_, nullptr);
-    auto publicity_args = common("publicity", publicity_port);
-    auto replica_args = ReplicaArgs(reg_port, dir_->path(), kService);
-    publicity_args.insert(publicity_args.end(), replica_args.begin(), replica_args.end());
+    auto publicity_args = ReplicaArgs(reg_port, dir_->path(), kService);
     publicity_args.insert(publicity_args.end(), {"--data-key-file", dir_->path() + "/data-keys"});
     publicity_ =
-        ServiceProcess::Start(PUBLICITY_BINARY, publicity_args, publicity_port, dir_->path() + "/publicity.log")
+        StartService(PUBLICITY_BINARY, "publicity", publicity_port, dir_->path(), broker_->brokers(), publicity_args)
             .release();
     ASSERT_NE(publicity_, nullptr);
-    reporting_ = ServiceProcess::Start(REPORTING_BINARY, common("reporting", reporting_port), reporting_port,
-                                       dir_->path() + "/reporting.log")
-                     .release();
+    reporting_ =
+        StartService(REPORTING_BINARY, "reporting", reporting_port, dir_->path(), broker_->brokers()).release();
     ASSERT_NE(reporting_, nullptr);
     registry_ = rv1::RegistrationService::NewStub(registration_->channel()).release();
     stub_ = uv1::PublicityService::NewStub(publicity_->channel()).release();
@@ -86,16 +80,9 @@ class PublicityTest : public ::testing::Test {
     delete stub_;
     delete registry_;
     delete reports_;
-    // All three stop at once: each takes seconds to leave its consumer groups, and they do not wait for each other.
-    for (ServiceProcess* p : {reporting_, publicity_, registration_}) {
-      if (p) p->Signal(SIGTERM);
-    }
-    for (ServiceProcess* p : {reporting_, publicity_, registration_}) {
-      if (p) {
-        EXPECT_EQ(p->Wait(), 0);
-      }
-      delete p;
-    }
+    EXPECT_EQ(StopAll({{"reporting", reporting_}, {"publicity", publicity_}, {"registration", registration_}}),
+              std::vector<std::string>{})
+        << "did not shut down cleanly";
     delete broker_;
     delete dir_;
   }

@@ -56,21 +56,16 @@ class TrainingTest : public ::testing::Test {
                                             << rpc::HashToken(kViewer) << " viewer viewer *\n"
                                             << rpc::HashToken(kService) << " services service *\n";
     int reg_port = FreePort(), training_port = FreePort(), reporting_port = FreePort();
-    auto common = [&](const std::string& name, int port) {
-      return ServiceArgs(name, port, dir_->path(), broker_->brokers());
-    };
     registration_ = StartRegistration(REGISTRATION_BINARY, reg_port, dir_->path(), broker_->brokers()).release();
     ASSERT_NE(registration_, nullptr);
-    auto training_args = common("training", training_port);
-    auto replica_args = ReplicaArgs(reg_port, dir_->path(), kService);
-    training_args.insert(training_args.end(), replica_args.begin(), replica_args.end());
+    auto training_args = ReplicaArgs(reg_port, dir_->path(), kService);
     training_args.insert(training_args.end(), {"--job-categories", SourceDir() + "/data/job_categories.csv"});
     training_ =
-        ServiceProcess::Start(TRAINING_BINARY, training_args, training_port, dir_->path() + "/training.log").release();
+        StartService(TRAINING_BINARY, "training", training_port, dir_->path(), broker_->brokers(), training_args)
+            .release();
     ASSERT_NE(training_, nullptr);
-    reporting_ = ServiceProcess::Start(REPORTING_BINARY, common("reporting", reporting_port), reporting_port,
-                                       dir_->path() + "/reporting.log")
-                     .release();
+    reporting_ =
+        StartService(REPORTING_BINARY, "reporting", reporting_port, dir_->path(), broker_->brokers()).release();
     ASSERT_NE(reporting_, nullptr);
     registry_ = rv1::RegistrationService::NewStub(registration_->channel()).release();
     stub_ = tv1::TrainingService::NewStub(training_->channel()).release();
@@ -84,16 +79,9 @@ class TrainingTest : public ::testing::Test {
     delete registry_;
     delete reports_;
     delete id_numbers_;
-    // All three stop at once: each takes seconds to leave its consumer groups, and they do not wait for each other.
-    for (ServiceProcess* p : {reporting_, training_, registration_}) {
-      if (p) p->Signal(SIGTERM);
-    }
-    for (ServiceProcess* p : {reporting_, training_, registration_}) {
-      if (p) {
-        EXPECT_EQ(p->Wait(), 0);
-      }
-      delete p;
-    }
+    EXPECT_EQ(StopAll({{"reporting", reporting_}, {"training", training_}, {"registration", registration_}}),
+              std::vector<std::string>{})
+        << "did not shut down cleanly";
     delete broker_;
     delete dir_;
   }
