@@ -36,7 +36,7 @@ deps-lint:
 deps-sanitize:
 	scripts/deps.sh sanitize
 
-$(DEPS_STAMP): scripts/deps.sh
+$(DEPS_STAMP): scripts/deps.sh web/package-lock.json
 	scripts/deps.sh core
 	mkdir -p $(BUILD) && touch $@
 

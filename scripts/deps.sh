@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Jinguo needs and skips what is already there.
-#   scripts/deps.sh core    Debian packages for building and testing (Chromium for the dashboard test), and the
-#                           Kafka jars (make build / make test)
+#   scripts/deps.sh core    Debian packages for building and testing (Chromium for the dashboard test), the
+#                           Kafka jars, and the dashboard's npm packages (make build / make test)
 #   scripts/deps.sh tools   Go tools used by make bench, make lint and the e2e clients (grpcurl, ghz, buf,
 #                           kubeconform) and clang-format
 #   scripts/deps.sh lint    what make lint needs: clang-format and buf
@@ -50,6 +50,19 @@ core() {
   for p in "${pkgs[@]}"; do [ -n "$p" ] && list+=("$p"); done
   apt_install "${list[@]}"
   deploy/local/kafka.sh fetch
+  web
+}
+
+# The dashboard's chart library and city maps from npm, pinned by web/package-lock.json, into web/node_modules
+# (the build copies what the reporting service serves); skipped when that lock is installed already.
+web() {
+  command -v npm >/dev/null || apt_install nodejs npm
+  if [ -f web/node_modules/.package-lock.json ] && [ web/node_modules/.package-lock.json -nt web/package-lock.json ] &&
+    [ -f web/node_modules/echarts/dist/echarts.min.js ]; then
+    return 0
+  fi
+  echo "deps: npm ci in web/ (ECharts and the city maps)"
+  npm ci --prefix web --no-audit --no-fund --ignore-scripts
 }
 
 # Installs the named Go tools (all of GO_TOOLS when none is named) that are not there yet.

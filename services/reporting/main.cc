@@ -3,6 +3,7 @@
 // replays every topic from the beginning.
 #include "absl/strings/str_cat.h"
 #include "common/base/status.h"
+#include "common/config/service_config.h"
 #include "common/service/runtime.h"
 #include "services/reporting/api/dashboard_http.h"
 #include "services/reporting/api/reporting_service.h"
@@ -36,6 +37,12 @@ int main(int argc, char** argv) {
   app.add_option("--dashboard-dir", dashboard_dir,
                  "serve index.html from this directory instead of the page built into the binary (to work on it)")
       ->envname("JINGUO_DASHBOARD_DIR");
+  std::string assets_dir = config::FindAsset("dashboard-assets");
+  app.add_option("--dashboard-assets", assets_dir,
+                 "the dashboard's chart library and city maps, served under /assets/ (the build puts them beside the "
+                 "binaries, from web/node_modules)")
+      ->envname("JINGUO_DASHBOARD_ASSETS")
+      ->capture_default_str();
 
   return runtime.Main(argc, argv, [&](service::Runtime& rt) -> absl::Status {
     if (insured_min_age < 0 || insured_max_age < insured_min_age) {
@@ -65,6 +72,7 @@ int main(int argc, char** argv) {
                                                           &feed, current, &rt.writes());
     rt.AddService(&api);
     reporting::api::AddDashboardRoutes(rt.http(), std::move(page), &summaries, &rt.regions(), &rt.auth(), current);
+    RETURN_IF_ERROR(reporting::api::MountDashboardAssets(rt.http(), assets_dir));
     rt.Announce(absl::StrCat("consumer group ", group_id));
     return absl::OkStatus();
   });

@@ -11,6 +11,7 @@
 #include "absl/strings/str_format.h"
 #include "common/rpc/auth.h"
 #include "gtest/gtest.h"
+#include "httplib.h"
 #include "jinguo/reporting/v1/reporting.grpc.pb.h"
 #include "tests/integration/harness.h"
 #include "tests/integration/registration_client.h"
@@ -102,6 +103,21 @@ TEST(Dashboard, ShowsTheSameFiguresAsGetCoverage) {
       },
       absl::Seconds(30)))
       << coverage.DebugString();
+
+  // The chart library and the city maps come from the service itself (no CDN): ECharts 6.1.0 and 唐山's counties.
+  httplib::Client assets("127.0.0.1", http_port);
+  auto echarts = assets.Get("/assets/echarts.min.js");
+  ASSERT_TRUE(echarts) << "no answer for /assets/echarts.min.js";
+  EXPECT_EQ(echarts->status, 200);
+  EXPECT_NE(echarts->get_header_value("Content-Type").find("javascript"), std::string::npos);
+  EXPECT_NE(echarts->body.find("\"6.1.0\""), std::string::npos) << "not ECharts 6.1.0";
+  auto map = assets.Get("/assets/maps/%E6%B2%B3%E5%8C%97/%E5%94%90%E5%B1%B1%E5%B8%82.js");  // 河北/唐山市.js
+  ASSERT_TRUE(map);
+  EXPECT_EQ(map->status, 200);
+  EXPECT_NE(map->body.find("registerMap('唐山'"), std::string::npos);
+  auto outside = assets.Get("/assets/../CMakeCache.txt");
+  ASSERT_TRUE(outside);
+  EXPECT_NE(outside->status, 200) << "a path outside the assets";
 
   std::string url = absl::StrCat("http://127.0.0.1:", http_port, "/#token=", kToken, "&region=130207");
   // In a browser on another continent the page still says when it was updated in Beijing time, 24-hour, dated.

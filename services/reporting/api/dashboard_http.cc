@@ -85,4 +85,16 @@ void AddDashboardRoutes(httplib::Server& http, std::string page, const Summaries
   });
 }
 
+absl::Status MountDashboardAssets(httplib::Server& http, const std::string& dir) {
+  if (!std::ifstream(dir + "/echarts.min.js")) {
+    return absl::InvalidArgumentError(absl::StrCat("--dashboard-assets: ", dir,
+                                                   " holds no echarts.min.js (scripts/deps.sh core installs it, the "
+                                                   "build copies it beside the binaries)"));
+  }
+  if (!http.set_mount_point("/assets", dir, {{"Cache-Control", "public, max-age=86400"}})) {
+    return absl::InvalidArgumentError(absl::StrCat("--dashboard-assets: ", dir, " cannot be served"));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace jinguo::reporting::api

@@ -30,4 +30,8 @@ void AddDashboardRoutes(httplib::Server& http, std::string page, const Summaries
                         const regions::RegionTable* regions, const rpc::Authenticator* auth,
                         std::function<absl::Status()> current);
 
+// Serves the files of `dir` (ECharts, the city maps) under "/assets/" with their MIME types, read-only, never a path
+// outside `dir`. INVALID_ARGUMENT naming --dashboard-assets when `dir` holds no echarts.min.js.
+absl::Status MountDashboardAssets(httplib::Server& http, const std::string& dir);
+
 }  // namespace jinguo::reporting::api
