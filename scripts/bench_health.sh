@@ -38,17 +38,7 @@ echo "== EnrollEligible over $N eligible women"
 "$BUILD"/tests/perf/registration_load import "127.0.0.1:$REG" "$TOKEN" "$W/households.txt" "$N" 1925000 \
   >"$W/import.txt"
 # Until health's replica has applied every registration event (women and households) and stays still.
-applied() {
-  curl -fsS "127.0.0.1:$HEALTH_HTTP/metrics" | awk '/^jinguo_projection_events_total/ && /outcome="applied"/ { s += $2 } END { printf "%d", s }'
-}
-last=-1
-for _ in $(seq 1 600); do
-  now=$(applied)
-  if [ "$now" -ge "$N" ] && [ "$now" = "$last" ]; then break; fi
-  last=$now
-  sleep 1
-done
-echo "health's replica applied $(applied) registry events"
+wait_replica "$HEALTH_HTTP" "$N" health
 call() {  # call METHOD JSON
   "$GOBIN"/grpcurl -plaintext -max-time 600 -H "authorization: Bearer $TOKEN" -d "$2" "127.0.0.1:$HEALTH" \
     "jinguo.health.v1.HealthService/$1"

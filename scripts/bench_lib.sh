@@ -16,6 +16,23 @@ wait_serving() {
   done
 }
 
+# wait_replica HTTP_PORT AT_LEAST NAME: until the service's projections have applied at least AT_LEAST events and
+# stopped moving (10 minutes at most), then says how many its registry replica applied.
+wait_replica() {
+  local port=$1 at_least=$2 name=$3 last=-1 now
+  applied() {
+    curl -fsS "127.0.0.1:$port/metrics" |
+      awk '/^jinguo_projection_events_total/ && /outcome="applied"/ { s += $2 } END { printf "%d", s }'
+  }
+  for _ in $(seq 1 600); do
+    now=$(applied)
+    if [ "$now" -ge "$at_least" ] && [ "$now" = "$last" ]; then break; fi
+    last=$now
+    sleep 1
+  done
+  echo "$name's replica applied $(applied) registry events"
+}
+
 # ghz_round PORT NAME CALL [ghz args]: PER_ROUND calls at concurrency 50 over 4 connections, the report kept as
 # $W/NAME.json; prints "rps status-codes".
 ghz_round() {

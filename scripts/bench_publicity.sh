@@ -29,14 +29,7 @@ trap 'kill -TERM $REG_PID $PUB_PID 2>/dev/null || true; wait 2>/dev/null || true
 wait_serving "$REG" "$PUB"
 
 "$BUILD"/tests/perf/registration_load households "127.0.0.1:$REG" "$TOKEN" "$N" "$W/households.txt"
-applied() {
-  curl -fsS "127.0.0.1:$HTTP/metrics" | awk '/^jinguo_projection_events_total/ && /outcome="applied"/ { s += $2 } END { printf "%d", s }'
-}
-for _ in $(seq 1 600); do
-  [ "$(applied)" -ge "$N" ] && break
-  sleep 1
-done
-echo "publicity's replica applied $(applied) registry events"
+wait_replica "$HTTP" "$N" publicity
 LOAD=("$BUILD"/tests/perf/publicity_load)
 
 echo "== RecordHouseholdsReached: day sheets of 500 households"

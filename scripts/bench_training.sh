@@ -34,17 +34,7 @@ wait_serving "$REG" "$TRAINING"
 # Born from 1970 on (registration_load: row i is born on 1960-01-01 + ((1000000000 + i) / 500) % 14600 days).
 "$BUILD"/tests/perf/registration_load import "127.0.0.1:$REG" "$TOKEN" "$W/households.txt" "$N" 1925000 \
   >"$W/import.txt"
-applied() {
-  curl -fsS "127.0.0.1:$HTTP/metrics" | awk '/^jinguo_projection_events_total/ && /outcome="applied"/ { s += $2 } END { printf "%d", s }'
-}
-last=-1
-for _ in $(seq 1 600); do
-  now=$(applied)
-  if [ "$now" -ge "$N" ] && [ "$now" = "$last" ]; then break; fi
-  last=$now
-  sleep 1
-done
-echo "training's replica applied $(applied) registry events"
+wait_replica "$HTTP" "$N" training
 PREFIX=130207
 LOAD=("$BUILD"/tests/perf/training_load)
 ghz_json() {  # ghz_json NAME CALL ARGS...: runs ghz, keeps its JSON report as $W/NAME.json

@@ -1,6 +1,7 @@
 #include "common/base/civil_date.h"
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
 namespace jinguo {
@@ -58,6 +59,10 @@ int AgeInYears(absl::CivilDay born, absl::CivilDay on) {
   if (on.month() < born.month() || (on.month() == born.month() && on.day() < born.day())) --age;
   return age;
 }
+
+int SchoolYearOf(absl::CivilDay day) { return static_cast<int>(day.month() >= 9 ? day.year() : day.year() - 1); }
+
+std::string FormatSchoolYear(int first_year) { return absl::StrCat(first_year, "-", first_year + 1); }
 
 absl::CivilDay QuarterStart(absl::CivilDay day) { return absl::CivilDay(day.year(), (day.month() - 1) / 3 * 3 + 1, 1); }
 

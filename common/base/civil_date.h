@@ -30,6 +30,11 @@ std::string FormatCivilDate(absl::CivilDay day);
 // Whole years of age on `on` for someone born on `born` (a 29 February birthday counts on 1 March).
 int AgeInYears(absl::CivilDay born, absl::CivilDay on);
 
+// The school year `day` falls in, by the year it starts: 1 September starts one (2026-09-01 → 2026, 2027-08-31 →
+// 2026); and that year as a school year is written, "2026-2027".
+int SchoolYearOf(absl::CivilDay day);
+std::string FormatSchoolYear(int first_year);
+
 // The first day of the calendar quarter `day` falls in (1 January, 1 April, 1 July, 1 October).
 absl::CivilDay QuarterStart(absl::CivilDay day);
 

@@ -232,8 +232,7 @@ bool DemoTraining(const std::string& training_addr, const std::string& token, co
   fund_req.mutable_fund()->set_region_code(city);
   tv1::CreateAidFundResponse fund;
   if (grpc::Status s = training->CreateAidFund(Context(token).get(), fund_req, &fund); !s.ok()) return Fail("fund", s);
-  const int school_year = static_cast<int>(today.month() >= 9 ? today.year() : today.year() - 1);
-  const std::string year_text = absl::StrCat(school_year, "-", school_year + 1);
+  const std::string year_text = FormatSchoolYear(SchoolYearOf(today));
   int aided = 0, paid = 0;
   for (size_t k = 0; k < students.size() && aided < kAided; ++k) {
     const DemoResident& child = students[k];

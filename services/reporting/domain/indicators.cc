@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "common/base/civil_date.h"
 #include "jinguo/registration/v1/types.pb.h"
 
 namespace jinguo::reporting::domain {
@@ -182,8 +183,6 @@ bool Contributions::empty() const {
   }
   return true;
 }
-
-int SchoolYearOf(absl::CivilDay day) { return static_cast<int>(day.month() >= 9 ? day.year() : day.year() - 1); }
 
 Contributions BeneficiaryContributions(const v1::ProfileState& p, absl::CivilDay day, const Settings& settings) {
   const int current_year = static_cast<int>(day.year());

@@ -202,9 +202,6 @@ class Contributions {
   std::array<int64_t, kIndicatorCount> values_{};
 };
 
-// The school year `day` falls in, by the year it starts: September 1 starts one (2026-09-01 → 2026, 2027-08-31 → 2026).
-int SchoolYearOf(absl::CivilDay day);
-
 // What a beneficiary counts for on `day`. Nothing until she is registered, and nothing once merged into another.
 // Ages are whole years in the day's year (year minus birth year), so eligibility moves only at the new year;
 // student aid counts for the school year `day` falls in.

@@ -1,5 +1,6 @@
 #include "services/reporting/domain/indicators.h"
 
+#include "common/base/civil_date.h"
 #include "gtest/gtest.h"
 #include "jinguo/registration/v1/types.pb.h"
 

@@ -18,14 +18,6 @@ namespace {
 using Envelope = common::v1::EventEnvelope;
 using Tx = projection::ProjectionTx;
 
-absl::Status Count(EventProjector& p, Tx& tx, const Envelope& e, const std::string& region,
-                   std::initializer_list<std::pair<domain::Indicator, int64_t>> deltas) {
-  for (const auto& [indicator, delta] : deltas) {
-    if (delta != 0) RETURN_IF_ERROR(p.AddEverywhere(tx, e, region, indicator, delta));
-  }
-  return absl::OkStatus();
-}
-
 }  // namespace
 
 void RoutePublicityEvents(projection::EventRouter& router, EventProjector& projector) {
@@ -34,13 +26,14 @@ void RoutePublicityEvents(projection::EventRouter& router, EventProjector& proje
       [&p](const cv1::PublicityEventRecorded& r, const Envelope& e, Tx& tx) -> absl::Status {
         int kind = r.kind();
         auto by_kind = static_cast<domain::Indicator>(domain::kPublicityEventsLecture + kind - 1);
-        RETURN_IF_ERROR(Count(p, tx, e, e.region_code(),
-                              {{by_kind, kind >= 1 && kind <= 6 ? 1 : 0},
-                               {domain::kLeafletsDistributed, r.materials()},
-                               {domain::kPublicityAttendees, r.attendees()},
-                               {domain::kLectureAttendees, kind == cv1::PUBLICITY_KIND_LECTURE ? r.attendees() : 0}}));
+        RETURN_IF_ERROR(
+            p.AddEverywhere(tx, e, e.region_code(),
+                            {{by_kind, kind >= 1 && kind <= 6 ? 1 : 0},
+                             {domain::kLeafletsDistributed, r.materials()},
+                             {domain::kPublicityAttendees, r.attendees()},
+                             {domain::kLectureAttendees, kind == cv1::PUBLICITY_KIND_LECTURE ? r.attendees() : 0}}));
         if (r.venue_id().empty()) return absl::OkStatus();
-        return Count(p, tx, e, r.venue_region_code(), {{domain::kVenueActivities, 1}});
+        return p.AddEverywhere(tx, e, r.venue_region_code(), {{domain::kVenueActivities, 1}});
       });
   router.On<cv1::HouseholdReached>([&p](const cv1::HouseholdReached& r, const Envelope& e, Tx& tx) {
     return p.UpdateHousehold(tx, e, r.household_id(), [&](v1::HouseholdState& h) {
@@ -51,9 +44,9 @@ void RoutePublicityEvents(projection::EventRouter& router, EventProjector& proje
   });
   router.On<cv1::HomeCleaningRecorded>(
       [&p](const cv1::HomeCleaningRecorded& c, const Envelope& e, Tx& tx) -> absl::Status {
-        RETURN_IF_ERROR(
-            Count(p, tx, e, e.region_code(),
-                  {{domain::kVolunteerHours, c.volunteer_hours()}, {domain::kDonatedGoodsFen, c.donated_fen()}}));
+        RETURN_IF_ERROR(p.AddEverywhere(
+            tx, e, e.region_code(),
+            {{domain::kVolunteerHours, c.volunteer_hours()}, {domain::kDonatedGoodsFen, c.donated_fen()}}));
         return p.UpdateHousehold(tx, e, c.household_id(), [&](v1::HouseholdState& h) {
           if (c.round() == cv1::CLEANING_ROUND_FIRST) h.set_home_cleaning_done(true);
           h.set_needs_help(false);
@@ -65,10 +58,10 @@ void RoutePublicityEvents(projection::EventRouter& router, EventProjector& proje
     });
   });
   router.On<cv1::VolunteerRegistered>([&p](const cv1::VolunteerRegistered&, const Envelope& e, Tx& tx) {
-    return Count(p, tx, e, e.region_code(), {{domain::kVolunteers, 1}});
+    return p.AddEverywhere(tx, e, e.region_code(), {{domain::kVolunteers, 1}});
   });
   router.On<cv1::VenueRegistered>([&p](const cv1::VenueRegistered&, const Envelope& e, Tx& tx) {
-    return Count(p, tx, e, e.region_code(), {{domain::kVenues, 1}});
+    return p.AddEverywhere(tx, e, e.region_code(), {{domain::kVenues, 1}});
   });
   router.On<cv1::CampaignCreated>([](const auto&, const Envelope&, Tx&) { return absl::OkStatus(); });
 }

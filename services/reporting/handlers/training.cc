@@ -39,17 +39,6 @@ const char* JobKindLabel(tv1::JobKind kind) {
   }
 }
 
-std::string SchoolYearText(int first_year) { return absl::StrFormat("%d-%d", first_year, first_year + 1); }
-
-// Adds `deltas` at `region`'s nodes.
-absl::Status Count(EventProjector& p, Tx& tx, const Envelope& e, const std::string& region,
-                   std::initializer_list<std::pair<domain::Indicator, int64_t>> deltas) {
-  for (const auto& [indicator, delta] : deltas) {
-    if (delta != 0) RETURN_IF_ERROR(p.AddEverywhere(tx, e, region, indicator, delta));
-  }
-  return absl::OkStatus();
-}
-
 // Her state in a programme, with a timeline line when `line` is not empty; nothing for a participant by name only.
 absl::Status Participant(EventProjector& p, Tx& tx, const Envelope& e, const std::string& programme_id,
                          tv1::ParticipantState state, const std::string& line) {
@@ -65,12 +54,12 @@ absl::Status Participant(EventProjector& p, Tx& tx, const Envelope& e, const std
 void RouteTrainingEvents(projection::EventRouter& router, EventProjector& projector) {
   EventProjector& p = projector;
   router.On<tv1::ProgrammeCreated>([&p](const tv1::ProgrammeCreated& c, const Envelope& e, Tx& tx) {
-    return Count(p, tx, e, e.region_code(),
-                 {{domain::kTrainingProgrammes, 1}, {domain::kTrainingPlaces, c.capacity()}});
+    return p.AddEverywhere(tx, e, e.region_code(),
+                           {{domain::kTrainingProgrammes, 1}, {domain::kTrainingPlaces, c.capacity()}});
   });
   router.On<tv1::Enrolled>([&p](const tv1::Enrolled& en, const Envelope& e, Tx& tx) -> absl::Status {
-    RETURN_IF_ERROR(Count(
-        p, tx, e, en.programme_region_code(),
+    RETURN_IF_ERROR(p.AddEverywhere(
+        tx, e, en.programme_region_code(),
         {{domain::kTrainingParticipants, 1}, {domain::kTrainingParticipantsRegistered, en.registered() ? 1 : 0}}));
     return Participant(p, tx, e, en.programme_id(), tv1::PARTICIPANT_STATE_ENROLLED,
                        absl::StrCat(en.promoted() ? "候补转为正式学员：" : "报名参加培训：", "《", en.title(), "》"));
@@ -80,15 +69,16 @@ void RouteTrainingEvents(projection::EventRouter& router, EventProjector& projec
   });
   router.On<tv1::Withdrawn>([&p](const tv1::Withdrawn& w, const Envelope& e, Tx& tx) -> absl::Status {
     if (w.was_enrolled()) {
-      RETURN_IF_ERROR(Count(
-          p, tx, e, w.programme_region_code(),
+      RETURN_IF_ERROR(p.AddEverywhere(
+          tx, e, w.programme_region_code(),
           {{domain::kTrainingParticipants, -1}, {domain::kTrainingParticipantsRegistered, w.registered() ? -1 : 0}}));
     }
     return Participant(p, tx, e, w.programme_id(), tv1::PARTICIPANT_STATE_WITHDRAWN, "退出培训");
   });
   router.On<tv1::TrainingCompleted>([&p](const tv1::TrainingCompleted& c, const Envelope& e, Tx& tx) -> absl::Status {
-    RETURN_IF_ERROR(Count(p, tx, e, c.programme_region_code(),
-                          {{domain::kTrainingFinished, 1}, {domain::kTrainingCompleted, c.completed() ? 1 : 0}}));
+    RETURN_IF_ERROR(
+        p.AddEverywhere(tx, e, c.programme_region_code(),
+                        {{domain::kTrainingFinished, 1}, {domain::kTrainingCompleted, c.completed() ? 1 : 0}}));
     std::string line = c.completed() ? absl::StrCat("完成培训《", c.title(), "》，证书 ", c.certificate_number())
                                      : absl::StrFormat("培训《%s》未结业（出勤率 %d.%d%%）", c.title(),
                                                        c.attendance_rate_bp() / 100, c.attendance_rate_bp() % 100 / 10);
@@ -96,16 +86,16 @@ void RouteTrainingEvents(projection::EventRouter& router, EventProjector& projec
                        c.completed() ? tv1::PARTICIPANT_STATE_COMPLETED : tv1::PARTICIPANT_STATE_NOT_COMPLETED, line);
   });
   router.On<tv1::JobPosted>([&p](const tv1::JobPosted& j, const Envelope& e, Tx& tx) {
-    return Count(p, tx, e, e.region_code(),
-                 {{domain::kJobPostings, 1},
-                  {domain::kJobPositions, j.positions()},
-                  {domain::kJobPositionsOpen, j.positions()}});
+    return p.AddEverywhere(tx, e, e.region_code(),
+                           {{domain::kJobPostings, 1},
+                            {domain::kJobPositions, j.positions()},
+                            {domain::kJobPositionsOpen, j.positions()}});
   });
   router.On<tv1::JobPostingClosed>([&p](const tv1::JobPostingClosed& c, const Envelope& e, Tx& tx) {
-    return Count(p, tx, e, e.region_code(), {{domain::kJobPositionsOpen, -c.positions_open()}});
+    return p.AddEverywhere(tx, e, e.region_code(), {{domain::kJobPositionsOpen, -c.positions_open()}});
   });
   router.On<tv1::PlacementRecorded>([&p](const tv1::PlacementRecorded& pl, const Envelope& e, Tx& tx) -> absl::Status {
-    RETURN_IF_ERROR(Count(p, tx, e, pl.posting_region_code(), {{domain::kJobPositionsOpen, -1}}));
+    RETURN_IF_ERROR(p.AddEverywhere(tx, e, pl.posting_region_code(), {{domain::kJobPositionsOpen, -1}}));
     return p.UpdateProfile(tx, e, e.beneficiary_id(), [&](v1::ProfileState& s) {
       (*s.mutable_placements())[pl.placement_id()] = pl.kind();
       EventProjector::AddTimeline(s, e, absl::StrCat("就业：", pl.employer(), "（", JobKindLabel(pl.kind()), "）"));
@@ -113,7 +103,7 @@ void RouteTrainingEvents(projection::EventRouter& router, EventProjector& projec
   });
   router.On<tv1::PlacementEnded>([&p](const tv1::PlacementEnded& pl, const Envelope& e, Tx& tx) -> absl::Status {
     if (pl.position_reopened()) {
-      RETURN_IF_ERROR(Count(p, tx, e, pl.posting_region_code(), {{domain::kJobPositionsOpen, 1}}));
+      RETURN_IF_ERROR(p.AddEverywhere(tx, e, pl.posting_region_code(), {{domain::kJobPositionsOpen, 1}}));
     }
     return p.UpdateProfile(tx, e, e.beneficiary_id(), [&](v1::ProfileState& s) {
       s.mutable_placements()->erase(pl.placement_id());
@@ -126,7 +116,7 @@ void RouteTrainingEvents(projection::EventRouter& router, EventProjector& projec
       year.set_grants(year.grants() + 1);
       year.set_granted_fen(year.granted_fen() + g.amount_fen());
       EventProjector::AddTimeline(s, e,
-                                  absl::StrCat("春蕾助学 ", SchoolYearText(g.school_year()), " 学年 ",
+                                  absl::StrCat("春蕾助学 ", FormatSchoolYear(g.school_year()), " 学年 ",
                                                YuanText(Fen{g.amount_fen()}), "（", g.fund_name(), "）"));
     });
   });

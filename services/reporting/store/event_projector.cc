@@ -200,6 +200,15 @@ absl::Status EventProjector::AddEverywhere(projection::ProjectionTx& tx, const c
   return absl::OkStatus();
 }
 
+absl::Status EventProjector::AddEverywhere(projection::ProjectionTx& tx, const common::v1::EventEnvelope& event,
+                                           const std::string& region,
+                                           std::initializer_list<std::pair<domain::Indicator, int64_t>> deltas) {
+  for (const auto& [indicator, delta] : deltas) {
+    if (delta != 0) RETURN_IF_ERROR(AddEverywhere(tx, event, region, indicator, delta));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status EventProjector::UpdateProfile(projection::ProjectionTx& tx, const common::v1::EventEnvelope& event,
                                            const std::string& beneficiary_id,
                                            const std::function<void(v1::ProfileState&)>& change) {

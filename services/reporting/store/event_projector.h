@@ -74,6 +74,10 @@ class EventProjector final : public projection::ProjectionHandler {
   // Adds `delta` to `indicator` at `region` and every node above it, on the event's day.
   absl::Status AddEverywhere(projection::ProjectionTx& tx, const common::v1::EventEnvelope& event,
                              const std::string& region, domain::Indicator indicator, int64_t delta);
+  // Each (indicator, delta) of `deltas` the same way; a zero delta changes nothing.
+  absl::Status AddEverywhere(projection::ProjectionTx& tx, const common::v1::EventEnvelope& event,
+                             const std::string& region,
+                             std::initializer_list<std::pair<domain::Indicator, int64_t>> deltas);
   // Counts one visit on `day` at `region` and every node above it.
   absl::Status AddVisits(projection::ProjectionTx& tx, const std::string& region, absl::CivilDay day);
   // Her state as this batch has left it: read once per batch, written once in BeforeCommit.

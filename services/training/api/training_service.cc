@@ -450,12 +450,7 @@ grpc::ServerUnaryReactor* TrainingService::CompleteProgramme(grpc::CallbackServe
         ASSIGN_OR_RETURN(v1::Programme p, LoadProgramme(req->programme_id()));
         RETURN_IF_ERROR(rpc::Authorize(who, Role::kOperator, p.region_code()));
         RETURN_IF_ERROR(CheckOpen(p));
-        // Checked here as well as per participant: a programme nobody holds a place in must not close early either.
-        if (Today() < StoredDay(p.ends_on())) {
-          return FieldError(absl::StatusCode::kFailedPrecondition, "programme_id",
-                            absl::StrCat("programme ", p.id(), " ends on ", FormatCivilDate(StoredDay(p.ends_on())),
-                                         "; completion is decided after that"));
-        }
+        RETURN_IF_ERROR(domain::CheckEnded(p, Today()));
         ASSIGN_OR_RETURN(auto sessions, d_.training->Sessions(p.id()));
         int held = static_cast<int>(std::count_if(sessions.begin(), sessions.end(),
                                                   [](const v1::Session& s) { return s.attendance_recorded(); }));

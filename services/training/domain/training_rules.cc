@@ -7,6 +7,7 @@
 #include "absl/strings/str_format.h"
 #include "common/base/civil_date.h"
 #include "common/base/money.h"
+#include "common/base/status.h"
 #include "common/validate/text.h"
 
 namespace jinguo::training::domain {
@@ -39,8 +40,6 @@ absl::StatusOr<int> ParseSchoolYear(absl::string_view text) {
   if (second != first + 1 || first < 2000 || first > 2100) return bad();
   return first;
 }
-
-std::string FormatSchoolYear(int first_year) { return absl::StrFormat("%d-%d", first_year, first_year + 1); }
 
 v1::Programme ProgrammeFrom(const v1::Programme& in, FieldViolations& v) {
   v1::Programme p = in;
@@ -133,13 +132,19 @@ int32_t AttendanceRateBp(const v1::Participant& p, int sessions_held) {
   return static_cast<int32_t>(int64_t{present} * 10000 / sessions_held);
 }
 
-absl::Status Complete(const v1::Programme& programme, int sessions_held, absl::CivilDay on,
-                      const std::string& certificate_prefix, v1::Participant& p) {
+absl::Status CheckEnded(const v1::Programme& programme, absl::CivilDay on) {
   auto ends = DayOf(programme.ends_on());
   if (ends && on < *ends) {
-    return absl::FailedPreconditionError(absl::StrCat("programme ", programme.id(), " ends on ", FormatCivilDate(*ends),
-                                                      "; completion is decided after that"));
+    return FieldError(absl::StatusCode::kFailedPrecondition, "programme_id",
+                      absl::StrCat("programme ", programme.id(), " ends on ", FormatCivilDate(*ends),
+                                   "; completion is decided after that"));
   }
+  return absl::OkStatus();
+}
+
+absl::Status Complete(const v1::Programme& programme, int sessions_held, absl::CivilDay on,
+                      const std::string& certificate_prefix, v1::Participant& p) {
+  RETURN_IF_ERROR(CheckEnded(programme, on));
   if (p.state() != v1::PARTICIPANT_STATE_ENROLLED) return absl::OkStatus();
   int32_t rate = AttendanceRateBp(p, sessions_held);
   p.set_attendance_rate_bp(rate);

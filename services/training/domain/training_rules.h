@@ -24,7 +24,6 @@ inline constexpr int kMinTraineeAge = 16;
 
 // "2025-2026" → 2025: two years, the second the first plus one. INVALID_ARGUMENT saying the form otherwise.
 absl::StatusOr<int> ParseSchoolYear(absl::string_view text);
-std::string FormatSchoolYear(int first_year);
 
 // `in` checked, defaults filled in (completion threshold 80%); violations under "programme.<field>".
 v1::Programme ProgrammeFrom(const v1::Programme& in, validate::FieldViolations& v);
@@ -49,6 +48,10 @@ std::optional<size_t> NextOnWaitlist(const std::vector<v1::Participant>& partici
 
 // Present sessions over `sessions_held`, in basis points (0 when none was held).
 int32_t AttendanceRateBp(const v1::Participant& p, int sessions_held);
+
+// Whether completion may be decided on `on`: on or after the programme's end date. FAILED_PRECONDITION naming
+// programme_id otherwise (checked once per programme, whoever is enrolled).
+absl::Status CheckEnded(const v1::Programme& programme, absl::CivilDay on);
 
 // Completion of `p` once the programme has ended (on or after its end date, `on`): completed with a certificate
 // number made from `certificate_prefix` and her number when her rate reaches the threshold, otherwise not, with her
