@@ -52,6 +52,11 @@ absl::StatusOr<Principal> WritePath::Admit(const grpc::ServerContextBase& ctx, R
 
 audit::v1::AuditRecord WritePath::AuditOf(const grpc::ServerContextBase& ctx, const Principal* who, const char* method,
                                           absl::string_view request_id, audit::v1::AuditKind kind) const {
+  return AuditOf(ctx.peer(), who, method, request_id, kind);
+}
+
+audit::v1::AuditRecord WritePath::AuditOf(const std::string& client_address, const Principal* who, const char* method,
+                                          absl::string_view request_id, audit::v1::AuditKind kind) const {
   audit::v1::AuditRecord r;
   r.set_kind(kind);
   if (who != nullptr) {
@@ -60,7 +65,7 @@ audit::v1::AuditRecord WritePath::AuditOf(const grpc::ServerContextBase& ctx, co
   }
   r.set_method(method);
   r.set_request_id(std::string(request_id.substr(0, 128)));
-  r.set_client_address(ctx.peer());
+  r.set_client_address(client_address);
   *r.mutable_time() = ToTimestamp(clock_->Now());
   return r;
 }
@@ -93,8 +98,13 @@ void WritePath::TargetsFrom(const std::vector<common::v1::OutboxRecord>& events,
 
 void WritePath::AuditRead(const grpc::ServerContextBase& ctx, const Principal& who, const char* method,
                           std::vector<std::string> targets, std::string region) {
+  AuditRead(ctx.peer(), who, method, std::move(targets), std::move(region));
+}
+
+void WritePath::AuditRead(const std::string& client_address, const Principal& who, const char* method,
+                          std::vector<std::string> targets, std::string region) {
   if (!audit_) return;
-  audit::v1::AuditRecord r = AuditOf(ctx, &who, method, "", audit::v1::AUDIT_KIND_READ);
+  audit::v1::AuditRecord r = AuditOf(client_address, &who, method, "", audit::v1::AUDIT_KIND_READ);
   for (auto& t : targets) r.add_target_ids(std::move(t));
   r.set_region_code(std::move(region));
   std::vector<audit::v1::AuditRecord> audits;

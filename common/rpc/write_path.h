@@ -96,8 +96,13 @@ class WritePath {
   // `targets` in `region`, without waiting for it to reach the disk. Nothing when auditing is off.
   void AuditRead(const grpc::ServerContextBase& ctx, const Principal& who, const char* method,
                  std::vector<std::string> targets, std::string region);
+  // The same for a read over HTTP (the dashboard), from `client_address` ("ipv4:10.0.0.5:51234").
+  void AuditRead(const std::string& client_address, const Principal& who, const char* method,
+                 std::vector<std::string> targets, std::string region);
   // The audit record of a call by `who` (nullptr: not authenticated), before its outcome and targets.
   audit::v1::AuditRecord AuditOf(const grpc::ServerContextBase& ctx, const Principal* who, const char* method,
+                                 absl::string_view request_id, audit::v1::AuditKind kind) const;
+  audit::v1::AuditRecord AuditOf(const std::string& client_address, const Principal* who, const char* method,
                                  absl::string_view request_id, audit::v1::AuditKind kind) const;
   // Commits one chunk of a bulk operation (a daily sweep or close, a region's enrolment) with an audit record naming
   // `principal` and `method` when auditing and the chunk made events, and waits until it is on disk.

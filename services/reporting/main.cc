@@ -4,7 +4,9 @@
 #include "absl/strings/str_cat.h"
 #include "common/base/status.h"
 #include "common/config/service_config.h"
+#include "common/rpc/server.h"
 #include "common/service/runtime.h"
+#include "grpcpp/create_channel.h"
 #include "services/reporting/api/dashboard_http.h"
 #include "services/reporting/api/reporting_service.h"
 #include "services/reporting/store/event_projector.h"
@@ -43,6 +45,12 @@ int main(int argc, char** argv) {
                  "binaries, from web/node_modules)")
       ->envname("JINGUO_DASHBOARD_ASSETS")
       ->capture_default_str();
+  std::string health_address = "127.0.0.1:50053";
+  app.add_option("--health-address", health_address,
+                 "the health service's gRPC address, asked (with the reader's own token) for the dashboard's list of "
+                 "overdue follow-ups; empty: that list is not offered")
+      ->envname("JINGUO_HEALTH_ADDRESS")
+      ->capture_default_str();
 
   return runtime.Main(argc, argv, [&](service::Runtime& rt) -> absl::Status {
     if (insured_min_age < 0 || insured_max_age < insured_min_age) {
@@ -71,8 +79,15 @@ int main(int argc, char** argv) {
     auto& api = rt.Make<reporting::api::ReportingService>(&summaries, &model, &rt.regions(), &rt.auth(), &rt.clock(),
                                                           &feed, current, &rt.writes());
     rt.AddService(&api);
-    reporting::api::AddDashboardRoutes(rt.http(), std::move(page), &summaries, &rt.regions(), &rt.auth(), current);
-    RETURN_IF_ERROR(reporting::api::MountDashboardAssets(rt.http(), assets_dir));
+    reporting::api::DashboardOptions dashboard_options{std::move(page), assets_dir, nullptr};
+    if (!health_address.empty()) {
+      const auto& c = rt.config();
+      ASSIGN_OR_RETURN(auto credentials, rpc::ClientCredentials(c.tls_cert_file, c.tls_key_file, c.tls_client_ca_file));
+      dashboard_options.health = grpc::CreateChannel(health_address, credentials);
+    }
+    auto& dashboard = rt.Make<reporting::api::Dashboard>(&summaries, &model, &rt.regions(), &rt.auth(), &rt.clock(),
+                                                         &feed, current, &rt.writes(), std::move(dashboard_options));
+    RETURN_IF_ERROR(dashboard.Mount(rt.http()));
     rt.Announce(absl::StrCat("consumer group ", group_id));
     return absl::OkStatus();
   });

@@ -59,6 +59,10 @@ absl::StatusOr<v1::RegionSummary> Summaries::Summary(const std::string& node,
     ASSIGN_OR_RETURN(counters, model_->Counters(node, names));
   }
   ASSIGN_OR_RETURN(counters[domain::kVisitsIndicator], model_->VisitsInWindow(node, day, domain::kVisitWindowDays));
+  ASSIGN_OR_RETURN(counters[domain::kWomenVisitedIndicator],
+                   model_->WomenVisitedInWindow(node, day, domain::kVisitWindowDays));
+  counters[domain::kWomenNotVisitedIndicator] =
+      counters[domain::NameOf(domain::kWomenRegistered)] - counters[domain::kWomenVisitedIndicator];
   // Since the quarter began: the cumulative counter now less its value at the end of the quarter's eve.
   std::vector<std::string> cumulative;
   for (const auto& w : domain::QuarterWindows()) cumulative.push_back(w.cumulative);

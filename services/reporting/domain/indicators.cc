@@ -35,6 +35,8 @@ const std::vector<IndicatorDef>& Indicators() {
       {"status_risk_eliminated", "风险已消除"},                  // kStatusRiskEliminated
       {"paired", "已结对帮扶"},                                  // kPaired
       {kVisitsIndicator, "近90天走访"},                          // kVisitsLast90Days
+      {kWomenVisitedIndicator, "近90天已走访妇女"},              // kWomenVisitedLast90Days
+      {kWomenNotVisitedIndicator, "90天未走访妇女"},             // kWomenNotVisited90Days
       {"duplicates_open", "待核疑似重复"},                       // kDuplicatesOpen
       {"households_publicity_reached", "宣传入户"},              // kHouseholdsPublicityReached
       {"households_home_cleaned", "家居清洁完成户"},             // kHouseholdsHomeCleaned
@@ -182,6 +184,10 @@ bool Contributions::empty() const {
     if (v != 0) return false;
   }
   return true;
+}
+
+bool CountsAsWoman(const v1::ProfileState& p) {
+  return p.registered() && p.merged_into().empty() && p.category() == reg::CATEGORY_WOMAN;
 }
 
 Contributions BeneficiaryContributions(const v1::ProfileState& p, absl::CivilDay day, const Settings& settings) {

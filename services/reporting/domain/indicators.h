@@ -49,6 +49,8 @@ enum Indicator : uint8_t {
   kStatusRiskEliminated,
   kPaired,
   kVisitsLast90Days,
+  kWomenVisitedLast90Days,  // computed when read: counted women whose latest visit falls in the window
+  kWomenNotVisited90Days,   // computed when read: kWomenRegistered less kWomenVisitedLast90Days
   kDuplicatesOpen,
   kHouseholdsPublicityReached,
   kHouseholdsHomeCleaned,
@@ -143,6 +145,8 @@ inline const char* NameOf(Indicator i) { return Indicators()[i].name; }
 // "visits in the last 90 days".
 inline constexpr int kVisitWindowDays = 90;
 inline constexpr char kVisitsIndicator[] = "visits_last_90_days";
+inline constexpr char kWomenVisitedIndicator[] = "women_visited_last_90_days";
+inline constexpr char kWomenNotVisitedIndicator[] = "women_not_visited_90_days";
 
 struct CoverageDef {
   const char* name;
@@ -206,6 +210,8 @@ class Contributions {
 // Ages are whole years in the day's year (year minus birth year), so eligibility moves only at the new year;
 // student aid counts for the school year `day` falls in.
 Contributions BeneficiaryContributions(const v1::ProfileState& p, absl::CivilDay day, const Settings& settings);
+// Whether she counts among registered women (kWomenRegistered): registered, a woman, not merged into another.
+bool CountsAsWoman(const v1::ProfileState& p);
 // What a household counts for on `day`: reached by publicity when a campaign that touched the day's year reached it.
 Contributions HouseholdContributions(const v1::HouseholdState& h, absl::CivilDay day);
 

@@ -25,6 +25,9 @@ void Snapshot(v1::ProfileState& state, const std::string& loan_id, const lv1::Lo
   s.set_outstanding_principal_fen(f.outstanding_principal_fen());
   s.set_bucket(f.bucket());
   s.set_maturity_warned(f.maturity_warned());
+  s.set_days_past_due(f.days_past_due());
+  auto maturity = FromProto(f.maturity_on());
+  s.set_maturity_day(maturity.ok() ? static_cast<int32_t>(DayNumber(*maturity)) : 0);
 }
 
 // Routes loan event `M` to her profile: the figures, and a timeline line when `line` says one.

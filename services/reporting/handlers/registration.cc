@@ -101,6 +101,7 @@ void RouteRegistrationEvents(projection::EventRouter& router, EventProjector& pr
     if (!day.ok()) return absl::InvalidArgumentError("VisitRecorded: visited_on is not a date");
     RETURN_IF_ERROR(p.AddVisits(tx, e.region_code(), *day));
     return p.UpdateProfile(tx, e, v.beneficiary_id(), [&](v1::ProfileState& s) {
+      s.set_last_visited_day(std::max(s.last_visited_day(), static_cast<int32_t>(DayNumber(*day))));
       EventProjector::AddTimeline(s, e, absl::StrCat("visited on ", FormatCivilDate(*day), " by cadre ", v.cadre_id()));
     });
   });

@@ -220,9 +220,16 @@ absl::Status EventProjector::UpdateProfile(projection::ProjectionTx& tx, const c
   }
   std::string old_region = p.region_code();
   domain::Contributions before = domain::Contributions::Of(p.contributions());
+  int32_t visited_before = domain::CountsAsWoman(p) ? p.last_visited_day() : 0;
   change(p);
   domain::Contributions after = domain::BeneficiaryContributions(p, EventDay(event), settings_);
   RETURN_IF_ERROR(Move(tx, event, old_region, before, p.region_code(), after));
+  // A counted woman sits in the bucket of her latest visit's day at her region's nodes.
+  int32_t visited_after = domain::CountsAsWoman(p) ? p.last_visited_day() : 0;
+  if (visited_before != visited_after || (visited_before != 0 && old_region != p.region_code())) {
+    if (visited_before != 0) RETURN_IF_ERROR(AddLastVisit(tx, old_region, visited_before, -1));
+    if (visited_after != 0) RETURN_IF_ERROR(AddLastVisit(tx, p.region_code(), visited_after, 1));
+  }
   if (after != before) after.StoreIn(p.mutable_contributions());
   return absl::OkStatus();
 }
@@ -265,6 +272,16 @@ absl::StatusOr<projection::Applied> EventProjector::Apply(const common::v1::Even
   p->set_version(e.aggregate_version());
   RETURN_IF_ERROR(s);
   return projection::Applied::kApplied;
+}
+
+absl::Status EventProjector::AddLastVisit(projection::ProjectionTx& tx, const std::string& region, int32_t day,
+                                          int64_t delta) {
+  absl::CivilDay civil = absl::CivilDay(1970, 1, 1) + day;
+  for (const auto& node : domain::NodesOf(region)) {
+    RETURN_IF_ERROR(model_->AddLastVisit(tx, node, civil, delta));
+    changed_nodes_.current().insert(node);
+  }
+  return absl::OkStatus();
 }
 
 absl::Status EventProjector::AddVisits(projection::ProjectionTx& tx, const std::string& region, absl::CivilDay day) {

@@ -80,6 +80,8 @@ class EventProjector final : public projection::ProjectionHandler {
                              std::initializer_list<std::pair<domain::Indicator, int64_t>> deltas);
   // Counts one visit on `day` at `region` and every node above it.
   absl::Status AddVisits(projection::ProjectionTx& tx, const std::string& region, absl::CivilDay day);
+  // The bucket of women last visited on `day` (days since 1970-01-01) += delta at every node of `region`.
+  absl::Status AddLastVisit(projection::ProjectionTx& tx, const std::string& region, int32_t day, int64_t delta);
   // Her state as this batch has left it: read once per batch, written once in BeforeCommit.
   absl::StatusOr<v1::ProfileState*> CachedProfile(projection::ProjectionTx& tx, const std::string& id);
   // Adds the event to her timeline (the latest 200 are kept).

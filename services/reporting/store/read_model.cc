@@ -38,7 +38,7 @@ absl::StatusOr<std::optional<Message>> Parse(const absl::StatusOr<std::optional<
 }  // namespace
 
 std::vector<std::string> ReadModel::DerivedFamilies() {
-  std::vector<std::string> f = {"counters", "history", "daily_visits", "profiles", "households"};
+  std::vector<std::string> f = {"counters", "history", "daily_visits", "last_visits", "profiles", "households"};
   for (auto& p : projection::ProjectionFamilies()) f.push_back(p);
   return f;
 }
@@ -70,7 +70,7 @@ void ReadModel::Tune(jinguo::store::StoreOptions& options) {
 }
 
 std::string ReadModel::Layout() {
-  std::string layout = "3";
+  std::string layout = "4";
   for (const auto& d : domain::Indicators()) absl::StrAppend(&layout, " ", d.name);
   return layout;
 }
@@ -119,6 +119,7 @@ ReadModel::ReadModel(jinguo::store::Store* db)
       counters_(db->Family("counters")),
       history_(db->Family("history")),
       daily_visits_(db->Family("daily_visits")),
+      last_visits_(db->Family("last_visits")),
       profiles_(db->Family("profiles")),
       households_(db->Family("households")),
       meta_(db->Family("meta")) {}
@@ -149,9 +150,13 @@ absl::StatusOr<std::map<std::string, int64_t>> ReadModel::CountersAsOf(const std
   return out;
 }
 
-absl::StatusOr<int64_t> ReadModel::VisitsInWindow(const std::string& node, absl::CivilDay last, int days) const {
+namespace {
+
+// The sum of a daily family's values for `node` on the `days` days ending with `last`.
+absl::StatusOr<int64_t> SumOfDays(const jinguo::store::Store& db, rocksdb::ColumnFamilyHandle* family,
+                                  const std::string& node, absl::CivilDay last, int days) {
   std::string prefix = KeyBuilder().Str(node).key();
-  auto it = db_->Scan(daily_visits_, prefix);
+  auto it = db.Scan(family, prefix);
   uint32_t first_day = DayNumber(last - (days - 1)), last_day = DayNumber(last);
   int64_t total = 0;
   for (it->Seek(KeyBuilder().Str(node).U32(first_day).key()); it->Valid(); it->Next()) {
@@ -161,8 +166,50 @@ absl::StatusOr<int64_t> ReadModel::VisitsInWindow(const std::string& node, absl:
     if (!r.Str(&n) || !r.U32(&d) || d > last_day) break;
     total += DecodeI64(absl::string_view(it->value().data(), it->value().size()));
   }
-  if (!it->status().ok()) return jinguo::store::FromRocks(it->status(), "scan visits");
+  if (!it->status().ok()) return jinguo::store::FromRocks(it->status(), "scan days");
   return total;
+}
+
+// value += delta at `key` of a daily family.
+absl::Status AddToDay(projection::ProjectionTx& tx, rocksdb::ColumnFamilyHandle* family, const std::string& node,
+                      absl::CivilDay day, int64_t delta) {
+  std::string key = KeyBuilder().Str(node).U32(DayNumber(day)).key();
+  ASSIGN_OR_RETURN(auto current, tx.Get(family, key));
+  tx.Put(family, key, EncodeI64((current ? DecodeI64(*current) : 0) + delta));
+  return absl::OkStatus();
+}
+
+template <typename Message>
+absl::Status ForEachMessage(const jinguo::store::Store& db, rocksdb::ColumnFamilyHandle* family, const char* what,
+                            absl::FunctionRef<bool(const Message&)> visit) {
+  auto it = db.Scan(family, "");
+  Message m;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    if (!m.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+      return absl::DataLossError(absl::StrCat("unreadable ", what));
+    }
+    if (!visit(m)) break;
+  }
+  if (!it->status().ok()) return jinguo::store::FromRocks(it->status(), absl::StrCat("scan ", what, "s"));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<int64_t> ReadModel::VisitsInWindow(const std::string& node, absl::CivilDay last, int days) const {
+  return SumOfDays(*db_, daily_visits_, node, last, days);
+}
+
+absl::StatusOr<int64_t> ReadModel::WomenVisitedInWindow(const std::string& node, absl::CivilDay last, int days) const {
+  return SumOfDays(*db_, last_visits_, node, last, days);
+}
+
+absl::Status ReadModel::ForEachProfile(absl::FunctionRef<bool(const v1::ProfileState&)> visit) const {
+  return ForEachMessage<v1::ProfileState>(*db_, profiles_, "profile", visit);
+}
+
+absl::Status ReadModel::ForEachHousehold(absl::FunctionRef<bool(const v1::HouseholdState&)> visit) const {
+  return ForEachMessage<v1::HouseholdState>(*db_, households_, "household", visit);
 }
 
 absl::StatusOr<std::vector<std::string>> ReadModel::VillagesUnder(const std::string& township) const {
@@ -224,10 +271,12 @@ absl::Status ReadModel::AddToCounter(projection::ProjectionTx& tx, const std::st
 
 absl::Status ReadModel::AddVisits(projection::ProjectionTx& tx, const std::string& node, absl::CivilDay day,
                                   int64_t delta) const {
-  std::string key = KeyBuilder().Str(node).U32(DayNumber(day)).key();
-  ASSIGN_OR_RETURN(auto current, tx.Get(daily_visits_, key));
-  tx.Put(daily_visits_, key, EncodeI64((current ? DecodeI64(*current) : 0) + delta));
-  return absl::OkStatus();
+  return AddToDay(tx, daily_visits_, node, day, delta);
+}
+
+absl::Status ReadModel::AddLastVisit(projection::ProjectionTx& tx, const std::string& node, absl::CivilDay day,
+                                     int64_t delta) const {
+  return AddToDay(tx, last_visits_, node, day, delta);
 }
 
 absl::StatusOr<std::string> ReadModel::Meta(const std::string& name) const {

@@ -3,6 +3,7 @@
 //   counters      node \0 indicator \0             → int64 (8 bytes, big-endian two's complement)
 //   history       node \0 indicator \0 day (u32)   → int64: the counter's value at the end of that day
 //   daily_visits  node \0 day (u32)                → int64 visits recorded on that day
+//   last_visits   node \0 day (u32)                → int64 counted women whose latest visit was on that day
 //   profiles      beneficiary id                   → ProfileState
 //   households    household id                     → HouseholdState
 //   meta          name                             → value (e.g. the consumer group id)
@@ -17,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/time/civil_time.h"
 #include "common/base/uuid.h"
@@ -66,10 +68,16 @@ class ReadModel {
                                                               absl::CivilDay day) const;
   // Visits recorded at the node on the `days` days ending with `last`.
   absl::StatusOr<int64_t> VisitsInWindow(const std::string& node, absl::CivilDay last, int days) const;
+  // Counted women at the node whose latest visit falls on the `days` days ending with `last`.
+  absl::StatusOr<int64_t> WomenVisitedInWindow(const std::string& node, absl::CivilDay last, int days) const;
   // 12-digit village nodes under a township that have any counter.
   absl::StatusOr<std::vector<std::string>> VillagesUnder(const std::string& township) const;
 
   absl::StatusOr<std::optional<v1::ProfileState>> Profile(const std::string& id) const;
+  // Calls `visit` with every stored profile (then every household) until it returns false: the work lists' scan,
+  // whose cost grows with the number stored, so it is for lists, never for figures.
+  absl::Status ForEachProfile(absl::FunctionRef<bool(const v1::ProfileState&)> visit) const;
+  absl::Status ForEachHousehold(absl::FunctionRef<bool(const v1::HouseholdState&)> visit) const;
   // Whether no profile is stored.
   absl::StatusOr<bool> NoProfiles() const { return db_->Empty(profiles_); }
 
@@ -89,6 +97,9 @@ class ReadModel {
                             int64_t delta, absl::CivilDay day) const;
   absl::Status AddVisits(projection::ProjectionTx& tx, const std::string& node, absl::CivilDay day,
                          int64_t delta) const;
+  // The bucket of women whose latest visit was on `day` += delta.
+  absl::Status AddLastVisit(projection::ProjectionTx& tx, const std::string& node, absl::CivilDay day,
+                            int64_t delta) const;
 
   absl::StatusOr<std::string> Meta(const std::string& name) const;
   // This replica's consumer group: named once ("reporting-<uuid>") and kept in "meta", so each replica is a full
@@ -98,7 +109,7 @@ class ReadModel {
 
  private:
   jinguo::store::Store* db_;
-  rocksdb::ColumnFamilyHandle *counters_, *history_, *daily_visits_, *profiles_, *households_, *meta_;
+  rocksdb::ColumnFamilyHandle *counters_, *history_, *daily_visits_, *last_visits_, *profiles_, *households_, *meta_;
 };
 
 }  // namespace jinguo::reporting::store
