@@ -4,6 +4,8 @@
 #     (target <= 1.5);
 #   freshness: RegisterBeneficiary acknowledged → visible in GetRegionSummary, p99 at 1,000 registrations/s
 #     (target <= 100 ms);
+#   the dashboard's city page with all its panels for those 1 million: first paint, all figures loaded (ms, from
+#     Chromium's own performance timing) and the bytes it transferred (KiB) (tests/perf/dashboard_load.mjs);
 #   projection rate during --rebuild against ConsumerPerformance on the same topic (target >= 0.5);
 #   the registry replica's apply rate (common/replica, as a domain service keeps it) against ConsumerPerformance on
 #     the registration topic (reported; no target yet).
@@ -64,6 +66,9 @@ echo "  $SMALL: p99 $P99_SMALL ms ($RPS_SMALL req/s) $CODES_SMALL"
 read -r P99_LARGE RPS_LARGE CODES_LARGE < <(summary_p99)
 echo "  $LARGE: p99 $P99_LARGE ms ($RPS_LARGE req/s) $CODES_LARGE"
 python3 -c "print(f'GetRegionSummary p99 ratio {$LARGE} / {$SMALL}: {$P99_LARGE/$P99_SMALL:.2f} (target <= 1.5)')"
+
+echo "== dashboard: 唐山市 (1302) page with $LARGE beneficiaries, all panels, in Chromium (5 cold loads)"
+node tests/perf/dashboard_load.mjs "http://127.0.0.1:$REP_HTTP" "$TOKEN" 1302 5 | sed 's/^/  /'
 
 echo "== freshness at 1,000 registrations/s"
 "$RLOAD" freshness "127.0.0.1:$REG" "127.0.0.1:$REP" "$TOKEN" "$W/households.txt" 1000 10 | tee "$W/fresh.txt"

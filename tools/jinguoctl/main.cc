@@ -644,7 +644,8 @@ int Demo(const std::string& registration_addr, const std::string& reporting_addr
   int rc = PrintCoverage(*reports, token, city);
   if (rc == 0) rc = PrintReportAgainstPlatform(*reports, options.loans, token, city);
   if (!dashboard.empty())
-    std::printf("\nDashboard: %s#token=%s&region=%s\n", dashboard.c_str(), token.c_str(), city.c_str());
+    std::printf("\nDashboard: %s#region=%s (sign in with the token %s)\n", dashboard.c_str(), city.c_str(),
+                token.c_str());
   return rc;
 }
 

@@ -16,7 +16,9 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -76,6 +78,12 @@ class Dashboard {
   std::pair<std::string, std::string> CityMap(const std::string& city) const;
 
  private:
+  struct Asset {
+    std::string raw, gzip, content_type;
+  };
+  // The asset at `relative` under the assets directory, read and compressed at its first request; nullptr when no
+  // such file (or a path that would leave the directory).
+  std::shared_ptr<const Asset> AssetAt(const std::string& relative) const;
   struct Answer {
     int status = 200;
     std::string body;
@@ -99,6 +107,8 @@ class Dashboard {
   std::function<absl::Status()> current_;
   rpc::WritePath* audit_;
   DashboardOptions options_;
+  mutable std::mutex assets_mu_;
+  mutable std::map<std::string, std::shared_ptr<const Asset>> assets_;  // at most the directory's files
 };
 
 }  // namespace jinguo::reporting::api
