@@ -9,7 +9,8 @@
 #                build-sanitize/), every error fatal
 #   make fuzz    each libFuzzer target for FUZZ_SECONDS (default 600) from its seed corpus (tests/fuzz/)
 #   make fmt     clang-format the C++ sources
-#   make lint    buf lint on protos/, and a clang-format check of the C++ sources (no diff); CI runs it
+#   make lint    buf lint on protos/, and clang-format and gofmt checks of the C++ and Go sources (no diff); CI
+#                runs it
 SHELL := /bin/bash
 BUILD ?= build
 JOBS ?= $(shell nproc)
@@ -79,6 +80,8 @@ fmt: deps-lint
 lint: deps-lint
 	buf lint
 	git ls-files '*.cc' '*.h' | xargs clang-format --dry-run --Werror --style=file
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
+	  if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted" >&2; exit 1; fi
 
 clean:
 	rm -rf $(BUILD) $(SANITIZE_BUILD)

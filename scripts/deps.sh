@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Jinguo needs and skips what is already there.
 #   scripts/deps.sh core    Debian packages for building and testing (Chromium for the dashboard test), the
-#                           Kafka jars, and the dashboard's npm packages (make build / make test)
+#                           Kafka jars, the dashboard's npm packages and the REST gateway's Go code generators
+#                           (make build / make test)
 #   scripts/deps.sh tools   Go tools used by make bench, make lint and the e2e clients (grpcurl, ghz, buf,
 #                           kubeconform) and clang-format
 #   scripts/deps.sh lint    what make lint needs: clang-format and buf
@@ -26,6 +27,10 @@ GO_TOOLS=(
   "ghz github.com/bojand/ghz/cmd/ghz@v0.120.0"
   "buf github.com/bufbuild/buf/cmd/buf@v1.75.0"
   "kubeconform github.com/yannh/kubeconform/cmd/kubeconform@v0.6.7"
+  "protoc-gen-go google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12"
+  "protoc-gen-go-grpc google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.5.1"
+  "protoc-gen-grpc-gateway github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-grpc-gateway@v2.34.0"
+  "protoc-gen-openapiv2 github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2@v2.34.0"
 )
 
 apt_install() {
@@ -51,6 +56,8 @@ core() {
   apt_install "${list[@]}"
   deploy/local/kafka.sh fetch
   web
+  # The REST gateway's code generators (scripts/gateway.sh); its Go modules come with its first build.
+  go_tools protoc-gen-go protoc-gen-go-grpc protoc-gen-grpc-gateway protoc-gen-openapiv2
 }
 
 # The dashboard's chart library and city maps from npm, pinned by web/package-lock.json, into web/node_modules
@@ -61,7 +68,7 @@ web() {
     [ -f web/node_modules/echarts/dist/echarts.min.js ]; then
     return 0
   fi
-  echo "deps: npm ci in web/ (ECharts and the city maps)"
+  echo "deps: npm ci in web/ (ECharts, the city maps, the API viewer, puppeteer-core)"
   npm ci --prefix web --no-audit --no-fund --ignore-scripts
 }
 

@@ -60,6 +60,15 @@ while read -r name grpc http; do
   echo "run: started $name (pid $!, gRPC 127.0.0.1:$grpc, HTTP 127.0.0.1:$http, log var/log/$name.log)"
 done < deploy/local/services.txt
 
+# The REST gateway in front of every service (scripts/gateway.sh builds it with the rest).
+GATEWAY_PORT=${JINGUO_GATEWAY_PORT:-8080}
+GATEWAY_ARGS=(--listen "127.0.0.1:$GATEWAY_PORT")
+for name in "${!GRPC_PORT[@]}"; do GATEWAY_ARGS+=("--$name" "127.0.0.1:${GRPC_PORT[$name]}"); done
+"$BUILD/gateway/jinguo-gateway" "${GATEWAY_ARGS[@]}" >>var/log/gateway.log 2>&1 &
+PIDS+=($!)
+echo "run: started the REST gateway (pid $!, http://127.0.0.1:$GATEWAY_PORT, log var/log/gateway.log)"
+HTTP_PORT[gateway]=$GATEWAY_PORT
+
 for name in "${!HTTP_PORT[@]}"; do
   for _ in $(seq 1 120); do
     curl -fsS "http://127.0.0.1:${HTTP_PORT[$name]}/healthz" >/dev/null 2>&1 && break
@@ -77,6 +86,8 @@ echo "  Kafka       127.0.0.1:$KAFKA_PORT (state var/kafka)"
 for name in "${!GRPC_PORT[@]}"; do
   echo "  $name  gRPC 127.0.0.1:${GRPC_PORT[$name]}  metrics http://127.0.0.1:${HTTP_PORT[$name]}/metrics"
 done
+echo "  REST        http://127.0.0.1:$GATEWAY_PORT/v1/... for every RPC; OpenAPI http://127.0.0.1:$GATEWAY_PORT/openapi.json, viewer http://127.0.0.1:$GATEWAY_PORT/docs/"
+echo "              e.g. curl -H 'Authorization: Bearer dev-admin' http://127.0.0.1:$GATEWAY_PORT/v1/regions/1302/coverage"
 echo "  tokens      dev-admin (admin), dev-tangshan (operator, 唐山市 1302), dev-viewer (viewer), dev-auditor (auditor: the audit trail only), dev-doctor (health, 唐山市), dev-bank (lender, 唐山市)"
 echo "  data keys   var/keys/data-keys (development keys sealing ID and phone numbers at rest)"
 echo "Press Ctrl-C to stop."

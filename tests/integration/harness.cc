@@ -125,7 +125,8 @@ namespace jinguo::testing {
 std::unique_ptr<ServiceProcess> ServiceProcess::Start(const std::string& binary, const std::vector<std::string>& args,
                                                       int grpc_port, const std::string& log_path,
                                                       absl::Duration timeout,
-                                                      std::shared_ptr<grpc::ChannelCredentials> credentials) {
+                                                      std::shared_ptr<grpc::ChannelCredentials> credentials,
+                                                      std::function<bool()> ready) {
   std::unique_ptr<ServiceProcess> p(new ServiceProcess());
   std::vector<std::string> all = {binary};
   all.insert(all.end(), args.begin(), args.end());
@@ -144,6 +145,7 @@ std::unique_ptr<ServiceProcess> ServiceProcess::Start(const std::string& binary,
   auto health = grpc::health::v1::Health::NewStub(p->channel_);
   bool serving = WaitFor(
       [&] {
+        if (ready) return ready();
         grpc::ClientContext ctx;
         ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(500));
         grpc::health::v1::HealthCheckRequest req;

@@ -92,11 +92,13 @@ class ServiceProcess {
  public:
   // Starts `binary` with `args` and waits until its gRPC health check on `grpc_port` says SERVING.
   // Returns nullptr (and prints the log) when it does not within `timeout`.
-  // `credentials` are those of its channel (and of the health checks): plain text unless given.
+  // `credentials` are those of its channel (and of the health checks): plain text unless given. A process that
+  // serves no gRPC (the REST gateway) passes `ready`, polled instead of the health check.
   static std::unique_ptr<ServiceProcess> Start(const std::string& binary, const std::vector<std::string>& args,
                                                int grpc_port, const std::string& log_path,
                                                absl::Duration timeout = absl::Seconds(60),
-                                               std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr);
+                                               std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr,
+                                               std::function<bool()> ready = nullptr);
   ~ServiceProcess();
   // SIGTERM, then waits; returns the exit status (or -1 if killed by a signal).
   int Stop();
