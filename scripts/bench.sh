@@ -83,3 +83,6 @@ scripts/bench_training.sh "$BUILD" "$WORK" "$BROKERS"
 echo
 start_broker publicity
 scripts/bench_publicity.sh "$BUILD" "$WORK" "$BROKERS"
+echo
+start_broker gateway
+scripts/bench_gateway.sh "$BUILD" "$WORK" "$BROKERS"

@@ -27,6 +27,7 @@ GO_TOOLS=(
   "ghz github.com/bojand/ghz/cmd/ghz@v0.120.0"
   "buf github.com/bufbuild/buf/cmd/buf@v1.75.0"
   "kubeconform github.com/yannh/kubeconform/cmd/kubeconform@v0.6.7"
+  "hey github.com/rakyll/hey@v0.1.4"
   "protoc-gen-go google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12"
   "protoc-gen-go-grpc google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.5.1"
   "protoc-gen-grpc-gateway github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-grpc-gateway@v2.34.0"
