@@ -15,7 +15,7 @@ DEBIAN_PACKAGES=(
   cmake ninja-build g++ pkg-config ccache python3 curl maven default-jre-headless
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler librdkafka-dev librocksdb-dev
   libgtest-dev libgmock-dev libbenchmark-dev libabsl-dev libspdlog-dev libcli11-dev libcpp-httplib-dev
-  nlohmann-json3-dev libssl-dev zlib1g-dev openssl kcat prometheus-cpp-dev libgoogle-perftools-dev chromium fonts-wqy-microhei
+  nlohmann-json3-dev libssl-dev zlib1g-dev libminizip-dev libexpat1-dev libxlsxwriter-dev openssl kcat prometheus-cpp-dev libgoogle-perftools-dev chromium fonts-wqy-microhei
   libgmp-dev
 )
 TOOL_PACKAGES=(clang-format)

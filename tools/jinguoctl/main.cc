@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <fstream>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -41,7 +42,9 @@
 #include "tools/jinguoctl/demo_publicity.h"
 #include "tools/jinguoctl/demo_registry.h"
 #include "tools/jinguoctl/demo_training.h"
+#include "tools/jinguoctl/import_roster.h"
 #include "tools/jinguoctl/text_table.h"
+#include "tools/jinguoctl/xlsx_out.h"
 
 using namespace jinguo;
 using jinguo::tools::Context;
@@ -814,6 +817,32 @@ int CloseDay(const std::string& loans_addr, const std::string& token, const std:
   return 0;
 }
 
+// ExportReport into `out`: the CSV as streamed, or a workbook with a sheet per level.
+int ExportRegion(const std::string& reporting, const std::string& token, const std::string& region,
+                 const std::string& format, const std::string& out) {
+  auto reports = pv1::ReportingService::NewStub(grpc::CreateChannel(reporting, grpc::InsecureChannelCredentials()));
+  auto ctx = Context(token);
+  pv1::ExportReportRequest req;
+  req.set_region_code(region);
+  auto stream = reports->ExportReport(ctx.get(), req);
+  std::string csv;
+  pv1::ExportReportResponse piece;
+  while (stream->Read(&piece)) csv += piece.csv();
+  grpc::Status s = stream->Finish();
+  if (!s.ok()) {
+    std::fprintf(stderr, "jinguoctl export: %s\n", s.error_message().c_str());
+    return 1;
+  }
+  if (format == "csv") {
+    std::ofstream(out, std::ios::binary) << csv;
+  } else if (absl::Status w = tools::WriteReportWorkbook(csv, out); !w.ok()) {
+    std::fprintf(stderr, "jinguoctl export: %s\n", std::string(w.message()).c_str());
+    return 1;
+  }
+  std::printf("jinguoctl export: %s (%s)\n", out.c_str(), format.c_str());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -864,6 +893,31 @@ int main(int argc, char** argv) {
   close_day->add_option("--loans", loans_addr, "loans gRPC address")->capture_default_str();
   close_day->add_option("--token", token, "bearer token (admin)")->required()->envname("JINGUO_TOKEN");
   close_day->add_option("--date", close_date, "the last business date to close, YYYY-MM-DD");
+  tools::ImportOptions import_options;
+  auto* import_cmd = app.add_subcommand(
+      "import",
+      "import a 建档立卡 roster (.xlsx or CSV in UTF-8 or GB18030, Chinese column headers: "
+      "docs/templates/roster.xlsx) into registration, with a rejection file beside it for refused rows");
+  import_cmd->add_option("file", import_options.file, "the roster (.xlsx or .csv)")->required();
+  import_cmd->add_option("--registration", import_options.registration, "registration gRPC address")
+      ->capture_default_str();
+  import_cmd->add_option("--token", import_options.token, "bearer token (an operator of the region)")
+      ->required()
+      ->envname("JINGUO_TOKEN");
+  import_cmd->add_flag("--quiet", import_options.quiet, "no progress line");
+  std::string template_out = "docs/templates/roster.xlsx";
+  auto* template_cmd = app.add_subcommand("template", "write the roster template clerks fill in (.xlsx)");
+  template_cmd->add_option("out", template_out, "where to write it")->capture_default_str();
+  std::string export_out, export_format = "xlsx";
+  auto* export_cmd = app.add_subcommand(
+      "export", "a region's report (every node of its subtree): .xlsx with one sheet per level, or CSV");
+  export_cmd->add_option("--reporting", reporting, "reporting gRPC address")->capture_default_str();
+  export_cmd->add_option("--token", token, "bearer token")->required()->envname("JINGUO_TOKEN");
+  export_cmd->add_option("--region", region, "region code prefix")->capture_default_str();
+  export_cmd->add_option("--format", export_format, "xlsx or csv")
+      ->check(CLI::IsMember({"xlsx", "csv"}))
+      ->capture_default_str();
+  export_cmd->add_option("--out", export_out, "the file to write")->required();
   std::string to_hash, name = "someone", role = "viewer", scope = "*";
   auto* hash = app.add_subcommand("hash-token", "print a tokens-file line for a token");
   hash->add_option("token", to_hash, "the token")->required();
@@ -886,6 +940,13 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   if (*verify) return VerifyAudit(data_dir);
   if (*rekey) return Rekey(data_dir, key_file);
+  if (*import_cmd) return tools::ImportRoster(import_options);
+  if (*template_cmd) {
+    absl::Status s = tools::WriteRosterTemplate(template_out);
+    if (!s.ok()) std::fprintf(stderr, "jinguoctl template: %s\n", std::string(s.message()).c_str());
+    return s.ok() ? 0 : 1;
+  }
+  if (*export_cmd) return ExportRegion(reporting, token, region, export_format, export_out);
   if (*demo) return Demo(registration, reporting, token, region, regions_dir, dashboard, demo_options);
   if (*close_day) return CloseDay(loans_addr, token, close_date);
   if (*coverage) {
