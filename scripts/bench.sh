@@ -86,3 +86,6 @@ scripts/bench_publicity.sh "$BUILD" "$WORK" "$BROKERS"
 echo
 start_broker gateway
 scripts/bench_gateway.sh "$BUILD" "$WORK" "$BROKERS"
+echo
+start_broker import
+scripts/bench_import.sh "$BUILD" "$WORK" "$BROKERS"
