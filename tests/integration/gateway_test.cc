@@ -180,6 +180,29 @@ TEST_F(GatewayTest, RequestIdHeaderMakesARetryIdempotent) {
   EXPECT_EQ(first.body["beneficiary"]["id"], retry.body["beneficiary"]["id"]) << "the retry registered her twice";
 }
 
+TEST_F(GatewayTest, ImportsJsonLines) {
+  std::string household = NewHousehold();
+  std::string body;
+  for (int i = 0; i < 3; ++i) {
+    json row = {{"row_number", i + 1},
+                {"request_id", NewRequestId()},
+                {"beneficiary",
+                 {{"id_number", TestIdNumber(absl::CivilDay(1982, 2, 3), 30 + i)},
+                  {"name", absl::StrCat("导入", i)},
+                  {"household_id", household},
+                  {"poverty_causes", {"POVERTY_CAUSE_ILLNESS"}}}}};
+    if (i == 2) row["beneficiary"]["id_number"] = "not-an-id-number";
+    body += row.dump() + "\n";
+  }
+  auto a = Call("POST", "/v1/beneficiaries:import", body);
+  ASSERT_EQ(a.status, 200) << a.raw;
+  EXPECT_EQ(a.body.value("rows", ""), "3") << a.raw;
+  EXPECT_EQ(a.body.value("accepted", ""), "2") << a.raw;
+  ASSERT_EQ(a.body["rejected"].size(), 1u) << a.raw;
+  EXPECT_EQ(a.body["rejected"][0].value("row_number", ""), "3");
+  EXPECT_EQ(a.body["rejected"][0].value("field", ""), "beneficiary.id_number");
+}
+
 TEST_F(GatewayTest, RefusesBadInputWithTheGrpcMessage) {
   // Malformed JSON, an unknown field (named), a wrong type: 400 before any service sees them.
   auto malformed = Call("POST", "/v1/households", "{\"request_id\": ");

@@ -46,6 +46,40 @@ std::string ColumnOf(const std::string& field) {
   return it != m->end() ? it->second : field;
 }
 
+// The registry's reasons, which are English, as a clerk reads them; one it does not know is kept as it came.
+std::string ChineseReason(const std::string& reason) {
+  static const auto* table = new std::vector<std::pair<std::string, std::string>>{
+      {"is required (register the household first)", "必填：请先在巾帼中登记该家庭"},
+      {"is required for a student", "在校生必须填写"},
+      {"is required", "必填"},
+      {"at least one poverty cause is required", "至少填写一项致贫原因"},
+      {"belongs to a man aged 16 or over", "属于 16 岁及以上男性：只登记妇女和儿童"},
+      {"the check character does not match", "校验位不对：请检查是否有数字输错"},
+      {"the first 17 characters must be digits", "前 17 位必须是数字"},
+      {"the last character must be a digit or X", "最后一位必须是数字或 X"},
+      {"the birth date (characters 7-14) is not a real date", "第 7-14 位的出生日期不存在"},
+      {"the birth date (characters 7-14) is in the future", "第 7-14 位的出生日期晚于今天"},
+      {"must be 18 characters", "必须是 18 位"},
+      {"must be typed with half-width digits", "请用半角数字和 X（有全角字符）"},
+      {"disagrees with the ID number (characters 7-14)", "与身份证号中的出生日期不一致"},
+      {"disagrees with the ID number (the 17th digit", "与身份证号中的性别不一致"},
+      {"is before her birth date", "早于出生日期"},
+      {"is in the future", "晚于今天"},
+      {"is only for students", "只适用于在校生"},
+      {"only children under 16 are registered as students", "只有 16 岁以下儿童登记为在校生"},
+      {"no household with this id", "没有这个户编号的家庭"},
+      {"must be an 11-digit mainland mobile number", "必须是 11 位大陆手机号"},
+      {"must start with 13-19", "必须以 13-19 开头（大陆手机号）"},
+      {"may contain only digits, spaces, dashes and a leading +86", "只能包含数字、空格、横线和开头的 +86"},
+      {"unknown poverty cause", "无法识别的致贫原因"},
+      {"unknown school stage", "无法识别的学段"},
+  };
+  for (const auto& [english, chinese] : *table) {
+    if (absl::StartsWith(reason, english)) return chinese;
+  }
+  return absl::StrCat("（登记服务：", reason, "）");
+}
+
 std::string Masked(const std::string& column, const std::string& value) {
   if (column == "身份证号") return MaskIdNumber(value);
   if (column == "联系电话") return MaskPhone(value);
@@ -146,7 +180,7 @@ int ImportRoster(const ImportOptions& o) {
       if (it != rows_by_number.end() && c < it->second->size()) value = (*it->second)[c].text;
     }
     rejections.push_back(
-        {r.row_number(), shown, Masked(column, value), absl::StrCat(column, "不符合要求：", r.reason())});
+        {r.row_number(), shown, Masked(column, value), absl::StrCat(column, ChineseReason(r.reason()))});
   }
   std::sort(rejections.begin(), rejections.end(), [](const auto& a, const auto& b) { return a.row < b.row; });
   std::string path = RejectionPath(o.file);
