@@ -15,6 +15,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "common/base/civil_date.h"
+#include "common/base/csv.h"
 #include "common/base/money.h"
 #include "common/validate/region_code.h"
 #include "grpcpp/grpcpp.h"
@@ -79,16 +80,6 @@ std::string MaskName(const std::string& name) {
   size_t rest = 0;
   for (size_t i = first; i < name.size(); ++i) rest += (static_cast<unsigned char>(name[i]) & 0xC0) != 0x80;
   return name.substr(0, first) + std::string(rest, '*');
-}
-
-std::string CsvField(const std::string& v) {
-  if (v.find_first_of(",\"\n") == std::string::npos) return v;
-  std::string out = "\"";
-  for (char c : v) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  return out + "\"";
 }
 
 std::string HouseholdAttribute(int attribute) {
