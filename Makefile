@@ -8,6 +8,7 @@
 #   make test-sanitize  the unit tests and the fuzz targets' seed corpora under ASan and UBSan (clang,
 #                build-sanitize/), every error fatal
 #   make fuzz    each libFuzzer target for FUZZ_SECONDS (default 600) from its seed corpus (tests/fuzz/)
+#   make k8s-check  the Helm chart linted, rendered for each values file and validated offline (CI runs it)
 #   make fmt     clang-format the C++ sources
 #   make lint    buf lint on protos/, and clang-format and gofmt checks of the C++ and Go sources (no diff); CI
 #                runs it
@@ -17,7 +18,7 @@ JOBS ?= $(shell nproc)
 GOBIN := $(shell go env GOPATH 2>/dev/null)/bin
 export PATH := $(GOBIN):$(PATH)
 
-.PHONY: deps deps-core deps-tools deps-lint deps-sanitize build test test-sanitize fuzz run bench fmt lint clean
+.PHONY: deps deps-core deps-tools deps-lint deps-k8s deps-sanitize build test test-sanitize fuzz run bench fmt lint k8s-check clean
 
 # The package check runs when scripts/deps.sh changes or the build tree is new, not on every build.
 DEPS_STAMP := $(BUILD)/.deps-core-done
@@ -36,6 +37,9 @@ deps-lint:
 
 deps-sanitize:
 	scripts/deps.sh sanitize
+
+deps-k8s:
+	scripts/deps.sh k8s
 
 $(DEPS_STAMP): scripts/deps.sh web/package-lock.json
 	scripts/deps.sh core
@@ -82,6 +86,10 @@ lint: deps-lint
 	git ls-files '*.cc' '*.h' | xargs clang-format --dry-run --Werror --style=file
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted" >&2; exit 1; fi
+
+# The Helm chart rendered with each values file and validated offline (docs/operations.md).
+k8s-check: deps-k8s
+	scripts/k8s_check.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(SANITIZE_BUILD)

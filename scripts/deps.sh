@@ -3,9 +3,10 @@
 #   scripts/deps.sh core    Debian packages for building and testing (Chromium for the dashboard test), the
 #                           Kafka jars, the dashboard's npm packages and the REST gateway's Go code generators
 #                           (make build / make test)
-#   scripts/deps.sh tools   Go tools used by make bench, make lint and the e2e clients (grpcurl, ghz, buf,
-#                           kubeconform) and clang-format
+#   scripts/deps.sh tools   Go tools used by make bench, make lint, make k8s-check and the e2e clients (grpcurl,
+#                           ghz, hey, buf, kubeconform, helm) and clang-format
 #   scripts/deps.sh lint    what make lint needs: clang-format and buf
+#   scripts/deps.sh k8s     what make k8s-check needs: helm and kubeconform
 #   scripts/deps.sh sanitize  clang and its sanitizer and libFuzzer runtimes (make test-sanitize, make fuzz)
 #   scripts/deps.sh all     core, tools and sanitize
 set -euo pipefail
@@ -27,6 +28,7 @@ GO_TOOLS=(
   "ghz github.com/bojand/ghz/cmd/ghz@v0.120.0"
   "buf github.com/bufbuild/buf/cmd/buf@v1.75.0"
   "kubeconform github.com/yannh/kubeconform/cmd/kubeconform@v0.6.7"
+  "helm helm.sh/helm/v4/cmd/helm@v4.3.2"
   "hey github.com/rakyll/hey@v0.1.4"
   "protoc-gen-go google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12"
   "protoc-gen-go-grpc google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.5.1"
@@ -102,11 +104,16 @@ lint() {
   go_tools buf
 }
 
+k8s() {
+  go_tools helm kubeconform
+}
+
 case "${1:-all}" in
   core) core ;;
   tools) tools ;;
   lint) lint ;;
+  k8s) k8s ;;
   sanitize) sanitize ;;
   all) core; tools; sanitize ;;
-  *) echo "usage: scripts/deps.sh core|tools|lint|sanitize|all" >&2; exit 2 ;;
+  *) echo "usage: scripts/deps.sh core|tools|lint|k8s|sanitize|all" >&2; exit 2 ;;
 esac
