@@ -117,6 +117,30 @@ Projection::Projection(store::Store* store, bus::KafkaOptions kafka, ProjectionH
                                .Help("Batches discarded and retried after an error")
                                .Register(*metrics)
                                .Add({{"projection", options_.name}});
+  lag_events_ = &prometheus::BuildGauge()
+                     .Name("jinguo_projection_lag_events")
+                     .Help("Events on the projection's partitions not consumed yet (end offsets less positions)")
+                     .Register(*metrics)
+                     .Add({{"projection", options_.name}});
+}
+
+void Projection::UpdateLag() {
+  std::vector<RdKafka::TopicPartition*> parts;
+  if (consumer_->assignment(parts) != RdKafka::ERR_NO_ERROR) return;
+  consumer_->position(parts);
+  int64_t lag = 0;
+  for (RdKafka::TopicPartition* tp : parts) {
+    int64_t low = 0, high = 0;
+    // The end offsets the last fetches brought (no round trip to the broker).
+    if (consumer_->get_watermark_offsets(tp->topic(), tp->partition(), &low, &high) != RdKafka::ERR_NO_ERROR ||
+        high < 0) {
+      continue;
+    }
+    int64_t position = tp->offset() >= 0 ? tp->offset() : low;
+    lag += std::max<int64_t>(0, high - position);
+  }
+  RdKafka::TopicPartition::destroy(parts);
+  lag_events_->Set(static_cast<double>(lag));
 }
 
 Projection::~Projection() { Stop(); }
@@ -314,7 +338,12 @@ class Projection::Writer {
 void Projection::ReadLoop() {
   const int timeout_ms = static_cast<int>(absl::ToInt64Milliseconds(options_.poll_timeout));
   uint64_t discards_seen = 0;
+  absl::Time lag_measured = absl::InfinitePast();
   while (!stopping_) {
+    if (absl::Now() - lag_measured > absl::Seconds(1)) {
+      UpdateLag();
+      lag_measured = absl::Now();
+    }
     uint64_t discards;
     {
       std::lock_guard<std::mutex> lock(mu_);

@@ -39,6 +39,7 @@
 #include "google/protobuf/arena.h"
 #include "jinguo/common/v1/event.pb.h"
 #include "prometheus/counter.h"
+#include "prometheus/gauge.h"
 #include "prometheus/registry.h"
 #include "rocksdb/utilities/write_batch_with_index.h"
 
@@ -204,6 +205,8 @@ class Projection {
   // On the "projection-read" thread: consumes batches, prepares them and hands them over one at a time; after a
   // discard, forgets the versions it took on trust, backs off and rewinds to the stored offsets.
   void ReadLoop();
+  // Sets jinguo_projection_lag_events from the assignment's positions and cached end offsets.
+  void UpdateLag();
   // On the "projection" thread: applies each batch handed over and has it written.
   void ApplyLoop();
   // On the reading thread: returns once everything handed over has been applied and written (or discarded).
@@ -288,6 +291,7 @@ class Projection {
   prometheus::Counter* skipped_total_;
   prometheus::Counter* dead_lettered_total_;
   prometheus::Counter* batch_failures_total_;
+  prometheus::Gauge* lag_events_;  // jinguo_projection_lag_events, measured about once a second by ReadLoop
 };
 
 }  // namespace jinguo::projection

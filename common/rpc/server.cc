@@ -169,7 +169,12 @@ absl::StatusOr<int> RpcServer::Start() {
 }
 
 void RpcServer::SetServing(bool serving) {
-  if (server_ && server_->GetHealthCheckService()) server_->GetHealthCheckService()->SetServingStatus(serving);
+  if (!server_ || !server_->GetHealthCheckService()) return;
+  grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
+  health->SetServingStatus(serving);
+  // Liveness answers SERVING whatever the readiness: a replica still catching up (reporting replaying its topics)
+  // is alive and must not be restarted for it.
+  health->SetServingStatus(std::string(kLivenessService), true);
 }
 
 absl::Status DrainGate::Admit() const {

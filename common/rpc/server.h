@@ -58,6 +58,9 @@ class RpcServer {
   // Services must outlive the server.
   void AddService(grpc::Service* service) { services_.push_back(service); }
 
+  // The grpc.health.v1 service name a liveness probe asks for ("" is readiness): SERVING from the start until
+  // shutdown, while readiness follows SetServing.
+  static constexpr absl::string_view kLivenessService = "jinguo.liveness";
   // Builds and starts listening; health is NOT_SERVING until SetServing(true). Returns the bound port.
   absl::StatusOr<int> Start();
   void SetServing(bool serving);

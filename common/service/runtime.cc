@@ -21,6 +21,7 @@
 #include "common/rpc/request_log.h"
 #include "common/rpc/write_path.h"
 #include "common/service/audit_service.h"
+#include "prometheus/gauge.h"
 #include "spdlog/spdlog.h"
 
 namespace jinguo::service {
@@ -243,7 +244,15 @@ absl::Status Runtime::Start(absl::FunctionRef<absl::Status(Runtime&)> wire) {
   for (grpc::Service* s : services_) server_->AddService(s);
   auto grpc_port = server_->Start();
   if (!grpc_port.ok()) return grpc_port.status();
-  readiness_.OnChange([server = server_.get()](bool ready) { server->SetServing(ready); });
+  prometheus::Gauge* serving = &prometheus::BuildGauge()
+                                    .Name("jinguo_serving")
+                                    .Help("1 while the service's gRPC health says SERVING, 0 while NOT_SERVING")
+                                    .Register(*metrics_)
+                                    .Add({});
+  readiness_.OnChange([server = server_.get(), serving](bool ready) {
+    server->SetServing(ready);
+    serving->Set(ready ? 1 : 0);
+  });
   std::string words =
       absl::StrCat("gRPC on port ", *grpc_port, ", HTTP on port ", *http_port, ", data in ", config_.data_dir);
   if (outbox_ != nullptr) absl::StrAppend(&words, ", ", outbox_->depth(), " outbox events waiting");
@@ -283,7 +292,20 @@ void Runtime::EnsureTopicsLoop() {
 
 void Runtime::PruneAuditLoop() {
   if (audit_ == nullptr) return;
+  prometheus::Gauge& verified = prometheus::BuildGauge()
+                                    .Name("jinguo_audit_chain_verified")
+                                    .Help("1 when the last verification of the audit chain found it whole, 0 broken")
+                                    .Register(*metrics_)
+                                    .Add({});
+  int hours = 0;
   do {
+    // The whole chain is recomputed at start and then daily; a break is an alert (docs/operations.md).
+    if (hours++ % 24 == 0) {
+      int64_t checked = 0;
+      absl::Status whole = audit::AuditChain::Verify(*store_, &checked);
+      verified.Set(whole.ok() ? 1 : 0);
+      if (!whole.ok()) spdlog::error("{}: audit chain broken: {}", spec_.name, std::string(whole.message()));
+    }
     auto pruned = audit_->Prune(clock_->Now() - absl::Hours(24) * audit_retention_days_);
     if (!pruned.ok()) {
       spdlog::error("{}: pruning the audit trail: {}", spec_.name, std::string(pruned.status().message()));

@@ -161,8 +161,8 @@ absl::StatusOr<Sheet> ReadXlsx(const std::string& path) {
   XmlHandlers h{[&](const std::string& name, const char** attrs) {
                   if (name == "row") {
                     const char* r = Attr(attrs, "r");
-                    size_t n = sheet.rows.size() + 1;
-                    if (r != nullptr) absl::SimpleAtoi(r, &n);
+                    size_t n = 0;
+                    if (r == nullptr || !absl::SimpleAtoi(r, &n)) n = sheet.rows.size() + 1;
                     while (sheet.rows.size() < n) sheet.rows.emplace_back();
                   } else if (name == "c") {
                     const char* r = Attr(attrs, "r");
