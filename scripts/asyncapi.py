@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Writes docs/events/asyncapi.yaml, the event catalogue (AsyncAPI 3.0), from protos/: one channel per topic
-(jinguo.<service>.events.v1, and the dead-letter topic jinguo.dlq.v1), one message per event, each payload in
+"""Writes docs/events/asyncapi.yaml, the event catalogue (AsyncAPI 3.1), from protos/: one channel per topic
+(jinguo.<service>.events.v1, the audit trail jinguo.audit.v1 and the dead-letter topic jinguo.dlq.v1), one message per event, each payload in
 protobuf schema format, self-contained (the event and every message and enum it uses, with their comments), as
 AsyncAPI's protobuf schema parser needs them (it follows no imports).
 
@@ -27,7 +27,8 @@ SCALARS = {
 def descriptors():
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "set.pb")
-        files = [f"jinguo/{s}/v1/events.proto" for s in SERVICES] + ["jinguo/common/v1/event.proto"]
+        files = [f"jinguo/{s}/v1/events.proto" for s in SERVICES] + ["jinguo/common/v1/event.proto",
+                                                                       "jinguo/audit/v1/audit.proto"]
         subprocess.check_call(["protoc", "-I", os.path.join(ROOT, "protos"), "--include_imports",
                                "--include_source_info", f"--descriptor_set_out={out}"] + files)
         with open(out, "rb") as f:
@@ -152,6 +153,11 @@ def render(cat):
             w(f"      {cat.short(e)}:\n        $ref: '#/components/messages/{cat.short(e)}'\n")
         w("    bindings:\n      kafka:\n        bindingVersion: 0.5.0\n        topicConfiguration:\n"
           "          retention.ms: -1\n          cleanup.policy: [delete]\n")
+    w("  audit:\n    address: jinguo.audit.v1\n    description: " + quoted(
+        "Every service's audit trail (each write and each sensitive read: who, what, when, from where), one "
+        "message per commit group, keyed <service>-audit, in an EventEnvelope of event_type AuditRecords whose "
+        "aggregate_version is the last record's sequence in that service's hash chain.") + "\n")
+    w("    messages:\n      AuditRecords:\n        $ref: '#/components/messages/AuditRecords'\n")
     w("  dlq:\n    address: jinguo.dlq.v1\n    description: " + quoted(
         "Messages a consumer could not process, each wrapped in jinguo.common.v1.DeadLetter with the source topic, "
         "partition, offset, the consumer and the reason; replayed after a fix.") + "\n")
@@ -160,6 +166,7 @@ def render(cat):
     for s in SERVICES:
         w(f"  consume{s.capitalize()}Events:\n    action: receive\n    channel:\n      $ref: '#/channels/{s}'\n")
         w(f"    summary: {quoted(f'Read the {s} topic (reporting and the domain services do).')}\n")
+    w("  consumeAuditRecords:\n    action: receive\n    channel:\n      $ref: '#/channels/audit'\n")
     w("  consumeDeadLetters:\n    action: receive\n    channel:\n      $ref: '#/channels/dlq'\n")
     w("components:\n  schemas:\n    EventEnvelope:\n")
     w("      schemaFormat: application/vnd.google.protobuf;version=3\n")
@@ -179,6 +186,11 @@ def render(cat):
               "            type: string\n            description: the aggregate id\n")
             w("      payload:\n        schemaFormat: application/vnd.google.protobuf;version=3\n")
             w("        schema: " + yaml_block(cat.proto_text(e), 10))
+    w("    AuditRecords:\n      name: AuditRecords\n      contentType: application/x-protobuf\n")
+    w("      description: " + quoted("On jinguo.audit.v1 inside an EventEnvelope with payload type "
+                                    "type.googleapis.com/jinguo.audit.v1.AuditRecords.") + "\n")
+    w("      payload:\n        schemaFormat: application/vnd.google.protobuf;version=3\n")
+    w("        schema: " + yaml_block(cat.proto_text(".jinguo.audit.v1.AuditRecords"), 10))
     w("    DeadLetter:\n      name: DeadLetter\n      contentType: application/x-protobuf\n")
     w("      payload:\n        schemaFormat: application/vnd.google.protobuf;version=3\n")
     w("        schema: " + yaml_block(cat.proto_text(".jinguo.common.v1.DeadLetter"), 10))

@@ -21,8 +21,8 @@ from google.protobuf import json_format
 from jinguo.common.v1 import event_pb2
 
 SERVICES = ["registration", "health", "loans", "training", "publicity"]
-for _service in SERVICES:  # registers every payload type, so an Any decodes by its type URL
-    importlib.import_module(f"jinguo.{_service}.v1.events_pb2")
+for _module in [f"jinguo.{s}.v1.events_pb2" for s in SERVICES] + ["jinguo.audit.v1.audit_pb2"]:
+    importlib.import_module(_module)  # registers every payload type, so an Any decodes by its type URL
 
 
 def decode(value: bytes) -> dict:
