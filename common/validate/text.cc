@@ -54,6 +54,13 @@ bool IsSpace(int32_t cp) {
 
 }  // namespace
 
+bool IsValidUtf8(absl::string_view text) {
+  for (size_t pos = 0; pos < text.size();) {
+    if (NextCodePoint(text, &pos) < 0) return false;
+  }
+  return true;
+}
+
 size_t CharacterCount(absl::string_view text) {
   size_t n = 0;
   for (size_t pos = 0; pos < text.size();) {

@@ -17,6 +17,9 @@ namespace jinguo::validate {
 // The number of code points in `text`, which must be valid UTF-8.
 size_t CharacterCount(absl::string_view text);
 
+// Whether `text` is well-formed UTF-8 (no overlong forms, surrogates or values past U+10FFFF).
+bool IsValidUtf8(absl::string_view text);
+
 // `text` without the whitespace around it (ASCII whitespace, no-break and ideographic spaces).
 absl::string_view TrimSpaces(absl::string_view text);
 

@@ -4,6 +4,7 @@
 #include <regex>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -71,16 +72,6 @@ const std::map<std::string, rv1::SchoolStage>& Stages() {
       {"中职", rv1::SCHOOL_STAGE_VOCATIONAL},
   };
   return *m;
-}
-
-std::string Hex(const unsigned char* d, size_t n) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (size_t i = 0; i < n; ++i) {
-    out.push_back(digits[d[i] >> 4]);
-    out.push_back(digits[d[i] & 15]);
-  }
-  return out;
 }
 
 }  // namespace
@@ -268,7 +259,8 @@ RosterRow ReadRosterRow(const std::vector<Cell>& header, const std::vector<int>&
   if (!out.problems.empty()) return out;
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(content.data()), content.size(), digest);
-  req.set_request_id(absl::StrCat("roster-", Hex(digest, 16)));
+  req.set_request_id(
+      absl::StrCat("roster-", absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(digest), 16))));
   out.request = std::move(req);
   return out;
 }

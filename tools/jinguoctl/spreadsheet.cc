@@ -16,24 +16,11 @@
 #include "absl/strings/str_cat.h"
 #include "common/base/csv.h"
 #include "common/base/status.h"
+#include "common/validate/text.h"
 
 namespace jinguo::tools {
 
 namespace {
-
-bool ValidUtf8(const std::string& s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    int extra = c < 0x80 ? 0 : (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xE ? 2 : (c >> 3) == 0x1E ? 3 : -1;
-    if (extra < 0 || i + extra >= s.size() + (extra == 0 ? 1 : 0)) return false;
-    for (int k = 1; k <= extra; ++k) {
-      if (i + k >= s.size() || (static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
-    }
-    i += extra + 1;
-  }
-  return true;
-}
 
 absl::StatusOr<std::string> Gb18030ToUtf8(const std::string& in) {
   iconv_t cd = iconv_open("UTF-8", "GB18030");
@@ -220,7 +207,7 @@ absl::StatusOr<Sheet> ParseCsvSheet(const std::string& bytes) {
   if (absl::StartsWith(bytes, "\xEF\xBB\xBF")) {
     text = bytes.substr(3);
     sheet.encoding = "UTF-8（带BOM）";
-  } else if (ValidUtf8(bytes)) {
+  } else if (validate::IsValidUtf8(bytes)) {
     text = bytes;
     sheet.encoding = "UTF-8";
   } else {

@@ -138,7 +138,7 @@ std::string ContentTypeOf(absl::string_view path) {
 }
 
 std::string DayText(int32_t day_number) {
-  return day_number > 0 ? FormatCivilDate(absl::CivilDay(1970, 1, 1) + day_number) : "";
+  return day_number > 0 ? FormatCivilDate(store::DayOfNumber(static_cast<uint32_t>(day_number))) : "";
 }
 
 // A work list being filled: its columns, the rows that will show, and how many matched.
@@ -275,6 +275,12 @@ Dashboard::Answer Dashboard::Region(const std::string& authorization, const std:
     trail.push_back({{"region", n}, {"name", name}});
   }
   out["trail"] = trail;
+  // The work lists this reader may open (overdue follow-ups only for those who see health results).
+  out["worklists"] = json::array();
+  for (const auto& w : WorkLists()) {
+    if (!w.health_only || caller->who.SeesHealthResults())
+      out["worklists"].push_back({{"name", w.name}, {"label", w.label}});
+  }
   // Every indicator of the region itself (counts only: no one's result), for the action panels.
   out["indicators"] = json::object();
   for (const auto& i : summary->indicators())

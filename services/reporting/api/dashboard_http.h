@@ -1,9 +1,9 @@
 // The dashboard's HTTP side, on the service's operator port: the page at "/", its chart library and city maps
 // under /assets/, and its data as JSON:
 //   /api/region?region=<code>[&since=<generation>]   the region's five 100%, every indicator, its children's
-//        coverage, the breadcrumb, and which map draws its children. With `since`, the answer waits (up to 20 s)
-//        until an event changes the region's figures: the page's live update, on the same change feed as
-//        WatchRegion.
+//        coverage, the breadcrumb, which map draws its children, and the work lists the reader may open. With `since`,
+//        the answer waits (up to 20 s) until an event changes the region's figures: the page's live update, on the same
+//        change feed as WatchRegion.
 //   /api/trends?region=<code>[&days=90]              each coverage per day from the daily history (as of each
 //        day's end), and the counts the action panels draw over time.
 //   /api/worklist?region=<code>&list=<name>[&format=csv]   the people or households a cadre acts on (WorkLists()),

@@ -274,22 +274,23 @@ absl::StatusOr<projection::Applied> EventProjector::Apply(const common::v1::Even
   return projection::Applied::kApplied;
 }
 
-absl::Status EventProjector::AddLastVisit(projection::ProjectionTx& tx, const std::string& region, int32_t day,
-                                          int64_t delta) {
-  absl::CivilDay civil = absl::CivilDay(1970, 1, 1) + day;
+absl::Status EventProjector::AtEveryNode(const std::string& region,
+                                         const std::function<absl::Status(const std::string& node)>& add) {
   for (const auto& node : domain::NodesOf(region)) {
-    RETURN_IF_ERROR(model_->AddLastVisit(tx, node, civil, delta));
+    RETURN_IF_ERROR(add(node));
     changed_nodes_.current().insert(node);
   }
   return absl::OkStatus();
 }
 
+absl::Status EventProjector::AddLastVisit(projection::ProjectionTx& tx, const std::string& region, int32_t day,
+                                          int64_t delta) {
+  absl::CivilDay civil = DayOfNumber(static_cast<uint32_t>(day));
+  return AtEveryNode(region, [&](const std::string& node) { return model_->AddLastVisit(tx, node, civil, delta); });
+}
+
 absl::Status EventProjector::AddVisits(projection::ProjectionTx& tx, const std::string& region, absl::CivilDay day) {
-  for (const auto& node : domain::NodesOf(region)) {
-    RETURN_IF_ERROR(model_->AddVisits(tx, node, day, 1));
-    changed_nodes_.current().insert(node);
-  }
-  return absl::OkStatus();
+  return AtEveryNode(region, [&](const std::string& node) { return model_->AddVisits(tx, node, day, 1); });
 }
 
 }  // namespace jinguo::reporting::store

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -88,6 +89,8 @@ class EventProjector final : public projection::ProjectionHandler {
   static void AddTimeline(v1::ProfileState& p, const common::v1::EventEnvelope& e, const std::string& summary);
 
  private:
+  // Calls `add` for every node of `region` (the country down to its village) and marks each changed.
+  absl::Status AtEveryNode(const std::string& region, const std::function<absl::Status(const std::string& node)>& add);
   absl::Status Move(projection::ProjectionTx& tx, const common::v1::EventEnvelope& event, const std::string& old_region,
                     const domain::Contributions& before, const std::string& new_region,
                     const domain::Contributions& after);

@@ -14,6 +14,7 @@ using jinguo::store::KeyBuilder;
 using jinguo::store::KeyReader;
 
 uint32_t DayNumber(absl::CivilDay day) { return static_cast<uint32_t>(day - absl::CivilDay(1970, 1, 1)); }
+absl::CivilDay DayOfNumber(uint32_t number) { return absl::CivilDay(1970, 1, 1) + number; }
 
 namespace {
 

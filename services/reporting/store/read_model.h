@@ -30,8 +30,9 @@ namespace jinguo::reporting::store {
 
 namespace v1 = ::jinguo::reporting::v1;
 
-// Days since 1970-01-01.
+// Days since 1970-01-01, and back.
 uint32_t DayNumber(absl::CivilDay day);
+absl::CivilDay DayOfNumber(uint32_t number);
 
 class ReadModel {
  public:
