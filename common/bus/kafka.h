@@ -19,6 +19,9 @@ namespace jinguo::bus {
 
 // The dead-letter topic: messages a consumer could not process, with the reason.
 inline constexpr absl::string_view kDeadLetterTopic = "jinguo.dlq.v1";
+// Dead letters an operator sends back to their consumer after a fix (jinguoctl dlq replay): every projection reads
+// it and applies the letters addressed to it (common::v1::ReplayedLetter), each once.
+inline constexpr absl::string_view kReplayTopic = "jinguo.dlq.replay.v1";
 
 // The event topic of a service: "jinguo.<service>.events.v1".
 std::string EventTopic(absl::string_view service);

@@ -200,6 +200,20 @@ void OutboxRelay::SettleDeliveries() {
   delivered_.clear();
 }
 
+absl::StatusOr<std::optional<absl::Time>> Outbox::OldestCommittedAt() const {
+  auto it = store_->Scan(family_, "");
+  it->SeekToFirst();
+  if (!it->Valid()) {
+    if (!it->status().ok()) return absl::InternalError(it->status().ToString());
+    return std::nullopt;
+  }
+  common::v1::OutboxRecord record;
+  if (!record.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+    return absl::DataLossError("unreadable outbox record");
+  }
+  return FromTimestamp(record.envelope().occurred_at());
+}
+
 void OutboxRelay::UpdateOldestAge() {
   absl::Time now = clock_.Now();
   if (now - last_age_update_ < absl::Milliseconds(500)) return;

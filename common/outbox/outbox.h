@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <set>
 #include <thread>
 #include <vector>
@@ -44,6 +45,8 @@ class Outbox {
 
   // Records written and not yet delivered.
   int64_t depth() const { return depth_.load(); }
+  // When the oldest record not yet delivered was committed (its event's time); nullopt when there is none.
+  absl::StatusOr<std::optional<absl::Time>> OldestCommittedAt() const;
 
   // Commits that added records so far; pass it to WaitForRecords.
   uint64_t commits();

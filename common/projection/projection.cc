@@ -141,6 +141,14 @@ void Projection::UpdateLag() {
   }
   RdKafka::TopicPartition::destroy(parts);
   lag_events_->Set(static_cast<double>(lag));
+  lag_ = lag;
+  if (options_.max_lag_events <= 0 || !caught_up_ || !on_lag_change_) return;
+  bool behind = lag > options_.max_lag_events;
+  if (behind == behind_) return;
+  behind_ = behind;
+  on_lag_change_(behind ? absl::UnavailableError(absl::StrCat("behind: ", lag, " events to apply (more than ",
+                                                              options_.max_lag_events, ")"))
+                        : absl::OkStatus());
 }
 
 Projection::~Projection() { Stop(); }
@@ -184,7 +192,11 @@ absl::Status Projection::Start() {
   }
   consumer_.reset(RdKafka::KafkaConsumer::create(conf->get(), err));
   if (!consumer_) return absl::InternalError(absl::StrCat("kafka consumer: ", err));
-  RdKafka::ErrorCode e = consumer_->subscribe(options_.topics);
+  // The replay topic exists before anything is dead-lettered; the runtime ensures the projection's own topics.
+  RETURN_IF_ERROR(bus::EnsureTopics(kafka_, {{std::string(bus::kReplayTopic)}}, absl::Seconds(10)));
+  std::vector<std::string> topics = options_.topics;
+  topics.emplace_back(bus::kReplayTopic);
+  RdKafka::ErrorCode e = consumer_->subscribe(topics);
   if (e != RdKafka::ERR_NO_ERROR) return absl::InternalError(absl::StrCat("subscribe: ", RdKafka::err2str(e)));
   auto dlq = bus::Producer::Create(kafka_, [this](uint64_t, RdKafka::ErrorCode e, int32_t, int64_t) {
     if (e != RdKafka::ERR_NO_ERROR) ++dead_letter_failures_;
@@ -244,8 +256,18 @@ struct Projection::Batch {
   std::vector<std::unique_ptr<RdKafka::Message>> messages;
   // The decoded envelopes, from the reading thread's pool; they go back to it once the batch is spent.
   std::vector<std::unique_ptr<common::v1::EventEnvelope>> envelopes;
-  // The events to apply, in order: decoded, well-formed and newer than their aggregate's last processed version.
-  std::vector<std::pair<const RdKafka::Message*, const common::v1::EventEnvelope*>> to_apply;
+  // The events to apply, in order: decoded, well-formed and newer than their aggregate's last processed version
+  // (or, for a replayed dead letter, `letter` set, not older than it).
+  struct ToApply {
+    const RdKafka::Message* m;
+    const common::v1::EventEnvelope* event;
+    const common::v1::DeadLetter* letter;
+  };
+  std::vector<ToApply> to_apply;
+  // The replayed letters picked, and the version ids that mark them replayed (stable addresses: `to_apply` and
+  // `versions` point into them).
+  std::deque<common::v1::ReplayedLetter> replays;
+  std::deque<std::string> replay_ids;
   // Next offset per partition, keyed by librdkafka's topic handle: naming the topic costs a string per message.
   absl::flat_hash_map<std::pair<const rd_kafka_topic_t*, int32_t>, int64_t> next_offsets;
   // Each event's aggregate (a view of its envelope) and version, for the events to apply: an aggregate's highest
@@ -548,20 +570,89 @@ void Projection::ClearVersionCache() {
   version_cache_complete_ = false;
 }
 
-absl::Status Projection::DeadLetter(Batch& batch, const RdKafka::Message& m, absl::string_view reason) {
+absl::Status Projection::DeadLetter(Batch& batch, const std::string& topic, int32_t partition, int64_t offset,
+                                    absl::string_view key, absl::string_view value, absl::string_view reason) {
   common::v1::DeadLetter letter;
-  letter.set_source_topic(m.topic_name());
-  letter.set_source_partition(m.partition());
-  letter.set_source_offset(m.offset());
+  letter.set_source_topic(topic);
+  letter.set_source_partition(partition);
+  letter.set_source_offset(offset);
   letter.set_consumer(options_.name);
   letter.set_reason(std::string(reason));
-  if (m.key()) letter.set_key(*m.key());
-  letter.set_value(static_cast<const char*>(m.payload()), m.len());
+  letter.set_key(std::string(key));
+  letter.set_value(std::string(value));
   *letter.mutable_dead_lettered_at() = ToTimestamp(absl::Now());
-  spdlog::warn("projection {}: {}[{}]@{} dead-lettered: {}", options_.name, m.topic_name(), m.partition(), m.offset(),
+  spdlog::warn("projection {}: {}[{}]@{} dead-lettered: {}", options_.name, topic, partition, offset,
                std::string(reason));
   ++batch.dead;
-  return dead_letters_->Produce(bus::kDeadLetterTopic, m.key() ? *m.key() : "", letter.SerializeAsString(), 0);
+  return dead_letters_->Produce(bus::kDeadLetterTopic, std::string(key), letter.SerializeAsString(), 0);
+}
+
+absl::Status Projection::DeadLetter(Batch& batch, const RdKafka::Message& m, absl::string_view reason) {
+  return DeadLetter(batch, m.topic_name(), m.partition(), m.offset(), m.key() ? *m.key() : "",
+                    absl::string_view(static_cast<const char*>(m.payload()), m.len()), reason);
+}
+
+absl::StatusOr<int64_t*> Projection::CachedVersion(absl::string_view id) {
+  bool unseen = false;
+  auto entry = version_cache_.lazy_emplace(id, [&](const auto& construct) {
+    construct(CopyOnArena(&version_cache_ids_, id), 0);
+    unseen = true;
+  });
+  if (unseen && !version_cache_complete_) {
+    auto stored = store_->Get(versions_, VersionKey(options_.name, id));
+    if (!stored.ok()) {
+      version_cache_.erase(entry);
+      return stored.status();
+    }
+    uint64_t v = 0;
+    if (*stored && store::DecodeU64(**stored, &v)) entry->second = static_cast<int64_t>(v);
+  }
+  return &entry->second;
+}
+
+absl::Status Projection::PrepareReplay(Batch& batch, const RdKafka::Message& m) {
+  common::v1::ReplayedLetter& replay = batch.replays.emplace_back();
+  if (!replay.ParseFromArray(m.payload(), static_cast<int>(m.len()))) {
+    spdlog::warn("projection {}: {}[{}]@{} is not a replayed dead letter; ignored", options_.name, m.topic_name(),
+                 m.partition(), m.offset());
+    batch.replays.pop_back();
+    return absl::OkStatus();
+  }
+  const common::v1::DeadLetter& letter = replay.letter();
+  if (letter.consumer() != options_.name) {  // another projection's
+    batch.replays.pop_back();
+    return absl::OkStatus();
+  }
+  const std::string& id =
+      batch.replay_ids.emplace_back(absl::StrCat("dlq-replay/", replay.dlq_partition(), "/", replay.dlq_offset()));
+  ASSIGN_OR_RETURN(int64_t * replayed, CachedVersion(id));
+  if (*replayed > 0) {  // sent again: applied (or skipped) already
+    ++batch.skipped;
+    return absl::OkStatus();
+  }
+  *replayed = 1;
+  batch.versions.emplace_back(id, 1);
+  common::v1::EventEnvelope* event = NextEnvelope(batch);
+  auto again = [&](absl::string_view reason) {
+    return DeadLetter(batch, letter.source_topic(), letter.source_partition(), letter.source_offset(), letter.key(),
+                      letter.value(), reason);
+  };
+  if (!event->ParseFromString(letter.value())) return again("not a jinguo.common.v1.EventEnvelope");
+  if (event->aggregate_id().empty() || event->aggregate_version() <= 0 || event->event_type().empty()) {
+    return again("envelope lacks aggregate_id, a positive aggregate_version or event_type");
+  }
+  if (!handler_->KeepsVersion(*event)) {
+    ASSIGN_OR_RETURN(int64_t * processed, CachedVersion(event->aggregate_id()));
+    if (event->aggregate_version() < *processed) {
+      spdlog::warn("projection {}: replayed dead letter {}[{}]@{} skipped: {} {} is at version {}, past its {}",
+                   options_.name, letter.source_topic(), letter.source_partition(), letter.source_offset(),
+                   event->event_type(), event->aggregate_id(), *processed, event->aggregate_version());
+      ++batch.skipped;
+      return absl::OkStatus();
+    }
+  }
+  batch.to_apply.push_back({&m, event, &letter});
+  return absl::OkStatus();
 }
 
 common::v1::EventEnvelope* Projection::NextEnvelope(Batch& batch) {
@@ -590,6 +681,10 @@ absl::Status Projection::Prepare(Batch& batch) {
   batch.envelopes.reserve(batch.messages.size());
   for (const auto& m : batch.messages) {
     batch.next_offsets[{m->c_ptr()->rkt, m->partition()}] = m->offset() + 1;
+    if (rd_kafka_topic_name(m->c_ptr()->rkt) == bus::kReplayTopic) {
+      RETURN_IF_ERROR(PrepareReplay(batch, *m));
+      continue;
+    }
     common::v1::EventEnvelope* event = NextEnvelope(batch);
     if (!event->ParseFromArray(m->payload(), static_cast<int>(m->len()))) {
       RETURN_IF_ERROR(DeadLetter(batch, *m, "not a jinguo.common.v1.EventEnvelope"));
@@ -600,33 +695,19 @@ absl::Status Projection::Prepare(Batch& batch) {
       continue;
     }
     if (handler_->KeepsVersion(*event)) {  // the handler skips what it has processed
-      batch.to_apply.emplace_back(m.get(), event);
+      batch.to_apply.push_back({m.get(), event, nullptr});
       continue;
     }
     // The aggregate's last processed version, taken on trust from the batches before (the cache is dropped when
     // one of them is discarded).
-    const std::string& id = event->aggregate_id();
-    bool unseen = false;
-    auto entry = version_cache_.lazy_emplace(id, [&](const auto& construct) {
-      construct(CopyOnArena(&version_cache_ids_, id), 0);
-      unseen = true;
-    });
-    if (unseen && !version_cache_complete_) {
-      auto stored = store_->Get(versions_, VersionKey(options_.name, event->aggregate_id()));
-      if (!stored.ok()) {
-        version_cache_.erase(entry);
-        return stored.status();
-      }
-      uint64_t v = 0;
-      if (*stored && store::DecodeU64(**stored, &v)) entry->second = static_cast<int64_t>(v);
-    }
-    if (event->aggregate_version() <= entry->second) {
+    ASSIGN_OR_RETURN(int64_t * processed, CachedVersion(event->aggregate_id()));
+    if (event->aggregate_version() <= *processed) {
       ++batch.skipped;
       continue;
     }
-    entry->second = event->aggregate_version();
+    *processed = event->aggregate_version();
     batch.versions.emplace_back(event->aggregate_id(), event->aggregate_version());
-    batch.to_apply.emplace_back(m.get(), event);
+    batch.to_apply.push_back({m.get(), event, nullptr});
   }
   return absl::OkStatus();
 }
@@ -636,12 +717,21 @@ absl::Status Projection::Apply(Batch& batch, Batch* behind) {
                                                                /*overwrite_key=*/true);
   ProjectionTx tx(store_, batch.write.get(), behind != nullptr ? behind->write.get() : nullptr, &batch.retired,
                   &batch.later);
-  for (const auto& [m, event] : batch.to_apply) {
+  for (const auto& [m, event, letter] : batch.to_apply) {
+    tx.set_replaying(letter != nullptr);
     absl::StatusOr<Applied> applied = handler_->Apply(*event, tx);
     if (applied.ok()) {
       ++(*applied == Applied::kApplied ? batch.applied : batch.skipped);
+      if (letter != nullptr) {
+        spdlog::info("projection {}: replayed dead letter {}[{}]@{} ({} {}): {}", options_.name, letter->source_topic(),
+                     letter->source_partition(), letter->source_offset(), event->event_type(), event->aggregate_id(),
+                     *applied == Applied::kApplied ? "applied" : "skipped, superseded");
+      }
     } else if (DeadLetterCode(applied.status().code())) {
-      RETURN_IF_ERROR(DeadLetter(batch, *m, applied.status().message()));
+      RETURN_IF_ERROR(letter == nullptr ? DeadLetter(batch, *m, applied.status().message())
+                                        : DeadLetter(batch, letter->source_topic(), letter->source_partition(),
+                                                     letter->source_offset(), letter->key(), letter->value(),
+                                                     applied.status().message()));
     } else {
       return applied.status();
     }

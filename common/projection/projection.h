@@ -13,6 +13,10 @@
 //    with it when that write fails.
 //  - A message that cannot be decoded, or that the handler rejects as invalid, goes to jinguo.dlq.v1 with the
 //    reason, and the projection goes on with the next.
+//  - Every projection also reads jinguo.dlq.replay.v1, where an operator sends dead letters back after a fix
+//    (jinguoctl dlq replay). A letter addressed to this projection is applied once (its place on jinguo.dlq.v1 is
+//    kept as a processed version of its own), and only while no later event of its aggregate has been processed
+//    since: a later event would otherwise be overtaken by an older one. Such a letter is skipped as superseded.
 //
 // Thread-safety: Start/Stop from one controlling thread; the handler is called only on the projection's thread.
 #pragma once
@@ -80,6 +84,9 @@ class ProjectionTx {
     }
   }
   store::Store& store() { return *store_; }
+  // Whether the event being applied is a dead letter sent back for replay (see ProjectionHandler::KeepsVersion).
+  bool replaying() const { return replaying_; }
+  void set_replaying(bool replaying) { replaying_ = replaying; }
   // Frees `object` with this batch, on the reading thread once the batch is written (e.g. a handler's caches of an
   // earlier batch: tens of thousands of small objects whose freeing would hold up the next batch).
   void FreeLater(std::shared_ptr<void> object) {
@@ -92,6 +99,7 @@ class ProjectionTx {
   rocksdb::WriteBatchWithIndex* behind_;
   std::vector<std::shared_ptr<void>>* retired_;
   std::vector<LaterWrite>* later_;
+  bool replaying_ = false;
 };
 
 // What a handler did with an event: applied it, or found it already processed (see KeepsVersion).
@@ -122,7 +130,9 @@ class ProjectionHandler {
   // it under a key of its own, which saves a read and a write per event. For such an event the runtime reads and
   // writes no version; every delivery reaches Apply, which must return Applied::kAlreadyProcessed when the
   // event's version is not above the one it keeps, and otherwise record it with the event's effects (also when it
-  // rejects the event as invalid: that too is processed). Called on the reading thread; must depend on the envelope
+  // rejects the event as invalid: that too is processed). A replayed dead letter (tx.replaying()) is applied when
+  // its version is not below the kept one (equal: it is the event dead-lettered, and nothing of its aggregate came
+  // after it), and the kept version never goes down. Called on the reading thread; must depend on the envelope
   // alone. Default: the runtime keeps every version.
   virtual bool KeepsVersion(const common::v1::EventEnvelope& event) const { return false; }
 };
@@ -173,6 +183,9 @@ struct ProjectionOptions {
   // written since the last flush, so a crash replays at most about that much.
   absl::Duration flush_interval = absl::Seconds(5);
   int64_t flush_events = 200000;
+  // Once caught up, the projection counts as behind (OnLagChange) while more than this many events wait on its
+  // partitions, and as caught up again once they are at most this many. 0: never behind once caught up.
+  int64_t max_lag_events = 0;
   const Clock* clock = &SystemClock::Get();
 };
 
@@ -193,6 +206,13 @@ class Projection {
   absl::Status CaughtUp() const;
   // Called (on the projection's thread) when CaughtUp() first becomes OK.
   void OnCaughtUp(std::function<void()> callback) { on_caught_up_ = std::move(callback); }
+  // Called (on the projection's reading thread) when, after catching up, the lag goes above max_lag_events
+  // (UNAVAILABLE, saying by how much) and when it comes back within it (OK). Set before Start.
+  void OnLagChange(std::function<void(absl::Status)> callback) { on_lag_change_ = std::move(callback); }
+
+  const ProjectionOptions& options() const { return options_; }
+  // Events on its partitions not yet consumed, as last measured (about once a second; 0 before the first).
+  int64_t lag_events() const { return lag_.load(); }
 
   int64_t applied() const { return applied_.load(); }
   int64_t skipped() const { return skipped_.load(); }
@@ -231,7 +251,15 @@ class Projection {
   // Drops every batch not yet written (the handler's Discarded, the batch handed over) and has the reading thread
   // rewind.
   void Discard(const absl::Status& s);
+  // Sends the message at topic[partition]@offset to jinguo.dlq.v1 with the reason.
+  absl::Status DeadLetter(Batch& batch, const std::string& topic, int32_t partition, int64_t offset,
+                          absl::string_view key, absl::string_view value, absl::string_view reason);
   absl::Status DeadLetter(Batch& batch, const RdKafka::Message& m, absl::string_view reason);
+  // Picks a replayed dead letter (a message of jinguo.dlq.replay.v1) for `batch` when it is addressed to this
+  // projection, is not yet replayed and is not superseded.
+  absl::Status PrepareReplay(Batch& batch, const RdKafka::Message& m);
+  // The cached last processed version of `id` (read from the store when the cache does not hold it).
+  absl::StatusOr<int64_t*> CachedVersion(absl::string_view id);
   void Rewind();
   // Forgets every version taken on trust or read (reading thread).
   void ClearVersionCache();
@@ -292,6 +320,9 @@ class Projection {
   prometheus::Counter* dead_lettered_total_;
   prometheus::Counter* batch_failures_total_;
   prometheus::Gauge* lag_events_;  // jinguo_projection_lag_events, measured about once a second by ReadLoop
+  std::atomic<int64_t> lag_{0};
+  std::function<void(absl::Status)> on_lag_change_;
+  bool behind_ = false;  // reading thread: the lag is above max_lag_events, after catching up
 };
 
 }  // namespace jinguo::projection

@@ -1,5 +1,6 @@
 #include "common/replica/registry_replica.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "absl/strings/match.h"
@@ -128,11 +129,13 @@ absl::StatusOr<projection::Applied> RegistryReplica::UpdateHousehold(projection:
   ASSIGN_OR_RETURN(auto stored, tx.Get(family_, key));
   v1::HouseholdFacts h;
   if (stored && !h.ParseFromString(*stored)) return absl::DataLossError(absl::StrCat("unreadable replica row ", key));
-  if (event.aggregate_version() <= h.version()) return projection::Applied::kAlreadyProcessed;
+  if (tx.replaying() ? event.aggregate_version() < h.version() : event.aggregate_version() <= h.version()) {
+    return projection::Applied::kAlreadyProcessed;
+  }
   h.set_household_id(household_id);
   h.set_region_code(region_code);
   h.set_household_attribute(attribute);
-  h.set_version(event.aggregate_version());
+  h.set_version(std::max(h.version(), event.aggregate_version()));
   tx.Put(family_, key, h.SerializeAsString());
   return projection::Applied::kApplied;
 }
@@ -190,8 +193,11 @@ absl::StatusOr<projection::Applied> RegistryReplica::Update(projection::Projecti
   v1::RegistryFacts r;
   if (stored && !r.ParseFromString(*stored)) return absl::DataLossError(absl::StrCat("unreadable replica row ", id));
   if (versioned && event.aggregate_id() == id) {
-    if (event.aggregate_version() <= r.version()) return projection::Applied::kAlreadyProcessed;
-    r.set_version(event.aggregate_version());
+    // A replayed dead letter is the event of its version when nothing came after it (projection.h).
+    if (tx.replaying() ? event.aggregate_version() < r.version() : event.aggregate_version() <= r.version()) {
+      return projection::Applied::kAlreadyProcessed;
+    }
+    r.set_version(std::max(r.version(), event.aggregate_version()));
   }
   r.set_beneficiary_id(id);
   change(r);

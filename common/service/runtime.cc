@@ -21,6 +21,7 @@
 #include "common/rpc/request_log.h"
 #include "common/rpc/write_path.h"
 #include "common/service/audit_service.h"
+#include "common/service/operations_service.h"
 #include "prometheus/gauge.h"
 #include "spdlog/spdlog.h"
 
@@ -56,6 +57,15 @@ Runtime::Runtime(ServiceSpec spec) : spec_(std::move(spec)), app_(spec_.about), 
     app_.add_option("--service-token-file", service_token_file_,
                     "file holding this service's own bearer token (role service) for calls to other services")
         ->envname("JINGUO_SERVICE_TOKEN_FILE");
+  }
+  if (spec_.consumes) {
+    app_.add_option("--max-lag-events", max_lag_events_,
+                    "once caught up, the service reports NOT_SERVING while more events than this wait on its "
+                    "projections' topics, and SERVING again once they are within it (0: only the first catch-up "
+                    "counts)")
+        ->envname("JINGUO_MAX_LAG_EVENTS")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
   }
 }
 
@@ -101,10 +111,12 @@ projection::Projection& Runtime::AddProjection(projection::ProjectionHandler* ha
   for (const std::string& t : options.topics) EnsureTopic(t);
   std::string condition = absl::StrCat("projection ", options.name);
   readiness_.Set(condition, absl::UnavailableError("catching up: not yet subscribed to the event topics"));
+  if (options.max_lag_events == 0) options.max_lag_events = max_lag_events_;
   projections_.push_back(
       std::make_unique<projection::Projection>(store_.get(), kafka_, handler, metrics_.get(), std::move(options)));
   projection::Projection* p = projections_.back().get();
   p->OnCaughtUp([this, condition] { readiness_.Set(condition, absl::OkStatus()); });
+  p->OnLagChange([this, condition](absl::Status s) { readiness_.Set(condition, std::move(s)); });
   return *p;
 }
 
@@ -188,6 +200,7 @@ absl::Status Runtime::Start(absl::FunctionRef<absl::Status(Runtime&)> wire) {
   options.metrics = metrics_.get();
   options.on_writable_change = [this](const absl::Status& s) { readiness_.Set("store", s); };
   if (spec_.tune_store) spec_.tune_store(options);
+  OperationsService::RemoveLeftCheckpoints(config_.data_dir);
   auto db = store::Store::Open(std::move(options));
   if (!db.ok()) return db.status();
   store_ = *std::move(db);
@@ -210,6 +223,8 @@ absl::Status Runtime::Start(absl::FunctionRef<absl::Status(Runtime&)> wire) {
                                                metrics_.get(), clock_, /*audit=*/true);
     audit_service_ = std::make_unique<AuditService>(audit_.get(), writes_.get(), pages_.get());
     AddService(audit_service_.get());
+    operations_service_ = std::make_unique<OperationsService>(this);
+    AddService(operations_service_.get());
   }
   if (spec_.registry_replica) {
     replica::ReplicaOptions replica_options{registration_address_};
@@ -345,6 +360,7 @@ void Runtime::ReleaseAll() {
   relay_.reset();
   while (!kept_.empty()) kept_.pop_back();
   audit_service_.reset();
+  operations_service_.reset();
   writes_.reset();
   projections_.clear();
   replica_.reset();

@@ -146,6 +146,9 @@ class Runtime {
   replica::RegistryReplica& replica();
   // A service that holds identifiers only: the cipher of its --data-key-file.
   const crypto::FieldCipher& cipher() const;
+  // Once serving: the outbox's relay (nullptr before), and the projections added so far.
+  const outbox::OutboxRelay* relay() const { return relay_.get(); }
+  const std::vector<std::unique_ptr<projection::Projection>>& projections() const { return projections_; }
 
   // A projection the runtime subscribes once the topics exist and stops at shutdown; the service is not ready
   // until it has caught up. `handler` must outlive the runtime's shutdown (e.g. kept with Keep/Make).
@@ -201,7 +204,9 @@ class Runtime {
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<audit::AuditChain> audit_;
   std::unique_ptr<grpc::Service> audit_service_;
+  std::unique_ptr<grpc::Service> operations_service_;
   int audit_retention_days_ = 180;
+  int64_t max_lag_events_ = 100000;
   std::unique_ptr<outbox::Outbox> outbox_;
   std::unique_ptr<outbox::CommitQueue> commits_;
   std::unique_ptr<rpc::RequestLog> requests_;

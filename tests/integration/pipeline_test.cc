@@ -547,5 +547,111 @@ TEST_F(PipelineTest, HandlerKeptVersionsSkipRepeatsAndTheRuntimeKeepsNoneForThem
   EXPECT_EQ(runtime_keys, kAggregates);
 }
 
+// Refuses every event of an aggregate named "bad-…" or "kept-bad-…" until fixed; keeps the versions of "kept-…"
+// aggregates itself, as a handler with read models keyed by aggregate does.
+class FixableHandler final : public CommitCountingHandler {
+ public:
+  FixableHandler() : CommitCountingHandler({}) {}
+  void Fix() { fixed_ = true; }
+  bool KeepsVersion(const common::v1::EventEnvelope& event) const override {
+    return absl::StartsWith(event.aggregate_id(), "kept-");
+  }
+  absl::StatusOr<projection::Applied> Apply(const common::v1::EventEnvelope& event,
+                                            projection::ProjectionTx& tx) override {
+    const bool refused = !fixed_ && absl::StrContains(event.aggregate_id(), "bad-");
+    if (!KeepsVersion(event)) {
+      if (refused) return absl::InvalidArgumentError("bad aggregates are refused until the fix");
+      RETURN_IF_ERROR(Record(event));
+      return projection::Applied::kApplied;
+    }
+    rocksdb::ColumnFamilyHandle* state = tx.store().Family(kStateFamily);
+    ASSIGN_OR_RETURN(auto row, tx.Get(state, event.aggregate_id()));
+    uint64_t kept = 0;
+    if (row) store::DecodeU64(*row, &kept);
+    const int64_t v = event.aggregate_version();
+    if (tx.replaying() ? v < static_cast<int64_t>(kept) : v <= static_cast<int64_t>(kept)) {
+      return projection::Applied::kAlreadyProcessed;
+    }
+    // Processed either way: a redelivery is skipped, a replay is not.
+    tx.Put(state, event.aggregate_id(), store::EncodeU64(std::max<uint64_t>(kept, static_cast<uint64_t>(v))));
+    if (refused) return absl::InvalidArgumentError("bad aggregates are refused until the fix");
+    RETURN_IF_ERROR(Record(event));
+    return projection::Applied::kApplied;
+  }
+
+ private:
+  std::atomic<bool> fixed_{false};
+};
+
+// Runs jinguoctl with `args`; its exit code, and stdout+stderr in *out.
+int Jinguoctl(const std::string& args, std::string* out) {
+  FILE* p = popen(absl::StrCat(JINGUOCTL_BINARY, " ", args, " 2>&1").c_str(), "r");
+  char buf[4096];
+  size_t n;
+  out->clear();
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out->append(buf, n);
+  int rc = pclose(p);
+  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+// (g) Dead letters go back to their consumer with jinguoctl once the reason is fixed: each is applied once however
+// often it is sent, and a letter whose aggregate has moved on since is skipped instead of overtaking the later event.
+TEST_F(PipelineTest, DeadLettersReplayedAfterAFixApplyOnceAndNeverOvertakeALaterEvent) {
+  FixableHandler handler;
+  StartProjection(&handler);
+  std::atomic<int> delivered{0};
+  auto producer = CountingProducer(&delivered);
+  ASSERT_TRUE(producer.ok());
+  UuidV7Generator ids(SystemClock::Get());
+  auto send = [&](const std::string& aggregate, int version) {
+    common::v1::EventEnvelope e = TestEvent(kTopic, aggregate, version, ids, SystemClock::Get()).envelope();
+    ASSERT_TRUE((*producer)->Produce(kTopic, aggregate, e.SerializeAsString(), 0).ok());
+    ASSERT_TRUE((*producer)->Flush(absl::Seconds(10)).ok());
+  };
+  // Refused: bad-1 v1 and kept-bad-1 v1 (to be replayed), bad-3 v1 (to be overtaken by its v2).
+  send("bad-1", 1);
+  send("kept-bad-1", 1);
+  send("bad-3", 1);
+  send("good-1", 1);
+  ASSERT_TRUE(
+      WaitFor([&] { return projection_->dead_lettered() == 3 && projection_->applied() == 1; }, absl::Seconds(30)))
+      << "dead-lettered " << projection_->dead_lettered() << ", applied " << projection_->applied();
+  handler.Fix();
+  send("bad-3", 2);
+  ASSERT_TRUE(WaitFor([&] { return projection_->applied() == 2; }, absl::Seconds(30)));
+
+  std::string out;
+  const std::string kafka = absl::StrCat("--kafka-brokers ", broker_->brokers());
+  ASSERT_EQ(Jinguoctl(absl::StrCat("dlq list ", kafka, " --consumer pipeline-test"), &out), 0) << out;
+  EXPECT_NE(out.find("dlq: 3 dead letter(s) of pipeline-test"), std::string::npos) << out;
+  EXPECT_NE(out.find("bad aggregates are refused until the fix"), std::string::npos) << out;
+  EXPECT_NE(out.find("kept-bad-1 v1"), std::string::npos) << out;
+  ASSERT_EQ(Jinguoctl(absl::StrCat("dlq list ", kafka, " --consumer someone-else"), &out), 0) << out;
+  EXPECT_NE(out.find("dlq: 0 dead letter(s)"), std::string::npos) << out;
+  EXPECT_EQ(Jinguoctl(absl::StrCat("dlq replay ", kafka, " --consumer pipeline-test --letter 0:999999"), &out), 2);
+  EXPECT_NE(out.find("not pipeline-test's"), std::string::npos) << out;
+
+  const int64_t skipped_before = projection_->skipped();
+  ASSERT_EQ(Jinguoctl(absl::StrCat("dlq replay ", kafka, " --consumer pipeline-test --all"), &out), 0) << out;
+  EXPECT_NE(out.find("3 letter(s) sent back to pipeline-test"), std::string::npos) << out;
+  // bad-1 v1 and kept-bad-1 v1 applied; bad-3 v1 skipped, its v2 came after it.
+  ASSERT_TRUE(WaitFor([&] { return projection_->applied() == 4 && projection_->skipped() == skipped_before + 1; },
+                      absl::Seconds(30)))
+      << "applied " << projection_->applied() << ", skipped " << projection_->skipped() - skipped_before;
+  // Sent again: nothing is applied twice.
+  ASSERT_EQ(Jinguoctl(absl::StrCat("dlq replay ", kafka, " --consumer pipeline-test --all"), &out), 0) << out;
+  ASSERT_TRUE(WaitFor([&] { return projection_->skipped() == skipped_before + 4; }, absl::Seconds(30)))
+      << "skipped " << projection_->skipped() - skipped_before;
+  absl::SleepFor(absl::Milliseconds(500));
+  EXPECT_EQ(projection_->applied(), 4);
+  EXPECT_EQ(projection_->dead_lettered(), 3);
+  auto counts = handler.counts();
+  EXPECT_EQ((counts[{"bad-1", 1}]), 1);
+  EXPECT_EQ((counts[{"kept-bad-1", 1}]), 1);
+  EXPECT_EQ((counts.count({"bad-3", 1})), 0u) << "a replayed letter overtook a later event of its aggregate";
+  EXPECT_EQ((counts[{"bad-3", 2}]), 1);
+  EXPECT_EQ((counts[{"good-1", 1}]), 1);
+}
+
 }  // namespace
 }  // namespace jinguo::testing

@@ -1,7 +1,5 @@
 #include "tools/jinguoctl/import_roster.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
@@ -10,12 +8,14 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "common/base/csv.h"
 #include "common/base/mask.h"
 #include "grpcpp/grpcpp.h"
 #include "jinguo/registration/v1/registration.grpc.pb.h"
 #include "tools/jinguoctl/client_context.h"
+#include "tools/jinguoctl/progress.h"
 #include "tools/jinguoctl/roster.h"
 
 namespace jinguo::tools {
@@ -86,15 +86,6 @@ std::string Masked(const std::string& column, const std::string& value) {
   return MaskSensitive(value);
 }
 
-std::string Thousands(int64_t n) {
-  std::string s = std::to_string(n), out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (i > 0 && (s.size() - i) % 3 == 0) out.push_back(',');
-    out.push_back(s[i]);
-  }
-  return out;
-}
-
 }  // namespace
 
 std::string RejectionPath(const std::string& input) {
@@ -134,20 +125,16 @@ int ImportRoster(const ImportOptions& o) {
   ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::hours(2));
   rv1::ImportBeneficiariesResponse summary;
   auto writer = stub->ImportBeneficiaries(ctx.get(), &summary);
-  const bool tty = isatty(2) && !o.quiet;
-  absl::Time start = absl::Now(), last = start;
+  ProgressLine line(o.quiet);
   int64_t done = 0;
   auto progress = [&](bool final) {
-    absl::Time now = absl::Now();
-    if (!final && now - last < (tty ? absl::Milliseconds(300) : absl::Seconds(5))) return;
-    last = now;
-    double seconds = absl::ToDoubleSeconds(now - start);
+    if (!line.Due(final)) return;
+    double seconds = absl::ToDoubleSeconds(line.elapsed());
     double rate = seconds > 0 ? done / seconds : 0;
     double left = rate > 0 ? (total - done) / rate : 0;
-    if (o.quiet && !final) return;
-    std::fprintf(stderr, "%s导入中 %s/%s 行（%s 行/秒，剩余约 %.0f 秒）%s", tty ? "\r" : "", Thousands(done).c_str(),
-                 Thousands(total).c_str(), Thousands(static_cast<int64_t>(rate)).c_str(), left,
-                 tty && !final ? "" : "\n");
+    line.Print(absl::StrFormat("导入中 %s/%s 行（%s 行/秒，剩余约 %.0f 秒）", Thousands(done), Thousands(total),
+                               Thousands(static_cast<int64_t>(rate)), left),
+               final);
   };
   bool sent = true;
   for (size_t i = 1; i < sheet->rows.size() && sent; ++i) {

@@ -6,6 +6,7 @@
 //   jinguoctl audit verify --data-dir DIR   recompute a stopped service's audit chain, naming the first broken link
 //   jinguoctl rekey --data-dir DIR --data-key-file F   re-encrypt a stopped service's identifiers under F's newest
 //                        data key (after one was added to F), so that older keys may leave the file
+//   jinguoctl backup, restore, outbox status, rebuild reporting, dlq list, dlq replay   operators' tools (ops.h)
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
@@ -43,6 +44,7 @@
 #include "tools/jinguoctl/demo_registry.h"
 #include "tools/jinguoctl/demo_training.h"
 #include "tools/jinguoctl/import_roster.h"
+#include "tools/jinguoctl/ops.h"
 #include "tools/jinguoctl/text_table.h"
 #include "tools/jinguoctl/xlsx_out.h"
 
@@ -697,38 +699,6 @@ int VerifyAudit(const std::string& data_dir) {
 
 // Opens the store of a stopped service with every family it has, plus `extra`; nullptr (the reason printed) when
 // there is none or a running service holds it.
-std::unique_ptr<store::Store> OpenStopped(const std::string& data_dir, std::vector<std::string>* families,
-                                          const std::vector<std::string>& extra = {}) {
-  rocksdb::Status listed = rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), data_dir, families);
-  if (!listed.ok()) {
-    std::fprintf(stderr, "jinguoctl: %s holds no service store: %s\n", data_dir.c_str(), listed.ToString().c_str());
-    return nullptr;
-  }
-  families->erase(std::remove(families->begin(), families->end(), rocksdb::kDefaultColumnFamilyName), families->end());
-  std::vector<std::string> open = *families;
-  for (const std::string& f : extra) {
-    if (std::find(open.begin(), open.end(), f) == open.end()) open.push_back(f);
-  }
-  std::vector<std::string> scanned;
-  for (const std::string& f : registration::store::RegistryStore::ScannedByFirstPart()) {
-    if (std::find(open.begin(), open.end(), f) != open.end()) scanned.push_back(f);
-  }
-  auto db = store::Store::Open({data_dir, open, 8 << 20, scanned});
-  if (!db.ok()) {
-    std::string reason(db.status().message());
-    if (reason.find("LOCK") != std::string::npos || reason.find("lock") != std::string::npos) {
-      std::fprintf(stderr,
-                   "jinguoctl: the store in %s is open in a running service (its LOCK is held); stop the service "
-                   "first\n",
-                   data_dir.c_str());
-    } else {
-      std::fprintf(stderr, "jinguoctl: %s\n", reason.c_str());
-    }
-    return nullptr;
-  }
-  return *std::move(db);
-}
-
 // Re-encrypts every identifier of the stopped service whose store is `data_dir` under the newest data key of
 // `key_file`. Idempotent: a second run re-encrypts nothing.
 int Rekey(const std::string& data_dir, const std::string& key_file) {
@@ -739,7 +709,7 @@ int Rekey(const std::string& data_dir, const std::string& key_file) {
   }
   std::vector<std::string> families;
   auto has = [&](const char* f) { return std::find(families.begin(), families.end(), f) != families.end(); };
-  std::unique_ptr<store::Store> db = OpenStopped(data_dir, &families, {crypto::kDataKeysFamily});
+  std::unique_ptr<store::Store> db = tools::OpenStopped(data_dir, &families, {crypto::kDataKeysFamily});
   if (db == nullptr) return 2;
   if (!has("beneficiaries") && !has(rpc::kRequestsFamily)) {
     std::fprintf(stderr, "jinguoctl: the store in %s holds no identifiers (no registry, no request log)\n",
@@ -937,7 +907,94 @@ int main(int argc, char** argv) {
   rekey->add_option("--data-key-file", key_file, "the service's key file, holding the new key and the old ones")
       ->required()
       ->envname("JINGUO_DATA_KEY_FILE");
+  // Operators' tools (ops.h).
+  std::string ops_address, out_dir, from_dir;
+  bool quiet = false, force = false;
+  auto* backup = app.add_subcommand(
+      "backup", "an online checkpoint of a running service's store, streamed into a new directory (admin token)");
+  backup->add_option("--address", ops_address, "the service's gRPC address (e.g. 127.0.0.1:50051)")->required();
+  backup->add_option("--token", token, "bearer token (a national admin)")->required()->envname("JINGUO_TOKEN");
+  backup->add_option("--out", out_dir, "a new or empty directory for the backup")->required();
+  backup->add_flag("--quiet", quiet, "no progress line");
+  auto* restore = app.add_subcommand(
+      "restore", "a backup into a stopped service's data directory; start the service afterwards to replay since");
+  restore->add_option("--from", from_dir, "the backup's directory (jinguoctl backup --out)")->required();
+  restore->add_option("--data-dir", data_dir, "the stopped service's data directory (e.g. var/registration)")
+      ->required();
+  restore->add_flag("--force", force, "restore over a store that is there (it is moved aside, not deleted)");
+  restore->add_flag("--quiet", quiet, "no progress line");
+  std::vector<std::string> outbox_addresses = {"127.0.0.1:50051", "127.0.0.1:50052", "127.0.0.1:50053",
+                                               "127.0.0.1:50054", "127.0.0.1:50055", "127.0.0.1:50056"};
+  auto* outbox_cmd = app.add_subcommand("outbox", "the services' outboxes");
+  outbox_cmd->require_subcommand(1);
+  auto* outbox_status = outbox_cmd->add_subcommand(
+      "status", "events committed and not yet delivered to Kafka, and the oldest of them, per service");
+  outbox_status->add_option("--address", outbox_addresses, "gRPC addresses of the services (repeat the flag)")
+      ->capture_default_str();
+  outbox_status->add_option("--token", token, "bearer token (a national admin)")->required()->envname("JINGUO_TOKEN");
+  std::string rebuild_address;
+  int rebuild_wait_minutes = 120;
+  auto* rebuild_cmd = app.add_subcommand("rebuild", "rebuild a service's read models from the topics");
+  rebuild_cmd->require_subcommand(1);
+  auto* rebuild_reporting = rebuild_cmd->add_subcommand(
+      "reporting",
+      "with --data-dir: clear a stopped reporting store's read models (the next start replays every topic); with "
+      "--address: follow the service's catch-up (events/s, ETA) until it is SERVING");
+  rebuild_reporting->add_option("--data-dir", data_dir, "the stopped reporting service's data directory");
+  rebuild_reporting->add_option("--address", rebuild_address, "reporting's gRPC address, to follow the catch-up");
+  rebuild_reporting->add_option("--token", token, "bearer token (a national admin), with --address")
+      ->envname("JINGUO_TOKEN");
+  rebuild_reporting->add_option("--wait-minutes", rebuild_wait_minutes, "give up following after this long")
+      ->capture_default_str();
+  rebuild_reporting->add_flag("--quiet", quiet, "no progress line");
+  tools::KafkaFlags kafka;
+  std::string consumer;
+  int dlq_limit = 200;
+  bool replay_all = false;
+  std::vector<std::string> replay_letters;
+  std::string replay_address;
+  auto* dlq_cmd = app.add_subcommand("dlq", "the dead-letter topic jinguo.dlq.v1");
+  dlq_cmd->require_subcommand(1);
+  auto add_kafka = [&](CLI::App* cmd) {
+    cmd->add_option("--kafka-brokers", kafka.brokers, "Kafka bootstrap servers")
+        ->envname("JINGUO_KAFKA_BROKERS")
+        ->capture_default_str();
+    cmd->add_option("--kafka-security-protocol", kafka.security_protocol, "plaintext or ssl")
+        ->envname("JINGUO_KAFKA_SECURITY_PROTOCOL")
+        ->check(CLI::IsMember({"plaintext", "ssl"}))
+        ->capture_default_str();
+    cmd->add_option("--kafka-ssl-ca", kafka.ssl_ca, "CA (PEM) of the brokers' certificates")
+        ->envname("JINGUO_KAFKA_SSL_CA");
+    cmd->add_option("--kafka-ssl-cert", kafka.ssl_cert, "client certificate (PEM)")->envname("JINGUO_KAFKA_SSL_CERT");
+    cmd->add_option("--kafka-ssl-key", kafka.ssl_key, "its private key (PEM)")->envname("JINGUO_KAFKA_SSL_KEY");
+  };
+  auto* dlq_list = dlq_cmd->add_subcommand("list", "dead letters, oldest first, with their consumer and reason");
+  add_kafka(dlq_list);
+  dlq_list->add_option("--consumer", consumer, "only this consumer's (exact, or a prefix such as reporting)");
+  dlq_list->add_option("--limit", dlq_limit, "show at most this many, the newest")->capture_default_str();
+  auto* dlq_replay = dlq_cmd->add_subcommand(
+      "replay", "send a consumer's dead letters back to it once their reason is fixed; each is applied once");
+  add_kafka(dlq_replay);
+  dlq_replay->add_option("--consumer", consumer, "the consumer (exact, or a prefix such as reporting)")->required();
+  dlq_replay->add_option("--letter", replay_letters, "a letter as dlq list shows it, partition:offset (repeat)");
+  dlq_replay->add_flag("--all", replay_all, "every letter of the consumer");
+  dlq_replay->add_option("--address", replay_address,
+                         "the consumer's gRPC address: wait until it has consumed the letters and report those "
+                         "dead-lettered again");
+  dlq_replay->add_option("--token", token, "bearer token (a national admin), with --address")->envname("JINGUO_TOKEN");
   CLI11_PARSE(app, argc, argv);
+  if (*backup) return tools::Backup(ops_address, token, out_dir, quiet);
+  if (*restore) return tools::Restore(from_dir, data_dir, force, quiet);
+  if (*outbox_status) return tools::OutboxStatus(outbox_addresses, token);
+  if (*rebuild_reporting) {
+    if (data_dir.empty() && rebuild_address.empty()) {
+      std::fprintf(stderr, "jinguoctl rebuild reporting: give --data-dir, --address or both\n");
+      return 2;
+    }
+    return tools::RebuildReporting(data_dir, rebuild_address, token, absl::Minutes(rebuild_wait_minutes), quiet);
+  }
+  if (*dlq_list) return tools::DlqList(kafka, consumer, dlq_limit);
+  if (*dlq_replay) return tools::DlqReplay(kafka, consumer, replay_letters, replay_all, replay_address, token);
   if (*verify) return VerifyAudit(data_dir);
   if (*rekey) return Rekey(data_dir, key_file);
   if (*import_cmd) return tools::ImportRoster(import_options);

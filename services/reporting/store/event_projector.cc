@@ -261,7 +261,10 @@ absl::StatusOr<projection::Applied> EventProjector::Apply(const common::v1::Even
     return projection::Applied::kApplied;
   }
   ASSIGN_OR_RETURN(v1::ProfileState * p, CachedProfile(tx, e.aggregate_id()));
-  if (e.aggregate_version() <= p->version()) return projection::Applied::kAlreadyProcessed;
+  // A replayed dead letter is the event of her version when nothing of hers came after it (projection.h).
+  if (tx.replaying() ? e.aggregate_version() < p->version() : e.aggregate_version() <= p->version()) {
+    return projection::Applied::kAlreadyProcessed;
+  }
   absl::Status s = router_.Route(e, tx);
   // Processed, whether applied or rejected (dead-lettered): a redelivery is skipped either way. On any other error
   // the batch is discarded, and her cached profile with it.
@@ -269,7 +272,7 @@ absl::StatusOr<projection::Applied> EventProjector::Apply(const common::v1::Even
     p->set_beneficiary_id(e.aggregate_id());
     p->set_region_code(e.region_code());
   }
-  p->set_version(e.aggregate_version());
+  p->set_version(std::max(p->version(), e.aggregate_version()));
   RETURN_IF_ERROR(s);
   return projection::Applied::kApplied;
 }

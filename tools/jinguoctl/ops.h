@@ -1,0 +1,55 @@
+// jinguoctl's tools for the people who run Jinguo: backups and restores of a service's store, the outbox's
+// state, a reporting rebuild followed to its end, and the dead-letter topic listed and replayed.
+//
+//   jinguoctl backup --address A --out DIR        an online checkpoint of the service's store, streamed into DIR
+//   jinguoctl restore --from DIR --data-dir D     a backup into a stopped service's data directory
+//   jinguoctl outbox status [--address A]...      depth and oldest record of each service's outbox
+//   jinguoctl rebuild reporting [--data-dir D] [--address A]
+//                                                 clears a stopped reporting store's read models, and/or follows a
+//                                                 catch-up (events/s, ETA) until the service is SERVING
+//   jinguoctl dlq list [--consumer C]             dead letters with their reasons
+//   jinguoctl dlq replay --consumer C [--letter P:O]... [--all] [--address A]
+//                                                 sends dead letters back to their consumer after a fix
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/bus/kafka.h"
+#include "common/store/store.h"
+
+namespace jinguo::tools {
+
+// The Kafka listener jinguoctl talks to, with the services' flags and environment variables.
+struct KafkaFlags {
+  std::string brokers = "127.0.0.1:9092";
+  std::string security_protocol = "plaintext";
+  std::string ssl_ca, ssl_cert, ssl_key;
+  bus::KafkaOptions Options() const;
+};
+
+// Opens the store of a stopped service at `data_dir` with every family it holds (plus `extra`), saying on stderr
+// why it cannot (no store there, or a running service holds it). nullptr then.
+std::unique_ptr<store::Store> OpenStopped(const std::string& data_dir, std::vector<std::string>* families,
+                                          const std::vector<std::string>& extra = {});
+
+// Each returns the process's exit code: 0 done, 1 failed on the way, 2 refused before starting (a bad flag, a
+// target that is not empty, a running service).
+int Backup(const std::string& address, const std::string& token, const std::string& out_dir, bool quiet);
+int Restore(const std::string& from_dir, const std::string& data_dir, bool force, bool quiet);
+int OutboxStatus(const std::vector<std::string>& addresses, const std::string& token);
+// `data_dir` (stopped service): clears the read models so the next start replays every topic. `address`: follows
+// the service until every projection has caught up and it is SERVING, for at most `wait`.
+int RebuildReporting(const std::string& data_dir, const std::string& address, const std::string& token,
+                     absl::Duration wait, bool quiet);
+// `consumer` ("" for all) matches a letter's consumer exactly or as its prefix ("reporting" for every
+// reporting replica's group). At most `limit` letters, newest last.
+int DlqList(const KafkaFlags& kafka, const std::string& consumer, int limit);
+// Sends the letters of `consumer` (all, or those at `letters`, "partition:offset" on jinguo.dlq.v1) back on
+// jinguo.dlq.replay.v1. With `address` (the consumer's service), waits until it has consumed them and says which
+// were dead-lettered again, and why.
+int DlqReplay(const KafkaFlags& kafka, const std::string& consumer, const std::vector<std::string>& letters, bool all,
+              const std::string& address, const std::string& token);
+
+}  // namespace jinguo::tools
