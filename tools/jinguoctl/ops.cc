@@ -67,23 +67,20 @@ bus::KafkaOptions KafkaFlags::Options() const {
   return o;
 }
 
-std::unique_ptr<store::Store> OpenStopped(const std::string& data_dir, std::vector<std::string>* families,
-                                          const std::vector<std::string>& extra) {
+std::unique_ptr<store::Store> OpenStopped(store::StoreOptions base, std::vector<std::string>* families) {
+  const std::string data_dir = base.path;
   rocksdb::Status listed = rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), data_dir, families);
   if (!listed.ok()) {
     std::fprintf(stderr, "jinguoctl: %s holds no service store: %s\n", data_dir.c_str(), listed.ToString().c_str());
     return nullptr;
   }
   families->erase(std::remove(families->begin(), families->end(), rocksdb::kDefaultColumnFamilyName), families->end());
-  std::vector<std::string> open = *families;
-  for (const std::string& f : extra) {
-    if (std::find(open.begin(), open.end(), f) == open.end()) open.push_back(f);
+  for (const std::string& f : *families) {
+    if (std::find(base.column_families.begin(), base.column_families.end(), f) == base.column_families.end()) {
+      base.column_families.push_back(f);
+    }
   }
-  std::vector<std::string> scanned;
-  for (const std::string& f : registration::store::RegistryStore::ScannedByFirstPart()) {
-    if (std::find(open.begin(), open.end(), f) != open.end()) scanned.push_back(f);
-  }
-  auto db = store::Store::Open({data_dir, open, 8 << 20, scanned});
+  auto db = store::Store::Open(std::move(base));
   if (!db.ok()) {
     std::string reason(db.status().message());
     if (reason.find("LOCK") != std::string::npos || reason.find("lock") != std::string::npos) {
@@ -97,6 +94,25 @@ std::unique_ptr<store::Store> OpenStopped(const std::string& data_dir, std::vect
     return nullptr;
   }
   return *std::move(db);
+}
+
+std::unique_ptr<store::Store> OpenStopped(const std::string& data_dir, std::vector<std::string>* families,
+                                          const std::vector<std::string>& extra) {
+  std::vector<std::string> present;
+  if (!rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), data_dir, &present).ok()) {
+    return OpenStopped(store::StoreOptions{data_dir, extra, 8 << 20}, families);  // says why
+  }
+  std::vector<std::string> open = extra;
+  for (const std::string& f : present) {
+    if (f != rocksdb::kDefaultColumnFamilyName && std::find(open.begin(), open.end(), f) == open.end()) {
+      open.push_back(f);
+    }
+  }
+  std::vector<std::string> scanned;
+  for (const std::string& f : registration::store::RegistryStore::ScannedByFirstPart()) {
+    if (std::find(open.begin(), open.end(), f) != open.end()) scanned.push_back(f);
+  }
+  return OpenStopped(store::StoreOptions{data_dir, open, 8 << 20, scanned}, families);
 }
 
 int Backup(const std::string& address, const std::string& token, const std::string& out_dir, bool quiet) {
@@ -287,7 +303,8 @@ int RebuildReporting(const std::string& data_dir, const std::string& address, co
                      absl::Duration wait, bool quiet) {
   if (!data_dir.empty()) {
     std::vector<std::string> families;
-    std::unique_ptr<store::Store> db = OpenStopped(data_dir, &families, reporting::store::ReadModel::DerivedFamilies());
+    std::unique_ptr<store::Store> db =
+        OpenStopped(reporting::store::ReadModel::StoreOptions(data_dir, 8 << 20), &families);
     if (db == nullptr) return 2;
     if (std::find(families.begin(), families.end(), "counters") == families.end()) {
       std::fprintf(stderr, "jinguoctl rebuild: %s is not a reporting store\n", data_dir.c_str());

@@ -33,6 +33,9 @@ struct KafkaFlags {
 // why it cannot (no store there, or a running service holds it). nullptr then.
 std::unique_ptr<store::Store> OpenStopped(const std::string& data_dir, std::vector<std::string>* families,
                                           const std::vector<std::string>& extra = {});
+// The same with the service's own store options (`base`: its path, families and tuning); the families the store
+// holds beyond them are added.
+std::unique_ptr<store::Store> OpenStopped(store::StoreOptions base, std::vector<std::string>* families);
 
 // Each returns the process's exit code: 0 done, 1 failed on the way, 2 refused before starting (a bad flag, a
 // target that is not empty, a running service).
