@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Writes docs/events/asyncapi.yaml, the event catalogue (AsyncAPI 3.1), from protos/: one channel per topic
-(jinguo.<service>.events.v1, the audit trail jinguo.audit.v1 and the dead-letter topic jinguo.dlq.v1), one message per event, each payload in
+(jinguo.<service>.events.v1, the audit trail jinguo.audit.v1, the dead-letter topic jinguo.dlq.v1 and its replay
+topic jinguo.dlq.replay.v1), one message per event, each payload in
 protobuf schema format, self-contained (the event and every message and enum it uses, with their comments), as
 AsyncAPI's protobuf schema parser needs them (it follows no imports).
 
@@ -160,14 +161,20 @@ def render(cat):
     w("    messages:\n      AuditRecords:\n        $ref: '#/components/messages/AuditRecords'\n")
     w("  dlq:\n    address: jinguo.dlq.v1\n    description: " + quoted(
         "Messages a consumer could not process, each wrapped in jinguo.common.v1.DeadLetter with the source topic, "
-        "partition, offset, the consumer and the reason; replayed after a fix.") + "\n")
+        "partition, offset, the consumer and the reason; sent back on jinguo.dlq.replay.v1 after a fix.") + "\n")
     w("    messages:\n      DeadLetter:\n        $ref: '#/components/messages/DeadLetter'\n")
+    w("  dlqReplay:\n    address: jinguo.dlq.replay.v1\n    description: " + quoted(
+        "Dead letters an operator sends back to their consumer once the reason is fixed (jinguoctl dlq replay), "
+        "keyed by the consumer's name; each consumer applies the letters addressed to it, each once, and skips one "
+        "whose aggregate has moved on since.") + "\n")
+    w("    messages:\n      ReplayedLetter:\n        $ref: '#/components/messages/ReplayedLetter'\n")
     w("operations:\n")
     for s in SERVICES:
         w(f"  consume{s.capitalize()}Events:\n    action: receive\n    channel:\n      $ref: '#/channels/{s}'\n")
         w(f"    summary: {quoted(f'Read the {s} topic (reporting and the domain services do).')}\n")
     w("  consumeAuditRecords:\n    action: receive\n    channel:\n      $ref: '#/channels/audit'\n")
     w("  consumeDeadLetters:\n    action: receive\n    channel:\n      $ref: '#/channels/dlq'\n")
+    w("  consumeReplayedLetters:\n    action: receive\n    channel:\n      $ref: '#/channels/dlqReplay'\n")
     w("components:\n  schemas:\n    EventEnvelope:\n")
     w("      schemaFormat: application/vnd.google.protobuf;version=3\n")
     w("      schema: " + yaml_block(cat.proto_text(".jinguo.common.v1.EventEnvelope"), 8))
@@ -194,6 +201,9 @@ def render(cat):
     w("    DeadLetter:\n      name: DeadLetter\n      contentType: application/x-protobuf\n")
     w("      payload:\n        schemaFormat: application/vnd.google.protobuf;version=3\n")
     w("        schema: " + yaml_block(cat.proto_text(".jinguo.common.v1.DeadLetter"), 10))
+    w("    ReplayedLetter:\n      name: ReplayedLetter\n      contentType: application/x-protobuf\n")
+    w("      payload:\n        schemaFormat: application/vnd.google.protobuf;version=3\n")
+    w("        schema: " + yaml_block(cat.proto_text(".jinguo.common.v1.ReplayedLetter"), 10))
     return "".join(out)
 
 
