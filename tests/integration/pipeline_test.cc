@@ -38,14 +38,16 @@ class PipelineTest : public ::testing::Test {
   }
 
   // A projection with its own store, consuming kTopic.
-  void StartProjection(projection::ProjectionHandler* handler) {
+  void StartProjection(projection::ProjectionHandler* handler,
+                       projection::ProjectionOptions options = {"pipeline-test", {kTopic}}) {
     std::vector<std::string> families = projection::ProjectionFamilies();
     families.push_back(kStateFamily);
     auto store = store::Store::Open({projection_dir_.path(), families, 16 << 20});
     ASSERT_TRUE(store.ok()) << store.status();
     projection_store_ = *std::move(store);
-    projection_ = std::make_unique<projection::Projection>(projection_store_.get(), kafka_, handler, &metrics_,
-                                                           projection::ProjectionOptions{"pipeline-test", {kTopic}});
+    projection_ =
+        std::make_unique<projection::Projection>(projection_store_.get(), kafka_, handler, &metrics_, options);
+    if (on_lag_change_) projection_->OnLagChange(on_lag_change_);
     ASSERT_TRUE(projection_->Start().ok());
   }
 
@@ -79,6 +81,7 @@ class PipelineTest : public ::testing::Test {
   TempDir projection_dir_;
   std::unique_ptr<store::Store> projection_store_;
   std::unique_ptr<projection::Projection> projection_;
+  std::function<void(absl::Status)> on_lag_change_;
   TempDir writer_dir_;
   std::unique_ptr<store::Store> writer_store_;
   std::unique_ptr<outbox::Outbox> box_;
@@ -651,6 +654,57 @@ TEST_F(PipelineTest, DeadLettersReplayedAfterAFixApplyOnceAndNeverOvertakeALater
   EXPECT_EQ((counts.count({"bad-3", 1})), 0u) << "a replayed letter overtook a later event of its aggregate";
   EXPECT_EQ((counts[{"bad-3", 2}]), 1);
   EXPECT_EQ((counts[{"good-1", 1}]), 1);
+}
+
+// Applies each event slowly (a projection falling behind a burst).
+class SlowHandler final : public projection::ProjectionHandler {
+ public:
+  absl::StatusOr<projection::Applied> Apply(const common::v1::EventEnvelope&, projection::ProjectionTx&) override {
+    absl::SleepFor(absl::Milliseconds(4));
+    return projection::Applied::kApplied;
+  }
+};
+
+// (h) Once caught up, a projection more than max_lag_events behind says so (the service then reports NOT_SERVING,
+// so Kubernetes sends reads to a replica that is current), and says it is back once within the threshold.
+TEST_F(PipelineTest, AProjectionFallingBehindTheLagThresholdSaysSoAndRecovers) {
+  std::mutex mu;
+  std::vector<absl::Status> changes;
+  on_lag_change_ = [&](absl::Status s) {
+    std::lock_guard<std::mutex> lock(mu);
+    changes.push_back(std::move(s));
+  };
+  SlowHandler handler;
+  projection::ProjectionOptions options{"pipeline-lag-test", {kTopic}};
+  options.max_batch = 20;  // the reading thread stays close to what is applied
+  options.max_lag_events = 200;
+  StartProjection(&handler, options);
+  ASSERT_TRUE(WaitFor([&] { return projection_->CaughtUp().ok(); }, absl::Seconds(30)));
+  std::atomic<int> delivered{0};
+  auto producer = CountingProducer(&delivered);
+  ASSERT_TRUE(producer.ok());
+  UuidV7Generator ids(SystemClock::Get());
+  constexpr int kBurst = 1500;  // about 6 s of work
+  for (int i = 0; i < kBurst; ++i) {
+    const std::string id = absl::StrCat("lag-", i);
+    ASSERT_TRUE(
+        (*producer)
+            ->Produce(kTopic, id, TestEvent(kTopic, id, 1, ids, SystemClock::Get()).envelope().SerializeAsString(), 0)
+            .ok());
+  }
+  ASSERT_TRUE((*producer)->Flush(absl::Seconds(10)).ok());
+  ASSERT_TRUE(WaitFor([&] { return projection_->applied() == kBurst; }, absl::Seconds(60)));
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        std::lock_guard<std::mutex> lock(mu);
+        return changes.size() >= 2;
+      },
+      absl::Seconds(5)));
+  std::lock_guard<std::mutex> lock(mu);
+  ASSERT_EQ(changes.size(), 2u);
+  EXPECT_EQ(changes[0].code(), absl::StatusCode::kUnavailable);
+  EXPECT_TRUE(absl::StrContains(changes[0].message(), "behind")) << changes[0];
+  EXPECT_TRUE(changes[1].ok()) << changes[1];
 }
 
 }  // namespace
