@@ -60,6 +60,17 @@ int Shell(const std::string& command) {
   return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
 
+int RunCommand(const std::string& command, std::string* out) {
+  out->clear();
+  FILE* p = popen(absl::StrCat(command, " 2>&1").c_str(), "r");
+  if (p == nullptr) return -1;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out->append(buf, n);
+  int rc = pclose(p);
+  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
 std::unique_ptr<KafkaBroker> KafkaBroker::Start() {
   std::unique_ptr<KafkaBroker> b(new KafkaBroker());
   b->dir_ = std::make_unique<TempDir>();

@@ -37,6 +37,8 @@ std::vector<std::string> ServiceArgs(const std::string& name, int grpc_port, con
 
 // Runs a shell command; returns its exit status.
 int Shell(const std::string& command);
+// Runs `command` with its stdout and stderr collected into *out; returns its exit status (-1 when killed).
+int RunCommand(const std::string& command, std::string* out);
 
 // One Kafka broker for one test. Stopped and deleted by the destructor.
 class KafkaBroker {

@@ -31,13 +31,7 @@ constexpr char kVillage[] = "130207104201";
 
 // Runs jinguoctl with `args`; its exit code, and stdout+stderr in *out.
 int Jinguoctl(const std::string& args, std::string* out) {
-  FILE* p = popen(absl::StrCat(JINGUOCTL_BINARY, " ", args, " 2>&1").c_str(), "r");
-  char buf[4096];
-  size_t n;
-  out->clear();
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out->append(buf, n);
-  int rc = pclose(p);
-  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+  return RunCommand(absl::StrCat(JINGUOCTL_BINARY, " ", args), out);
 }
 
 class OperationsTest : public ::testing::Test {

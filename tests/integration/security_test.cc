@@ -289,6 +289,38 @@ TEST_F(SecurityTest, MutualTlsRefusesClientsWithoutACertificateFromTheDeployment
   EXPECT_EQ(service->Stop(), 0);
 }
 
+// jinguoctl's operators' commands reach a service that requires mutual TLS with the operator's certificate, the
+// name in the service's certificate given when the address is another (as through a port-forward).
+TEST_F(SecurityTest, OperatorsToolsReachAServiceOverMutualTls) {
+  std::string pki = dir_.path() + "/pki";
+  ASSERT_TRUE(MakeTestCertificates(pki));
+  auto broker = KafkaBroker::Start();
+  ASSERT_NE(broker, nullptr);
+  grpc::SslCredentialsOptions o;
+  o.pem_root_certs = ReadAll(pki + "/ca.pem");
+  o.pem_cert_chain = ReadAll(pki + "/client.pem");
+  o.pem_private_key = ReadAll(pki + "/client.key");
+  auto service =
+      Start(broker->brokers(), keys_,
+            {"--tls-cert", pki + "/server.pem", "--tls-key", pki + "/server.key", "--tls-client-ca", pki + "/ca.pem"},
+            grpc::SslCredentials(o));
+  ASSERT_NE(service, nullptr);
+  const std::string status =
+      absl::StrCat(JINGUOCTL_BINARY, " outbox status --token ", kAdmin, " --address 127.0.0.1:", port_);
+  std::string out;
+  EXPECT_EQ(RunCommand(status, &out), 1) << "plain text reached a mutual-TLS service: " << out;
+  ASSERT_EQ(RunCommand(absl::StrCat(status, " --tls-cert ", pki, "/client.pem --tls-key ", pki, "/client.key --tls-ca ",
+                                    pki, "/ca.pem --tls-server-name localhost"),
+                       &out),
+            0)
+      << out;
+  EXPECT_NE(out.find("jinguo.registration.events.v1"), std::string::npos) << out;
+  EXPECT_EQ(RunCommand(absl::StrCat(status, " --tls-cert ", pki, "/missing.pem --tls-key ", pki, "/client.key"), &out),
+            2);
+  EXPECT_NE(out.find("missing.pem"), std::string::npos) << out;
+  EXPECT_EQ(service->Stop(), 0);
+}
+
 // Kafka over TLS: a service told --kafka-security-protocol ssl, with the brokers' CA and its own certificate,
 // publishes through a listener that requires client certificates.
 TEST_F(SecurityTest, EventsReachKafkaOverTlsWithAClientCertificate) {

@@ -982,7 +982,20 @@ int main(int argc, char** argv) {
                          "the consumer's gRPC address: wait until it has consumed the letters and report those "
                          "dead-lettered again");
   dlq_replay->add_option("--token", token, "bearer token (a national admin), with --address")->envname("JINGUO_TOKEN");
+  tools::TlsFlags tls;
+  for (CLI::App* cmd : {backup, outbox_status, rebuild_reporting, dlq_replay}) {
+    cmd->add_option("--tls-cert", tls.cert, "client certificate (PEM) for services that require mutual TLS")
+        ->envname("JINGUO_TLS_CERT");
+    cmd->add_option("--tls-key", tls.key, "its private key (PEM)")->envname("JINGUO_TLS_KEY");
+    cmd->add_option("--tls-ca", tls.ca, "CA (PEM) of the services' certificates")->envname("JINGUO_TLS_CLIENT_CA");
+    cmd->add_option("--tls-server-name", tls.server_name,
+                    "the name in the service's certificate, when --address is another (e.g. a port-forward)");
+  }
   CLI11_PARSE(app, argc, argv);
+  if (absl::Status s = tools::UseTls(tls); !s.ok()) {
+    std::fprintf(stderr, "jinguoctl: %s\n", std::string(s.message()).c_str());
+    return 2;
+  }
   if (*backup) return tools::Backup(ops_address, token, out_dir, quiet);
   if (*restore) return tools::Restore(from_dir, data_dir, force, quiet);
   if (*outbox_status) return tools::OutboxStatus(outbox_addresses, token);

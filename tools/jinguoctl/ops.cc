@@ -18,6 +18,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "common/base/timestamp.h"
+#include "common/rpc/server.h"
 #include "google/protobuf/util/json_util.h"
 #include "grpcpp/create_channel.h"
 #include "jinguo/common/v1/event.pb.h"
@@ -38,8 +39,13 @@ namespace ov1 = operations::v1;
 
 constexpr char kBackupManifest[] = "jinguo-backup.json";
 
+std::shared_ptr<grpc::ChannelCredentials> g_credentials = grpc::InsecureChannelCredentials();
+std::string g_server_name;
+
 std::unique_ptr<ov1::OperationsService::Stub> Operations(const std::string& address) {
-  return ov1::OperationsService::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  grpc::ChannelArguments args;
+  if (!g_server_name.empty()) args.SetSslTargetNameOverride(g_server_name);
+  return ov1::OperationsService::NewStub(grpc::CreateCustomChannel(address, g_credentials, args));
 }
 
 std::string Beijing(absl::Time t) { return absl::FormatTime("%Y-%m-%d %H:%M:%S", t, absl::FixedTimeZone(8 * 3600)); }
@@ -59,6 +65,14 @@ bool HeldByAService(const fs::path& data_dir) {
 }
 
 }  // namespace
+
+absl::Status UseTls(const TlsFlags& tls) {
+  auto credentials = rpc::ClientCredentials(tls.cert, tls.key, tls.ca);
+  if (!credentials.ok()) return credentials.status();
+  g_credentials = *credentials;
+  g_server_name = tls.server_name;
+  return absl::OkStatus();
+}
 
 bus::KafkaOptions KafkaFlags::Options() const {
   bus::KafkaOptions o;

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "common/bus/kafka.h"
 #include "common/store/store.h"
 
@@ -28,6 +29,16 @@ struct KafkaFlags {
   std::string ssl_ca, ssl_cert, ssl_key;
   bus::KafkaOptions Options() const;
 };
+
+// How jinguoctl's operators' commands reach a service: plain text by default; with `cert`, mutual TLS as the
+// services use it in a cluster (the client certificate, its key, the CA of the services' certificates), and
+// `server_name` the name the service's certificate carries when `--address` is another (a port-forward).
+struct TlsFlags {
+  std::string cert, key, ca, server_name;
+};
+// Applies `tls` to every later call of Backup, OutboxStatus, RebuildReporting and DlqReplay; an error names the
+// file that cannot be read.
+absl::Status UseTls(const TlsFlags& tls);
 
 // Opens the store of a stopped service at `data_dir` with every family it holds (plus `extra`), saying on stderr
 // why it cannot (no store there, or a running service holds it). nullptr then.
