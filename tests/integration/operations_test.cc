@@ -12,11 +12,11 @@
 #include "absl/strings/str_cat.h"
 #include "common/rpc/auth.h"
 #include "gtest/gtest.h"
-#include "httplib.h"
 #include "jinguo/operations/v1/operations.grpc.pb.h"
 #include "jinguo/reporting/v1/reporting.grpc.pb.h"
 #include "tests/integration/harness.h"
 #include "tests/integration/registration_client.h"
+#include "tests/integration/reporting_client.h"
 
 namespace jinguo::testing {
 namespace {
@@ -62,40 +62,14 @@ class OperationsTest : public ::testing::Test {
   std::string Reporting() const { return absl::StrCat("127.0.0.1:", reporting_port_); }
   std::string Registration() const { return absl::StrCat("127.0.0.1:", registration_port_); }
 
-  int64_t Count(const std::string& region, const std::string& indicator) {
-    pv1::GetRegionSummaryRequest req;
-    req.set_region_code(region);
-    pv1::GetRegionSummaryResponse resp;
-    if (!reports_->GetRegionSummary(Authorized(kAdmin).get(), req, &resp).ok()) return -1;
-    for (const auto& i : resp.summary().indicators()) {
-      if (i.name() == indicator) return i.value();
-    }
-    return 0;
-  }
   bool AwaitRegistered(int64_t n) {
-    return WaitFor([&] { return Count("", "beneficiaries_registered") == n; }, absl::Seconds(30));
+    return WaitFor([&] { return RegionCounts(*reports_, kAdmin, "")["beneficiaries_registered"] == n; },
+                   absl::Seconds(30));
   }
 
-  std::string Export(const std::string& region) {
-    pv1::ExportReportRequest req;
-    req.set_region_code(region);
-    auto ctx = Authorized(kAdmin);
-    auto reader = reports_->ExportReport(ctx.get(), req);
-    std::string csv;
-    pv1::ExportReportResponse piece;
-    while (reader->Read(&piece)) csv += piece.csv();
-    return reader->Finish().ok() ? csv : "";
-  }
+  std::string Export(const std::string& region) { return ExportCsv(*reports_, kAdmin, region); }
 
-  // Events reporting's projection applied since it started (jinguo_projection_events_total, outcome applied).
-  int64_t AppliedThisRun() {
-    httplib::Client client("127.0.0.1", http_port_);
-    auto res = client.Get("/metrics");
-    if (!res) return -1;
-    size_t at = res->body.find("outcome=\"applied\"");
-    if (at == std::string::npos) return 0;
-    return std::atoll(res->body.c_str() + res->body.find(' ', at) + 1);
-  }
+  int64_t AppliedThisRun() { return testing::AppliedThisRun(http_port_); }
 
   std::string Register(const std::string& household) {
     auto req = BeneficiaryRequest(household, TestIdNumber(absl::CivilDay(1980, 3, 1), ++serial_), "王秀英");

@@ -142,6 +142,19 @@ class CommitCountingHandler : public projection::ProjectionHandler {
   }
   void Discarded() override { applied_.Clear(); }
 
+  // For an aggregate whose version the handler keeps (in kStateFamily): false when `event` was processed already
+  // (for a replayed dead letter: when a later event was), else records its version as processed and returns true.
+  static absl::StatusOr<bool> KeepVersion(const common::v1::EventEnvelope& event, projection::ProjectionTx& tx) {
+    rocksdb::ColumnFamilyHandle* state = tx.store().Family(kStateFamily);
+    ASSIGN_OR_RETURN(auto row, tx.Get(state, event.aggregate_id()));
+    uint64_t stored = 0;
+    if (row) store::DecodeU64(*row, &stored);
+    const int64_t kept = static_cast<int64_t>(stored), v = event.aggregate_version();
+    if (tx.replaying() ? v < kept : v <= kept) return false;
+    tx.Put(state, event.aggregate_id(), store::EncodeU64(static_cast<uint64_t>(std::max(kept, v))));
+    return true;
+  }
+
   std::map<Key, int> counts() const {
     std::lock_guard<std::mutex> lock(mu_);
     return counts_;
@@ -479,17 +492,11 @@ class VersionKeepingHandler final : public CommitCountingHandler {
   }
   absl::StatusOr<projection::Applied> Apply(const common::v1::EventEnvelope& event,
                                             projection::ProjectionTx& tx) override {
-    if (!KeepsVersion(event)) {
-      RETURN_IF_ERROR(Record(event));
-      return projection::Applied::kApplied;
+    if (KeepsVersion(event)) {
+      ASSIGN_OR_RETURN(bool fresh, KeepVersion(event, tx));
+      if (!fresh) return projection::Applied::kAlreadyProcessed;
     }
-    rocksdb::ColumnFamilyHandle* state = tx.store().Family(kStateFamily);
-    ASSIGN_OR_RETURN(auto row, tx.Get(state, event.aggregate_id()));
-    uint64_t kept = 0;
-    if (row) store::DecodeU64(*row, &kept);
-    if (event.aggregate_version() <= static_cast<int64_t>(kept)) return projection::Applied::kAlreadyProcessed;
     RETURN_IF_ERROR(Record(event));
-    tx.Put(state, event.aggregate_id(), store::EncodeU64(static_cast<uint64_t>(event.aggregate_version())));
     return projection::Applied::kApplied;
   }
 };
@@ -561,23 +568,13 @@ class FixableHandler final : public CommitCountingHandler {
   }
   absl::StatusOr<projection::Applied> Apply(const common::v1::EventEnvelope& event,
                                             projection::ProjectionTx& tx) override {
-    const bool refused = !fixed_ && absl::StrContains(event.aggregate_id(), "bad-");
-    if (!KeepsVersion(event)) {
-      if (refused) return absl::InvalidArgumentError("bad aggregates are refused until the fix");
-      RETURN_IF_ERROR(Record(event));
-      return projection::Applied::kApplied;
+    if (KeepsVersion(event)) {  // processed even when refused: a redelivery is skipped, a replay is not
+      ASSIGN_OR_RETURN(bool fresh, KeepVersion(event, tx));
+      if (!fresh) return projection::Applied::kAlreadyProcessed;
     }
-    rocksdb::ColumnFamilyHandle* state = tx.store().Family(kStateFamily);
-    ASSIGN_OR_RETURN(auto row, tx.Get(state, event.aggregate_id()));
-    uint64_t kept = 0;
-    if (row) store::DecodeU64(*row, &kept);
-    const int64_t v = event.aggregate_version();
-    if (tx.replaying() ? v < static_cast<int64_t>(kept) : v <= static_cast<int64_t>(kept)) {
-      return projection::Applied::kAlreadyProcessed;
+    if (!fixed_ && absl::StrContains(event.aggregate_id(), "bad-")) {
+      return absl::InvalidArgumentError("bad aggregates are refused until the fix");
     }
-    // Processed either way: a redelivery is skipped, a replay is not.
-    tx.Put(state, event.aggregate_id(), store::EncodeU64(std::max<uint64_t>(kept, static_cast<uint64_t>(v))));
-    if (refused) return absl::InvalidArgumentError("bad aggregates are refused until the fix");
     RETURN_IF_ERROR(Record(event));
     return projection::Applied::kApplied;
   }

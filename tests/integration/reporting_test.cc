@@ -20,6 +20,7 @@
 #include "services/reporting/store/read_model.h"
 #include "tests/integration/harness.h"
 #include "tests/integration/registration_client.h"
+#include "tests/integration/reporting_client.h"
 
 namespace jinguo::testing {
 namespace {
@@ -76,16 +77,7 @@ class ReportingTest : public ::testing::Test {
     reports_ = pv1::ReportingService::NewStub(reporting_->channel());
   }
 
-  std::map<std::string, int64_t> Counts(const std::string& region) {
-    pv1::GetRegionSummaryRequest req;
-    req.set_region_code(region);
-    pv1::GetRegionSummaryResponse resp;
-    std::map<std::string, int64_t> out;
-    grpc::Status s = reports_->GetRegionSummary(Authorized(kAdmin).get(), req, &resp);
-    EXPECT_TRUE(s.ok()) << s.error_message();
-    for (const auto& i : resp.summary().indicators()) out[i.name()] = i.value();
-    return out;
-  }
+  std::map<std::string, int64_t> Counts(const std::string& region) { return RegionCounts(*reports_, kAdmin, region); }
 
   // Waits until `indicator` at `region` reads `value`; returns the last value read.
   int64_t AwaitCount(const std::string& region, const std::string& indicator, int64_t value) {
@@ -94,17 +86,7 @@ class ReportingTest : public ::testing::Test {
     return last;
   }
 
-  std::string Export(const std::string& region) {
-    pv1::ExportReportRequest req;
-    req.set_region_code(region);
-    auto ctx = Authorized(kAdmin);
-    auto reader = reports_->ExportReport(ctx.get(), req);
-    std::string csv;
-    pv1::ExportReportResponse piece;
-    while (reader->Read(&piece)) csv += piece.csv();
-    EXPECT_TRUE(reader->Finish().ok());
-    return csv;
-  }
+  std::string Export(const std::string& region) { return ExportCsv(*reports_, kAdmin, region); }
 
   rv1::Household Household(const std::string& region) {
     rv1::RegisterHouseholdResponse resp;
@@ -131,15 +113,7 @@ class ReportingTest : public ::testing::Test {
   std::unique_ptr<rv1::RegistrationService::Stub> registry_;
   std::unique_ptr<pv1::ReportingService::Stub> reports_;
   // Events the reporting process has applied since it started (from its /metrics).
-  int64_t AppliedThisRun() {
-    httplib::Client client("127.0.0.1", http_port_);
-    auto res = client.Get("/metrics");
-    if (!res) return -1;
-    size_t at = res->body.find("outcome=\"applied\"");
-    if (at == std::string::npos) return 0;
-    size_t space = res->body.find(' ', at);
-    return std::atoll(res->body.c_str() + space + 1);
-  }
+  int64_t AppliedThisRun() { return testing::AppliedThisRun(http_port_); }
 
   int serial_ = 0;
   int http_port_ = 0;
