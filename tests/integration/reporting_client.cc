@@ -35,6 +35,16 @@ std::string ExportCsv(pv1::ReportingService::Stub& reports, const std::string& t
   return s.ok() ? csv : "";
 }
 
+std::string FirstDifference(const std::string& a, const std::string& b) {
+  size_t i = 0;
+  while (i < a.size() && i < b.size() && a[i] == b[i]) ++i;
+  if (i == a.size() && i == b.size()) return "";
+  size_t start = a.rfind('\n', i == 0 ? 0 : i - 1);
+  start = start == std::string::npos ? 0 : start + 1;
+  return "got:      " + a.substr(start, a.find('\n', i) - start) +
+         "\nexpected: " + b.substr(start, b.find('\n', i) - start);
+}
+
 int64_t AppliedThisRun(int http_port) {
   httplib::Client client("127.0.0.1", http_port);
   auto res = client.Get("/metrics");

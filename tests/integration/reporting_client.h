@@ -18,6 +18,9 @@ std::map<std::string, int64_t> RegionCounts(reporting::v1::ReportingService::Stu
 std::string ExportCsv(reporting::v1::ReportingService::Stub& reports, const std::string& token,
                       const std::string& region);
 
+// "" when the two CSV files are equal; otherwise the first line where they differ, from each.
+std::string FirstDifference(const std::string& a, const std::string& b);
+
 // Events the reporting process serving /metrics on `http_port` applied since it started; -1 when it does not answer.
 int64_t AppliedThisRun(int http_port);
 

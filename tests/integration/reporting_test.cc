@@ -31,17 +31,6 @@ constexpr char kAdmin[] = "admin-token";
 constexpr char kTangshan[] = "tangshan-token";
 constexpr char kAuditor[] = "auditor-token";
 
-// "" when the two CSV files are equal; otherwise the first line where they differ, from each.
-std::string FirstDifference(const std::string& a, const std::string& b) {
-  size_t i = 0;
-  while (i < a.size() && i < b.size() && a[i] == b[i]) ++i;
-  if (i == a.size() && i == b.size()) return "";
-  size_t start = a.rfind('\n', i == 0 ? 0 : i - 1);
-  start = start == std::string::npos ? 0 : start + 1;
-  return "got:      " + a.substr(start, a.find('\n', i) - start) +
-         "\nexpected: " + b.substr(start, b.find('\n', i) - start);
-}
-
 class ReportingTest : public ::testing::Test {
  protected:
   void SetUp() override {
