@@ -9,6 +9,8 @@
 #                build-sanitize/), every error fatal
 #   make fuzz    each libFuzzer target for FUZZ_SECONDS (default 600) from its seed corpus (tests/fuzz/)
 #   make k8s-check  the Helm chart linted, rendered for each values file and validated offline (CI runs it)
+#   make image   the container image (deploy/docker/Dockerfile) built with buildah into build/jinguo-image.tar (OCI
+#                archive), then each binary started in it (deploy/docker/README.md)
 #   make fmt     clang-format the C++ sources
 #   make lint    buf lint on protos/, and clang-format and gofmt checks of the C++ and Go sources (no diff); CI
 #                runs it
@@ -18,7 +20,7 @@ JOBS ?= $(shell nproc)
 GOBIN := $(shell go env GOPATH 2>/dev/null)/bin
 export PATH := $(GOBIN):$(PATH)
 
-.PHONY: deps deps-core deps-tools deps-lint deps-k8s deps-sanitize build test test-sanitize fuzz run bench fmt lint k8s-check clean
+.PHONY: deps deps-core deps-tools deps-lint deps-k8s deps-sanitize build test test-sanitize fuzz run bench fmt lint k8s-check image clean
 
 # The package check runs when scripts/deps.sh changes or the build tree is new, not on every build.
 DEPS_STAMP := $(BUILD)/.deps-core-done
@@ -90,6 +92,10 @@ lint: deps-lint
 # The Helm chart rendered with each values file and validated offline (docs/operations.md).
 k8s-check: deps-k8s
 	scripts/k8s_check.sh $(BUILD)
+
+# The container image, with a Debian base made from Debian's packages (scripts/image.sh installs buildah and mmdebstrap).
+image:
+	scripts/image.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(SANITIZE_BUILD)

