@@ -83,12 +83,17 @@ class Projection::Rebalancer final : public RdKafka::RebalanceCb {
     // offsets are read back or partitions are handed to another member.
     p_->Drain();
     if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
-      for (RdKafka::TopicPartition* tp : partitions) tp->set_offset(p_->StartOffset(tp->topic(), tp->partition()));
+      p_->assigned_from_.clear();
+      for (RdKafka::TopicPartition* tp : partitions) {
+        tp->set_offset(p_->StartOffset(tp->topic(), tp->partition()));
+        p_->assigned_from_[{tp->topic(), tp->partition()}] = tp->offset();
+      }
       p_->SetCatchUpTargets(partitions);
       consumer->assign(partitions);
       spdlog::info("projection {}: assigned {} partitions, resuming at stored offsets", p_->options_.name,
                    partitions.size());
     } else {
+      p_->assigned_from_.clear();
       consumer->unassign();
     }
   }
@@ -136,7 +141,12 @@ void Projection::UpdateLag() {
         high < 0) {
       continue;
     }
-    int64_t position = tp->offset() >= 0 ? tp->offset() : low;
+    // Nothing consumed from the partition since it was assigned: its position is where the assignment started.
+    int64_t position = tp->offset();
+    if (position < 0) {
+      auto from = assigned_from_.find({tp->topic(), tp->partition()});
+      position = from != assigned_from_.end() && from->second >= 0 ? from->second : low;
+    }
     lag += std::max<int64_t>(0, high - position);
   }
   RdKafka::TopicPartition::destroy(parts);

@@ -321,6 +321,8 @@ class Projection {
   prometheus::Counter* batch_failures_total_;
   prometheus::Gauge* lag_events_;  // jinguo_projection_lag_events, measured about once a second by ReadLoop
   std::atomic<int64_t> lag_{0};
+  // Where each assigned partition started (reading thread): the position of one nothing was consumed from yet.
+  std::map<std::pair<std::string, int32_t>, int64_t> assigned_from_;
   std::function<void(absl::Status)> on_lag_change_;
   bool behind_ = false;  // reading thread: the lag is above max_lag_events, after catching up
 };

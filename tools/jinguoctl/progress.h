@@ -59,7 +59,9 @@ class ProgressLine {
   bool tty_;
   bool quiet_;
   absl::Time start_ = absl::Now();
-  absl::Time last_ = absl::InfinitePast();
+  // The first line comes one interval after the start: before then a rate says little, and short work shows only
+  // its last line.
+  absl::Time last_ = start_;
 };
 
 }  // namespace jinguo::tools
