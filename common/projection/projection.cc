@@ -33,6 +33,20 @@ std::string OffsetKey(const std::string& name, const std::string& topic, int32_t
   return store::KeyBuilder().U64(NameHash(name)).Str(topic).U32(static_cast<uint32_t>(partition)).key();
 }
 
+// The Kafka consumer group: the projection's name and a fingerprint of what it subscribes to. Offsets live in the
+// store, so the group holds nothing but membership; a static member that rejoins its group is handed its previous
+// assignment even when it now subscribes to more (the coordinator does not rebalance for it), so a new topic list
+// joins a new group and is assigned every partition of every topic.
+std::string GroupId(const std::string& name, std::vector<std::string> topics) {
+  std::sort(topics.begin(), topics.end());
+  uint64_t h = 1469598103934665603ull;  // FNV-1a over the sorted topics
+  for (const std::string& t : topics) {
+    for (unsigned char c : t) h = (h ^ c) * 1099511628211ull;
+    h = (h ^ 0xff) * 1099511628211ull;
+  }
+  return absl::StrCat(name, ".", absl::Hex(h >> 32, absl::kZeroPad8));
+}
+
 std::string VersionKey(const std::string& name, absl::string_view aggregate_id) {
   return store::KeyBuilder().Str(aggregate_id).U64(NameHash(name)).key();
 }
@@ -189,9 +203,14 @@ absl::Status Projection::Start() {
   auto no_versions = store_->Empty(versions_);
   version_cache_complete_ = no_versions.ok() && *no_versions;
   rebalancer_ = std::make_unique<Rebalancer>(this);
-  std::map<std::string, std::string> settings = {
-      {"group.id", options_.name},       {"enable.auto.commit", "false"}, {"enable.auto.offset.store", "false"},
-      {"auto.offset.reset", "earliest"}, {"fetch.wait.max.ms", "20"},     {"queued.min.messages", "200000"}};
+  std::vector<std::string> topics = options_.topics;
+  topics.emplace_back(bus::kReplayTopic);
+  std::map<std::string, std::string> settings = {{"group.id", GroupId(options_.name, topics)},
+                                                 {"enable.auto.commit", "false"},
+                                                 {"enable.auto.offset.store", "false"},
+                                                 {"auto.offset.reset", "earliest"},
+                                                 {"fetch.wait.max.ms", "20"},
+                                                 {"queued.min.messages", "200000"}};
   if (!options_.instance_id.empty()) settings["group.instance.id"] = options_.instance_id;
   auto conf = bus::MakeConf(kafka_, settings);
   last_flush_ = options_.clock->Now();
@@ -204,8 +223,6 @@ absl::Status Projection::Start() {
   if (!consumer_) return absl::InternalError(absl::StrCat("kafka consumer: ", err));
   // The replay topic exists before anything is dead-lettered; the runtime ensures the projection's own topics.
   RETURN_IF_ERROR(bus::EnsureTopics(kafka_, {{std::string(bus::kReplayTopic)}}, absl::Seconds(10)));
-  std::vector<std::string> topics = options_.topics;
-  topics.emplace_back(bus::kReplayTopic);
   RdKafka::ErrorCode e = consumer_->subscribe(topics);
   if (e != RdKafka::ERR_NO_ERROR) return absl::InternalError(absl::StrCat("subscribe: ", RdKafka::err2str(e)));
   auto dlq = bus::Producer::Create(kafka_, [this](uint64_t, RdKafka::ErrorCode e, int32_t, int64_t) {

@@ -168,7 +168,9 @@ class PerBatch {
 };
 
 struct ProjectionOptions {
-  // Consumer group id and metric label; also namespaces the stored offsets and versions.
+  // The projection's name: the metric label, the consumer named in its dead letters, and what namespaces its stored
+  // offsets and versions. Its Kafka consumer group is "<name>.<8 hex digits>", the digits a fingerprint of its
+  // topics (a new topic list is a new group; the offsets are in the store either way).
   std::string name;
   std::vector<std::string> topics;
   // Events applied per write batch at most. Under a backlog (a rebuild, a catch-up) large batches amortize the

@@ -88,7 +88,7 @@ int main(int argc, char** argv) {
     auto& dashboard = rt.Make<reporting::api::Dashboard>(&summaries, &model, &rt.regions(), &rt.auth(), &rt.clock(),
                                                          &feed, current, &rt.writes(), std::move(dashboard_options));
     RETURN_IF_ERROR(dashboard.Mount(rt.http()));
-    rt.Announce(absl::StrCat("consumer group ", group_id));
+    rt.Announce(absl::StrCat("projection ", group_id));
     return absl::OkStatus();
   });
 }

@@ -714,5 +714,37 @@ TEST_F(PipelineTest, AProjectionFallingBehindTheLagThresholdSaysSoAndRecovers) {
   EXPECT_TRUE(changes.empty()) << changes.front();
 }
 
+// (i) A projection with static membership restarted with one more topic reads it at once: the broker hands a static
+// member that rejoins its group the assignment it had, so a new topic list is a new group.
+TEST_F(PipelineTest, AStaticMemberRestartedWithAnotherTopicIsAssignedIt) {
+  constexpr char kSecondTopic[] = "jinguo.test2.events.v1";
+  ASSERT_TRUE(bus::EnsureTopics(kafka_, {{kSecondTopic}}, absl::Seconds(30)).ok());
+  CopyingHandler handler;
+  projection::ProjectionOptions options{"pipeline-static-test", {kTopic}};
+  options.instance_id = "pipeline-static-test";
+  StartProjection(&handler, options);
+  ASSERT_TRUE(WaitFor([&] { return projection_->CaughtUp().ok(); }, absl::Seconds(30)));
+  projection_->Stop();
+  projection_.reset();
+  projection_store_.reset();
+
+  options.topics.push_back(kSecondTopic);
+  StartProjection(&handler, options);
+  std::atomic<int> delivered{0};
+  auto producer = CountingProducer(&delivered);
+  ASSERT_TRUE(producer.ok());
+  UuidV7Generator ids(SystemClock::Get());
+  for (int i = 0; i < 6; ++i) {  // over every partition of the new topic
+    const std::string id = absl::StrCat("second-", i);
+    ASSERT_TRUE((*producer)
+                    ->Produce(kSecondTopic, id,
+                              TestEvent(kSecondTopic, id, 1, ids, SystemClock::Get()).envelope().SerializeAsString(), 0)
+                    .ok());
+  }
+  ASSERT_TRUE((*producer)->Flush(absl::Seconds(10)).ok());
+  EXPECT_TRUE(WaitFor([&] { return projection_->applied() == 6; }, absl::Seconds(30)))
+      << "applied " << projection_->applied() << " of the 6 events on the topic added";
+}
+
 }  // namespace
 }  // namespace jinguo::testing

@@ -89,6 +89,11 @@ std::unique_ptr<store::Store> OpenStopped(store::StoreOptions base, std::vector<
     return nullptr;
   }
   families->erase(std::remove(families->begin(), families->end(), rocksdb::kDefaultColumnFamilyName), families->end());
+  if (HeldByAService(data_dir)) {
+    std::fprintf(stderr, "jinguoctl: the store in %s is open in a running service; stop the service first\n",
+                 data_dir.c_str());
+    return nullptr;
+  }
   for (const std::string& f : *families) {
     if (std::find(base.column_families.begin(), base.column_families.end(), f) == base.column_families.end()) {
       base.column_families.push_back(f);
@@ -371,9 +376,13 @@ int RebuildReporting(const std::string& data_dir, const std::string& address, co
     double rate = seconds > 0.5 ? (applied - first_applied) / seconds : 0;
     bool done = caught_up && r.serving();
     if (progress.Due(done)) {
-      std::string eta = rate > 0 ? absl::StrCat(", about ", Clock(absl::Seconds(lag / rate)), " left") : "";
+      // The rate and the time left once there is a rate to tell (not on a first look at finished work).
+      std::string pace =
+          rate > 0 ? absl::StrCat(", ", Thousands(static_cast<int64_t>(rate)), " events/s",
+                                  done ? "" : absl::StrCat(", about ", Clock(absl::Seconds(lag / rate)), " left"))
+                   : "";
       progress.Print(absl::StrCat("rebuild: ", r.service(), ": ", Thousands(applied), " events applied, ",
-                                  Thousands(lag), " to go, ", Thousands(static_cast<int64_t>(rate)), " events/s", eta),
+                                  Thousands(lag), " to go", pace),
                      done);
     }
     if (done) {
