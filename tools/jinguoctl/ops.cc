@@ -510,7 +510,10 @@ int DlqList(const KafkaFlags& kafka, const std::string& consumer, int limit) {
   std::printf("dlq: %zu dead letter(s)%s%s%s\n", shown.size(),
               consumer.empty() ? "" : absl::StrCat(" of ", consumer).c_str(),
               skip > 0 ? absl::StrCat(", the newest ", limit, " shown").c_str() : "",
-              shown.empty() ? "" : "; after fixing the reason: jinguoctl dlq replay --consumer C");
+              shown.empty() ? ""
+                            : absl::StrCat("; after fixing the reason: jinguoctl dlq replay --consumer ",
+                                           consumer.empty() ? "C" : consumer, " --all (or --letter P:O ...)")
+                                  .c_str());
   return 0;
 }
 
