@@ -632,8 +632,22 @@ TEST_F(PipelineTest, DeadLettersReplayedAfterAFixApplyOnceAndNeverOvertakeALater
   ASSERT_TRUE(WaitFor([&] { return projection_->applied() == 4 && projection_->skipped() == skipped_before + 1; },
                       absl::Seconds(30)))
       << "applied " << projection_->applied() << ", skipped " << projection_->skipped() - skipped_before;
-  // Sent again: nothing is applied twice.
+  // The letters sent back no longer wait for a replay; --replayed lists them with when they were sent.
+  ASSERT_EQ(Jinguoctl(absl::StrCat("dlq list ", kafka, " --consumer pipeline-test"), &out), 0) << out;
+  EXPECT_NE(out.find("dlq: 0 dead letter(s) of pipeline-test waiting for a replay, 3 sent back already"),
+            std::string::npos)
+      << out;
+  EXPECT_EQ(out.find("kept-bad-1 v1"), std::string::npos) << out;
+  ASSERT_EQ(Jinguoctl(absl::StrCat("dlq list ", kafka, " --consumer pipeline-test --replayed"), &out), 0) << out;
+  EXPECT_NE(out.find("sent back (Beijing)"), std::string::npos) << out;
+  EXPECT_NE(out.find("kept-bad-1 v1"), std::string::npos) << out;
   ASSERT_EQ(Jinguoctl(absl::StrCat("dlq replay ", kafka, " --consumer pipeline-test --all"), &out), 0) << out;
+  EXPECT_NE(out.find("pipeline-test has no dead letters waiting for a replay (3 sent back already"), std::string::npos)
+      << out;
+  // Sent again: nothing is applied twice.
+  ASSERT_EQ(Jinguoctl(absl::StrCat("dlq replay ", kafka, " --consumer pipeline-test --all --replayed"), &out), 0)
+      << out;
+  EXPECT_NE(out.find("3 letter(s) sent back to pipeline-test"), std::string::npos) << out;
   ASSERT_TRUE(WaitFor([&] { return projection_->skipped() == skipped_before + 4; }, absl::Seconds(30)))
       << "skipped " << projection_->skipped() - skipped_before;
   absl::SleepFor(absl::Milliseconds(500));

@@ -951,6 +951,7 @@ int main(int argc, char** argv) {
   std::string consumer;
   int dlq_limit = 200;
   bool replay_all = false;
+  bool dlq_replayed = false;
   std::vector<std::string> replay_letters;
   std::string replay_address;
   auto* dlq_cmd = app.add_subcommand("dlq", "the dead-letter topic jinguo.dlq.v1");
@@ -968,16 +969,19 @@ int main(int argc, char** argv) {
     cmd->add_option("--kafka-ssl-cert", kafka.ssl_cert, "client certificate (PEM)")->envname("JINGUO_KAFKA_SSL_CERT");
     cmd->add_option("--kafka-ssl-key", kafka.ssl_key, "its private key (PEM)")->envname("JINGUO_KAFKA_SSL_KEY");
   };
-  auto* dlq_list = dlq_cmd->add_subcommand("list", "dead letters, oldest first, with their consumer and reason");
+  auto* dlq_list = dlq_cmd->add_subcommand(
+      "list", "dead letters waiting for a replay, oldest first, with their consumer and reason");
   add_kafka(dlq_list);
   dlq_list->add_option("--consumer", consumer, "only this consumer's (exact, or a prefix such as reporting)");
   dlq_list->add_option("--limit", dlq_limit, "show at most this many, the newest")->capture_default_str();
+  dlq_list->add_flag("--replayed", dlq_replayed, "also the letters sent back already, with when");
   auto* dlq_replay = dlq_cmd->add_subcommand(
       "replay", "send a consumer's dead letters back to it once their reason is fixed; each is applied once");
   add_kafka(dlq_replay);
   dlq_replay->add_option("--consumer", consumer, "the consumer (exact, or a prefix such as reporting)")->required();
   dlq_replay->add_option("--letter", replay_letters, "a letter as dlq list shows it, partition:offset (repeat)");
-  dlq_replay->add_flag("--all", replay_all, "every letter of the consumer");
+  dlq_replay->add_flag("--all", replay_all, "every letter of the consumer still waiting for a replay");
+  dlq_replay->add_flag("--replayed", dlq_replayed, "with --all, the letters sent back before too");
   dlq_replay->add_option("--address", replay_address,
                          "the consumer's gRPC address: wait until it has consumed the letters and report those "
                          "dead-lettered again");
@@ -1006,8 +1010,10 @@ int main(int argc, char** argv) {
     }
     return tools::RebuildReporting(data_dir, rebuild_address, token, absl::Minutes(rebuild_wait_minutes), quiet);
   }
-  if (*dlq_list) return tools::DlqList(kafka, consumer, dlq_limit);
-  if (*dlq_replay) return tools::DlqReplay(kafka, consumer, replay_letters, replay_all, replay_address, token);
+  if (*dlq_list) return tools::DlqList(kafka, consumer, dlq_limit, dlq_replayed);
+  if (*dlq_replay) {
+    return tools::DlqReplay(kafka, consumer, replay_letters, replay_all, dlq_replayed, replay_address, token);
+  }
   if (*verify) return VerifyAudit(data_dir);
   if (*rekey) return Rekey(data_dir, key_file);
   if (*import_cmd) return tools::ImportRoster(import_options);

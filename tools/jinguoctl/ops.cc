@@ -7,7 +7,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <tuple>
 
@@ -17,6 +19,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "common/base/status.h"
 #include "common/base/timestamp.h"
 #include "common/rpc/server.h"
 #include "google/protobuf/util/json_util.h"
@@ -403,17 +406,20 @@ struct Letter {
   int32_t partition;
   int64_t offset;
   common::v1::DeadLetter letter;
+  // When `jinguoctl dlq replay` last sent it back; none while it waits for a replay.
+  std::optional<absl::Time> sent_back;
+  bool waiting() const { return !sent_back.has_value(); }
 };
 
 bool ConsumerMatches(const std::string& consumer, const std::string& wanted) {
   return wanted.empty() || consumer == wanted || absl::StartsWith(consumer, absl::StrCat(wanted, "-"));
 }
 
-// The letters on jinguo.dlq.v1 from `from` (partition → first offset; absent: the beginning) to the end each
-// partition has now; `ends` gets those ends.
-absl::StatusOr<std::vector<Letter>> ReadDeadLetters(const bus::KafkaOptions& kafka,
-                                                    const std::map<int32_t, int64_t>& from,
-                                                    std::map<int32_t, int64_t>* ends) {
+// Reads `topic` from `from` (partition → first offset; absent: the beginning) to the end each partition has now,
+// handing each message to `fn`; `ends` gets those ends. A topic not made yet (each is made by the first service to
+// use it) reads as empty.
+absl::Status ReadToEnd(const bus::KafkaOptions& kafka, const std::string& topic, const std::map<int32_t, int64_t>& from,
+                       std::map<int32_t, int64_t>* ends, const std::function<void(const RdKafka::Message&)>& fn) {
   auto conf = bus::MakeConf(kafka, {{"group.id", absl::StrCat("jinguoctl-", ::getpid())},
                                     {"enable.auto.commit", "false"},
                                     {"enable.partition.eof", "false"}});
@@ -421,7 +427,6 @@ absl::StatusOr<std::vector<Letter>> ReadDeadLetters(const bus::KafkaOptions& kaf
   std::string err;
   std::unique_ptr<RdKafka::KafkaConsumer> consumer(RdKafka::KafkaConsumer::create(conf->get(), err));
   if (!consumer) return absl::UnavailableError(absl::StrCat("kafka consumer: ", err));
-  const std::string topic(bus::kDeadLetterTopic);
   RdKafka::Metadata* raw = nullptr;
   std::unique_ptr<RdKafka::Topic> handle(RdKafka::Topic::create(consumer.get(), topic, nullptr, err));
   if (consumer->metadata(false, handle.get(), &raw, 10000) != RdKafka::ERR_NO_ERROR) {
@@ -432,6 +437,7 @@ absl::StatusOr<std::vector<Letter>> ReadDeadLetters(const bus::KafkaOptions& kaf
   std::map<int32_t, int64_t> remaining;
   for (const RdKafka::TopicMetadata* t : *metadata->topics()) {
     if (t->topic() != topic) continue;
+    if (t->err() == RdKafka::ERR_UNKNOWN_TOPIC_OR_PART) return absl::OkStatus();
     if (t->err() != RdKafka::ERR_NO_ERROR) {
       return absl::NotFoundError(absl::StrCat(topic, ": ", RdKafka::err2str(t->err())));
     }
@@ -449,8 +455,7 @@ absl::StatusOr<std::vector<Letter>> ReadDeadLetters(const bus::KafkaOptions& kaf
       }
     }
   }
-  std::vector<Letter> letters;
-  if (assignment.empty()) return letters;
+  if (assignment.empty()) return absl::OkStatus();
   consumer->assign(assignment);
   RdKafka::TopicPartition::destroy(assignment);
   absl::Time deadline = absl::Now() + absl::Seconds(60);
@@ -460,18 +465,42 @@ absl::StatusOr<std::vector<Letter>> ReadDeadLetters(const bus::KafkaOptions& kaf
     if (m->err() != RdKafka::ERR_NO_ERROR) return absl::UnavailableError(m->errstr());
     auto r = remaining.find(m->partition());
     if (r == remaining.end()) continue;
-    Letter l{m->partition(), m->offset(), {}};
-    if (!l.letter.ParseFromArray(m->payload(), static_cast<int>(m->len()))) {
-      l.letter.set_reason("(not a jinguo.common.v1.DeadLetter)");
-    }
-    letters.push_back(std::move(l));
+    fn(*m);
     if (m->offset() + 1 >= r->second) remaining.erase(r);
   }
   consumer->close();
-  if (!remaining.empty()) return absl::DeadlineExceededError("the dead-letter topic was not read to its end in 60 s");
+  if (!remaining.empty()) return absl::DeadlineExceededError(absl::StrCat(topic, " was not read to its end in 60 s"));
+  return absl::OkStatus();
+}
+
+// The letters on jinguo.dlq.v1 from `from` to the end each partition has now (`ends`), oldest first.
+absl::StatusOr<std::vector<Letter>> ReadDeadLetters(const bus::KafkaOptions& kafka,
+                                                    const std::map<int32_t, int64_t>& from,
+                                                    std::map<int32_t, int64_t>* ends) {
+  std::vector<Letter> letters;
+  RETURN_IF_ERROR(ReadToEnd(kafka, std::string(bus::kDeadLetterTopic), from, ends, [&](const RdKafka::Message& m) {
+    Letter l{m.partition(), m.offset(), {}, std::nullopt};
+    if (!l.letter.ParseFromArray(m.payload(), static_cast<int>(m.len()))) {
+      l.letter.set_reason("(not a jinguo.common.v1.DeadLetter)");
+      *l.letter.mutable_dead_lettered_at() = ToTimestamp(absl::FromUnixMillis(m.timestamp().timestamp));
+    }
+    letters.push_back(std::move(l));
+  }));
   std::sort(letters.begin(), letters.end(), [](const Letter& a, const Letter& b) {
     return FromTimestamp(a.letter.dead_lettered_at()) < FromTimestamp(b.letter.dead_lettered_at());
   });
+  // When each was last sent back on jinguo.dlq.replay.v1 (none yet: the topic is made by the first consumer).
+  std::map<std::pair<int32_t, int64_t>, absl::Time> sent_back;
+  std::map<int32_t, int64_t> replay_ends;
+  RETURN_IF_ERROR(ReadToEnd(kafka, std::string(bus::kReplayTopic), {}, &replay_ends, [&](const RdKafka::Message& m) {
+    common::v1::ReplayedLetter r;
+    if (!r.ParseFromArray(m.payload(), static_cast<int>(m.len()))) return;
+    sent_back[{r.dlq_partition(), r.dlq_offset()}] = absl::FromUnixMillis(m.timestamp().timestamp);
+  }));
+  for (Letter& l : letters) {
+    auto it = sent_back.find({l.partition, l.offset});
+    if (it != sent_back.end()) l.sent_back = it->second;
+  }
   return letters;
 }
 
@@ -484,7 +513,7 @@ std::string EventOf(const common::v1::DeadLetter& l) {
 
 }  // namespace
 
-int DlqList(const KafkaFlags& kafka, const std::string& consumer, int limit) {
+int DlqList(const KafkaFlags& kafka, const std::string& consumer, int limit, bool replayed) {
   std::map<int32_t, int64_t> ends;
   auto letters = ReadDeadLetters(kafka.Options(), {}, &ends);
   if (!letters.ok()) {
@@ -492,39 +521,56 @@ int DlqList(const KafkaFlags& kafka, const std::string& consumer, int limit) {
     return 1;
   }
   std::vector<const Letter*> shown;
+  size_t waiting = 0, sent_back = 0;
   for (const Letter& l : *letters) {
-    if (ConsumerMatches(l.letter.consumer(), consumer)) shown.push_back(&l);
+    if (!ConsumerMatches(l.letter.consumer(), consumer)) continue;
+    (l.waiting() ? waiting : sent_back)++;
+    if (replayed || l.waiting()) shown.push_back(&l);
   }
   size_t skip = shown.size() > static_cast<size_t>(limit) ? shown.size() - limit : 0;
   TextTable table;
-  table.AddRow({"letter", "dead-lettered (Beijing)", "consumer", "from", "event", "reason"});
+  std::vector<std::string> header = {"letter", "dead-lettered (Beijing)", "consumer", "from", "event", "reason"};
+  if (replayed) header.insert(header.begin() + 2, "sent back (Beijing)");
+  table.AddRow(header);
   for (size_t i = skip; i < shown.size(); ++i) {
     const Letter& l = *shown[i];
-    table.AddRow(
-        {absl::StrCat(l.partition, ":", l.offset), Beijing(FromTimestamp(l.letter.dead_lettered_at())),
-         l.letter.consumer(),
-         absl::StrCat(l.letter.source_topic(), "[", l.letter.source_partition(), "]@", l.letter.source_offset()),
-         EventOf(l.letter), l.letter.reason()});
+    std::vector<std::string> row = {
+        absl::StrCat(l.partition, ":", l.offset),
+        Beijing(FromTimestamp(l.letter.dead_lettered_at())),
+        l.letter.consumer(),
+        absl::StrCat(l.letter.source_topic(), "[", l.letter.source_partition(), "]@", l.letter.source_offset()),
+        EventOf(l.letter),
+        l.letter.reason()};
+    if (replayed) row.insert(row.begin() + 2, l.waiting() ? "-" : Beijing(*l.sent_back));
+    table.AddRow(row);
   }
-  if (!shown.empty()) std::printf("%s", table.Render(6).c_str());
-  std::printf("dlq: %zu dead letter(s)%s%s%s\n", shown.size(),
-              consumer.empty() ? "" : absl::StrCat(" of ", consumer).c_str(),
-              skip > 0 ? absl::StrCat(", the newest ", limit, " shown").c_str() : "",
-              shown.empty() ? ""
-                            : absl::StrCat("; after fixing the reason: jinguoctl dlq replay --consumer ",
-                                           consumer.empty() ? "C" : consumer, " --all (or --letter P:O ...)")
-                                  .c_str());
+  if (!shown.empty()) std::printf("%s", table.Render(replayed ? 7 : 6).c_str());
+  const std::string of = consumer.empty() ? "" : absl::StrCat(" of ", consumer);
+  std::string summary = absl::StrCat("dlq: ", waiting, " dead letter(s)", of, " waiting for a replay");
+  if (sent_back > 0) {
+    absl::StrAppend(&summary, ", ", sent_back, " sent back already", replayed ? "" : " (--replayed lists them too)");
+  }
+  if (skip > 0) absl::StrAppend(&summary, "; the newest ", limit, " shown");
+  if (waiting > 0) {
+    absl::StrAppend(&summary, "; after fixing the reason: jinguoctl dlq replay --consumer ",
+                    consumer.empty() ? "C" : consumer, " --all (or --letter P:O ...)");
+  }
+  std::printf("%s\n", summary.c_str());
   return 0;
 }
 
 int DlqReplay(const KafkaFlags& kafka, const std::string& consumer, const std::vector<std::string>& letters, bool all,
-              const std::string& address, const std::string& token) {
+              bool replayed, const std::string& address, const std::string& token) {
   if (consumer.empty()) {
     std::fprintf(stderr, "jinguoctl dlq replay: --consumer is required (see jinguoctl dlq list)\n");
     return 2;
   }
   if (all == !letters.empty()) {
     std::fprintf(stderr, "jinguoctl dlq replay: give either --all or one --letter P:O per letter\n");
+    return 2;
+  }
+  if (replayed && !all) {
+    std::fprintf(stderr, "jinguoctl dlq replay: --replayed goes with --all (a --letter is sent whatever it was)\n");
     return 2;
   }
   std::set<std::pair<int32_t, int64_t>> wanted;
@@ -546,10 +592,16 @@ int DlqReplay(const KafkaFlags& kafka, const std::string& consumer, const std::v
     std::fprintf(stderr, "jinguoctl dlq replay: %s\n", std::string(read.status().message()).c_str());
     return 1;
   }
+  // --all: the letters still waiting (and with --replayed those sent back before); --letter: each one named.
   std::vector<const Letter*> chosen;
+  size_t passed_over = 0;
   for (const Letter& l : *read) {
     if (!ConsumerMatches(l.letter.consumer(), consumer)) continue;
-    if (all || wanted.erase({l.partition, l.offset}) > 0) chosen.push_back(&l);
+    if (all && !replayed && !l.waiting()) {
+      ++passed_over;
+    } else if (all || wanted.erase({l.partition, l.offset}) > 0) {
+      chosen.push_back(&l);
+    }
   }
   if (!wanted.empty()) {
     std::fprintf(stderr, "jinguoctl dlq replay: %d of the letters given are not %s's on %s\n",
@@ -557,7 +609,11 @@ int DlqReplay(const KafkaFlags& kafka, const std::string& consumer, const std::v
     return 2;
   }
   if (chosen.empty()) {
-    std::printf("dlq: %s has no dead letters\n", consumer.c_str());
+    std::printf(
+        "dlq: %s has no dead letters waiting for a replay%s\n", consumer.c_str(),
+        passed_over == 0
+            ? ""
+            : absl::StrCat(" (", passed_over, " sent back already; --all --replayed sends them again)").c_str());
     return 0;
   }
   int failures = 0;

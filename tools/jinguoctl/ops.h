@@ -7,8 +7,9 @@
 //   jinguoctl rebuild reporting [--data-dir D] [--address A]
 //                                                 clears a stopped reporting store's read models, and/or follows a
 //                                                 catch-up (events/s, ETA) until the service is SERVING
-//   jinguoctl dlq list [--consumer C]             dead letters with their reasons
-//   jinguoctl dlq replay --consumer C [--letter P:O]... [--all] [--address A]
+//   jinguoctl dlq list [--consumer C] [--replayed]
+//                                                 dead letters waiting for a replay, with their reasons
+//   jinguoctl dlq replay --consumer C [--letter P:O]... [--all [--replayed]] [--address A]
 //                                                 sends dead letters back to their consumer after a fix
 #pragma once
 
@@ -58,12 +59,15 @@ int OutboxStatus(const std::vector<std::string>& addresses, const std::string& t
 int RebuildReporting(const std::string& data_dir, const std::string& address, const std::string& token,
                      absl::Duration wait, bool quiet);
 // `consumer` ("" for all) matches a letter's consumer exactly or as its prefix ("reporting" for every
-// reporting replica's group). At most `limit` letters, newest last.
-int DlqList(const KafkaFlags& kafka, const std::string& consumer, int limit);
-// Sends the letters of `consumer` (all, or those at `letters`, "partition:offset" on jinguo.dlq.v1) back on
-// jinguo.dlq.replay.v1. With `address` (the consumer's service), waits until it has consumed them and says which
-// were dead-lettered again, and why.
+// reporting replica's group). A letter waits for a replay until `dlq replay` has sent it back (once replayed it is
+// applied, skipped as superseded, or dead-lettered again as a new letter); the list shows the waiting ones, and with
+// `replayed` those sent back too, with when. At most `limit` letters, newest last.
+int DlqList(const KafkaFlags& kafka, const std::string& consumer, int limit, bool replayed);
+// Sends letters of `consumer` back on jinguo.dlq.replay.v1: with `all`, every one still waiting (and with
+// `replayed` those sent back before too); else those at `letters` ("partition:offset" on jinguo.dlq.v1), whatever
+// they were. With `address` (the consumer's service), waits until it has consumed them and says which were
+// dead-lettered again, and why.
 int DlqReplay(const KafkaFlags& kafka, const std::string& consumer, const std::vector<std::string>& letters, bool all,
-              const std::string& address, const std::string& token);
+              bool replayed, const std::string& address, const std::string& token);
 
 }  // namespace jinguo::tools
