@@ -1,5 +1,9 @@
 #include "common/bus/kafka.h"
 
+#include <memory>
+#include <set>
+#include <string>
+
 #include "absl/strings/str_cat.h"
 #include "librdkafka/rdkafka.h"
 #include "spdlog/spdlog.h"
@@ -84,9 +88,22 @@ absl::Status EnsureTopics(const KafkaOptions& options, const std::vector<TopicSp
   if (!admin) return absl::InternalError(absl::StrCat("kafka admin client: ", err));
   rd_kafka_t* rk = admin->c_ptr();
 
+  // Only the topics the brokers do not have yet are created: a client may lack the Create ACL on a topic it only
+  // reads (a KafkaTopic made it), and the brokers refuse such a request even for a topic that exists.
+  RdKafka::Metadata* raw = nullptr;
+  if (admin->metadata(true, nullptr, &raw, static_cast<int>(absl::ToInt64Milliseconds(timeout))) !=
+      RdKafka::ERR_NO_ERROR) {
+    return absl::UnavailableError(absl::StrCat("kafka at ", options.brokers, " did not answer a metadata request"));
+  }
+  std::unique_ptr<RdKafka::Metadata> metadata(raw);
+  std::set<std::string> existing;
+  for (const RdKafka::TopicMetadata* t : *metadata->topics()) {
+    if (t->err() == RdKafka::ERR_NO_ERROR) existing.insert(t->topic());
+  }
   std::vector<rd_kafka_NewTopic_t*> new_topics;
   char errstr[512];
   for (const TopicSpec& t : topics) {
+    if (existing.count(t.name) > 0) continue;
     rd_kafka_NewTopic_t* nt = rd_kafka_NewTopic_new(
         t.name.c_str(), t.partitions > 0 ? t.partitions : options.partitions,
         t.replication_factor > 0 ? t.replication_factor : options.replication_factor, errstr, sizeof errstr);
@@ -97,6 +114,7 @@ absl::Status EnsureTopics(const KafkaOptions& options, const std::vector<TopicSp
     rd_kafka_NewTopic_set_config(nt, "retention.ms", "-1");
     new_topics.push_back(nt);
   }
+  if (new_topics.empty()) return absl::OkStatus();
   rd_kafka_AdminOptions_t* admin_options = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
   rd_kafka_AdminOptions_set_request_timeout(admin_options, static_cast<int>(absl::ToInt64Milliseconds(timeout)), errstr,
                                             sizeof errstr);
