@@ -30,6 +30,10 @@ void ServiceFlags::Register(CLI::App& app) {
   app.add_option("--grpc-listen", grpc_listen_, "gRPC listen address host:port (port 0 picks one)")
       ->envname("JINGUO_GRPC_LISTEN")
       ->capture_default_str();
+  app.add_option("--health-listen", health_listen_,
+                 "host:port of a plain-text gRPC listener serving only grpc.health.v1.Health, for probes that "
+                 "cannot present a client certificate (Kubernetes' gRPC probes when --tls-client-ca is set)")
+      ->envname("JINGUO_HEALTH_LISTEN");
   app.add_option("--http-listen", http_listen_, "HTTP listen address for /metrics and /healthz")
       ->envname("JINGUO_HTTP_LISTEN")
       ->capture_default_str();
@@ -104,6 +108,10 @@ absl::StatusOr<ServiceConfig> ServiceFlags::Build() const {
   int port = 0;
   if (!SplitHostPort(grpc_listen_, &host, &port)) v.Add("--grpc-listen", "must be host:port");
   c.grpc_listen = grpc_listen_;
+  if (!health_listen_.empty() && !SplitHostPort(health_listen_, &host, &port)) {
+    v.Add("--health-listen", "must be host:port");
+  }
+  c.health_listen = health_listen_;
   if (!SplitHostPort(http_listen_, &c.http_host, &c.http_port)) v.Add("--http-listen", "must be host:port");
   if (data_dir_.empty()) v.Add("--data-dir", "is required");
   c.data_dir = data_dir_;

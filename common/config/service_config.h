@@ -17,6 +17,7 @@
 //   --regions-dir          JINGUO_REGIONS_DIR         data/regions
 //   --tls-cert/--tls-key   JINGUO_TLS_CERT/_KEY       (plain text when unset)
 //   --tls-client-ca        JINGUO_TLS_CLIENT_CA       (mutual TLS when set)
+//   --health-listen        JINGUO_HEALTH_LISTEN       (none: a plain-text listener of grpc.health.v1 alone, for probes)
 //   --log-level            JINGUO_LOG_LEVEL           info
 //   --max-message-mb       JINGUO_MAX_MESSAGE_MB      16
 //   --page-token-key-file  JINGUO_PAGE_TOKEN_KEY_FILE (a key drawn at start: page tokens end with the process)
@@ -40,6 +41,7 @@ namespace jinguo::config {
 struct ServiceConfig {
   std::string service;
   std::string grpc_listen;
+  std::string health_listen;  // "" = health on the gRPC port only
   std::string http_host;
   int http_port = 0;
   std::string data_dir;
@@ -73,6 +75,7 @@ class ServiceFlags {
  private:
   std::string service_;
   std::string grpc_listen_ = "127.0.0.1:0";
+  std::string health_listen_;
   std::string http_listen_ = "127.0.0.1:0";
   std::string data_dir_;
   std::string kafka_brokers_ = "127.0.0.1:9092";

@@ -164,17 +164,29 @@ absl::StatusOr<int> RpcServer::Start() {
   server_ = builder.BuildAndStart();
   if (!server_ || port == 0)
     return absl::UnavailableError(absl::StrCat("cannot listen for gRPC on ", options_.address));
+  if (!options_.health_address.empty()) {
+    // No services registered: the default health service is all it serves.
+    grpc::ServerBuilder health_builder;
+    int health_port = 0;
+    health_builder.AddListeningPort(options_.health_address, grpc::InsecureServerCredentials(), &health_port);
+    health_server_ = health_builder.BuildAndStart();
+    if (!health_server_ || health_port == 0) {
+      return absl::UnavailableError(absl::StrCat("cannot listen for gRPC health on ", options_.health_address));
+    }
+  }
   SetServing(false);
   return port;
 }
 
 void RpcServer::SetServing(bool serving) {
-  if (!server_ || !server_->GetHealthCheckService()) return;
-  grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
-  health->SetServingStatus(serving);
-  // Liveness answers SERVING whatever the readiness: a replica still catching up (reporting replaying its topics)
-  // is alive and must not be restarted for it.
-  health->SetServingStatus(std::string(kLivenessService), true);
+  for (grpc::Server* s : {server_.get(), health_server_.get()}) {
+    if (s == nullptr || s->GetHealthCheckService() == nullptr) continue;
+    grpc::HealthCheckServiceInterface* health = s->GetHealthCheckService();
+    health->SetServingStatus(serving);
+    // Liveness answers SERVING whatever the readiness: a replica still catching up (reporting replaying its
+    // topics) is alive and must not be restarted for it.
+    health->SetServingStatus(std::string(kLivenessService), true);
+  }
 }
 
 absl::Status DrainGate::Admit() const {
@@ -192,6 +204,11 @@ void RpcServer::Shutdown(absl::Duration grace) {
   server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(grace));
   server_->Wait();
   server_.reset();
+  if (health_server_) {
+    health_server_->Shutdown(std::chrono::system_clock::now());
+    health_server_->Wait();
+    health_server_.reset();
+  }
 }
 
 void BlockShutdownSignals() {

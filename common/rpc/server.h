@@ -43,6 +43,9 @@ struct ServerOptions {
   // Idle threads waiting for calls: at least / at most. Threads above the maximum exit when their call ends.
   int min_pollers = 2;
   int max_pollers = 64;
+  // When set, a second, plain-text listener serving grpc.health.v1.Health alone (the same statuses): Kubernetes'
+  // native gRPC probes present no client certificate, so they cannot reach a mutual-TLS port.
+  std::string health_address;
   // Handlers consult it (optional); Shutdown closes it first.
   DrainGate* gate = nullptr;
   // Between health going NOT_SERVING (and the gate closing) and gRPC refusing new calls: time for load balancers
@@ -73,6 +76,7 @@ class RpcServer {
   std::shared_ptr<prometheus::Registry> metrics_;
   std::vector<grpc::Service*> services_;
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<grpc::Server> health_server_;  // options_.health_address
 };
 
 // Blocks SIGINT and SIGTERM in the calling thread and every thread it starts afterwards. Call first in main.

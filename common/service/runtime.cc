@@ -253,6 +253,7 @@ absl::Status Runtime::Start(absl::FunctionRef<absl::Status(Runtime&)> wire) {
   if (!http_port.ok()) return http_port.status();
   rpc::ServerOptions server_options{config_.grpc_listen, config_.tls_cert_file, config_.tls_key_file,
                                     config_.tls_client_ca_file, config_.max_message_bytes};
+  server_options.health_address = config_.health_listen;
   server_options.gate = &gate_;
   server_options.drain = config_.drain;
   server_ = std::make_unique<rpc::RpcServer>(server_options, metrics_);

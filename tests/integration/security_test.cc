@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/rpc/auth.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/create_channel.h"
 #include "gtest/gtest.h"
 #include "jinguo/registration/v1/events.pb.h"
@@ -268,14 +269,15 @@ TEST_F(SecurityTest, MutualTlsRefusesClientsWithoutACertificateFromTheDeployment
     }
     return grpc::SslCredentials(o);
   };
-  auto service =
-      Start(broker->brokers(), keys_,
-            {"--tls-cert", pki + "/server.pem", "--tls-key", pki + "/server.key", "--tls-client-ca", pki + "/ca.pem"},
-            tls("client"));
+  const int health_port = FreePort();
+  auto service = Start(broker->brokers(), keys_,
+                       {"--tls-cert", pki + "/server.pem", "--tls-key", pki + "/server.key", "--tls-client-ca",
+                        pki + "/ca.pem", "--health-listen", absl::StrCat("127.0.0.1:", health_port)},
+                       tls("client"));
   ASSERT_NE(service, nullptr);
-  auto call_with = [&](std::shared_ptr<grpc::ChannelCredentials> credentials) {
+  auto call_with = [&](std::shared_ptr<grpc::ChannelCredentials> credentials, int port = 0) {
     auto stub = rv1::RegistrationService::NewStub(
-        grpc::CreateChannel(absl::StrCat("127.0.0.1:", port_), std::move(credentials)));
+        grpc::CreateChannel(absl::StrCat("127.0.0.1:", port == 0 ? port_ : port), std::move(credentials)));
     auto ctx = Authorized(kAdmin);
     ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
     rv1::RegisterHouseholdResponse r;
@@ -286,6 +288,23 @@ TEST_F(SecurityTest, MutualTlsRefusesClientsWithoutACertificateFromTheDeployment
   EXPECT_EQ(call_with(tls("")).error_code(), grpc::StatusCode::UNAVAILABLE) << "no client certificate";
   EXPECT_EQ(call_with(tls("other")).error_code(), grpc::StatusCode::UNAVAILABLE) << "a certificate of another CA";
   EXPECT_EQ(call_with(grpc::InsecureChannelCredentials()).error_code(), grpc::StatusCode::UNAVAILABLE) << "plain text";
+
+  // Kubernetes' gRPC probes present no certificate: the health listener answers them in plain text, with the
+  // service's readiness and liveness, and serves nothing else.
+  auto health = grpc::health::v1::Health::NewStub(
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", health_port), grpc::InsecureChannelCredentials()));
+  for (const std::string name : {"", "jinguo.liveness"}) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    grpc::health::v1::HealthCheckRequest req;
+    req.set_service(name);
+    grpc::health::v1::HealthCheckResponse resp;
+    grpc::Status s = health->Check(&ctx, req, &resp);
+    ASSERT_TRUE(s.ok()) << "health of '" << name << "': " << s.error_message();
+    EXPECT_EQ(resp.status(), grpc::health::v1::HealthCheckResponse::SERVING) << name;
+  }
+  EXPECT_EQ(call_with(grpc::InsecureChannelCredentials(), health_port).error_code(), grpc::StatusCode::UNIMPLEMENTED)
+      << "the health listener serves the registry";
   EXPECT_EQ(service->Stop(), 0);
 }
 

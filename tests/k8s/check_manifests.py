@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Checks the chart's rendered manifests for what the services need, beyond their schemas:
 every topic a service uses has a KafkaTopic that keeps events forever (with min.insync.replicas 2 and three
-replicas in production); every service has a StatefulSet with gRPC readiness, liveness and startup probes, a
-locked-down security context, a volume claim kept on delete, a PodDisruptionBudget, a NetworkPolicy and a KafkaUser.
+replicas in production); every service has a StatefulSet with gRPC readiness, liveness and startup probes on its
+plain-text health listener, a locked-down security context, a volume claim kept on delete, a PodDisruptionBudget, a
+NetworkPolicy and a KafkaUser.
 
     check_manifests.py RENDERED.yaml [--prod]
 Prints each failure and exits 1 when there is one.
@@ -73,9 +74,16 @@ def main():
         pod = s["spec"]["template"]
         labels = pod["metadata"]["labels"]
         c = pod["spec"]["containers"][0]
+        env = {e["name"]: e.get("value") for e in c.get("env", [])}
+        health_port = next((p["containerPort"] for p in c.get("ports", []) if p.get("name") == "health"), None)
+        if health_port is None or env.get("JINGUO_HEALTH_LISTEN") != f"0.0.0.0:{health_port}":
+            fail(f"{name}: no plain-text health listener (JINGUO_HEALTH_LISTEN on the port named health)")
         for probe in ("readinessProbe", "livenessProbe", "startupProbe"):
             if "grpc" not in c.get(probe, {}):
                 fail(f"{name}: no gRPC {probe}")
+            elif c[probe]["grpc"]["port"] != health_port:
+                # The gRPC port requires a client certificate; the kubelet's probe presents none.
+                fail(f"{name}: its {probe} is not on the health listener")
         sc = c.get("securityContext", {})
         if not (sc.get("readOnlyRootFilesystem") and sc.get("allowPrivilegeEscalation") is False
                 and sc.get("capabilities", {}).get("drop") == ["ALL"]):
@@ -91,6 +99,16 @@ def main():
             fail(f"{name}: no NetworkPolicy")
         if f"jinguo-{name}" not in users:
             fail(f"{name}: no KafkaUser")
+    # Prometheus sees every pod once: the ServiceMonitor selects one Service of each service's.
+    for m in by_kind.get("ServiceMonitor", []):
+        services_scraped = [v["metadata"]["name"] for v in by_kind.get("Service", [])
+                            if selects(m["spec"]["selector"], v["metadata"].get("labels", {}))]
+        for name in services():
+            n = sum(1 for v in services_scraped if v.startswith(f"jinguo-{name}"))
+            if n != 1:
+                fail(f"{name}: the ServiceMonitor scrapes {n} of its Services (one, or each pod counts {n} times)")
+    if not by_kind.get("ServiceMonitor") or not by_kind.get("PrometheusRule"):
+        fail("no ServiceMonitor or PrometheusRule (rendered as with the Prometheus Operator's CRDs)")
     for f in failures:
         print(f"check_manifests: {path}: {f}")
     print(f"check_manifests: {path}: {len(docs)} objects, {len(failures)} problems")
