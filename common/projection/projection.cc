@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/base/arena_string.h"
 #include "common/base/status.h"
 #include "common/base/thread_name.h"
@@ -39,11 +40,8 @@ std::string OffsetKey(const std::string& name, const std::string& topic, int32_t
 // joins a new group and is assigned every partition of every topic.
 std::string GroupId(const std::string& name, std::vector<std::string> topics) {
   std::sort(topics.begin(), topics.end());
-  uint64_t h = 1469598103934665603ull;  // FNV-1a over the sorted topics
-  for (const std::string& t : topics) {
-    for (unsigned char c : t) h = (h ^ c) * 1099511628211ull;
-    h = (h ^ 0xff) * 1099511628211ull;
-  }
+  // Each topic followed by 0xff, a byte no topic name holds.
+  uint64_t h = NameHash(absl::StrCat(absl::StrJoin(topics, "\xff"), "\xff"));
   return absl::StrCat(name, ".", absl::Hex(h >> 32, absl::kZeroPad8));
 }
 

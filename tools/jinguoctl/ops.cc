@@ -489,7 +489,11 @@ absl::StatusOr<std::vector<Letter>> ReadDeadLetters(const bus::KafkaOptions& kaf
   std::sort(letters.begin(), letters.end(), [](const Letter& a, const Letter& b) {
     return FromTimestamp(a.letter.dead_lettered_at()) < FromTimestamp(b.letter.dead_lettered_at());
   });
-  // When each was last sent back on jinguo.dlq.replay.v1 (none yet: the topic is made by the first consumer).
+  return letters;
+}
+
+// Marks each of `letters` sent back when jinguo.dlq.replay.v1 holds it, with when it last was.
+absl::Status MarkSentBack(const bus::KafkaOptions& kafka, std::vector<Letter>* letters) {
   std::map<std::pair<int32_t, int64_t>, absl::Time> sent_back;
   std::map<int32_t, int64_t> replay_ends;
   RETURN_IF_ERROR(ReadToEnd(kafka, std::string(bus::kReplayTopic), {}, &replay_ends, [&](const RdKafka::Message& m) {
@@ -497,11 +501,11 @@ absl::StatusOr<std::vector<Letter>> ReadDeadLetters(const bus::KafkaOptions& kaf
     if (!r.ParseFromArray(m.payload(), static_cast<int>(m.len()))) return;
     sent_back[{r.dlq_partition(), r.dlq_offset()}] = absl::FromUnixMillis(m.timestamp().timestamp);
   }));
-  for (Letter& l : letters) {
+  for (Letter& l : *letters) {
     auto it = sent_back.find({l.partition, l.offset});
     if (it != sent_back.end()) l.sent_back = it->second;
   }
-  return letters;
+  return absl::OkStatus();
 }
 
 // "reporting-…: BeneficiaryRegistered 0190… v3" for a letter whose value is an envelope.
@@ -516,6 +520,9 @@ std::string EventOf(const common::v1::DeadLetter& l) {
 int DlqList(const KafkaFlags& kafka, const std::string& consumer, int limit, bool replayed) {
   std::map<int32_t, int64_t> ends;
   auto letters = ReadDeadLetters(kafka.Options(), {}, &ends);
+  if (letters.ok()) {
+    if (absl::Status s = MarkSentBack(kafka.Options(), &*letters); !s.ok()) letters = s;
+  }
   if (!letters.ok()) {
     std::fprintf(stderr, "jinguoctl dlq list: %s\n", std::string(letters.status().message()).c_str());
     return 1;
@@ -588,6 +595,9 @@ int DlqReplay(const KafkaFlags& kafka, const std::string& consumer, const std::v
   const bus::KafkaOptions options = kafka.Options();
   std::map<int32_t, int64_t> ends;
   auto read = ReadDeadLetters(options, {}, &ends);
+  if (read.ok()) {
+    if (absl::Status s = MarkSentBack(options, &*read); !s.ok()) read = s;
+  }
   if (!read.ok()) {
     std::fprintf(stderr, "jinguoctl dlq replay: %s\n", std::string(read.status().message()).c_str());
     return 1;
